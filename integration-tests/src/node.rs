@@ -1,0 +1,161 @@
+//! Running the pinned JavaScript packages from Rust tests.
+//!
+//! The scripts live in `integration-tests/js/`; their npm dependencies are pinned exactly in its
+//! `package.json` and `package-lock.json`. [`NodeScripts::ensure`] installs them with `npm ci` the
+//! first time, so a fresh clone needs nothing but Node and npm.
+//!
+//! A missing `node` is an error with install instructions, never a silent skip: interop tests that
+//! did not run must not look like tests that passed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// Flags every script runs with: supabase-js ≥ 2.114 needs the WebSocket global, which Node 20
+/// only provides behind this flag (Node 22+ accepts and ignores it).
+const NODE_FLAGS: &[&str] = &["--experimental-websocket", "--no-warnings"];
+
+/// Why a Node script could not be run or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// `node` or `npm` is not installed.
+    #[error(
+        "`{0}` was not found on PATH. The JavaScript interop tests need Node.js 20 or newer and \
+         npm: install them (for example `apt-get install nodejs npm`) and run the tests again"
+    )]
+    Missing(&'static str),
+    /// `npm ci` failed.
+    #[error("`npm ci` in {dir} failed:\n{output}")]
+    Install {
+        /// The directory it ran in.
+        dir: PathBuf,
+        /// What npm printed.
+        output: String,
+    },
+    /// The script exited with a failure status.
+    #[error("node {script} failed ({status}):\nstdout:\n{stdout}\nstderr:\n{stderr}")]
+    Script {
+        /// The script file name.
+        script: String,
+        /// Its exit status.
+        status: String,
+        /// What it printed on stdout.
+        stdout: String,
+        /// What it printed on stderr.
+        stderr: String,
+    },
+    /// Spawning or talking to the process failed.
+    #[error("could not run {what}: {source}")]
+    Io {
+        /// What was being run.
+        what: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The `integration-tests/js/` directory with its npm dependencies installed.
+#[derive(Debug, Clone)]
+pub struct NodeScripts {
+    dir: PathBuf,
+}
+
+impl NodeScripts {
+    /// The scripts directory of this crate, with `npm ci` run once per process if
+    /// `node_modules` is missing.
+    pub fn ensure() -> Result<Self, NodeError> {
+        static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("js");
+        require("node")?;
+        let installed = INSTALLED.get_or_init(|| install(&dir).map_err(|e| e.to_string()));
+        match installed {
+            Ok(()) => Ok(Self { dir }),
+            Err(message) => Err(NodeError::Install {
+                dir,
+                output: message.clone(),
+            }),
+        }
+    }
+
+    /// The directory holding the scripts.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Runs `node <script> <args…>` with `stdin` as its standard input and returns its standard
+    /// output. A non-zero exit is an error carrying both output streams.
+    pub fn run(&self, script: &str, args: &[&str], stdin: &str) -> Result<String, NodeError> {
+        use std::io::Write as _;
+        let mut child = Command::new("node")
+            .args(NODE_FLAGS)
+            .arg(script)
+            .args(args)
+            .current_dir(&self.dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| NodeError::Io {
+                what: format!("node {script}"),
+                source,
+            })?;
+        if let Some(mut input) = child.stdin.take() {
+            input
+                .write_all(stdin.as_bytes())
+                .map_err(|source| NodeError::Io {
+                    what: format!("stdin of node {script}"),
+                    source,
+                })?;
+        }
+        let output = child.wait_with_output().map_err(|source| NodeError::Io {
+            what: format!("node {script}"),
+            source,
+        })?;
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        if output.status.success() {
+            Ok(stdout)
+        } else {
+            Err(NodeError::Script {
+                script: script.to_owned(),
+                status: output.status.to_string(),
+                stdout,
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            })
+        }
+    }
+}
+
+fn require(tool: &'static str) -> Result<(), NodeError> {
+    match Command::new(tool).arg("--version").output() {
+        Ok(out) if out.status.success() => Ok(()),
+        _ => Err(NodeError::Missing(tool)),
+    }
+}
+
+fn install(dir: &Path) -> Result<(), NodeError> {
+    if dir.join("node_modules/@supabase/ssr/package.json").is_file() {
+        return Ok(());
+    }
+    require("npm")?;
+    let out = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .output()
+        .map_err(|source| NodeError::Io {
+            what: "npm ci".to_owned(),
+            source,
+        })?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(NodeError::Install {
+            dir: dir.to_owned(),
+            output: format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        })
+    }
+}
