@@ -1,1 +1,68 @@
-//! placeholder
+//! The framework-agnostic core of **supabase-ssr-rs**: Supabase Auth sessions kept in cookies,
+//! interchangeable with the JavaScript [`@supabase/ssr`](https://github.com/supabase/ssr)
+//! package (0.12.7).
+//!
+//! A session written by the JavaScript library — on the server or in the browser — is read by
+//! this crate, and a session written here is read by the JavaScript library. Framework crates
+//! (`supabase-ssr-axum`, `-actix-web`, `-rocket`, `-poem`) are thin glue over this one.
+//!
+//! # The cookie contract
+//!
+//! Everything crosses the framework boundary as strings, like `getAll`/`setAll` in JavaScript:
+//!
+//! 1. **In**: every `Cookie` header value of the request builds a [`cookies::CookieState`].
+//! 2. **During the request**: the session and PKCE verifiers are read from it, and sign-in,
+//!    refresh or sign-out record writes in it.
+//! 3. **Out**: [`cookies::CookieState::response_cookies`] gives the `Set-Cookie` values to
+//!    *append* (one header each) and the three no-store cache headers to *set*, replacing any
+//!    `Cache-Control` the handler chose, so no shared cache stores a session.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use supabase_ssr_core::{Config, Session};
+//! use supabase_ssr_core::cookies::{CookieState, StoredSession};
+//!
+//! let config = Arc::new(Config::new("https://abcdefghijklmnop.supabase.co", "sb_publishable_x")?);
+//!
+//! // A request without a session signs in: the handler stores the new session.
+//! let mut state = CookieState::new(config.clone(), ["theme=dark"]);
+//! assert_eq!(state.stored_session(), StoredSession::Absent);
+//! let session = Session::from_json(
+//!     r#"{"access_token":"eyJ…","token_type":"bearer","expires_in":3600,"expires_at":1767229200,"refresh_token":"r1","user":{"id":"u1","email":"a@example.com"}}"#,
+//! )?;
+//! state.set_session(&session);
+//! let response = state.response_cookies();
+//! let set_cookie = &response.set_cookies()[0];
+//! assert!(set_cookie.starts_with("sb-abcdefghijklmnop-auth-token=base64-"));
+//! assert!(set_cookie.contains("Max-Age=34560000"));
+//! assert_eq!(response.cache_headers()[0].0, "Cache-Control");
+//!
+//! // The browser sends it back on the next request, and it reads back the same, byte for byte.
+//! let cookie_header = set_cookie.split(';').next().unwrap_or_default();
+//! let next = CookieState::new(config, [cookie_header]);
+//! let StoredSession::Present(read) = next.stored_session() else { panic!("no session") };
+//! assert_eq!(read.to_json(), session.to_json());
+//! assert_eq!(read.user().and_then(|u| u.email().map(str::to_owned)).as_deref(), Some("a@example.com"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Frameworks that have no adapter crate integrate through [`cookies::CookieMethods`].
+//!
+//! # Compatibility
+//!
+//! - Cookie name `sb-<first label of the project host>-auth-token` ([`Config::storage_key`]),
+//!   values `base64-` + unpadded base64url (or raw JSON, [`cookies::CookieEncoding`]), split into
+//!   `name.0`, `name.1`, … above 3180 percent-encoded characters.
+//! - Reading accepts both encodings, the un-suffixed cookie over chunks, and stops at the first
+//!   missing or empty chunk; undecodable values read as absent (with a `tracing` warning that
+//!   never contains the value) and are never deleted for that alone.
+//! - Attributes: `Path=/; SameSite=Lax; Max-Age=34560000`, not `HttpOnly`, plus your
+//!   [`cookies::CookieOptions`]; deletions are `Max-Age=0` with an empty value, doubled
+//!   (host-only first) when a `Domain` is set; stale chunks are deleted when a session shrinks.
+
+pub mod config;
+pub mod cookies;
+pub mod session;
+
+pub use config::{Config, ConfigError};
+pub use session::{Session, SessionError, User};

@@ -1,0 +1,266 @@
+//! Project configuration: the project URL, the publishable key, the storage key (the cookie base
+//! name) and how auth cookies are written.
+
+use url::Url;
+
+use crate::cookies::{CookieEncoding, CookieOptions, CookieOptionsError};
+
+/// Environment variable holding the project URL.
+pub const ENV_URL: &str = "SUPABASE_URL";
+/// Environment variable holding the publishable key.
+pub const ENV_PUBLISHABLE_KEY: &str = "SUPABASE_PUBLISHABLE_KEY";
+/// Legacy name of the publishable key, read when [`ENV_PUBLISHABLE_KEY`] is not set.
+pub const ENV_ANON_KEY: &str = "SUPABASE_ANON_KEY";
+
+/// Why a [`Config`] could not be built.
+///
+/// The messages of the first three variants are the ones `@supabase/ssr` throws for the same
+/// input (spec §2), so logs read the same in both stacks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The URL or the key is empty.
+    #[error(
+        "Your project's URL and Key are required to create a Supabase client!\n\nCheck your \
+         Supabase project's API settings to find these values\n\n\
+         https://supabase.com/dashboard/project/_/settings/api"
+    )]
+    MissingUrlOrKey,
+    /// The URL does not start with `http://` or `https://`.
+    #[error("Invalid supabaseUrl: Must be a valid HTTP or HTTPS URL.")]
+    UrlNotHttp,
+    /// The URL starts like one but cannot be parsed.
+    #[error("Invalid supabaseUrl: Provided URL is malformed.")]
+    UrlMalformed,
+    /// An environment variable that [`Config::from_env`] needs is not set.
+    #[error("environment variable {0} is not set")]
+    MissingEnv(&'static str),
+    /// An environment variable is set but its value is not usable.
+    #[error("environment variable {var} is invalid: {reason}")]
+    InvalidEnv {
+        /// The variable's name.
+        var: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The cookie options are not valid (see [`CookieOptions::validate`]).
+    #[error("invalid cookie options: {0}")]
+    CookieOptions(String),
+}
+
+/// Everything a server needs to know about one Supabase project.
+///
+/// Built once at start-up and shared (it is cheap to clone behind an `Arc`).
+///
+/// ```
+/// use supabase_ssr_core::Config;
+///
+/// let config = Config::new("https://abcdefghijklmnop.supabase.co", "sb_publishable_123")?;
+/// assert_eq!(config.storage_key(), "sb-abcdefghijklmnop-auth-token");
+/// assert_eq!(config.auth_url().as_str(), "https://abcdefghijklmnop.supabase.co/auth/v1");
+/// # Ok::<(), supabase_ssr_core::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    url: Url,
+    auth_url: Url,
+    publishable_key: String,
+    storage_key: String,
+    cookie_options: CookieOptions,
+    encoding: CookieEncoding,
+}
+
+impl Config {
+    /// A configuration for the project at `url`, using `publishable_key` (a legacy anon key is
+    /// accepted too). The storage key is derived from the URL (spec §2): `sb-<first label of the
+    /// host>-auth-token`.
+    pub fn new(url: &str, publishable_key: &str) -> Result<Self, ConfigError> {
+        let url = url.trim();
+        if url.is_empty() || publishable_key.is_empty() {
+            return Err(ConfigError::MissingUrlOrKey);
+        }
+        let scheme_ok = url
+            .get(..8)
+            .is_some_and(|head| head.eq_ignore_ascii_case("https://"))
+            || url
+                .get(..7)
+                .is_some_and(|head| head.eq_ignore_ascii_case("http://"));
+        if !scheme_ok {
+            return Err(ConfigError::UrlNotHttp);
+        }
+        let mut url = Url::parse(url).map_err(|_| ConfigError::UrlMalformed)?;
+        let host = url.host_str().ok_or(ConfigError::UrlMalformed)?;
+        let storage_key = format!(
+            "sb-{}-auth-token",
+            host.split('.').next().unwrap_or_default()
+        );
+        // JS appends "/" to the URL string before resolving "auth/v1" against it; on the parsed
+        // URL that is a trailing slash on the path (query and fragment are dropped by the join).
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        let auth_url = url.join("auth/v1").map_err(|_| ConfigError::UrlMalformed)?;
+        Ok(Self {
+            url,
+            auth_url,
+            publishable_key: publishable_key.to_owned(),
+            storage_key,
+            cookie_options: CookieOptions::default(),
+            encoding: CookieEncoding::default(),
+        })
+    }
+
+    /// Reads `SUPABASE_URL` and `SUPABASE_PUBLISHABLE_KEY` (falling back to the legacy
+    /// `SUPABASE_ANON_KEY`). The error names the variable that is missing or invalid.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`Config::from_env`] over any variable source, e.g. a map in tests.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let present = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let url = present(ENV_URL).ok_or(ConfigError::MissingEnv(ENV_URL))?;
+        let (key_var, key) = present(ENV_PUBLISHABLE_KEY)
+            .map(|k| (ENV_PUBLISHABLE_KEY, k))
+            .or_else(|| present(ENV_ANON_KEY).map(|k| (ENV_ANON_KEY, k)))
+            .ok_or(ConfigError::MissingEnv(ENV_PUBLISHABLE_KEY))?;
+        Self::new(&url, key.trim()).map_err(|err| match err {
+            ConfigError::MissingUrlOrKey => ConfigError::MissingEnv(key_var),
+            other => ConfigError::InvalidEnv {
+                var: ENV_URL,
+                reason: other.to_string(),
+            },
+        })
+    }
+
+    /// Replaces the storage key (the cookie base name). This is the override that wins on the
+    /// JS server client (`auth.storageKey`, else `cookieOptions.name`).
+    pub fn with_storage_key(mut self, storage_key: impl Into<String>) -> Result<Self, ConfigError> {
+        let storage_key = storage_key.into();
+        if !crate::cookies::is_valid_cookie_name(&storage_key) {
+            return Err(ConfigError::CookieOptions(
+                CookieOptionsError::Name(storage_key).to_string(),
+            ));
+        }
+        self.storage_key = storage_key;
+        Ok(self)
+    }
+
+    /// Sets the options every auth cookie is written with.
+    pub fn with_cookie_options(mut self, options: CookieOptions) -> Result<Self, ConfigError> {
+        options
+            .validate()
+            .map_err(|e| ConfigError::CookieOptions(e.to_string()))?;
+        self.cookie_options = options;
+        Ok(self)
+    }
+
+    /// Sets how cookie values are encoded when written (reading accepts both encodings).
+    #[must_use]
+    pub fn with_encoding(mut self, encoding: CookieEncoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// The project URL, with a trailing slash on its path.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The Auth API base URL, `<project url>/auth/v1`.
+    pub fn auth_url(&self) -> &Url {
+        &self.auth_url
+    }
+
+    /// The publishable (or legacy anon) key.
+    pub fn publishable_key(&self) -> &str {
+        &self.publishable_key
+    }
+
+    /// The storage key: the base name of the session cookie and its chunks.
+    pub fn storage_key(&self) -> &str {
+        &self.storage_key
+    }
+
+    /// The options auth cookies are written with.
+    pub fn cookie_options(&self) -> &CookieOptions {
+        &self.cookie_options
+    }
+
+    /// The encoding used when writing cookie values.
+    pub fn encoding(&self) -> CookieEncoding {
+        self.encoding
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn from_env_reads_url_and_publishable_key() {
+        let config = Config::from_lookup(lookup(&[
+            (ENV_URL, "http://127.0.0.1:54321"),
+            (ENV_PUBLISHABLE_KEY, "sb_publishable_x"),
+            (ENV_ANON_KEY, "legacy"),
+        ]))
+        .unwrap();
+        assert_eq!(config.publishable_key(), "sb_publishable_x");
+        assert_eq!(config.storage_key(), "sb-127-auth-token");
+    }
+
+    #[test]
+    fn from_env_falls_back_to_the_anon_key() {
+        let config = Config::from_lookup(lookup(&[
+            (ENV_URL, "http://localhost:54321"),
+            (ENV_ANON_KEY, "legacy-anon"),
+        ]))
+        .unwrap();
+        assert_eq!(config.publishable_key(), "legacy-anon");
+    }
+
+    #[test]
+    fn from_env_names_the_missing_variable() {
+        assert_eq!(
+            Config::from_lookup(lookup(&[(ENV_PUBLISHABLE_KEY, "k")])),
+            Err(ConfigError::MissingEnv(ENV_URL))
+        );
+        assert_eq!(
+            Config::from_lookup(lookup(&[(ENV_URL, "http://localhost")])),
+            Err(ConfigError::MissingEnv(ENV_PUBLISHABLE_KEY))
+        );
+    }
+
+    #[test]
+    fn from_env_names_the_invalid_variable() {
+        let err = Config::from_lookup(lookup(&[(ENV_URL, "ftp://x"), (ENV_ANON_KEY, "k")]))
+            .unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::InvalidEnv { var, .. } if *var == ENV_URL),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("SUPABASE_URL"));
+    }
+
+    #[test]
+    fn same_site_none_without_secure_is_refused() {
+        let config = Config::new("https://x.supabase.co", "k").unwrap();
+        let options = CookieOptions {
+            same_site: Some(cookie::SameSite::None),
+            ..CookieOptions::default()
+        };
+        assert!(matches!(
+            config.with_cookie_options(options),
+            Err(ConfigError::CookieOptions(_))
+        ));
+    }
+}

@@ -1,0 +1,145 @@
+//! Reading the `Cookie` request header the way `@supabase/ssr`'s `parseCookieHeader` does.
+//!
+//! This is written out instead of using `cookie::Cookie::split_parse_encoded` because that
+//! parser differs from the JS one on inputs the vectors pin (spec §18): it rejects empty names,
+//! drops a cookie whose value is not valid percent-encoding (JS keeps the raw text) and trims
+//! all Unicode whitespace (JS trims only spaces and tabs). Reading a cookie the JS library would
+//! read is the point of this crate, so the JS rules are followed here.
+
+use std::collections::HashSet;
+
+use percent_encoding::percent_decode_str;
+
+/// One cookie of a request: its name and its percent-decoded value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestCookie {
+    /// The cookie name, as sent.
+    pub name: String,
+    /// The value, percent-decoded when it holds a `%` and decodes to UTF-8, else as sent.
+    pub value: String,
+}
+
+/// Parses one `Cookie` header value.
+///
+/// Pairs are split at `;` and at their first `=`; pairs without `=` are skipped; names and
+/// values are trimmed of spaces and tabs only; quotes are kept; the first of duplicate names
+/// wins; names that look like array indices (`2`, `10`) come first in numeric order, as the
+/// keys of the JS object the library builds do.
+///
+/// ```
+/// use supabase_ssr_core::cookies::parse_cookie_header;
+///
+/// let cookies = parse_cookie_header("a=b; c=%20hello%20; a=ignored");
+/// assert_eq!(cookies[0].name, "a");
+/// assert_eq!(cookies[1].value, " hello ");
+/// assert_eq!(cookies.len(), 2);
+/// ```
+pub fn parse_cookie_header(header: &str) -> Vec<RequestCookie> {
+    parse_cookie_headers(std::iter::once(header))
+}
+
+/// Parses every `Cookie` header line of a request (HTTP/2 may send several) as if they were one
+/// header joined with `; `.
+pub fn parse_cookie_headers<'a>(headers: impl IntoIterator<Item = &'a str>) -> Vec<RequestCookie> {
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut cookies = Vec::new();
+    for header in headers {
+        // `cookie.parse` returns nothing for strings shorter than a name plus `=`.
+        if header.len() < 2 {
+            continue;
+        }
+        for pair in header.split(';') {
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            let name = trim_spaces_and_tabs(name);
+            if seen.insert(name) {
+                cookies.push(RequestCookie {
+                    name: name.to_owned(),
+                    value: decode_value(trim_spaces_and_tabs(value)),
+                });
+            }
+        }
+    }
+    if cookies.iter().any(|c| is_array_index(&c.name)) {
+        order_like_js_object_keys(&mut cookies);
+    }
+    cookies
+}
+
+fn trim_spaces_and_tabs(s: &str) -> &str {
+    s.trim_matches([' ', '\t'])
+}
+
+/// `decodeURIComponent` when the value holds a `%`; the raw text when that fails.
+fn decode_value(value: &str) -> String {
+    if !value.contains('%') {
+        return value.to_owned();
+    }
+    match percent_decode_str(value).decode_utf8() {
+        Ok(decoded) if !has_malformed_escape(value) => decoded.into_owned(),
+        _ => value.to_owned(),
+    }
+}
+
+/// `decodeURIComponent` throws on a `%` not followed by two hex digits, where the
+/// `percent-encoding` crate passes it through.
+fn has_malformed_escape(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.iter().enumerate().any(|(i, b)| {
+        *b == b'%'
+            && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    })
+}
+
+/// A canonical array index: the decimal form of an integer below 2³² − 1 without leading zeros.
+fn is_array_index(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_digit())
+        && (name == "0" || !name.starts_with('0'))
+        && name.parse::<u32>().is_ok_and(|n| n != u32::MAX)
+}
+
+fn order_like_js_object_keys(cookies: &mut [RequestCookie]) {
+    cookies.sort_by_key(|c| {
+        if is_array_index(&c.name) {
+            (0, c.name.parse::<u32>().unwrap_or(u32::MAX))
+        } else {
+            (1, 0)
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(header: &str) -> Vec<(String, String)> {
+        parse_cookie_header(header)
+            .into_iter()
+            .map(|c| (c.name, c.value))
+            .collect()
+    }
+
+    #[test]
+    fn several_header_lines_read_as_one() {
+        let cookies = parse_cookie_headers(["a=1; b=2", "c=3; a=4"]);
+        let names: Vec<_> = cookies.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(cookies[0].value, "1");
+    }
+
+    #[test]
+    fn malformed_escapes_keep_the_raw_value() {
+        assert_eq!(pairs("a=%zz%41"), [("a".into(), "%zz%41".into())]);
+        assert_eq!(pairs("a=%4"), [("a".into(), "%4".into())]);
+        assert_eq!(pairs("a=%41"), [("a".into(), "A".into())]);
+    }
+
+    #[test]
+    fn a_lone_equals_sign_is_not_a_cookie() {
+        assert!(pairs("=").is_empty());
+        assert_eq!(pairs("=b"), [(String::new(), "b".into())]);
+    }
+}

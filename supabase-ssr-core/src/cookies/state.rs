@@ -1,0 +1,327 @@
+//! The cookie state of one request: what the browser sent, what the request changed, and the
+//! `Set-Cookie` values that make the browser's jar match.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use super::chunk::{MAX_CHUNK_SIZE, combine_chunks, create_chunks, is_chunk_like};
+use super::codec::{decode_value, encode_value};
+use super::header::{RequestCookie, parse_cookie_headers};
+use super::options::{MAX_AGE_SECONDS, URI_COMPONENT};
+use crate::config::Config;
+use crate::session::{Session, SessionError};
+
+/// The cache headers every response that writes an auth cookie must carry, so no shared cache
+/// stores one user's session and hands it to another (spec §7).
+pub const CACHE_HEADERS: [(&str, &str); 3] = [
+    (
+        "Cache-Control",
+        "private, no-cache, no-store, must-revalidate, max-age=0",
+    ),
+    ("Expires", "0"),
+    ("Pragma", "no-cache"),
+];
+
+/// What is stored under the session key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoredSession {
+    /// Nothing, or a value that cannot be decoded or is not JSON (left alone, never deleted).
+    Absent,
+    /// A session.
+    Present(Session),
+    /// JSON that is not a session: the JS library deletes it, and so does
+    /// [`CookieState::remove_session`].
+    Invalid(SessionError),
+}
+
+/// The cookie state of one request.
+///
+/// Built from the request's `Cookie` header(s); reads items (the session, PKCE verifiers)
+/// through chunk combining and decoding; records item writes; and finally produces the
+/// `Set-Cookie` values. Writes are net: whatever happened during the request, each cookie gets
+/// at most one `Set-Cookie` (two for a deletion when a `Domain` is configured: host-only first),
+/// and a write equal to what the browser already holds is skipped.
+///
+/// ```
+/// use std::sync::Arc;
+/// use supabase_ssr_core::Config;
+/// use supabase_ssr_core::cookies::CookieState;
+///
+/// let config = Arc::new(Config::new("http://127.0.0.1:54321", "publishable-key")?);
+/// let mut state = CookieState::new(config, ["theme=dark"]);
+/// state.set_item("sb-127-auth-token", r#"{"access_token":"a","refresh_token":"r","expires_at":1}"#);
+/// let response = state.response_cookies();
+/// assert_eq!(response.set_cookies().len(), 1);
+/// assert!(response.set_cookies()[0].starts_with("sb-127-auth-token=base64-eyJ"));
+/// assert_eq!(response.cache_headers().len(), 3);
+/// # Ok::<(), supabase_ssr_core::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct CookieState {
+    config: Arc<Config>,
+    raw_header: String,
+    incoming: Vec<RequestCookie>,
+    /// Item writes in first-touch order: `Some` sets, `None` removes.
+    writes: Vec<(String, Option<String>)>,
+}
+
+impl CookieState {
+    /// The state of a request that sent these `Cookie` header values.
+    pub fn new<'a>(config: Arc<Config>, cookie_headers: impl IntoIterator<Item = &'a str>) -> Self {
+        let headers: Vec<&str> = cookie_headers.into_iter().collect();
+        let incoming = parse_cookie_headers(headers.iter().copied());
+        Self {
+            config,
+            raw_header: headers.join("; "),
+            incoming,
+            writes: Vec::new(),
+        }
+    }
+
+    /// The project configuration this state writes with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The cookies the request sent (parsed, first of duplicates kept).
+    pub fn incoming(&self) -> &[RequestCookie] {
+        &self.incoming
+    }
+
+    /// The value of an incoming cookie.
+    pub fn incoming_value(&self, name: &str) -> Option<&str> {
+        self.incoming
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.value.as_str())
+    }
+
+    /// Reads an item (spec §4.2): a value written during this request, else the request's
+    /// cookies combined and decoded. Undecodable values read as absent, with a warning.
+    pub fn get_item(&self, key: &str) -> Option<Cow<'_, str>> {
+        if let Some((_, written)) = self.writes.iter().find(|(k, _)| k == key) {
+            return written.as_deref().map(Cow::Borrowed);
+        }
+        let combined = combine_chunks(key, |name| self.incoming_value(name))?;
+        let decoded = match decode_value(&combined) {
+            Ok((Cow::Owned(text), _)) => Some(text),
+            Ok((Cow::Borrowed(_), _)) => None,
+            Err(error) => {
+                tracing::warn!(
+                    cookie = key,
+                    %error,
+                    "could not base64url-decode the cookie value, treating it as absent; its \
+                     chunks may come from different responses"
+                );
+                return None;
+            }
+        };
+        Some(decoded.map_or(combined, Cow::Owned))
+    }
+
+    /// Reads the session item (spec §10.2). The value is never logged.
+    pub fn stored_session(&self) -> StoredSession {
+        let key = self.config.storage_key();
+        let Some(text) = self.get_item(key) else {
+            return StoredSession::Absent;
+        };
+        match Session::from_json(&text) {
+            Ok(session) => StoredSession::Present(session),
+            Err(SessionError::NotJson) => {
+                if self.is_base64_cookie(key) {
+                    tracing::warn!(
+                        cookie = key,
+                        "the cookie decoded to invalid JSON, treating it as absent; its chunks \
+                         may come from different responses"
+                    );
+                }
+                StoredSession::Absent
+            }
+            Err(error) => StoredSession::Invalid(error),
+        }
+    }
+
+    fn is_base64_cookie(&self, key: &str) -> bool {
+        !self.writes.iter().any(|(k, _)| k == key)
+            && combine_chunks(key, |name| self.incoming_value(name))
+                .is_some_and(|v| v.starts_with(super::codec::BASE64_PREFIX))
+    }
+
+    /// Stores an item for the rest of the request and for the response.
+    pub fn set_item(&mut self, key: &str, value: impl Into<String>) {
+        self.record(key, Some(value.into()));
+    }
+
+    /// Removes an item: every cookie chunk of it is deleted in the response.
+    pub fn remove_item(&mut self, key: &str) {
+        self.record(key, None);
+    }
+
+    /// Stores a session under the storage key.
+    pub fn set_session(&mut self, session: &Session) {
+        let key = self.config.storage_key().to_owned();
+        self.record(&key, Some(session.to_json()));
+    }
+
+    /// Removes the session and everything that belongs to it, as the JS library's sign-out
+    /// does (spec §14): the session, the `-user` item and every PKCE verifier item.
+    pub fn remove_session(&mut self) {
+        let key = self.config.storage_key().to_owned();
+        let mut items = vec![
+            key.clone(),
+            format!("{key}-code-verifier"),
+            format!("{key}-flows-code-verifier"),
+        ];
+        let slot_prefix = format!("{key}-flow-");
+        for cookie in &self.incoming {
+            let item = match cookie.name.rsplit_once('.') {
+                Some((base, _)) if is_chunk_like(&cookie.name, base) => base,
+                _ => cookie.name.as_str(),
+            };
+            if item.starts_with(&slot_prefix)
+                && item.ends_with("-code-verifier")
+                && !items.iter().any(|i| i == item)
+            {
+                items.push(item.to_owned());
+            }
+        }
+        items.push(format!("{key}-user"));
+        for item in items {
+            self.record(&item, None);
+        }
+    }
+
+    fn record(&mut self, key: &str, value: Option<String>) {
+        match self.writes.iter_mut().find(|(k, _)| k == key) {
+            Some((_, slot)) => *slot = value,
+            None => self.writes.push((key.to_owned(), value)),
+        }
+    }
+
+    /// Whether this request wrote or removed any item.
+    pub fn has_writes(&self) -> bool {
+        !self.writes.is_empty()
+    }
+
+    /// The cookie changes to send: deletions of cookies that no longer hold anything, then the
+    /// new values (spec §7), each rendered as a `Set-Cookie` value.
+    pub fn response_cookies(&self) -> ResponseCookies {
+        let changes = self.changes();
+        let options = self.config.cookie_options();
+        let mut set_cookies = Vec::with_capacity(changes.deletions.len() * 2 + changes.sets.len());
+        if options.domain.is_some() {
+            // A cookie set without `Domain` is only reached by a host-only deletion; a jar keyed
+            // by name alone must end with the domain-scoped one (ssr issue #256).
+            let host_only = options.host_only();
+            for name in &changes.deletions {
+                set_cookies.push(host_only.render(name, "", 0));
+            }
+        }
+        for name in &changes.deletions {
+            set_cookies.push(options.render(name, "", 0));
+        }
+        for (name, value) in &changes.sets {
+            set_cookies.push(options.render(name, value, MAX_AGE_SECONDS));
+        }
+        ResponseCookies { set_cookies }
+    }
+
+    /// The `Cookie` header the rest of this request should see: the incoming one with this
+    /// request's writes applied. `None` when nothing changed.
+    pub fn request_cookie_header(&self) -> Option<String> {
+        let changes = self.changes();
+        if changes.deletions.is_empty() && changes.sets.is_empty() {
+            return None;
+        }
+        let replaced = |name: &str| {
+            changes.deletions.iter().any(|d| d == name) || changes.sets.iter().any(|(n, _)| n == name)
+        };
+        let mut parts: Vec<Cow<'_, str>> = self
+            .raw_header
+            .split(';')
+            .filter(|pair| {
+                pair.split_once('=')
+                    .is_some_and(|(name, _)| !replaced(name.trim_matches([' ', '\t'])))
+            })
+            .map(|pair| Cow::Borrowed(pair.trim_matches([' ', '\t'])))
+            .collect();
+        for (name, value) in &changes.sets {
+            let encoded = percent_encoding::utf8_percent_encode(value, URI_COMPONENT);
+            parts.push(Cow::Owned(format!("{name}={encoded}")));
+        }
+        Some(parts.join("; "))
+    }
+
+    fn changes(&self) -> Changes {
+        let mut changes = Changes::default();
+        let incoming = &self.incoming;
+        let existing = |key: &str| -> Vec<&RequestCookie> {
+            incoming
+                .iter()
+                .filter(|c| is_chunk_like(&c.name, key))
+                .collect()
+        };
+        for (key, _) in self.writes.iter().filter(|(_, v)| v.is_none()) {
+            changes
+                .deletions
+                .extend(existing(key).into_iter().map(|c| c.name.clone()));
+        }
+        for (key, value) in &self.writes {
+            let Some(value) = value else { continue };
+            let encoded = encode_value(value, self.config.encoding());
+            let chunks = create_chunks(key, &encoded, MAX_CHUNK_SIZE);
+            changes.deletions.extend(
+                existing(key)
+                    .into_iter()
+                    .filter(|c| !chunks.iter().any(|chunk| chunk.name == c.name))
+                    .map(|c| c.name.clone()),
+            );
+            changes.sets.extend(
+                chunks
+                    .into_iter()
+                    .filter(|chunk| self.incoming_value(&chunk.name) != Some(chunk.value.as_str()))
+                    .map(|chunk| (chunk.name, chunk.value)),
+            );
+        }
+        changes
+    }
+}
+
+#[derive(Debug, Default)]
+struct Changes {
+    deletions: Vec<String>,
+    sets: Vec<(String, String)>,
+}
+
+/// The cookies a response must carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseCookies {
+    set_cookies: Vec<String>,
+}
+
+impl ResponseCookies {
+    /// The `Set-Cookie` values, in order. Append each as its own header; never join them.
+    pub fn set_cookies(&self) -> &[String] {
+        &self.set_cookies
+    }
+
+    /// Consumes the list.
+    pub fn into_set_cookies(self) -> Vec<String> {
+        self.set_cookies
+    }
+
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.set_cookies.is_empty()
+    }
+
+    /// The headers to set (replacing any the handler set) along with the cookies: the three
+    /// no-store headers when any auth cookie is written, else none.
+    pub fn cache_headers(&self) -> &'static [(&'static str, &'static str)] {
+        if self.set_cookies.is_empty() {
+            &[]
+        } else {
+            &CACHE_HEADERS
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The session and user objects, kept as the server sent them.
+//!
+//! Both keep every field in the server's key order (`serde_json` with `preserve_order`), so a
+//! session written by the JavaScript library is written back byte for byte the same, and fields
+//! this crate does not know about (`weak_password`, `provider_token`, future ones) survive.
+
+use serde_json::{Map, Value};
+
+/// Why stored text is not a session.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    /// The text is not JSON.
+    #[error("the stored session is not JSON")]
+    NotJson,
+    /// The JSON is not an object with `access_token`, `refresh_token` and `expires_at`.
+    #[error("the stored JSON is not a session: {0}")]
+    NotASession(&'static str),
+}
+
+/// A Supabase Auth session: tokens, expiry and (usually) the user.
+///
+/// It is *unverified*: anyone can put any JSON in a cookie. Use verified claims for
+/// authorization decisions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    fields: Map<String, Value>,
+}
+
+impl Session {
+    /// Parses a stored session (spec §10.2): a JSON object holding `access_token`,
+    /// `refresh_token` and `expires_at`. Where the JS library accepts any value for those keys,
+    /// this requires two strings and an integer or `null`: a session of the wrong shape is not a
+    /// session.
+    pub fn from_json(text: &str) -> Result<Self, SessionError> {
+        let value: Value = serde_json::from_str(text).map_err(|_| SessionError::NotJson)?;
+        Self::from_value(value)
+    }
+
+    /// [`Session::from_json`] for an already parsed value.
+    pub fn from_value(value: Value) -> Result<Self, SessionError> {
+        let Value::Object(fields) = value else {
+            return Err(SessionError::NotASession("not an object"));
+        };
+        match fields.get("access_token") {
+            Some(Value::String(_)) => {}
+            _ => return Err(SessionError::NotASession("access_token is not a string")),
+        }
+        match fields.get("refresh_token") {
+            Some(Value::String(_)) => {}
+            _ => return Err(SessionError::NotASession("refresh_token is not a string")),
+        }
+        match fields.get("expires_at") {
+            Some(Value::Null) => {}
+            Some(Value::Number(n)) if n.as_i64().is_some() => {}
+            _ => return Err(SessionError::NotASession("expires_at is not an integer")),
+        }
+        Ok(Self { fields })
+    }
+
+    /// The access token (a JWT).
+    pub fn access_token(&self) -> &str {
+        self.str_field("access_token")
+    }
+
+    /// The refresh token. May be empty in a forged cookie; refreshing then fails with a typed
+    /// error.
+    pub fn refresh_token(&self) -> &str {
+        self.str_field("refresh_token")
+    }
+
+    /// Unix time (seconds) at which the access token expires; `None` when stored as `null`,
+    /// which the JS library treats as never expiring.
+    pub fn expires_at(&self) -> Option<i64> {
+        self.fields.get("expires_at").and_then(Value::as_i64)
+    }
+
+    /// The token type, normally `bearer`.
+    pub fn token_type(&self) -> Option<&str> {
+        self.fields.get("token_type").and_then(Value::as_str)
+    }
+
+    /// The user stored with the session, if any.
+    pub fn user(&self) -> Option<User> {
+        match self.fields.get("user") {
+            Some(Value::Object(user)) => Some(User {
+                fields: user.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// All fields, in stored order.
+    pub fn fields(&self) -> &Map<String, Value> {
+        &self.fields
+    }
+
+    /// The session as JSON text, fields in stored order (what the JS library would store).
+    pub fn to_json(&self) -> String {
+        // Serializing a map of JSON values cannot fail.
+        serde_json::to_string(&self.fields).unwrap_or_default()
+    }
+
+    fn str_field(&self, key: &str) -> &str {
+        self.fields.get(key).and_then(Value::as_str).unwrap_or("")
+    }
+}
+
+/// A Supabase Auth user, as the server sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    fields: Map<String, Value>,
+}
+
+impl User {
+    /// Wraps a user object.
+    pub fn from_fields(fields: Map<String, Value>) -> Self {
+        Self { fields }
+    }
+
+    /// The user id (a UUID).
+    pub fn id(&self) -> &str {
+        self.str_field("id")
+    }
+
+    /// The email address, if any.
+    pub fn email(&self) -> Option<&str> {
+        self.opt_str("email")
+    }
+
+    /// The phone number, if any.
+    pub fn phone(&self) -> Option<&str> {
+        self.opt_str("phone")
+    }
+
+    /// The Postgres role, normally `authenticated`.
+    pub fn role(&self) -> Option<&str> {
+        self.opt_str("role")
+    }
+
+    /// Server-controlled metadata (`provider`, `providers`, …).
+    pub fn app_metadata(&self) -> Option<&Map<String, Value>> {
+        self.fields.get("app_metadata").and_then(Value::as_object)
+    }
+
+    /// User-editable metadata.
+    pub fn user_metadata(&self) -> Option<&Map<String, Value>> {
+        self.fields.get("user_metadata").and_then(Value::as_object)
+    }
+
+    /// Whether this is an anonymous user.
+    pub fn is_anonymous(&self) -> bool {
+        self.fields
+            .get("is_anonymous")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// All fields, in the server's order.
+    pub fn fields(&self) -> &Map<String, Value> {
+        &self.fields
+    }
+
+    fn str_field(&self, key: &str) -> &str {
+        self.opt_str(key).unwrap_or("")
+    }
+
+    fn opt_str(&self, key: &str) -> Option<&str> {
+        self.fields
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_and_key_order_survive_a_round_trip() {
+        let text = r#"{"access_token":"a","token_type":"bearer","expires_in":3599.75,"expires_at":1767229200,"refresh_token":"r","user":{"id":"u","email":"é@x","zz":1,"aa":[]},"weak_password":null}"#;
+        let session = Session::from_json(text).unwrap();
+        assert_eq!(session.to_json(), text);
+        assert_eq!(session.user().unwrap().email(), Some("é@x"));
+    }
+
+    #[test]
+    fn wrong_shapes_are_not_sessions() {
+        for text in [
+            r#""just a string""#,
+            r#"{"access_token":"a","refresh_token":"r"}"#,
+            r#"{"access_token":1,"refresh_token":"r","expires_at":1}"#,
+            r#"{"access_token":"a","refresh_token":"r","expires_at":"soon"}"#,
+        ] {
+            assert!(
+                matches!(Session::from_json(text), Err(SessionError::NotASession(_))),
+                "{text}"
+            );
+        }
+        assert_eq!(Session::from_json("nope"), Err(SessionError::NotJson));
+    }
+
+    #[test]
+    fn null_expires_at_is_a_session_that_never_expires() {
+        let session =
+            Session::from_json(r#"{"access_token":"a","refresh_token":"r","expires_at":null}"#)
+                .unwrap();
+        assert_eq!(session.expires_at(), None);
+    }
+}
