@@ -34,7 +34,7 @@ pub enum CookieEncoding {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     /// A character outside the base64url alphabet (whitespace and `=` are skipped).
-    #[error("Invalid Base64-URL character {character:?} at position {position}")]
+    #[error("Invalid Base64-URL character \"{character}\" at position {position}")]
     InvalidCharacter {
         /// The character.
         character: char,
@@ -81,6 +81,13 @@ pub fn decode_value(value: &str) -> Result<(Cow<'_, str>, bool), DecodeError> {
 /// very end is dropped. Invalid UTF-8 elsewhere is an error (the JS decoder accepts some
 /// overlong forms; we do not, and such a value reads as absent).
 pub fn decode_base64url(encoded: &str) -> Result<String, DecodeError> {
+    // What the JS library writes holds nothing to skip: decode it in place.
+    if encoded
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return utf8_prefix(&decode_symbols(encoded.as_bytes())).map(str::to_owned);
+    }
     let mut symbols = Vec::with_capacity(encoded.len());
     for (position, character) in encoded.chars().enumerate() {
         match character {

@@ -31,8 +31,8 @@ pub(crate) const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 pub struct CookieOptions {
     /// `Domain`; `None` makes host-only cookies.
     pub domain: Option<String>,
-    /// `Path`.
-    pub path: String,
+    /// `Path`; `None` omits the attribute.
+    pub path: Option<String>,
     /// `SameSite`; `None` omits the attribute.
     pub same_site: Option<SameSite>,
     /// `HttpOnly`.
@@ -45,7 +45,7 @@ impl Default for CookieOptions {
     fn default() -> Self {
         Self {
             domain: None,
-            path: "/".to_owned(),
+            path: Some("/".to_owned()),
             same_site: Some(SameSite::Lax),
             http_only: false,
             secure: false,
@@ -74,20 +74,23 @@ impl CookieOptions {
     /// Checks the options the way `cookie.serialize` does (spec §18), and refuses
     /// `SameSite=None` without `Secure`, which browsers silently drop.
     pub fn validate(&self) -> Result<(), CookieOptionsError> {
-        if let Some(domain) = &self.domain {
-            if !is_valid_domain(domain) {
-                return Err(CookieOptionsError::Domain(domain.clone()));
-            }
-        }
-        if !self
-            .path
-            .bytes()
-            .all(|b| (0x20..=0x7E).contains(&b) && b != b';')
-        {
-            return Err(CookieOptionsError::Path(self.path.clone()));
-        }
+        self.validate_attributes()?;
         if self.same_site == Some(SameSite::None) && !self.secure {
             return Err(CookieOptionsError::SameSiteNoneWithoutSecure);
+        }
+        Ok(())
+    }
+
+    fn validate_attributes(&self) -> Result<(), CookieOptionsError> {
+        if let Some(domain) = &self.domain
+            && !is_valid_domain(domain)
+        {
+            return Err(CookieOptionsError::Domain(domain.clone()));
+        }
+        if let Some(path) = &self.path
+            && !path.bytes().all(|b| (0x20..=0x7E).contains(&b) && b != b';')
+        {
+            return Err(CookieOptionsError::Path(path.clone()));
         }
         Ok(())
     }
@@ -101,13 +104,15 @@ impl CookieOptions {
         }
     }
 
-    /// Renders `name=value` with these attributes as a `Set-Cookie` header value. The value is
-    /// percent-encoded like `encodeURIComponent`; an empty value with `max_age` 0 is a deletion.
-    pub fn render(&self, name: &str, value: &str, max_age: i64) -> String {
+    /// Renders `name=value` with these attributes as a `Set-Cookie` header value, for options
+    /// that were validated (the configuration does that) and a valid name.
+    pub(crate) fn render(&self, name: &str, value: &str, max_age: i64) -> String {
         let encoded = utf8_percent_encode(value, URI_COMPONENT).to_string();
         let mut cookie = Cookie::new(name.to_owned(), encoded);
-        cookie.set_path(self.path.clone());
         cookie.set_max_age(cookie::time::Duration::seconds(max_age));
+        if let Some(path) = &self.path {
+            cookie.set_path(path.clone());
+        }
         if let Some(domain) = &self.domain {
             cookie.set_domain(domain.clone());
         }
@@ -123,6 +128,39 @@ impl CookieOptions {
         // `Display` (not `encoded()`): the value is already encoded with the JS character set.
         cookie.to_string()
     }
+}
+
+/// Renders a `Set-Cookie` header value, like `serializeCookieHeader` of `@supabase/ssr`: the
+/// value is percent-encoded as `encodeURIComponent` does, the name, domain and path are checked.
+/// The attributes come in the `cookie` crate's order, which differs from the JS library's;
+/// browsers do not care.
+///
+/// ```
+/// use supabase_ssr_core::cookies::{CookieOptions, serialize_set_cookie};
+///
+/// let header = serialize_set_cookie("b", " weird value", &CookieOptions::default(), Some(345))?;
+/// assert_eq!(header, "b=%20weird%20value; SameSite=Lax; Path=/; Max-Age=345");
+/// # Ok::<(), supabase_ssr_core::cookies::CookieOptionsError>(())
+/// ```
+pub fn serialize_set_cookie(
+    name: &str,
+    value: &str,
+    options: &CookieOptions,
+    max_age: Option<i64>,
+) -> Result<String, CookieOptionsError> {
+    if !is_valid_name(name) {
+        return Err(CookieOptionsError::Name(name.to_owned()));
+    }
+    options.validate_attributes()?;
+    let rendered = options.render(name, value, max_age.unwrap_or_default());
+    Ok(match max_age {
+        Some(_) => rendered,
+        None => rendered
+            .split("; ")
+            .filter(|part| !part.starts_with("Max-Age="))
+            .collect::<Vec<_>>()
+            .join("; "),
+    })
 }
 
 /// A cookie name is an RFC 6265 token (the check `cookie.serialize` applies).
@@ -155,6 +193,7 @@ mod tests {
         let parsed = Cookie::parse(rendered.as_str()).unwrap();
         assert_eq!(parsed.value(), "base64-eyJ9");
         assert_eq!(parsed.path(), Some("/"));
+        assert_eq!(rendered.matches("Max-Age").count(), 1);
         assert_eq!(parsed.same_site(), Some(SameSite::Lax));
         assert_eq!(parsed.http_only(), None);
         assert_eq!(
@@ -183,7 +222,7 @@ mod tests {
             Err(CookieOptionsError::Domain("bad domain".into()))
         );
         let bad_path = CookieOptions {
-            path: "a;b".into(),
+            path: Some("a;b".into()),
             ..CookieOptions::default()
         };
         assert_eq!(

@@ -1,0 +1,513 @@
+//! The cookie layer against the vectors recorded from the real `@supabase/ssr` 0.12.7
+//! (`tests/vectors/ssr-vectors.json`, see the README beside it).
+//!
+//! Sections covered: `storage_key_derivation`, `base64url`, `chunker`, `cookie_header`,
+//! `read_back`, and the cookie writes (`set_all_calls`, `jar_after`) of `server_flows`.
+//!
+//! Vectors not followed, and why (each test asserts how many it skipped):
+//! - `storage_key_derivation`: the browser-client entries (this crate is the server side; the
+//!   browser client's override order differs), and the two "cookies missing" errors (a
+//!   `CookieState` cannot be built without the request's cookies, so the error cannot happen).
+//! - `base64url/encode`: the three inputs with lone UTF-16 surrogates (a Rust `String` cannot
+//!   hold them; `JSON.stringify` escapes them, so session JSON never contains them, spec §4.1).
+//! - `chunker/pkce_key_classification`: which writes the JS library flushes immediately; our
+//!   state computes net writes when the response is built, so there is no such split.
+//! - `cookie_header/serialize_cookie_header`: `maxAge: 1.5` and `sameSite: "weird"` cannot be
+//!   expressed with our typed options; `expires`, `partitioned` and `priority` are attributes
+//!   the JS library never writes for auth cookies and our options do not offer.
+//!   Attribute *order* differs from `cookie.serialize` (we render with the `cookie` crate);
+//!   name, value bytes and the attribute set are compared exactly.
+//! - `read_back`: the three cases with an expired session and an empty refresh token need the
+//!   refresh path of the Auth client, and are tested with it.
+//! - `server_flows`: `browser_client_custom_cookies` (browser client) and
+//!   `cookie_method_variants` (the deprecated get/set/remove API, which we do not offer).
+//!   For the others, the item values come from the vector (producing them needs the Auth
+//!   client); what is checked is everything the cookie layer does with them: encoding,
+//!   chunking, stale-chunk and domain deletions, options, no-op skipping and the final jar.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value;
+use supabase_ssr_core::cookies::{
+    CookieEncoding, CookieOptions, CookieState, DecodeError, SameSite, StoredSession,
+    combine_chunks, create_chunks, decode_base64url, encode_value, is_chunk_like,
+    parse_cookie_header, serialize_set_cookie,
+};
+use supabase_ssr_core::{Config, ConfigError};
+
+fn vectors() -> &'static Value {
+    static VECTORS: OnceLock<Value> = OnceLock::new();
+    VECTORS.get_or_init(|| {
+        let text = include_str!("vectors/ssr-vectors.json");
+        // serde_json refuses lone surrogate escapes; those vectors are skipped (see above).
+        let text = text.replace("\\ud800", "\\ufffd").replace("\\udc00", "\\ufffd");
+        serde_json::from_str(&text).expect("vectors parse")
+    })
+}
+
+fn section(path: &[&str]) -> &'static Value {
+    path.iter().fold(vectors(), |v, key| &v[key])
+}
+
+fn items(path: &[&str]) -> &'static [Value] {
+    section(path).as_array().expect("array section")
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().expect("string")
+}
+
+/// Expands `"x"x3180 + "é"x2` descriptions into the strings they describe.
+fn expand(description: &str) -> String {
+    let mut out = String::new();
+    for part in description.split(" + ") {
+        let (literal, count) = part.rsplit_once('x').expect("count");
+        let literal: String = serde_json::from_str(literal).expect("JSON literal");
+        out.push_str(&literal.repeat(count.parse().expect("number")));
+    }
+    out
+}
+
+fn value_of(v: &Value) -> String {
+    match v.get("value") {
+        Some(Value::String(value)) => value.clone(),
+        _ => expand(s(&v["value_description"])),
+    }
+}
+
+fn config(url: &str) -> Config {
+    Config::new(url, "anon-key").unwrap()
+}
+
+#[test]
+fn storage_key_derivation() {
+    let (mut ran, mut skipped) = (0, 0);
+    for v in items(&["storage_key_derivation", "derivations"]) {
+        if s(&v["client"]) != "server" || v["options"].get("cookies").is_some() {
+            skipped += 1;
+            continue;
+        }
+        ran += 1;
+        let key = v.get("key").map_or("anon-key", s);
+        let result = Config::new(s(&v["url"]), key);
+        if let Some(thrown) = v.get("throws") {
+            let err: ConfigError = result.expect_err(s(&v["url"]));
+            assert_eq!(err.to_string(), s(&thrown["message"]), "{v}");
+            continue;
+        }
+        let mut config = result.unwrap();
+        let options = &v["options"];
+        let override_key = options["auth"]["storageKey"]
+            .as_str()
+            .or(options["cookieOptions"]["name"].as_str());
+        if let Some(name) = override_key {
+            config = config.with_storage_key(name).unwrap();
+            assert_eq!(config.storage_key(), s(&v["ok"]), "{v}");
+        } else {
+            assert_eq!(config.storage_key(), s(&v["ok"]["storage_key"]), "{v}");
+            assert_eq!(config.auth_url().as_str(), s(&v["ok"]["auth_url"]), "{v}");
+        }
+    }
+    println!("storage_key_derivation: {ran} ran, {skipped} skipped");
+    assert_eq!((ran, skipped), (19, 5));
+}
+
+#[test]
+fn base64url_encode() {
+    let (mut ran, mut skipped) = (0, 0);
+    for v in items(&["base64url", "encode"]) {
+        let units: Vec<u16> = v["input_utf16_code_units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u16::try_from(u.as_u64().unwrap()).unwrap())
+            .collect();
+        let Ok(input) = String::from_utf16(&units) else {
+            skipped += 1;
+            continue;
+        };
+        ran += 1;
+        assert_eq!(
+            encode_value(&input, CookieEncoding::Base64Url),
+            format!("base64-{}", s(&v["output"])),
+            "{v}"
+        );
+    }
+    println!("base64url/encode: {ran} ran, {skipped} skipped");
+    assert_eq!((ran, skipped), (14, 3));
+}
+
+#[test]
+fn base64url_decode() {
+    let mut ran = 0;
+    for v in items(&["base64url", "decode"]) {
+        ran += 1;
+        let result = decode_base64url(s(&v["input"]));
+        match v.get("throws") {
+            Some(thrown) => {
+                let err: DecodeError = result.expect_err(s(&v["input"]));
+                assert_eq!(err.to_string(), s(&thrown["message"]), "{v}");
+            }
+            None => assert_eq!(result.unwrap(), s(&v["output"]), "{v}"),
+        }
+    }
+    println!("base64url/decode: {ran} ran");
+    assert_eq!(ran, 21);
+}
+
+#[test]
+fn chunker_create_chunks() {
+    let mut ran = 0;
+    for v in items(&["chunker", "create_chunks"]) {
+        ran += 1;
+        let size = v
+            .get("chunkSize")
+            .and_then(Value::as_u64)
+            .map_or(3180, |n| usize::try_from(n).unwrap());
+        let chunks = create_chunks(s(&v["key"]), &value_of(v), size);
+        let expected = v["chunks"].as_array().unwrap();
+        assert_eq!(chunks.len(), expected.len(), "{v}");
+        for (chunk, want) in chunks.iter().zip(expected) {
+            assert_eq!(chunk.name, s(&want["name"]), "{v}");
+            assert_eq!(chunk.value, value_of(want), "{v}");
+        }
+    }
+    println!("chunker/create_chunks: {ran} ran");
+    assert_eq!(ran, 15);
+}
+
+#[test]
+fn chunker_combine_chunks() {
+    let mut ran = 0;
+    for v in items(&["chunker", "combine_chunks"]) {
+        ran += 1;
+        let jar = v["cookies"].as_object().unwrap();
+        let combined = combine_chunks(s(&v["key"]), |name| jar.get(name).and_then(Value::as_str));
+        assert_eq!(combined.as_deref(), v["result"].as_str(), "{v}");
+    }
+    println!("chunker/combine_chunks: {ran} ran");
+    assert_eq!(ran, 8);
+}
+
+#[test]
+fn chunker_is_chunk_like() {
+    let mut ran = 0;
+    for v in items(&["chunker", "is_chunk_like"]) {
+        ran += 1;
+        assert_eq!(
+            is_chunk_like(s(&v["cookie_name"]), s(&v["key"])),
+            v["is_chunk_like"].as_bool().unwrap(),
+            "{v}"
+        );
+    }
+    println!("chunker/is_chunk_like: {ran} ran");
+    assert_eq!(ran, 13);
+}
+
+#[test]
+fn cookie_header_parse() {
+    let mut ran = 0;
+    for v in items(&["cookie_header", "parse_cookie_header"]) {
+        ran += 1;
+        let parsed: Vec<(String, String)> = parse_cookie_header(s(&v["header"]))
+            .into_iter()
+            .map(|c| (c.name, c.value))
+            .collect();
+        let expected: Vec<(String, String)> = v["ok"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (s(&p["name"]).to_owned(), s(&p["value"]).to_owned()))
+            .collect();
+        assert_eq!(parsed, expected, "{v}");
+    }
+    println!("cookie_header/parse_cookie_header: {ran} ran");
+    assert_eq!(ran, 30);
+}
+
+/// JS `cookie.serialize` options as our typed options; `None` when they cannot be expressed.
+fn js_options(options: &Value) -> Option<(CookieOptions, Option<i64>)> {
+    let mut out = CookieOptions {
+        path: None,
+        same_site: None,
+        ..CookieOptions::default()
+    };
+    let mut max_age = None;
+    for (key, value) in options.as_object().unwrap() {
+        match (key.as_str(), value) {
+            ("path", Value::String(p)) => out.path = Some(p.clone()),
+            ("domain", Value::String(d)) => out.domain = Some(d.clone()),
+            ("httpOnly", Value::Bool(b)) => out.http_only = *b,
+            ("secure", Value::Bool(b)) => out.secure = *b,
+            ("maxAge", Value::Number(n)) => max_age = Some(n.as_i64()?),
+            ("sameSite", Value::Bool(true)) => out.same_site = Some(SameSite::Strict),
+            ("sameSite", Value::Bool(false)) => out.same_site = None,
+            ("sameSite", Value::String(v)) => {
+                out.same_site = Some(match v.as_str() {
+                    "lax" => SameSite::Lax,
+                    "strict" => SameSite::Strict,
+                    "none" => SameSite::None,
+                    _ => return None,
+                });
+            }
+            _ => return None,
+        }
+    }
+    Some((out, max_age))
+}
+
+/// A `Set-Cookie` value as its `name=value` pair and its sorted attributes.
+fn cookie_parts(set_cookie: &str) -> (String, Vec<String>) {
+    let mut parts = set_cookie.split("; ");
+    let pair = parts.next().unwrap().to_owned();
+    // The `cookie` crate drops a leading dot from `Domain`, which browsers ignore (RFC 6265
+    // §5.2.3), so `.example.com` and `example.com` are the same attribute.
+    let mut attributes: Vec<String> = parts
+        .map(|a| a.to_ascii_lowercase().replace("domain=.", "domain="))
+        .collect();
+    attributes.sort();
+    (pair, attributes)
+}
+
+#[test]
+fn cookie_header_serialize() {
+    let (mut ran, mut skipped) = (0, 0);
+    for v in items(&["cookie_header", "serialize_cookie_header"]) {
+        let Some((options, max_age)) = js_options(&v["options"]) else {
+            skipped += 1;
+            continue;
+        };
+        ran += 1;
+        let result = serialize_set_cookie(s(&v["name"]), s(&v["value"]), &options, max_age);
+        match v.get("throws") {
+            Some(thrown) => {
+                let err = result.expect_err("must be refused");
+                assert_eq!(err.to_string(), s(&thrown["message"]), "{v}");
+            }
+            None => assert_eq!(
+                cookie_parts(&result.unwrap()),
+                cookie_parts(s(&v["ok"])),
+                "{v}"
+            ),
+        }
+    }
+    println!("cookie_header/serialize_cookie_header: {ran} ran, {skipped} skipped");
+    assert_eq!((ran, skipped), (15, 4));
+}
+
+/// A `Cookie` header carrying these cookies, each value encoded as a browser would send what it
+/// was given.
+fn cookie_header(cookies: &serde_json::Map<String, Value>) -> String {
+    cookies
+        .iter()
+        .map(|(name, value)| {
+            let encoded: String =
+                url::form_urlencoded::byte_serialize(s(value).as_bytes()).collect();
+            format!("{name}={}", encoded.replace('+', "%20"))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The jar a browser keeps after receiving `set_cookies` (keyed by name, as the vectors' jar).
+fn apply_to_jar(jar: &mut BTreeMap<String, String>, set_cookies: &[String]) {
+    for set_cookie in set_cookies {
+        let parsed = cookie::Cookie::parse_encoded(set_cookie.as_str()).unwrap();
+        let deleted = parsed
+            .max_age()
+            .is_some_and(|age| age <= cookie::time::Duration::ZERO)
+            || parsed.value().is_empty();
+        if deleted {
+            jar.remove(parsed.name());
+        } else {
+            jar.insert(parsed.name().to_owned(), parsed.value().to_owned());
+        }
+    }
+}
+
+fn jar_of(value: &Value) -> BTreeMap<String, String> {
+    value
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), s(v).to_owned())).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn read_back() {
+    let (mut ran, mut skipped) = (0, 0);
+    for v in items(&["read_back", "cases"]) {
+        // The empty-refresh-token cases reach the refresh path (see the module docs).
+        if v.get("thrown").is_some() || s(&v["call"]) != "getSession()" {
+            skipped += 1;
+            continue;
+        }
+        ran += 1;
+        let mut config = config("https://abcdefghijklmnop.supabase.co");
+        if v["cookie_encoding"].as_str() == Some("raw") {
+            config = config.with_encoding(CookieEncoding::Raw);
+        }
+        let request = v["request_cookies"].as_object().unwrap();
+        let mut state = CookieState::new(Arc::new(config), [cookie_header(request).as_str()]);
+        let expected = &v["result"]["data"]["session"];
+        match state.stored_session() {
+            StoredSession::Present(session) => {
+                assert_eq!(&Value::Object(session.fields().clone()), expected, "{v}");
+            }
+            StoredSession::Absent => assert!(expected.is_null(), "{v}"),
+            StoredSession::Invalid(_) => {
+                assert!(expected.is_null(), "{v}");
+                state.remove_session();
+            }
+        }
+        let mut jar = jar_of(&v["request_cookies"]);
+        let response = state.response_cookies();
+        assert_eq!(
+            response.is_empty(),
+            v["set_all_calls"].as_array().unwrap().is_empty(),
+            "{v}"
+        );
+        apply_to_jar(&mut jar, response.set_cookies());
+        assert_eq!(jar, jar_of(&v["jar_after"]), "{}", v["label"]);
+    }
+    println!("read_back: {ran} ran, {skipped} skipped");
+    assert_eq!((ran, skipped), (17, 3));
+}
+
+/// The item a cookie belongs to (`k` for `k.3`).
+fn item_of(name: &str) -> &str {
+    match name.rsplit_once('.') {
+        Some((base, _)) if is_chunk_like(name, base) => base,
+        _ => name,
+    }
+}
+
+/// The last write the JS library made to each cookie name and scope, as (name, has domain) →
+/// `Set-Cookie` reference rendering.
+fn js_net_writes(step: &Value) -> BTreeMap<(String, bool), String> {
+    let mut net = BTreeMap::new();
+    for call in step["set_all_calls"].as_array().unwrap() {
+        for write in call["cookies"].as_array().unwrap() {
+            let has_domain = write["options"].get("domain").is_some();
+            let rendered = write["set_cookie_header"].as_str().map_or_else(
+                || {
+                    let (options, max_age) = js_options(&write["options"]).unwrap();
+                    serialize_set_cookie(s(&write["name"]), s(&write["value"]), &options, max_age)
+                        .unwrap()
+                },
+                str::to_owned,
+            );
+            net.insert((s(&write["name"]).to_owned(), has_domain), rendered);
+        }
+    }
+    net
+}
+
+/// For steps recorded without their own request cookies: the jar after the step without the
+/// cookies the step wrote. Not possible when the step deleted cookies (their values are gone).
+fn inferred_request_cookies(step: &Value) -> Option<serde_json::Map<String, Value>> {
+    let written = js_net_writes(step);
+    if written.values().any(|w| w.contains("Max-Age=0")) {
+        return None;
+    }
+    let jar = step["jar_after"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(name, _)| !written.contains_key(&((*name).clone(), false)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Some(jar)
+}
+
+#[test]
+fn server_flow_cookie_writes() {
+    let (mut ran, mut skipped) = (0, 0);
+    for scenario in items(&["server_flows"]) {
+        let name = s(&scenario["name"]);
+        if matches!(
+            name,
+            "browser_client_custom_cookies" | "cookie_method_variants"
+        ) {
+            skipped += 1;
+            continue;
+        }
+        let steps: Vec<&Value> = match scenario.get("steps") {
+            Some(Value::Array(steps)) => steps.iter().collect(),
+            _ => vec![scenario],
+        };
+        for step in steps {
+            ran += 1;
+            let mut config = config(s(&scenario["url"]));
+            if scenario["cookie_encoding"].as_str() == Some("raw") {
+                config = config.with_encoding(CookieEncoding::Raw);
+            }
+            if let Some(options) = scenario.get("cookie_options") {
+                let (cookie_options, _) = js_options(&Value::Object(
+                    options
+                        .as_object()
+                        .unwrap()
+                        .iter()
+                        .filter(|(k, _)| !matches!(k.as_str(), "name" | "maxAge"))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                ))
+                .unwrap();
+                config = config
+                    .with_storage_key(s(&options["name"]))
+                    .unwrap()
+                    .with_cookie_options(cookie_options)
+                    .unwrap();
+            }
+            let request = step
+                .get("request_cookies")
+                .and_then(Value::as_object)
+                .cloned()
+                .or_else(|| inferred_request_cookies(step))
+                .or_else(|| scenario["request_cookies"].as_object().cloned())
+                .expect("request cookies");
+            let request = &request;
+            let mut state = CookieState::new(Arc::new(config), [cookie_header(request).as_str()]);
+
+            // Bring every item to the value the JS library left it at.
+            let decoded = step["jar_after_decoded"].as_object().unwrap();
+            for (item, value) in decoded {
+                let value = s(value);
+                if !value.starts_with("<undecodable") && state.get_item(item).as_deref() != Some(value) {
+                    state.set_item(item, value);
+                }
+            }
+            let mut removed: Vec<&str> = request.keys().map(|n| item_of(n)).collect();
+            removed.dedup();
+            for item in removed {
+                if !decoded.contains_key(item) {
+                    state.remove_item(item);
+                }
+            }
+
+            let response = state.response_cookies();
+            let mut jar = jar_of(&Value::Object(request.clone()));
+            apply_to_jar(&mut jar, response.set_cookies());
+            assert_eq!(jar, jar_of(&step["jar_after"]), "{name}: {}", step["call"]);
+
+            // Every cookie we write is written the same way as the JS library's last write to it.
+            let js = js_net_writes(step);
+            for ours in response.set_cookies() {
+                let parsed = cookie::Cookie::parse(ours.as_str()).unwrap();
+                let key = (parsed.name().to_owned(), parsed.domain().is_some());
+                let theirs = js.get(&key).unwrap_or_else(|| {
+                    panic!("{name}: we wrote {ours} where the JS library did not write")
+                });
+                assert_eq!(cookie_parts(ours), cookie_parts(theirs), "{name}");
+            }
+            assert_eq!(
+                response.cache_headers().is_empty(),
+                response.set_cookies().is_empty()
+            );
+        }
+    }
+    println!("server_flows: {ran} steps ran, {skipped} scenarios skipped");
+    assert_eq!(skipped, 2);
+    assert!(ran >= 50, "{ran}");
+}
