@@ -40,17 +40,23 @@ fn benches(c: &mut Criterion) {
     );
     // 2100 bytes of JSON is about 2.8 KB of base64 (one cookie); 6500 bytes make three chunks.
     for (label, size, chunks) in [("1 chunk", 2100, 1), ("3 chunks", 6500, 3)] {
-        let header = format!("theme=dark; {}", cookie_header_for(&config, &session_json(size)));
+        let header = format!(
+            "theme=dark; {}",
+            cookie_header_for(&config, &session_json(size))
+        );
         assert_eq!(header.matches("sb-").count(), chunks, "{label}");
-        c.bench_function(&format!("read session, {label} ({} B header)", header.len()), |b| {
-            b.iter(|| {
-                let state = CookieState::new(config.clone(), [black_box(header.as_str())]);
-                match state.stored_session() {
-                    StoredSession::Present(session) => black_box(session),
-                    other => panic!("{other:?}"),
-                }
-            });
-        });
+        c.bench_function(
+            &format!("read session, {label} ({} B header)", header.len()),
+            |b| {
+                b.iter(|| {
+                    let state = CookieState::new(config.clone(), [black_box(header.as_str())]);
+                    match state.stored_session() {
+                        StoredSession::Present(session) => black_box(session),
+                        other => panic!("{other:?}"),
+                    }
+                });
+            },
+        );
     }
     let session = Session::from_json(&session_json(2100)).unwrap_or_else(|e| panic!("{e}"));
     let old_chunks = cookie_header_for(&config, &session_json(6500));

@@ -242,8 +242,8 @@ mod tests {
 
     #[test]
     fn from_env_names_the_invalid_variable() {
-        let err = Config::from_lookup(lookup(&[(ENV_URL, "ftp://x"), (ENV_ANON_KEY, "k")]))
-            .unwrap_err();
+        let err =
+            Config::from_lookup(lookup(&[(ENV_URL, "ftp://x"), (ENV_ANON_KEY, "k")])).unwrap_err();
         assert!(
             matches!(&err, ConfigError::InvalidEnv { var, .. } if *var == ENV_URL),
             "{err:?}"

@@ -70,7 +70,7 @@ proptest! {
         }
         let header = browser_echo(response.set_cookies());
         let next = CookieState::new(config, [header.as_str()]);
-        let read = next.get_item(&key).map(|v| v.into_owned());
+        let read = next.get_item(&key).map(std::borrow::Cow::into_owned);
         prop_assert_eq!(read, Some(json));
         prop_assert!(matches!(next.stored_session(), StoredSession::Present(_)));
     }
@@ -99,7 +99,7 @@ proptest! {
         }
         prop_assert_eq!(jar.len(), written);
         let third = CookieState::new(config, [browser_echo(response.set_cookies()).as_str()]);
-        let read = third.get_item(&key).map(|v| v.into_owned());
+        let read = third.get_item(&key).map(std::borrow::Cow::into_owned);
         prop_assert_eq!(read, Some("y".repeat(small)));
     }
 

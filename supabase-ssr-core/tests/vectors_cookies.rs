@@ -42,7 +42,9 @@ fn vectors() -> &'static Value {
     VECTORS.get_or_init(|| {
         let text = include_str!("vectors/ssr-vectors.json");
         // serde_json refuses lone surrogate escapes; those vectors are skipped (see above).
-        let text = text.replace("\\ud800", "\\ufffd").replace("\\udc00", "\\ufffd");
+        let text = text
+            .replace("\\ud800", "\\ufffd")
+            .replace("\\udc00", "\\ufffd");
         serde_json::from_str(&text).expect("vectors parse")
     })
 }
@@ -330,7 +332,11 @@ fn apply_to_jar(jar: &mut BTreeMap<String, String>, set_cookies: &[String]) {
 fn jar_of(value: &Value) -> BTreeMap<String, String> {
     value
         .as_object()
-        .map(|o| o.iter().map(|(k, v)| (k.clone(), s(v).to_owned())).collect())
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), s(v).to_owned()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -474,7 +480,9 @@ fn server_flow_cookie_writes() {
             let decoded = step["jar_after_decoded"].as_object().unwrap();
             for (item, value) in decoded {
                 let value = s(value);
-                if !value.starts_with("<undecodable") && state.get_item(item).as_deref() != Some(value) {
+                if !value.starts_with("<undecodable")
+                    && state.get_item(item).as_deref() != Some(value)
+                {
                     state.set_item(item, value);
                 }
             }

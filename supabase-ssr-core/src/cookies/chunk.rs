@@ -64,9 +64,18 @@ pub fn create_chunks(key: &str, value: &str, max_encoded: usize) -> Vec<Chunk> {
 /// Length of a character once percent-encoded by `encodeURIComponent`.
 fn encoded_len(character: char) -> usize {
     match character {
-        'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' | '.' | '!' | '~' | '*' | '\'' | '(' | ')' => {
-            1
-        }
+        'A'..='Z'
+        | 'a'..='z'
+        | '0'..='9'
+        | '-'
+        | '_'
+        | '.'
+        | '!'
+        | '~'
+        | '*'
+        | '\''
+        | '('
+        | ')' => 1,
         _ => 3 * character.len_utf8(),
     }
 }

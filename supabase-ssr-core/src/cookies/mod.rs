@@ -9,11 +9,13 @@ mod options;
 mod state;
 
 pub use chunk::{Chunk, MAX_CHUNK_SIZE, combine_chunks, create_chunks, is_chunk_like};
-pub use codec::{BASE64_PREFIX, CookieEncoding, DecodeError, decode_base64url, decode_value, encode_value};
+pub use codec::{
+    BASE64_PREFIX, CookieEncoding, DecodeError, decode_base64url, decode_value, encode_value,
+};
 pub use header::{RequestCookie, parse_cookie_header, parse_cookie_headers};
 pub use methods::CookieMethods;
-pub use options::{CookieOptions, CookieOptionsError, MAX_AGE_SECONDS, serialize_set_cookie};
 pub(crate) use options::is_valid_name as is_valid_cookie_name;
+pub use options::{CookieOptions, CookieOptionsError, MAX_AGE_SECONDS, serialize_set_cookie};
 pub use state::{CACHE_HEADERS, CookieState, ResponseCookies, StoredSession};
 
 /// `SameSite` values for [`CookieOptions`].

@@ -88,7 +88,9 @@ impl CookieOptions {
             return Err(CookieOptionsError::Domain(domain.clone()));
         }
         if let Some(path) = &self.path
-            && !path.bytes().all(|b| (0x20..=0x7E).contains(&b) && b != b';')
+            && !path
+                .bytes()
+                .all(|b| (0x20..=0x7E).contains(&b) && b != b';')
         {
             return Err(CookieOptionsError::Path(path.clone()));
         }
@@ -179,7 +181,9 @@ fn is_valid_domain(domain: &str) -> bool {
             (1..=63).contains(&bytes.len())
                 && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
                 && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
-                && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+                && bytes
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         })
 }
 

@@ -234,7 +234,8 @@ impl CookieState {
             return None;
         }
         let replaced = |name: &str| {
-            changes.deletions.iter().any(|d| d == name) || changes.sets.iter().any(|(n, _)| n == name)
+            changes.deletions.iter().any(|d| d == name)
+                || changes.sets.iter().any(|(n, _)| n == name)
         };
         let mut parts: Vec<Cow<'_, str>> = self
             .raw_header
