@@ -2,7 +2,8 @@
 //! `Set-Cookie` values that make the browser's jar match.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use super::chunk::{MAX_CHUNK_SIZE, combine_chunks, create_chunks, is_chunk_like};
 use super::codec::{decode_value, encode_value};
@@ -21,6 +22,9 @@ pub const CACHE_HEADERS: [(&str, &str); 3] = [
     ("Expires", "0"),
     ("Pragma", "no-cache"),
 ];
+
+/// Above this many incoming cookies, lookups go through a hash index.
+const INDEX_THRESHOLD: usize = 32;
 
 /// What is stored under the session key.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +65,7 @@ pub struct CookieState {
     config: Arc<Config>,
     raw_header: String,
     incoming: Vec<RequestCookie>,
+    index: OnceLock<HashMap<String, usize>>,
     /// Item writes in first-touch order: `Some` sets, `None` removes.
     writes: Vec<(String, Option<String>)>,
 }
@@ -74,6 +79,7 @@ impl CookieState {
             config,
             raw_header: headers.join("; "),
             incoming,
+            index: OnceLock::new(),
             writes: Vec::new(),
         }
     }
@@ -90,10 +96,23 @@ impl CookieState {
 
     /// The value of an incoming cookie.
     pub fn incoming_value(&self, name: &str) -> Option<&str> {
-        self.incoming
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| c.value.as_str())
+        // A scan is fastest for the handful of cookies a browser normally sends; a hostile
+        // header with thousands of chunks gets an index so combining them stays linear.
+        if self.incoming.len() <= INDEX_THRESHOLD {
+            return self
+                .incoming
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.value.as_str());
+        }
+        let index = self.index.get_or_init(|| {
+            self.incoming
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.name.clone(), i))
+                .collect()
+        });
+        index.get(name).map(|&i| self.incoming[i].value.as_str())
     }
 
     /// Reads an item (spec §4.2): a value written during this request, else the request's
@@ -324,5 +343,79 @@ impl ResponseCookies {
         } else {
             &CACHE_HEADERS
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(header: &str) -> CookieState {
+        let config = Config::new("https://abcdefghijklmnop.supabase.co", "key").unwrap();
+        CookieState::new(Arc::new(config), [header])
+    }
+
+    #[test]
+    fn ten_thousand_chunks_combine_through_the_index() {
+        let header: Vec<String> = (0..10_000)
+            .map(|i| format!("sb-abcdefghijklmnop-auth-token.{i}=a"))
+            .collect();
+        let state = state(&header.join("; "));
+        let item = state.get_item("sb-abcdefghijklmnop-auth-token").unwrap();
+        assert_eq!(item.len(), 10_000);
+        assert_eq!(state.stored_session(), StoredSession::Absent);
+    }
+
+    #[test]
+    fn the_rewritten_request_header_keeps_other_cookies_untouched() {
+        let mut state = state(
+            "theme=%zz; sb-abcdefghijklmnop-auth-token.0=old; sb-abcdefghijklmnop-auth-token.1=old",
+        );
+        state.set_item("sb-abcdefghijklmnop-auth-token", "{}");
+        assert_eq!(
+            state.request_cookie_header().unwrap(),
+            "theme=%zz; sb-abcdefghijklmnop-auth-token=base64-e30"
+        );
+    }
+
+    #[test]
+    fn an_identical_write_is_skipped() {
+        let mut state = state("sb-abcdefghijklmnop-auth-token=base64-e30");
+        state.set_item("sb-abcdefghijklmnop-auth-token", "{}");
+        assert!(state.response_cookies().is_empty());
+        assert_eq!(state.request_cookie_header(), None);
+    }
+
+    #[test]
+    fn sign_out_deletes_every_verifier_slot_and_chunk() {
+        let mut state = state(
+            "sb-abcdefghijklmnop-auth-token.0=a; sb-abcdefghijklmnop-auth-token.1=b; \
+             sb-abcdefghijklmnop-auth-token-code-verifier=v; \
+             sb-abcdefghijklmnop-auth-token-flow-0123456789abcdef-code-verifier=v; \
+             sb-abcdefghijklmnop-auth-token-flows-code-verifier=i; unrelated=1",
+        );
+        state.remove_session();
+        let response = state.response_cookies();
+        let deleted: Vec<&str> = response
+            .set_cookies()
+            .iter()
+            .map(|c| c.split('=').next().unwrap())
+            .collect();
+        assert_eq!(
+            deleted,
+            [
+                "sb-abcdefghijklmnop-auth-token.0",
+                "sb-abcdefghijklmnop-auth-token.1",
+                "sb-abcdefghijklmnop-auth-token-code-verifier",
+                "sb-abcdefghijklmnop-auth-token-flows-code-verifier",
+                "sb-abcdefghijklmnop-auth-token-flow-0123456789abcdef-code-verifier",
+            ]
+        );
+        assert!(
+            response
+                .set_cookies()
+                .iter()
+                .all(|c| c.contains("Max-Age=0"))
+        );
     }
 }
