@@ -4,6 +4,7 @@
 //! session written by the JavaScript library is written back byte for byte the same, and fields
 //! this crate does not know about (`weak_password`, `provider_token`, future ones) survive.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Why stored text is not a session.
@@ -21,7 +22,11 @@ pub enum SessionError {
 ///
 /// It is *unverified*: anyone can put any JSON in a cookie. Use verified claims for
 /// authorization decisions.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serializes as the session object itself; deserializing applies the checks of
+/// [`Session::from_value`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "Map<String, Value>", try_from = "Map<String, Value>")]
 pub struct Session {
     fields: Map<String, Value>,
 }
@@ -105,18 +110,14 @@ impl Session {
     }
 }
 
-/// A Supabase Auth user, as the server sent it.
-#[derive(Debug, Clone, PartialEq)]
+/// A Supabase Auth user, as the server sent it (serializes as the user object itself).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "Map<String, Value>", into = "Map<String, Value>")]
 pub struct User {
     fields: Map<String, Value>,
 }
 
 impl User {
-    /// Wraps a user object.
-    pub fn from_fields(fields: Map<String, Value>) -> Self {
-        Self { fields }
-    }
-
     /// The user id (a UUID).
     pub fn id(&self) -> &str {
         self.str_field("id")
@@ -172,6 +173,32 @@ impl User {
     }
 }
 
+impl From<Session> for Map<String, Value> {
+    fn from(session: Session) -> Self {
+        session.fields
+    }
+}
+
+impl TryFrom<Map<String, Value>> for Session {
+    type Error = SessionError;
+
+    fn try_from(fields: Map<String, Value>) -> Result<Self, Self::Error> {
+        Self::from_value(Value::Object(fields))
+    }
+}
+
+impl From<User> for Map<String, Value> {
+    fn from(user: User) -> Self {
+        user.fields
+    }
+}
+
+impl From<Map<String, Value>> for User {
+    fn from(fields: Map<String, Value>) -> Self {
+        Self { fields }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +209,16 @@ mod tests {
         let session = Session::from_json(text).unwrap();
         assert_eq!(session.to_json(), text);
         assert_eq!(session.user().unwrap().email(), Some("é@x"));
+    }
+
+    #[test]
+    fn serde_keeps_the_stored_shape() {
+        let text = r#"{"access_token":"a","refresh_token":"r","expires_at":5,"zz":{"b":1,"a":2}}"#;
+        let session: Session = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&session).unwrap(), text);
+        assert!(serde_json::from_str::<Session>(r#"{"access_token":"a"}"#).is_err());
+        let user: User = serde_json::from_str(r#"{"id":"u","email":"e@x"}"#).unwrap();
+        assert_eq!(user.id(), "u");
     }
 
     #[test]
