@@ -196,3 +196,62 @@ impl Inner {
         Ok(record)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::server::state::test_support::{EMAIL, inner, user_id};
+
+    fn by_hash(hash: &str, t: &str) -> VerifyParams {
+        VerifyParams {
+            verify_type: t.to_owned(),
+            token_hash: Some(hash.to_owned()),
+            ..VerifyParams::default()
+        }
+    }
+
+    #[test]
+    fn token_hash_verifies_once() {
+        let mut s = inner();
+        let uid = user_id(&s);
+        let m = s.send_otp(OtpKind::Magiclink, &uid, EMAIL, None, None);
+        assert_eq!(m.token_hash, token_hash(EMAIL, &m.otp));
+        assert!(m.link.contains(&format!("token={}&type=magiclink", m.token_hash)));
+        let r = s.consume_otp(&by_hash(&m.token_hash, "email")).unwrap();
+        assert_eq!(r.user_id, uid);
+        assert_eq!(s.consume_otp(&by_hash(&m.token_hash, "email")).unwrap_err().code, "otp_expired");
+    }
+
+    #[test]
+    fn email_and_code_verify_and_confirm_the_user() {
+        let mut s = inner();
+        let uid = user_id(&s);
+        s.user_mut(&uid).unwrap().email_confirmed_at = None;
+        let m = s.send_otp(OtpKind::Signup, &uid, EMAIL, None, None);
+        let params = VerifyParams {
+            verify_type: "email".into(),
+            token: Some(m.otp.clone()),
+            email: Some(EMAIL.to_uppercase()),
+            ..VerifyParams::default()
+        };
+        s.consume_otp(&params).unwrap();
+        assert!(s.user(&uid).unwrap().email_confirmed_at.is_some());
+    }
+
+    #[test]
+    fn expired_wrong_type_and_replaced_codes_fail() {
+        let mut s = inner();
+        let uid = user_id(&s);
+        let m = s.send_otp(OtpKind::Recovery, &uid, EMAIL, None, None);
+        assert_eq!(s.consume_otp(&by_hash(&m.token_hash, "email")).unwrap_err().code, "otp_expired");
+        s.clock.advance(Duration::from_secs(3600));
+        let e = s.consume_otp(&by_hash(&m.token_hash, "recovery")).unwrap_err();
+        assert_eq!((e.status, e.code.as_str()), (403, "otp_expired"));
+
+        let first = s.send_otp(OtpKind::Magiclink, &uid, EMAIL, None, None);
+        let _second = s.send_otp(OtpKind::Magiclink, &uid, EMAIL, None, None);
+        assert!(s.consume_otp(&by_hash(&first.token_hash, "magiclink")).is_err());
+    }
+}

@@ -119,3 +119,72 @@ impl Inner {
         self.sign_in(&user_id, &flow.auth_method, flow.provider_tokens.as_ref())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::server::state::test_support::{inner, user_id};
+
+    const VERIFIER: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn s256(verifier: &str) -> String {
+        URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, verifier.as_bytes()))
+    }
+
+    #[test]
+    fn s256_exchange_succeeds_once() {
+        let mut s = inner();
+        let uid = user_id(&s);
+        let code = s
+            .start_flow(Some(&s256(VERIFIER)), Some("s256"), "oauth", Some(uid))
+            .unwrap()
+            .unwrap();
+        let session = s.pkce_grant(&code, VERIFIER).unwrap();
+        assert!(session["access_token"].is_string());
+        assert_eq!(s.pkce_grant(&code, VERIFIER).unwrap_err().code, "flow_state_not_found");
+    }
+
+    #[test]
+    fn plain_exchange_succeeds() {
+        let mut s = inner();
+        let uid = user_id(&s);
+        let code = s.start_flow(Some(VERIFIER), Some("plain"), "oauth", Some(uid)).unwrap().unwrap();
+        assert!(s.pkce_grant(&code, VERIFIER).is_ok());
+    }
+
+    #[test]
+    fn wrong_verifier_is_bad_code_verifier() {
+        let mut s = inner();
+        let uid = user_id(&s);
+        let code = s
+            .start_flow(Some(&s256(VERIFIER)), Some("S256"), "oauth", Some(uid))
+            .unwrap()
+            .unwrap();
+        let e = s.pkce_grant(&code, "wrong-verifier").unwrap_err();
+        assert_eq!((e.status, e.code.as_str()), (400, "bad_code_verifier"));
+    }
+
+    #[test]
+    fn unknown_or_unverified_code_is_flow_state_not_found() {
+        let mut s = inner();
+        let e = s.pkce_grant("no-such-code", VERIFIER).unwrap_err();
+        assert_eq!((e.status, e.code.as_str()), (404, "flow_state_not_found"));
+        // An email flow whose link was not opened yet has no user: not exchangeable.
+        let code = s.start_flow(Some(VERIFIER), None, "magiclink", None).unwrap().unwrap();
+        assert_eq!(s.pkce_grant(&code, VERIFIER).unwrap_err().code, "flow_state_not_found");
+    }
+
+    #[test]
+    fn expired_flow_and_empty_fields() {
+        let mut s = inner();
+        let uid = user_id(&s);
+        let code = s.start_flow(Some(VERIFIER), None, "oauth", Some(uid)).unwrap().unwrap();
+        s.clock.advance(Duration::from_secs(301));
+        let e = s.pkce_grant(&code, VERIFIER).unwrap_err();
+        assert_eq!((e.status, e.code.as_str()), (422, "flow_state_expired"));
+        assert_eq!(s.pkce_grant("", VERIFIER).unwrap_err().code, "validation_failed");
+        assert!(s.start_flow(Some("c"), Some("md5"), "oauth", None).is_err());
+    }
+}

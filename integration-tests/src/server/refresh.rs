@@ -96,3 +96,112 @@ impl Inner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::server::state::test_support::{inner, user_id};
+
+    fn rt(v: &serde_json::Value) -> String {
+        v["refresh_token"].as_str().unwrap().to_owned()
+    }
+
+    fn code(r: Result<serde_json::Value, crate::server::ApiError>) -> String {
+        r.unwrap_err().code
+    }
+
+    #[test]
+    fn a_token_is_single_use_and_rotates() {
+        let mut s = inner();
+        let uid = user_id(&s);
+        let t0 = rt(&s.sign_in(&uid, "password", None).unwrap());
+        let t1 = rt(&s.refresh_grant(&t0).unwrap());
+        assert_ne!(t0, t1);
+        let t2 = rt(&s.refresh_grant(&t1).unwrap());
+        assert_ne!(t1, t2);
+    }
+
+    #[test]
+    fn revoked_parent_of_active_returns_the_active_token() {
+        let mut s = inner();
+        let uid = user_id(&s);
+        let t0 = rt(&s.sign_in(&uid, "password", None).unwrap());
+        let t1 = rt(&s.refresh_grant(&t0).unwrap());
+        s.clock.advance(Duration::from_secs(3600));
+        let again = s.refresh_grant(&t0).unwrap();
+        assert_eq!(rt(&again), t1, "nothing new is issued");
+        assert!(s.refresh_grant(&t1).is_ok(), "the active token still works");
+    }
+
+    #[test]
+    fn stale_token_within_reuse_interval_gets_a_new_child() {
+        let mut s = inner();
+        let uid = user_id(&s);
+        let t0 = rt(&s.sign_in(&uid, "password", None).unwrap());
+        let t1 = rt(&s.refresh_grant(&t0).unwrap());
+        let t2 = rt(&s.refresh_grant(&t1).unwrap());
+        s.clock.advance(Duration::from_secs(9));
+        let child = rt(&s.refresh_grant(&t0).unwrap());
+        assert!(![t0, t1, t2].contains(&child));
+    }
+
+    #[test]
+    fn stale_token_beyond_reuse_interval_revokes_the_family() {
+        let mut s = inner();
+        let uid = user_id(&s);
+        let t0 = rt(&s.sign_in(&uid, "password", None).unwrap());
+        let t1 = rt(&s.refresh_grant(&t0).unwrap());
+        let t2 = rt(&s.refresh_grant(&t1).unwrap());
+        s.clock.advance(Duration::from_secs(11));
+        assert_eq!(code(s.refresh_grant(&t0)), "refresh_token_already_used");
+        assert_eq!(
+            code(s.refresh_grant(&t2)),
+            "refresh_token_already_used",
+            "the active token died with its family"
+        );
+    }
+
+    #[test]
+    fn zero_reuse_interval_revokes_at_once() {
+        let mut s = inner();
+        s.settings.refresh_token_reuse_interval = Duration::ZERO;
+        let uid = user_id(&s);
+        let t0 = rt(&s.sign_in(&uid, "password", None).unwrap());
+        let t1 = rt(&s.refresh_grant(&t0).unwrap());
+        let _t2 = rt(&s.refresh_grant(&t1).unwrap());
+        assert_eq!(code(s.refresh_grant(&t0)), "refresh_token_already_used");
+    }
+
+    #[test]
+    fn expired_revoked_and_banned() {
+        let mut s = inner();
+        let uid = user_id(&s);
+        let t0 = rt(&s.sign_in(&uid, "password", None).unwrap());
+        let session = s.sessions_of(&uid).pop().unwrap();
+        s.sessions.get_mut(&session).unwrap().not_after = Some(s.clock.now_ms());
+        assert_eq!(code(s.refresh_grant(&t0)), "session_expired");
+
+        let t0 = rt(&s.sign_in(&uid, "password", None).unwrap());
+        let session = s.refresh_tokens[&t0].session_id.clone();
+        s.sessions.get_mut(&session).unwrap().revoked = true;
+        assert_eq!(code(s.refresh_grant(&t0)), "session_not_found");
+
+        let t0 = rt(&s.sign_in(&uid, "password", None).unwrap());
+        s.user_mut(&uid).unwrap().banned_until = Some(s.clock.now_ms() + 60_000);
+        assert_eq!(code(s.refresh_grant(&t0)), "user_banned");
+    }
+
+    #[test]
+    fn unknown_empty_and_signed_out_tokens() {
+        let mut s = inner();
+        assert_eq!(code(s.refresh_grant("nope")), "refresh_token_not_found");
+        let empty = s.refresh_grant("").unwrap_err();
+        assert_eq!(empty.body(true)["error"], "invalid_request");
+        let uid = user_id(&s);
+        let t0 = rt(&s.sign_in(&uid, "password", None).unwrap());
+        let session = s.refresh_tokens[&t0].session_id.clone();
+        s.delete_session(&session);
+        assert_eq!(code(s.refresh_grant(&t0)), "refresh_token_not_found");
+    }
+}

@@ -90,3 +90,22 @@ impl Shared {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::Inner;
+    use crate::server::options::{LocalAuthOptions, SeedUser};
+
+    pub(crate) const EMAIL: &str = "user@example.com";
+    pub(crate) const PASSWORD: &str = "password123";
+
+    /// State with one confirmed user, as a server on a dummy URL would have.
+    pub(crate) fn inner() -> Inner {
+        let options = LocalAuthOptions::default().user(SeedUser::new(EMAIL, PASSWORD));
+        Inner::new(&options, "http://127.0.0.1:1".to_owned()).unwrap()
+    }
+
+    pub(crate) fn user_id(inner: &Inner) -> String {
+        inner.user_by_email(EMAIL).unwrap().id.clone()
+    }
+}
