@@ -42,6 +42,10 @@ pub enum FaultKind {
         /// Raw body.
         #[serde(default)]
         body: String,
+        /// The HTTP/1.1 reason phrase instead of the canonical one (`""` for none: clients then
+        /// see an empty `statusText`).
+        #[serde(default)]
+        reason: Option<String>,
     },
     /// Close the connection without answering.
     Drop,
@@ -94,7 +98,17 @@ impl Fault {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
             body: body.into(),
+            reason: None,
         })
+    }
+
+    /// Sets the reason phrase of a [`FaultKind::Respond`] fault (no effect on other kinds).
+    #[must_use]
+    pub fn reason(mut self, phrase: impl Into<String>) -> Self {
+        if let FaultKind::Respond { reason, .. } = &mut self.kind {
+            *reason = Some(phrase.into());
+        }
+        self
     }
 
     /// The connection is closed without an answer.

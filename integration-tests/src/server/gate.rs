@@ -81,9 +81,12 @@ async fn apply(kind: FaultKind, kill: Option<ConnectionKill>) -> Outcome {
             )
                 .into_response(),
         ),
-        FaultKind::Respond { status, headers, body } => {
+        FaultKind::Respond { status, headers, body, reason } => {
             let mut response = Response::new(Body::from(body));
             *response.status_mut() = status_code(status);
+            if let Some(phrase) = reason.as_deref().and_then(|r| hyper::ext::ReasonPhrase::try_from(r.as_bytes()).ok()) {
+                response.extensions_mut().insert(phrase);
+            }
             for (name, value) in headers {
                 if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
                     response.headers_mut().append(n, v);

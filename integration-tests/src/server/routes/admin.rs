@@ -104,3 +104,38 @@ pub(crate) async fn clock(
     inner.clock.advance(Duration::from_secs(command.advance_secs));
     Json(json!({ "offset_ms": inner.clock.offset_ms(), "now": inner.clock.now_secs() }))
 }
+
+/// `POST /__settings`: changes some settings of the running server; answers the result.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SettingsCommand {
+    autoconfirm: Option<bool>,
+    access_token_ttl_secs: Option<u64>,
+    refresh_token_reuse_interval_secs: Option<u64>,
+    require_api_key: Option<bool>,
+}
+
+pub(crate) async fn settings(
+    State(shared): State<Arc<Shared>>,
+    Json(command): Json<SettingsCommand>,
+) -> Json<Value> {
+    let mut inner = shared.lock();
+    let s = &mut inner.settings;
+    if let Some(v) = command.autoconfirm {
+        s.autoconfirm = v;
+    }
+    if let Some(v) = command.access_token_ttl_secs {
+        s.access_token_ttl = Duration::from_secs(v);
+    }
+    if let Some(v) = command.refresh_token_reuse_interval_secs {
+        s.refresh_token_reuse_interval = Duration::from_secs(v);
+    }
+    if let Some(v) = command.require_api_key {
+        s.require_api_key = v;
+    }
+    Json(json!({
+        "autoconfirm": s.autoconfirm,
+        "access_token_ttl_secs": s.access_token_ttl.as_secs(),
+        "refresh_token_reuse_interval_secs": s.refresh_token_reuse_interval.as_secs(),
+        "require_api_key": s.require_api_key,
+    }))
+}

@@ -42,6 +42,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/__faults", get(admin::faults).post(admin::set_faults))
         .route("/__counters", get(admin::counters).delete(admin::reset_counters))
         .route("/__clock", post(admin::clock))
+        .route("/__settings", post(admin::settings))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), gate))
         .with_state(shared)
 }
