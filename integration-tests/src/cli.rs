@@ -90,7 +90,9 @@ impl Cli {
             jwt_secret: self.jwt_secret.clone(),
             settings: Settings {
                 access_token_ttl: Duration::from_secs(self.access_token_ttl),
-                refresh_token_reuse_interval: Duration::from_secs(self.refresh_token_reuse_interval),
+                refresh_token_reuse_interval: Duration::from_secs(
+                    self.refresh_token_reuse_interval,
+                ),
                 autoconfirm: !self.no_autoconfirm,
                 site_url: self.site_url.clone(),
                 otp_ttl: Duration::from_secs(self.otp_ttl),
@@ -115,7 +117,11 @@ fn parse_user(spec: &str) -> Result<SeedUser, BadUserArg> {
         return Err(bad());
     }
     let user = SeedUser::new(email, password);
-    Ok(if unconfirmed { user.unconfirmed() } else { user })
+    Ok(if unconfirmed {
+        user.unconfirmed()
+    } else {
+        user
+    })
 }
 
 /// Logs to stderr at `info` (stdout is kept for the start-up lines scripts read).
@@ -148,7 +154,10 @@ mod tests {
         let options = cli.options().unwrap();
         assert_eq!(options.settings.access_token_ttl, Duration::from_secs(60));
         assert_eq!(options.jwt_algorithm, KeyAlgorithm::Hs256);
-        assert_eq!(options.users[0], SeedUser::new("demo@example.com", "password123"));
+        assert_eq!(
+            options.users[0],
+            SeedUser::new("demo@example.com", "password123")
+        );
         assert_eq!(options.users[1].password, "pw:with:colons");
         assert!(!options.users[1].confirmed);
     }

@@ -134,7 +134,10 @@ fn require(tool: &'static str) -> Result<(), NodeError> {
 }
 
 fn install(dir: &Path) -> Result<(), NodeError> {
-    if dir.join("node_modules/@supabase/ssr/package.json").is_file() {
+    if dir
+        .join("node_modules/@supabase/ssr/package.json")
+        .is_file()
+    {
         return Ok(());
     }
     require("npm")?;

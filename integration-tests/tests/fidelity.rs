@@ -17,10 +17,21 @@ const JSON: (&str, &str) = ("Content-Type", "application/json");
 /// The response each recorded case describes, as a fault on `/token?grant_type=password`.
 /// `None`: the server's own answer to a wrong password.
 fn fault_for(label: &str) -> Option<Fault> {
-    let respond = |status, headers: &[(&str, &str)], body: &str| Some(Fault::respond(status, headers, body));
-    match label.split_whitespace().take(3).collect::<Vec<_>>().join(" ").as_str() {
+    let respond =
+        |status, headers: &[(&str, &str)], body: &str| Some(Fault::respond(status, headers, body));
+    match label
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .as_str()
+    {
         "400 {code,message} +" => None,
-        "400 {code,message} WITHOUT" => respond(400, &[JSON], r#"{"code":"invalid_credentials","message":"Invalid login credentials"}"#),
+        "400 {code,message} WITHOUT" => respond(
+            400,
+            &[JSON],
+            r#"{"code":"invalid_credentials","message":"Invalid login credentials"}"#,
+        ),
         "400 legacy {code:400,error_code,msg}" if label.contains("WITH version") => respond(
             400,
             &[JSON, V],
@@ -54,14 +65,22 @@ fn fault_for(label: &str) -> Option<Fault> {
             &[JSON, V],
             r#"{"code":"session_not_found","message":"Session from session_id claim in JWT does not exist"}"#,
         ),
-        "500 JSON ->" => respond(500, &[JSON], r#"{"code":500,"error_code":"unexpected_failure","msg":"Database error"}"#),
+        "500 JSON ->" => respond(
+            500,
+            &[JSON],
+            r#"{"code":500,"error_code":"unexpected_failure","msg":"Database error"}"#,
+        ),
         "502 HTML body" => Some(Fault::not_json(502)),
         "503 empty body," => Some(Fault::respond(503, &[], "").reason("")),
         "504 JSON" => respond(504, &[JSON], r#"{"message":"timeout"}"#),
         "520 Cloudflare JSON" => respond(520, &[JSON], r#"{"message":"cf"}"#),
         "501 JSON" => respond(501, &[JSON], r#"{"message":"not impl"}"#),
         "505 JSON (not" => respond(505, &[JSON], r#"{"message":"http version"}"#),
-        "404 HTML body" => respond(404, &[("Content-Type", "text/html")], "<html>not found</html>"),
+        "404 HTML body" => respond(
+            404,
+            &[("Content-Type", "text/html")],
+            "<html>not found</html>",
+        ),
         "200 with non-JSON" => respond(200, &[("Content-Type", "text/plain")], "not json"),
         "200 JSON without" => respond(200, &[JSON], "{}"),
         "fetch throws TypeError" => Some(Fault::drop_connection()),
@@ -71,9 +90,11 @@ fn fault_for(label: &str) -> Option<Fault> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn official_client_against_local_auth() {
-    let server = LocalAuth::start(LocalAuthOptions::default().user(SeedUser::new("user@example.com", "password123")))
-        .await
-        .unwrap();
+    let server = LocalAuth::start(
+        LocalAuthOptions::default().user(SeedUser::new("user@example.com", "password123")),
+    )
+    .await
+    .unwrap();
     let vectors: Value = serde_json::from_str(VECTORS).unwrap();
     let cases = vectors["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 22);
@@ -82,16 +103,24 @@ async fn official_client_against_local_auth() {
         .map(|c| {
             let label = c["label"].as_str().unwrap();
             let fault = fault_for(label);
-            let password = if fault.is_none() { "wrong-password" } else { "password123" };
+            let password = if fault.is_none() {
+                "wrong-password"
+            } else {
+                "password123"
+            };
             json!({ "label": label, "fault": fault, "password": password })
         })
         .collect();
-    let input = json!({ "url": server.url(), "key": server.publishable_key(), "errorCases": error_cases }).to_string();
+    let input =
+        json!({ "url": server.url(), "key": server.publishable_key(), "errorCases": error_cases })
+            .to_string();
 
-    let output = tokio::task::spawn_blocking(move || NodeScripts::ensure()?.run("fidelity.mjs", &[], &input))
-        .await
-        .unwrap()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let output = tokio::task::spawn_blocking(move || {
+        NodeScripts::ensure()?.run("fidelity.mjs", &[], &input)
+    })
+    .await
+    .unwrap()
+    .unwrap_or_else(|e| panic!("{e}"));
     let report: Value = serde_json::from_str(&output).unwrap();
 
     let checks = report["checks"].as_array().unwrap();
@@ -115,7 +144,11 @@ async fn official_client_against_local_auth() {
             mismatches.push(format!("{}\n  want {want}\n  got  {got}", case["label"]));
         }
     }
-    assert!(mismatches.is_empty(), "error mappings differ:\n{}", mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "error mappings differ:\n{}",
+        mismatches.join("\n")
+    );
 
     // Seen from the server (the script reset the counters before its getClaims phase): JWKS
     // fetched once for the whole run (auth-js caches it per process), and every later flow

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
-use supabase_ssr_testing::server::{Endpoint, Fault, KeyAlgorithm, LocalAuth, LocalAuthOptions, SeedUser};
+use supabase_ssr_testing::server::{
+    Endpoint, Fault, KeyAlgorithm, LocalAuth, LocalAuthOptions, SeedUser,
+};
 
 const EMAIL: &str = "user@example.com";
 const PASSWORD: &str = "password123";
@@ -42,7 +44,12 @@ async fn json_of(r: reqwest::Response) -> Value {
 
 fn header_of(token: &str) -> Value {
     let h = token.split('.').next().unwrap();
-    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(h).unwrap()).unwrap()
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(h)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -53,9 +60,19 @@ async fn token_response_has_the_go_key_order() {
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
     assert_eq!(
         keys,
-        ["access_token", "token_type", "expires_in", "expires_at", "refresh_token", "user"]
+        [
+            "access_token",
+            "token_type",
+            "expires_in",
+            "expires_at",
+            "refresh_token",
+            "user"
+        ]
     );
-    assert_eq!(header_of(v["access_token"].as_str().unwrap())["kid"], s.signing_kid().unwrap());
+    assert_eq!(
+        header_of(v["access_token"].as_str().unwrap())["kid"],
+        s.signing_kid().unwrap()
+    );
 }
 
 #[tokio::test]
@@ -66,7 +83,10 @@ async fn errors_come_in_the_shape_the_request_asked_for() {
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["x-sb-error-code"], "over_request_rate_limit");
     assert_eq!(r.headers()["x-supabase-api-version"], "2024-01-01");
-    assert_eq!(json_of(r).await, json!({"code": "over_request_rate_limit", "message": "Request rate limit reached"}));
+    assert_eq!(
+        json_of(r).await,
+        json!({"code": "over_request_rate_limit", "message": "Request rate limit reached"})
+    );
     let legacy = json_of(sign_in(&s, false).await.unwrap()).await;
     assert_eq!(legacy["code"], 429);
     assert_eq!(legacy["error_code"], "over_request_rate_limit");
@@ -86,7 +106,10 @@ async fn a_counted_fault_applies_to_the_next_n_calls_only() {
 #[tokio::test]
 async fn latency_delays_then_answers() {
     let s = server().await;
-    s.set_fault(Endpoint::TokenPassword, Fault::latency(Duration::from_millis(80)).times(1));
+    s.set_fault(
+        Endpoint::TokenPassword,
+        Fault::latency(Duration::from_millis(80)).times(1),
+    );
     let started = Instant::now();
     assert_eq!(sign_in(&s, true).await.unwrap().status(), 200);
     assert!(started.elapsed() >= Duration::from_millis(80));
@@ -98,7 +121,10 @@ async fn not_json_body_is_html() {
     s.set_fault(Endpoint::TokenPassword, Fault::not_json(502));
     let r = sign_in(&s, true).await.unwrap();
     assert_eq!(r.status(), 502);
-    assert!(r.headers().get("x-supabase-api-version").is_none(), "raw, as from a proxy");
+    assert!(
+        r.headers().get("x-supabase-api-version").is_none(),
+        "raw, as from a proxy"
+    );
     assert!(serde_json::from_str::<Value>(&r.text().await.unwrap()).is_err());
 }
 
@@ -126,12 +152,20 @@ async fn hang_never_answers_until_cleared() {
         let url = format!("{}/token?grant_type=password", s.auth_url());
         let key = s.publishable_key().to_owned();
         async move {
-            reqwest::Client::new().post(url).header("apikey", key).body("{}").send().await
+            reqwest::Client::new()
+                .post(url)
+                .header("apikey", key)
+                .body("{}")
+                .send()
+                .await
         }
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
     s.stop().await;
-    assert!(pending.await.unwrap().is_err(), "stop ends hanging requests");
+    assert!(
+        pending.await.unwrap().is_err(),
+        "stop ends hanging requests"
+    );
 }
 
 #[tokio::test]
@@ -161,10 +195,21 @@ async fn key_rotation_changes_jwks_and_the_signing_kid() {
     assert_eq!(jwks(&s).await["keys"].as_array().unwrap().len(), 1);
     let new = s.rotate_key(KeyAlgorithm::Rs256).unwrap();
     let keys = jwks(&s).await;
-    let kids: Vec<&str> = keys["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    let kids: Vec<&str> = keys["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
     assert_eq!(kids, [old.as_str(), new.as_str()]);
-    let token = json_of(sign_in(&s, true).await.unwrap()).await["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(header_of(&token), json!({"alg": "RS256", "kid": new, "typ": "JWT"}));
+    let token = json_of(sign_in(&s, true).await.unwrap()).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        header_of(&token),
+        json!({"alg": "RS256", "kid": new, "typ": "JWT"})
+    );
     s.retire_key(&old).unwrap();
     assert_eq!(jwks(&s).await["keys"].as_array().unwrap().len(), 1);
     assert_eq!(s.count(Endpoint::Jwks), 3);
@@ -181,7 +226,10 @@ async fn hs256_mode_publishes_no_key_and_still_authenticates() {
     .unwrap();
     assert_eq!(s.jwks(), json!({"keys": []}));
     let minted = s.mint_session(EMAIL, 60).unwrap();
-    assert_eq!(header_of(&minted.access_token), json!({"alg": "HS256", "typ": "JWT"}));
+    assert_eq!(
+        header_of(&minted.access_token),
+        json!({"alg": "HS256", "typ": "JWT"})
+    );
     let r = client()
         .get(format!("{}/user", s.auth_url()))
         .header("apikey", s.publishable_key())
@@ -198,7 +246,15 @@ async fn expired_minted_token_is_rejected_and_clock_advance_expires_tokens() {
     let get_user = |token: String| {
         let url = format!("{}/user", s.auth_url());
         let key = s.publishable_key().to_owned();
-        async move { client().get(url).header("apikey", key).bearer_auth(token).send().await.unwrap() }
+        async move {
+            client()
+                .get(url)
+                .header("apikey", key)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
     };
     let expired = s.mint_session(EMAIL, -10).unwrap();
     assert!(expired.expires_at < s.now_secs());
@@ -228,20 +284,38 @@ async fn email_link_with_pkce_redirects_with_a_code() {
     let s = server().await;
     let challenge = "x".repeat(43);
     let r = client()
-        .post(format!("{}/otp?redirect_to=http%3A%2F%2Flocalhost%3A3000%2Fcallback", s.auth_url()))
+        .post(format!(
+            "{}/otp?redirect_to=http%3A%2F%2Flocalhost%3A3000%2Fcallback",
+            s.auth_url()
+        ))
         .header("apikey", s.publishable_key())
-        .body(json!({"email": EMAIL, "code_challenge": challenge, "code_challenge_method": "plain"}).to_string())
+        .body(
+            json!({"email": EMAIL, "code_challenge": challenge, "code_challenge_method": "plain"})
+                .to_string(),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(json_of(r).await, json!({}));
-    let outbox = json_of(client().get(format!("{}/__outbox?to={EMAIL}", s.url())).send().await.unwrap()).await;
+    let outbox = json_of(
+        client()
+            .get(format!("{}/__outbox?to={EMAIL}", s.url()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let link = outbox["messages"][0]["link"].as_str().unwrap().to_owned();
     let r = client().get(link).send().await.unwrap();
     assert_eq!(r.status(), 303);
     let location = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
     assert_eq!(location.path(), "/callback");
-    let code = location.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
     let r = client()
         .post(format!("{}/token?grant_type=pkce", s.auth_url()))
         .header("apikey", s.publishable_key())

@@ -20,7 +20,10 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
 }
@@ -29,7 +32,11 @@ impl Inner {
     /// Checks the caller's access token.
     pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
         let token = bearer(headers).ok_or_else(|| {
-            ApiError::new(401, "no_authorization", "This endpoint requires a valid Bearer token")
+            ApiError::new(
+                401,
+                "no_authorization",
+                "This endpoint requires a valid Bearer token",
+            )
         })?;
         let claims: Value = jwt::verify(token, &self.keys, self.clock.now_secs()).map_err(|e| {
             let detail = match e {

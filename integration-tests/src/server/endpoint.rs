@@ -137,7 +137,9 @@ impl fmt::Display for Endpoint {
 
 /// The name given to [`Endpoint::from_str`] is not an endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown endpoint `{0}` (expected one of token_password, token_refresh, token_pkce, token_other, signup, otp, verify_post, verify_get, user_get, user_put, logout, recover, authorize, jwks, settings, health)")]
+#[error(
+    "unknown endpoint `{0}` (expected one of token_password, token_refresh, token_pkce, token_other, signup, otp, verify_post, verify_get, user_get, user_put, logout, recover, authorize, jwks, settings, health)"
+)]
 pub struct UnknownEndpoint(pub String);
 
 impl FromStr for Endpoint {

@@ -193,11 +193,20 @@ mod tests {
     fn version_header_must_be_a_late_enough_date() {
         let mut h = HeaderMap::new();
         assert!(!wants_versioned(&h));
-        h.insert("x-supabase-api-version", HeaderValue::from_static("2024-01-01"));
+        h.insert(
+            "x-supabase-api-version",
+            HeaderValue::from_static("2024-01-01"),
+        );
         assert!(wants_versioned(&h));
-        h.insert("x-supabase-api-version", HeaderValue::from_static("2023-12-31"));
+        h.insert(
+            "x-supabase-api-version",
+            HeaderValue::from_static("2023-12-31"),
+        );
         assert!(!wants_versioned(&h));
-        h.insert("x-supabase-api-version", HeaderValue::from_static("garbage!!!"));
+        h.insert(
+            "x-supabase-api-version",
+            HeaderValue::from_static("garbage!!!"),
+        );
         assert!(!wants_versioned(&h));
     }
 }

@@ -196,8 +196,14 @@ mod tests {
         let mut t = FaultTable::default();
         t.push(Endpoint::TokenRefresh, Fault::status(503).times(2));
         t.push(Endpoint::TokenRefresh, Fault::drop_connection().times(1));
-        assert_eq!(t.take(Endpoint::TokenRefresh), Some(FaultKind::Status { status: 503 }));
-        assert_eq!(t.take(Endpoint::TokenRefresh), Some(FaultKind::Status { status: 503 }));
+        assert_eq!(
+            t.take(Endpoint::TokenRefresh),
+            Some(FaultKind::Status { status: 503 })
+        );
+        assert_eq!(
+            t.take(Endpoint::TokenRefresh),
+            Some(FaultKind::Status { status: 503 })
+        );
         assert_eq!(t.take(Endpoint::TokenRefresh), Some(FaultKind::Drop));
         assert_eq!(t.take(Endpoint::TokenRefresh), None);
         assert_eq!(t.take(Endpoint::Jwks), None);

@@ -29,7 +29,8 @@ enum Outcome {
 
 pub(crate) async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let versioned = wants_versioned(req.headers());
-    let Some(endpoint) = Endpoint::classify(req.method(), req.uri().path(), req.uri().query()) else {
+    let Some(endpoint) = Endpoint::classify(req.method(), req.uri().path(), req.uri().query())
+    else {
         return next.run(req).await;
     };
     let (fault, require_key) = {
@@ -81,10 +82,18 @@ async fn apply(kind: FaultKind, kill: Option<ConnectionKill>) -> Outcome {
             )
                 .into_response(),
         ),
-        FaultKind::Respond { status, headers, body, reason } => {
+        FaultKind::Respond {
+            status,
+            headers,
+            body,
+            reason,
+        } => {
             let mut response = Response::new(Body::from(body));
             *response.status_mut() = status_code(status);
-            if let Some(phrase) = reason.as_deref().and_then(|r| hyper::ext::ReasonPhrase::try_from(r.as_bytes()).ok()) {
+            if let Some(phrase) = reason
+                .as_deref()
+                .and_then(|r| hyper::ext::ReasonPhrase::try_from(r.as_bytes()).ok())
+            {
                 response.extensions_mut().insert(phrase);
             }
             for (name, value) in headers {

@@ -110,14 +110,20 @@ impl LocalAuth {
                 port: options.port,
                 source,
             })?;
-        let addr = listener.local_addr().map_err(|source| LocalAuthError::Bind {
-            port: options.port,
-            source,
-        })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| LocalAuthError::Bind {
+                port: options.port,
+                source,
+            })?;
         let inner = Inner::new(&options, format!("http://{addr}"))?;
         let shared = Arc::new(Shared::new(inner, options.publishable_key.clone()));
         let (shutdown, rx) = watch::channel(false);
-        let task = tokio::spawn(http::serve(listener, routes::router(Arc::clone(&shared)), rx));
+        let task = tokio::spawn(http::serve(
+            listener,
+            routes::router(Arc::clone(&shared)),
+            rx,
+        ));
         tracing::info!(%addr, "local auth server listening");
         Ok(Self {
             shared,
@@ -158,8 +164,8 @@ impl LocalAuth {
     // ---- users ----
 
     /// Creates a user; returns its id.
-    pub fn add_user(&self, user: SeedUser) -> Result<String, LocalAuthError> {
-        Ok(self.shared.lock().create_user(&user, "email")?)
+    pub fn add_user(&self, user: &SeedUser) -> Result<String, LocalAuthError> {
+        Ok(self.shared.lock().create_user(user, "email")?)
     }
 
     /// The user's JSON as `GET /user` returns it, by id or email.
@@ -176,28 +182,13 @@ impl LocalAuth {
             .clock
             .now_ms()
             .saturating_add(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX));
-        self.with_user(&mut inner, id_or_email, |u| u.banned_until = Some(until))
+        with_user(&mut inner, id_or_email, |u| u.banned_until = Some(until))
     }
 
     /// Lifts a ban.
     pub fn unban_user(&self, id_or_email: &str) -> Result<(), LocalAuthError> {
         let mut inner = self.shared.lock();
-        self.with_user(&mut inner, id_or_email, |u| u.banned_until = None)
-    }
-
-    fn with_user(
-        &self,
-        inner: &mut Inner,
-        id_or_email: &str,
-        f: impl FnOnce(&mut super::users::User),
-    ) -> Result<(), LocalAuthError> {
-        let id = inner
-            .find_user_id(id_or_email)
-            .ok_or_else(|| LocalAuthError::UnknownUser(id_or_email.to_owned()))?;
-        inner
-            .user_mut(&id)
-            .map(f)
-            .ok_or_else(|| LocalAuthError::UnknownUser(id_or_email.to_owned()))
+        with_user(&mut inner, id_or_email, |u| u.banned_until = None)
     }
 
     // ---- sessions and tokens ----
@@ -309,7 +300,11 @@ impl LocalAuth {
 
     /// Signs arbitrary claims under an arbitrary header with the current key (the header may
     /// lie about `alg` or `kid`: for hostile-input tests).
-    pub fn sign_jwt_with_header(&self, header: &Value, claims: &Value) -> Result<String, LocalAuthError> {
+    pub fn sign_jwt_with_header(
+        &self,
+        header: &Value,
+        claims: &Value,
+    ) -> Result<String, LocalAuthError> {
         let inner = self.shared.lock();
         Ok(jwt::encode(header, claims, inner.keys.signing_key()?)?)
     }
@@ -402,6 +397,20 @@ impl LocalAuth {
     pub fn clear_outbox(&self) {
         self.shared.lock().outbox.clear();
     }
+}
+
+fn with_user(
+    inner: &mut Inner,
+    id_or_email: &str,
+    f: impl FnOnce(&mut super::users::User),
+) -> Result<(), LocalAuthError> {
+    let id = inner
+        .find_user_id(id_or_email)
+        .ok_or_else(|| LocalAuthError::UnknownUser(id_or_email.to_owned()))?;
+    inner
+        .user_mut(&id)
+        .map(f)
+        .ok_or_else(|| LocalAuthError::UnknownUser(id_or_email.to_owned()))
 }
 
 impl Drop for LocalAuth {

@@ -20,7 +20,11 @@ use tower::Service as _;
 pub(crate) struct ConnectionKill(pub(crate) Arc<Notify>);
 
 /// Serves `router` on `listener` until `shutdown` changes; then every open connection is closed.
-pub(crate) async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -35,7 +39,11 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, mut shutdown: w
     connections.abort_all();
 }
 
-async fn connection(stream: tokio::net::TcpStream, router: Router, mut shutdown: watch::Receiver<bool>) {
+async fn connection(
+    stream: tokio::net::TcpStream,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let kill = Arc::new(Notify::new());
     let for_requests = Arc::clone(&kill);
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
@@ -45,7 +53,8 @@ async fn connection(stream: tokio::net::TcpStream, router: Router, mut shutdown:
         let mut router = router.clone();
         async move { Ok::<Response, Infallible>(router.call(req).await.unwrap_or_else(|e| match e {})) }
     });
-    let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         _ = conn => {}
         () = kill.notified() => tracing::debug!("connection dropped by a fault"),

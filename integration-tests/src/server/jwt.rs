@@ -44,11 +44,16 @@ pub(crate) enum JwtError {
 /// Verifies `token` against the ring and the clock; returns its claims.
 pub(crate) fn verify(token: &str, ring: &KeyRing, now_secs: i64) -> Result<Value, JwtError> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(JwtError::Malformed);
     };
-    let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|_| JwtError::Malformed);
+    let decode = |part: &str| {
+        URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| JwtError::Malformed)
+    };
     let header: Value = serde_json::from_slice(&decode(h)?).map_err(|_| JwtError::Malformed)?;
     let claims: Value = serde_json::from_slice(&decode(p)?).map_err(|_| JwtError::Malformed)?;
     let sig = decode(s)?;
@@ -76,7 +81,11 @@ mod tests {
 
     #[test]
     fn round_trip_and_tamper_for_each_algorithm() {
-        for alg in [KeyAlgorithm::Es256, KeyAlgorithm::Rs256, KeyAlgorithm::Hs256] {
+        for alg in [
+            KeyAlgorithm::Es256,
+            KeyAlgorithm::Rs256,
+            KeyAlgorithm::Hs256,
+        ] {
             let ring = KeyRing::new(alg, "a-secret-of-sufficient-length-0123456789").unwrap();
             let key = ring.signing_key().unwrap();
             let token = encode(&header_for(key), &json!({"sub": "u", "exp": 100}), key).unwrap();

@@ -49,6 +49,8 @@ pub enum KeyError {
     Crypto(&'static str),
 }
 
+// Keys are few and long-lived; boxing the EC variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Material {
     Ec(EcdsaKeyPair),
     Rsa(rsa::KeyPair),
@@ -83,7 +85,9 @@ impl SigningKey {
                 rsa::KeyPair::generate(rsa::KeySize::Rsa2048)
                     .map_err(|_| KeyError::Crypto("RSA key generation"))?,
             ),
-            KeyAlgorithm::Hs256 => Material::Hmac(hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes())),
+            KeyAlgorithm::Hs256 => {
+                Material::Hmac(hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()))
+            }
         };
         Ok(Self {
             kid: crate::server::random::uuid(),
@@ -235,7 +239,11 @@ impl KeyRing {
 
     /// `{"keys":[…]}` as served at `/.well-known/jwks.json`.
     pub(crate) fn jwks(&self) -> Value {
-        let keys: Vec<Value> = self.keys.iter().filter_map(SigningKey::public_jwk).collect();
+        let keys: Vec<Value> = self
+            .keys
+            .iter()
+            .filter_map(SigningKey::public_jwk)
+            .collect();
         json!({ "keys": keys })
     }
 }

@@ -27,5 +27,7 @@ pub use errors::{API_VERSION_2024_01_01, ApiError};
 pub use faults::{Fault, FaultKind};
 pub use handle::{Counters, IssuedSession, LocalAuth, LocalAuthError};
 pub use keys::{KeyAlgorithm, KeyError};
-pub use options::{DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, LocalAuthOptions, SeedUser, Settings};
+pub use options::{
+    DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, LocalAuthOptions, SeedUser, Settings,
+};
 pub use outbox::OutboxMessage;

@@ -4,6 +4,8 @@
 //! the Go server computes it) and puts a message in the outbox. A newer send of the same kind to
 //! the same user replaces the older one. Verification consumes the record.
 
+use std::fmt::Write as _;
+
 use aws_lc_rs::digest;
 
 use super::clock::rfc3339;
@@ -83,7 +85,10 @@ pub(crate) struct VerifyParams {
 
 fn token_hash(address: &str, otp: &str) -> String {
     let d = digest::digest(&digest::SHA224, format!("{address}{otp}").as_bytes());
-    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    d.as_ref().iter().fold(String::new(), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
 }
 
 impl Inner {
@@ -99,7 +104,8 @@ impl Inner {
         let now = self.clock.now_ms();
         let otp = random::otp();
         let hash = token_hash(address, &otp);
-        self.otps.retain(|r| !(r.user_id == user_id && r.kind == kind));
+        self.otps
+            .retain(|r| !(r.user_id == user_id && r.kind == kind));
         self.otps.push(OtpRecord {
             kind,
             user_id: user_id.to_owned(),
@@ -112,11 +118,7 @@ impl Inner {
         let link = if kind == OtpKind::Sms {
             String::new()
         } else {
-            let mut url = format!(
-                "{}/verify?token={hash}&type={}",
-                self.issuer(),
-                kind.name()
-            );
+            let mut url = format!("{}/verify?token={hash}&type={}", self.issuer(), kind.name());
             if let Some(r) = redirect_to {
                 url.push_str("&redirect_to=");
                 url.extend(url::form_urlencoded::byte_serialize(r.as_bytes()));
@@ -146,19 +148,26 @@ impl Inner {
                 .iter()
                 .position(|r| r.token_hash == hash && r.kind.accepted_by(&params.verify_type))
         } else {
-            let token = params.token.as_deref().filter(|t| !t.is_empty()).ok_or_else(|| {
-                ApiError::bad_request(
-                    "validation_failed",
-                    "Verify requires either a token or a token hash",
-                )
-            })?;
+            let token = params
+                .token
+                .as_deref()
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "validation_failed",
+                        "Verify requires either a token or a token hash",
+                    )
+                })?;
             let address = params
                 .email
                 .as_deref()
                 .map(|e| e.trim().to_lowercase())
                 .or_else(|| params.phone.clone())
                 .ok_or_else(|| {
-                    ApiError::bad_request("validation_failed", "Only an email address or phone number should be provided on verify")
+                    ApiError::bad_request(
+                        "validation_failed",
+                        "Only an email address or phone number should be provided on verify",
+                    )
                 })?;
             // A bare token (link) may also be the token hash.
             self.otps.iter().position(|r| {
@@ -218,10 +227,18 @@ mod tests {
         let uid = user_id(&s);
         let m = s.send_otp(OtpKind::Magiclink, &uid, EMAIL, None, None);
         assert_eq!(m.token_hash, token_hash(EMAIL, &m.otp));
-        assert!(m.link.contains(&format!("token={}&type=magiclink", m.token_hash)));
+        assert!(
+            m.link
+                .contains(&format!("token={}&type=magiclink", m.token_hash))
+        );
         let r = s.consume_otp(&by_hash(&m.token_hash, "email")).unwrap();
         assert_eq!(r.user_id, uid);
-        assert_eq!(s.consume_otp(&by_hash(&m.token_hash, "email")).unwrap_err().code, "otp_expired");
+        assert_eq!(
+            s.consume_otp(&by_hash(&m.token_hash, "email"))
+                .unwrap_err()
+                .code,
+            "otp_expired"
+        );
     }
 
     #[test]
@@ -245,13 +262,23 @@ mod tests {
         let mut s = inner();
         let uid = user_id(&s);
         let m = s.send_otp(OtpKind::Recovery, &uid, EMAIL, None, None);
-        assert_eq!(s.consume_otp(&by_hash(&m.token_hash, "email")).unwrap_err().code, "otp_expired");
+        assert_eq!(
+            s.consume_otp(&by_hash(&m.token_hash, "email"))
+                .unwrap_err()
+                .code,
+            "otp_expired"
+        );
         s.clock.advance(Duration::from_secs(3600));
-        let e = s.consume_otp(&by_hash(&m.token_hash, "recovery")).unwrap_err();
+        let e = s
+            .consume_otp(&by_hash(&m.token_hash, "recovery"))
+            .unwrap_err();
         assert_eq!((e.status, e.code.as_str()), (403, "otp_expired"));
 
         let first = s.send_otp(OtpKind::Magiclink, &uid, EMAIL, None, None);
         let _second = s.send_otp(OtpKind::Magiclink, &uid, EMAIL, None, None);
-        assert!(s.consume_otp(&by_hash(&first.token_hash, "magiclink")).is_err());
+        assert!(
+            s.consume_otp(&by_hash(&first.token_hash, "magiclink"))
+                .is_err()
+        );
     }
 }

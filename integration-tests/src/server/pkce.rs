@@ -86,7 +86,11 @@ impl Inner {
     }
 
     /// Exchanges an auth code and its verifier for a session.
-    pub(crate) fn pkce_grant(&mut self, auth_code: &str, verifier: &str) -> Result<Value, ApiError> {
+    pub(crate) fn pkce_grant(
+        &mut self,
+        auth_code: &str,
+        verifier: &str,
+    ) -> Result<Value, ApiError> {
         if auth_code.is_empty() || verifier.is_empty() {
             return Err(ApiError::bad_request(
                 "validation_failed",
@@ -99,7 +103,11 @@ impl Inner {
             .filter(|f| f.user_id.is_some())
             .cloned()
             .ok_or_else(|| {
-                ApiError::new(404, "flow_state_not_found", "invalid flow state, no valid flow state found")
+                ApiError::new(
+                    404,
+                    "flow_state_not_found",
+                    "invalid flow state, no valid flow state found",
+                )
             })?;
         let ttl_ms = i64::try_from(self.settings.flow_state_ttl.as_millis()).unwrap_or(i64::MAX);
         if self.clock.now_ms() >= flow.created_at.saturating_add(ttl_ms) {
@@ -143,14 +151,20 @@ mod tests {
             .unwrap();
         let session = s.pkce_grant(&code, VERIFIER).unwrap();
         assert!(session["access_token"].is_string());
-        assert_eq!(s.pkce_grant(&code, VERIFIER).unwrap_err().code, "flow_state_not_found");
+        assert_eq!(
+            s.pkce_grant(&code, VERIFIER).unwrap_err().code,
+            "flow_state_not_found"
+        );
     }
 
     #[test]
     fn plain_exchange_succeeds() {
         let mut s = inner();
         let uid = user_id(&s);
-        let code = s.start_flow(Some(VERIFIER), Some("plain"), "oauth", Some(uid)).unwrap().unwrap();
+        let code = s
+            .start_flow(Some(VERIFIER), Some("plain"), "oauth", Some(uid))
+            .unwrap()
+            .unwrap();
         assert!(s.pkce_grant(&code, VERIFIER).is_ok());
     }
 
@@ -172,19 +186,31 @@ mod tests {
         let e = s.pkce_grant("no-such-code", VERIFIER).unwrap_err();
         assert_eq!((e.status, e.code.as_str()), (404, "flow_state_not_found"));
         // An email flow whose link was not opened yet has no user: not exchangeable.
-        let code = s.start_flow(Some(VERIFIER), None, "magiclink", None).unwrap().unwrap();
-        assert_eq!(s.pkce_grant(&code, VERIFIER).unwrap_err().code, "flow_state_not_found");
+        let code = s
+            .start_flow(Some(VERIFIER), None, "magiclink", None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            s.pkce_grant(&code, VERIFIER).unwrap_err().code,
+            "flow_state_not_found"
+        );
     }
 
     #[test]
     fn expired_flow_and_empty_fields() {
         let mut s = inner();
         let uid = user_id(&s);
-        let code = s.start_flow(Some(VERIFIER), None, "oauth", Some(uid)).unwrap().unwrap();
+        let code = s
+            .start_flow(Some(VERIFIER), None, "oauth", Some(uid))
+            .unwrap()
+            .unwrap();
         s.clock.advance(Duration::from_secs(301));
         let e = s.pkce_grant(&code, VERIFIER).unwrap_err();
         assert_eq!((e.status, e.code.as_str()), (422, "flow_state_expired"));
-        assert_eq!(s.pkce_grant("", VERIFIER).unwrap_err().code, "validation_failed");
+        assert_eq!(
+            s.pkce_grant("", VERIFIER).unwrap_err().code,
+            "validation_failed"
+        );
         assert!(s.start_flow(Some("c"), Some("md5"), "oauth", None).is_err());
     }
 }

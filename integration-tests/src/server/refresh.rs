@@ -54,7 +54,10 @@ impl Inner {
             ));
         }
         if session.family_revoked {
-            return Err(ApiError::bad_request("refresh_token_already_used", ALREADY_USED));
+            return Err(ApiError::bad_request(
+                "refresh_token_already_used",
+                ALREADY_USED,
+            ));
         }
         let issued = if token.revoked {
             let active = self.active_refresh_token(&session.id);
@@ -67,7 +70,10 @@ impl Inner {
             } else {
                 tracing::warn!(session_id = %session.id, "refresh token reused: revoking the family");
                 self.revoke_family(&session.id);
-                return Err(ApiError::bad_request("refresh_token_already_used", ALREADY_USED));
+                return Err(ApiError::bad_request(
+                    "refresh_token_already_used",
+                    ALREADY_USED,
+                ));
             }
         } else {
             if let Some(t) = self.refresh_tokens.get_mut(presented) {

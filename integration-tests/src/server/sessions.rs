@@ -75,7 +75,8 @@ impl Inner {
     /// Deletes a session and its refresh tokens (sign-out).
     pub(crate) fn delete_session(&mut self, session_id: &str) {
         self.sessions.remove(session_id);
-        self.refresh_tokens.retain(|_, t| t.session_id != session_id);
+        self.refresh_tokens
+            .retain(|_, t| t.session_id != session_id);
     }
 
     /// The sessions of a user, oldest first.

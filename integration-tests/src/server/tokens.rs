@@ -50,7 +50,8 @@ impl Inner {
             .keys
             .signing_key()
             .map_err(|e| ApiError::internal(&e.to_string()))?;
-        jwt::encode(&jwt::header_for(key), claims, key).map_err(|e| ApiError::internal(&e.to_string()))
+        jwt::encode(&jwt::header_for(key), claims, key)
+            .map_err(|e| ApiError::internal(&e.to_string()))
     }
 
     /// The token response for `session_id` carrying `refresh_token`, with an access token that

@@ -10,6 +10,8 @@ use super::random;
 use super::state::Inner;
 
 /// A stored user. Times are epoch milliseconds of the server clock.
+// Field names mirror the JSON keys of the Go server.
+#[allow(clippy::struct_field_names)]
 #[derive(Debug, Clone)]
 pub(crate) struct User {
     pub(crate) id: String,
@@ -135,11 +137,15 @@ impl Inner {
 
     pub(crate) fn user_by_email(&self, email: &str) -> Option<&User> {
         let email = email.trim().to_lowercase();
-        self.users.iter().find(|u| !u.email.is_empty() && u.email == email)
+        self.users
+            .iter()
+            .find(|u| !u.email.is_empty() && u.email == email)
     }
 
     pub(crate) fn user_by_phone(&self, phone: &str) -> Option<&User> {
-        self.users.iter().find(|u| !u.phone.is_empty() && u.phone == phone)
+        self.users
+            .iter()
+            .find(|u| !u.phone.is_empty() && u.phone == phone)
     }
 
     pub(crate) fn user(&self, id: &str) -> Option<&User> {

@@ -60,11 +60,21 @@ pub(crate) async fn set_faults(
     let command: FaultCommand = serde_json::from_slice(&body).map_err(|e| bad(e.to_string()))?;
     let mut inner = shared.lock();
     match command {
-        FaultCommand::Set { endpoint, fault, queue: true } => inner.faults.push(endpoint, fault),
-        FaultCommand::Set { endpoint, fault, queue: false } => inner.faults.set(endpoint, fault),
+        FaultCommand::Set {
+            endpoint,
+            fault,
+            queue: true,
+        } => inner.faults.push(endpoint, fault),
+        FaultCommand::Set {
+            endpoint,
+            fault,
+            queue: false,
+        } => inner.faults.set(endpoint, fault),
         FaultCommand::Clear { clear } if clear == "all" => inner.faults.clear_all(),
         FaultCommand::Clear { clear } => {
-            let endpoint: Endpoint = clear.parse().map_err(|e: crate::server::endpoint::UnknownEndpoint| bad(e.to_string()))?;
+            let endpoint: Endpoint = clear
+                .parse()
+                .map_err(|e: crate::server::endpoint::UnknownEndpoint| bad(e.to_string()))?;
             inner.faults.clear(endpoint);
         }
     }
@@ -101,7 +111,9 @@ pub(crate) async fn clock(
     if command.reset {
         inner.clock.reset();
     }
-    inner.clock.advance(Duration::from_secs(command.advance_secs));
+    inner
+        .clock
+        .advance(Duration::from_secs(command.advance_secs));
     Json(json!({ "offset_ms": inner.clock.offset_ms(), "now": inner.clock.now_secs() }))
 }
 

@@ -26,12 +26,15 @@ pub(crate) async fn authorize(
 ) -> Result<Response, ApiError> {
     let get = |k: &str| query.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let provider = get("provider").ok_or_else(|| {
-        ApiError::bad_request("validation_failed", "Unsupported provider: missing provider")
+        ApiError::bad_request(
+            "validation_failed",
+            "Unsupported provider: missing provider",
+        )
     })?;
     let mut inner = shared.lock();
     let mut target = redirect_target(&inner, get("redirect_to"))?;
-    let email = get("login_hint")
-        .map_or_else(|| inner.settings.oauth_email.clone(), str::to_lowercase);
+    let email =
+        get("login_hint").map_or_else(|| inner.settings.oauth_email.clone(), str::to_lowercase);
     let user_id = oauth_user(&mut inner, &email, provider)?;
     let tokens = ProviderTokens {
         access: format!("test-provider-token-{}", random::token()),
@@ -60,19 +63,21 @@ pub(crate) async fn authorize(
 /// `app_metadata.providers`.
 fn oauth_user(inner: &mut Inner, email: &str, provider: &str) -> Result<String, ApiError> {
     let existing = inner.user_by_email(email).map(|u| u.id.clone());
-    let id = match existing {
-        Some(id) => id,
-        None => {
-            let seed = SeedUser::new(email, "").user_metadata(json!({
-                "email": email,
-                "full_name": "Test Provider User",
-                "provider_id": random::uuid(),
-            }));
-            inner.create_user(&seed, provider)?
-        }
+    let id = if let Some(id) = existing {
+        id
+    } else {
+        let seed = SeedUser::new(email, "").user_metadata(json!({
+            "email": email,
+            "full_name": "Test Provider User",
+            "provider_id": random::uuid(),
+        }));
+        inner.create_user(&seed, provider)?
     };
     if let Some(user) = inner.user_mut(&id)
-        && let Some(providers) = user.app_metadata.get_mut("providers").and_then(|p| p.as_array_mut())
+        && let Some(providers) = user
+            .app_metadata
+            .get_mut("providers")
+            .and_then(|p| p.as_array_mut())
         && !providers.iter().any(|p| p == provider)
     {
         providers.push(json!(provider));

@@ -40,10 +40,16 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .nest("/auth/v1", auth)
         .route("/__outbox", get(admin::outbox).delete(admin::clear_outbox))
         .route("/__faults", get(admin::faults).post(admin::set_faults))
-        .route("/__counters", get(admin::counters).delete(admin::reset_counters))
+        .route(
+            "/__counters",
+            get(admin::counters).delete(admin::reset_counters),
+        )
         .route("/__clock", post(admin::clock))
         .route("/__settings", post(admin::settings))
-        .layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), gate))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            gate,
+        ))
         .with_state(shared)
 }
 
@@ -54,7 +60,10 @@ pub(crate) fn json_body(body: &Bytes) -> Result<Value, ApiError> {
         return Ok(Value::Object(Map::new()));
     }
     let value: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request("bad_json", format!("Could not parse request body as JSON: {e}"))
+        ApiError::bad_request(
+            "bad_json",
+            format!("Could not parse request body as JSON: {e}"),
+        )
     })?;
     if value.is_object() {
         Ok(value)
@@ -73,7 +82,10 @@ pub(crate) fn field<'a>(body: &'a Value, key: &str) -> Option<&'a str> {
 
 /// Where to send the browser: `redirect_to` if it is an absolute http(s) URL, else the site URL.
 /// (The hosted service checks an allow list; a test server accepts any.)
-pub(crate) fn redirect_target(inner: &Inner, redirect_to: Option<&str>) -> Result<url::Url, ApiError> {
+pub(crate) fn redirect_target(
+    inner: &Inner,
+    redirect_to: Option<&str>,
+) -> Result<url::Url, ApiError> {
     redirect_to
         .and_then(|r| url::Url::parse(r).ok())
         .filter(|u| matches!(u.scheme(), "http" | "https"))
@@ -108,7 +120,14 @@ pub(crate) fn fragment_of(session: &Value, kind: &str) -> String {
 }
 
 /// A `303 See Other`/`302 Found` to `location`.
-pub(crate) fn redirect(status: axum::http::StatusCode, location: &url::Url) -> axum::response::Response {
+pub(crate) fn redirect(
+    status: axum::http::StatusCode,
+    location: &url::Url,
+) -> axum::response::Response {
     use axum::response::IntoResponse as _;
-    (status, [(axum::http::header::LOCATION, location.as_str().to_owned())]).into_response()
+    (
+        status,
+        [(axum::http::header::LOCATION, location.as_str().to_owned())],
+    )
+        .into_response()
 }

@@ -21,7 +21,10 @@ pub(crate) async fn otp(
 ) -> Result<Json<Value>, ApiError> {
     let body = json_body(&body)?;
     let mut inner = shared.lock();
-    let create = body.get("create_user").and_then(Value::as_bool).unwrap_or(true);
+    let create = body
+        .get("create_user")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
     let redirect = query.get("redirect_to").map(String::as_str);
     if let Some(email) = field(&body, "email").filter(|e| !e.is_empty()) {
         let email = email.trim().to_lowercase();

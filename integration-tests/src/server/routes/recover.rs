@@ -20,7 +20,10 @@ pub(crate) async fn recover(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let body = json_body(&body)?;
-    let email = field(&body, "email").unwrap_or_default().trim().to_lowercase();
+    let email = field(&body, "email")
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase();
     if email.is_empty() {
         return Err(ApiError::bad_request(
             "validation_failed",

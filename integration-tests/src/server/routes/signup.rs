@@ -22,7 +22,10 @@ pub(crate) async fn signup(
 ) -> Result<Json<Value>, ApiError> {
     let body = json_body(&body)?;
     let mut inner = shared.lock();
-    let email = field(&body, "email").unwrap_or_default().trim().to_lowercase();
+    let email = field(&body, "email")
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase();
     if email.is_empty() {
         return Err(ApiError::bad_request(
             "validation_failed",

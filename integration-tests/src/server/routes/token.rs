@@ -21,17 +21,22 @@ pub(crate) async fn token(
     let mut inner = shared.lock();
     let response = match query.get("grant_type").map(String::as_str) {
         Some("password") => password_grant(&mut inner, &body),
-        Some("refresh_token") => inner.refresh_grant(field(&body, "refresh_token").unwrap_or_default()),
+        Some("refresh_token") => {
+            inner.refresh_grant(field(&body, "refresh_token").unwrap_or_default())
+        }
         Some("pkce") => inner.pkce_grant(
             field(&body, "auth_code").unwrap_or_default(),
             field(&body, "code_verifier").unwrap_or_default(),
         ),
-        _ => Err(ApiError::bad_request("validation_failed", "unsupported_grant_type")),
+        _ => Err(ApiError::bad_request(
+            "validation_failed",
+            "unsupported_grant_type",
+        )),
     }?;
     Ok(Json(response))
 }
 
-/// Email or phone plus password (`gotrue:internal/api/token.go` ResourceOwnerPasswordGrant).
+/// Email or phone plus password (`gotrue:internal/api/token.go` `ResourceOwnerPasswordGrant`).
 fn password_grant(inner: &mut Inner, body: &Value) -> Result<Value, ApiError> {
     let invalid = || ApiError::bad_request("invalid_credentials", "Invalid login credentials");
     let password = field(body, "password").unwrap_or_default();
@@ -60,7 +65,10 @@ fn password_grant(inner: &mut Inner, body: &Value) -> Result<Value, ApiError> {
         return Err(ApiError::bad_request("user_banned", "User is banned"));
     }
     if field(body, "email").is_some() && user.email_confirmed_at.is_none() {
-        return Err(ApiError::bad_request("email_not_confirmed", "Email not confirmed"));
+        return Err(ApiError::bad_request(
+            "email_not_confirmed",
+            "Email not confirmed",
+        ));
     }
     let user_id = user.id.clone();
     inner.sign_in(&user_id, "password", None)

@@ -43,7 +43,9 @@ pub(crate) async fn put_user(
         .map(|e| e.trim().to_lowercase())
         .filter(|e| !e.is_empty());
     if let Some(email) = &new_email
-        && inner.user_by_email(email).is_some_and(|u| u.id != caller.user_id)
+        && inner
+            .user_by_email(email)
+            .is_some_and(|u| u.id != caller.user_id)
     {
         return Err(ApiError::unprocessable(
             "email_exists",
@@ -89,7 +91,13 @@ pub(crate) async fn put_user(
             None,
         )?;
         let redirect = query.get("redirect_to").map(String::as_str);
-        inner.send_otp(OtpKind::EmailChange, &caller.user_id, &email, redirect, flow);
+        inner.send_otp(
+            OtpKind::EmailChange,
+            &caller.user_id,
+            &email,
+            redirect,
+            flow,
+        );
     }
     inner
         .user(&caller.user_id)

@@ -29,7 +29,9 @@ pub(crate) async fn verify_post(
     };
     let mut inner = shared.lock();
     let record = inner.consume_otp(&params)?;
-    inner.sign_in(&record.user_id, record.kind.amr(), None).map(Json)
+    inner
+        .sign_in(&record.user_id, record.kind.amr(), None)
+        .map(Json)
 }
 
 pub(crate) async fn verify_get(
@@ -48,7 +50,9 @@ pub(crate) async fn verify_get(
         Ok(Link::Code(code)) => {
             target.query_pairs_mut().append_pair("code", &code);
         }
-        Ok(Link::Session(session)) => target.set_fragment(Some(&fragment_of(&session, &verify_type))),
+        Ok(Link::Session(session)) => {
+            target.set_fragment(Some(&fragment_of(&session, &verify_type)));
+        }
         Err(error) => {
             let fragment = url::form_urlencoded::Serializer::new(String::new())
                 .append_pair("error", "access_denied")
