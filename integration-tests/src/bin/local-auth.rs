@@ -1,0 +1,41 @@
+//! `local-auth`: runs the local Supabase Auth server until killed.
+//!
+//! The first two lines on stdout are `listening on http://127.0.0.1:<port>` and
+//! `publishable key: <key>`, for scripts that start it.
+
+// The binary is a thin shell over the library; the library's dependencies are not its own.
+#![allow(unused_crate_dependencies)]
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use supabase_ssr_testing::cli::{Cli, init_tracing};
+use supabase_ssr_testing::server::LocalAuth;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let options = match cli.options() {
+        Ok(options) => options,
+        Err(error) => {
+            eprintln!("local-auth: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = match LocalAuth::start(options).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("local-auth: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "listening on {}", server.url());
+    let _ = writeln!(out, "publishable key: {}", server.publishable_key());
+    let _ = out.flush();
+    drop(out);
+    std::future::pending::<()>().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,175 @@
+//! The endpoints the server counts calls to and can inject faults into.
+
+use std::fmt;
+use std::str::FromStr;
+
+use axum::http::Method;
+use serde::{Deserialize, Serialize};
+
+/// One endpoint of the Auth API. `/token` is split by `grant_type`, and `/verify` and `/user`
+/// by method, because tests care about them separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// `POST /token?grant_type=password`.
+    TokenPassword,
+    /// `POST /token?grant_type=refresh_token`.
+    TokenRefresh,
+    /// `POST /token?grant_type=pkce`.
+    TokenPkce,
+    /// `POST /token` with any other or no `grant_type`.
+    TokenOther,
+    /// `POST /signup`.
+    Signup,
+    /// `POST /otp`.
+    Otp,
+    /// `POST /verify`.
+    VerifyPost,
+    /// `GET /verify` (the link in an email).
+    VerifyGet,
+    /// `GET /user`.
+    UserGet,
+    /// `PUT /user`.
+    UserPut,
+    /// `POST /logout`.
+    Logout,
+    /// `POST /recover`.
+    Recover,
+    /// `GET /authorize` (the built-in test OAuth provider).
+    Authorize,
+    /// `GET /.well-known/jwks.json`.
+    Jwks,
+    /// `GET /settings`.
+    Settings,
+    /// `GET /health`.
+    Health,
+}
+
+impl Endpoint {
+    /// Every endpoint, in a stable order.
+    pub const ALL: [Endpoint; 16] = [
+        Endpoint::TokenPassword,
+        Endpoint::TokenRefresh,
+        Endpoint::TokenPkce,
+        Endpoint::TokenOther,
+        Endpoint::Signup,
+        Endpoint::Otp,
+        Endpoint::VerifyPost,
+        Endpoint::VerifyGet,
+        Endpoint::UserGet,
+        Endpoint::UserPut,
+        Endpoint::Logout,
+        Endpoint::Recover,
+        Endpoint::Authorize,
+        Endpoint::Jwks,
+        Endpoint::Settings,
+        Endpoint::Health,
+    ];
+
+    /// The snake-case name used by the admin routes and the JSON counters.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::TokenPassword => "token_password",
+            Endpoint::TokenRefresh => "token_refresh",
+            Endpoint::TokenPkce => "token_pkce",
+            Endpoint::TokenOther => "token_other",
+            Endpoint::Signup => "signup",
+            Endpoint::Otp => "otp",
+            Endpoint::VerifyPost => "verify_post",
+            Endpoint::VerifyGet => "verify_get",
+            Endpoint::UserGet => "user_get",
+            Endpoint::UserPut => "user_put",
+            Endpoint::Logout => "logout",
+            Endpoint::Recover => "recover",
+            Endpoint::Authorize => "authorize",
+            Endpoint::Jwks => "jwks",
+            Endpoint::Settings => "settings",
+            Endpoint::Health => "health",
+        }
+    }
+
+    /// Which endpoint a request under `/auth/v1` is for, if any.
+    pub(crate) fn classify(method: &Method, path: &str, query: Option<&str>) -> Option<Self> {
+        let sub = path.strip_prefix("/auth/v1")?;
+        let grant = query.and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "grant_type")
+                .map(|(_, v)| v.into_owned())
+        });
+        Some(match (method.as_str(), sub) {
+            ("POST", "/token") => match grant.as_deref() {
+                Some("password") => Endpoint::TokenPassword,
+                Some("refresh_token") => Endpoint::TokenRefresh,
+                Some("pkce") => Endpoint::TokenPkce,
+                _ => Endpoint::TokenOther,
+            },
+            ("POST", "/signup") => Endpoint::Signup,
+            ("POST", "/otp") => Endpoint::Otp,
+            ("POST", "/verify") => Endpoint::VerifyPost,
+            ("GET", "/verify") => Endpoint::VerifyGet,
+            ("GET", "/user") => Endpoint::UserGet,
+            ("PUT", "/user") => Endpoint::UserPut,
+            ("POST", "/logout") => Endpoint::Logout,
+            ("POST", "/recover") => Endpoint::Recover,
+            ("GET", "/authorize") => Endpoint::Authorize,
+            ("GET", "/.well-known/jwks.json") => Endpoint::Jwks,
+            ("GET", "/settings") => Endpoint::Settings,
+            ("GET", "/health") => Endpoint::Health,
+            _ => return None,
+        })
+    }
+
+    /// Whether the API gateway lets the request through without an `apikey` (links opened in a
+    /// browser and public metadata).
+    pub(crate) fn is_open(self) -> bool {
+        matches!(
+            self,
+            Endpoint::VerifyGet | Endpoint::Authorize | Endpoint::Jwks | Endpoint::Health
+        )
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The name given to [`Endpoint::from_str`] is not an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown endpoint `{0}` (expected one of token_password, token_refresh, token_pkce, token_other, signup, otp, verify_post, verify_get, user_get, user_put, logout, recover, authorize, jwks, settings, health)"
+)]
+pub struct UnknownEndpoint(pub String);
+
+impl FromStr for Endpoint {
+    type Err = UnknownEndpoint;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Endpoint::ALL
+            .into_iter()
+            .find(|e| e.name() == s)
+            .ok_or_else(|| UnknownEndpoint(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_is_split_by_grant_type() {
+        let e = Endpoint::classify(&Method::POST, "/auth/v1/token", Some("grant_type=pkce"));
+        assert_eq!(e, Some(Endpoint::TokenPkce));
+        let e = Endpoint::classify(&Method::POST, "/auth/v1/token", None);
+        assert_eq!(e, Some(Endpoint::TokenOther));
+        assert_eq!(Endpoint::classify(&Method::GET, "/__outbox", None), None);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for e in Endpoint::ALL {
+            assert_eq!(e.name().parse::<Endpoint>(), Ok(e));
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! An in-process, GoTrue-compatible Supabase Auth server for tests (see the crate docs).
+
+mod auth;
+mod clock;
+mod endpoint;
+mod errors;
+mod faults;
+mod gate;
+mod handle;
+mod http;
+mod jwt;
+mod keys;
+mod options;
+mod otp;
+mod outbox;
+mod pkce;
+mod random;
+mod refresh;
+mod routes;
+mod sessions;
+mod state;
+mod tokens;
+mod users;
+
+pub use endpoint::{Endpoint, UnknownEndpoint};
+pub use errors::{API_VERSION_2024_01_01, ApiError};
+pub use faults::{Fault, FaultKind};
+pub use handle::{Counters, IssuedSession, LocalAuth, LocalAuthError};
+pub use keys::{KeyAlgorithm, KeyError};
+pub use options::{
+    DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, LocalAuthOptions, SeedUser, Settings,
+};
+pub use outbox::OutboxMessage;

@@ -1,0 +1,191 @@
+//! How a server is configured: start-up options and the settings a test may change at run time.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::keys::KeyAlgorithm;
+
+/// The publishable key a server uses unless told otherwise.
+pub const DEFAULT_PUBLISHABLE_KEY: &str = "sb_publishable_local-auth-0000000000000000";
+
+/// The legacy HS256 secret of the Supabase local stack (test-only, public).
+pub const DEFAULT_JWT_SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters-long";
+
+/// Settings read on every request; change them on a running server with
+/// [`LocalAuth::update_settings`](super::LocalAuth::update_settings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Lifetime of new access tokens (`expires_in`). Default 3600 s.
+    pub access_token_ttl: Duration,
+    /// How long after its rotation a refresh token may still be exchanged for a new child
+    /// (`REFRESH_TOKEN_REUSE_INTERVAL`). Default 10 s.
+    pub refresh_token_reuse_interval: Duration,
+    /// Sign-ups are confirmed at once and get a session (`mailer_autoconfirm`). Default true,
+    /// like the Supabase local stack.
+    pub autoconfirm: bool,
+    /// Where redirects go when the request names no valid `redirect_to`.
+    pub site_url: String,
+    /// Lifetime of email/SMS one-time codes and links. Default 3600 s.
+    pub otp_ttl: Duration,
+    /// Lifetime of a PKCE flow state (auth code). Default 300 s.
+    pub flow_state_ttl: Duration,
+    /// Minimum password length; shorter passwords get `weak_password`. Default 6.
+    pub min_password_length: usize,
+    /// Reject requests without the publishable key in `apikey` (401), as the gateway does.
+    /// Links (`GET /verify`, `/authorize`), JWKS and `/health` are always open. Default true.
+    pub require_api_key: bool,
+    /// The email of the account the built-in OAuth provider signs in, unless the request
+    /// carries `login_hint`. Default `oauth-user@example.com`.
+    pub oauth_email: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            access_token_ttl: Duration::from_secs(3600),
+            refresh_token_reuse_interval: Duration::from_secs(10),
+            autoconfirm: true,
+            site_url: "http://localhost:3000".to_owned(),
+            otp_ttl: Duration::from_secs(3600),
+            flow_state_ttl: Duration::from_secs(300),
+            min_password_length: 6,
+            require_api_key: true,
+            oauth_email: "oauth-user@example.com".to_owned(),
+        }
+    }
+}
+
+/// A user to create before the first request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedUser {
+    /// Email address.
+    pub email: String,
+    /// Password (stored as given: this is a test server).
+    pub password: String,
+    /// Whether the email is confirmed. Default true.
+    pub confirmed: bool,
+    /// Phone number, empty for none.
+    pub phone: String,
+    /// `user_metadata` (an object); merged over `{"email_verified": confirmed}`.
+    pub user_metadata: Value,
+    /// Extra `app_metadata` keys, merged over `{"provider":"email","providers":["email"]}`.
+    pub app_metadata: Value,
+}
+
+impl SeedUser {
+    /// A confirmed email/password user without metadata.
+    pub fn new(email: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            email: email.into(),
+            password: password.into(),
+            confirmed: true,
+            phone: String::new(),
+            user_metadata: Value::Object(serde_json::Map::new()),
+            app_metadata: Value::Object(serde_json::Map::new()),
+        }
+    }
+
+    /// Leaves the email unconfirmed (password sign-in then fails with `email_not_confirmed`).
+    #[must_use]
+    pub fn unconfirmed(mut self) -> Self {
+        self.confirmed = false;
+        self
+    }
+
+    /// Sets `user_metadata`.
+    #[must_use]
+    pub fn user_metadata(mut self, metadata: Value) -> Self {
+        self.user_metadata = metadata;
+        self
+    }
+
+    /// Sets extra `app_metadata` keys (for example `{"role_in_app":"admin"}`).
+    #[must_use]
+    pub fn app_metadata(mut self, metadata: Value) -> Self {
+        self.app_metadata = metadata;
+        self
+    }
+
+    /// Sets the phone number.
+    #[must_use]
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = phone.into();
+        self
+    }
+}
+
+/// Everything needed to start a server. `LocalAuthOptions::default()` gives an ES256 server on
+/// a free port with no users.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalAuthOptions {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// The key clients send as `apikey`.
+    pub publishable_key: String,
+    /// Algorithm of the first signing key.
+    pub jwt_algorithm: KeyAlgorithm,
+    /// Shared secret for HS256 keys.
+    pub jwt_secret: String,
+    /// Run-time settings.
+    pub settings: Settings,
+    /// Users created at start.
+    pub users: Vec<SeedUser>,
+}
+
+impl Default for LocalAuthOptions {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            publishable_key: DEFAULT_PUBLISHABLE_KEY.to_owned(),
+            jwt_algorithm: KeyAlgorithm::Es256,
+            jwt_secret: DEFAULT_JWT_SECRET.to_owned(),
+            settings: Settings::default(),
+            users: Vec::new(),
+        }
+    }
+}
+
+impl LocalAuthOptions {
+    /// Adds a user created at start.
+    #[must_use]
+    pub fn user(mut self, user: SeedUser) -> Self {
+        self.users.push(user);
+        self
+    }
+
+    /// Sets the port (0 for any free port).
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Sets the first signing key's algorithm.
+    #[must_use]
+    pub fn jwt_algorithm(mut self, alg: KeyAlgorithm) -> Self {
+        self.jwt_algorithm = alg;
+        self
+    }
+
+    /// Sets the access-token lifetime.
+    #[must_use]
+    pub fn access_token_ttl(mut self, ttl: Duration) -> Self {
+        self.settings.access_token_ttl = ttl;
+        self
+    }
+
+    /// Sets the refresh-token reuse interval.
+    #[must_use]
+    pub fn refresh_token_reuse_interval(mut self, interval: Duration) -> Self {
+        self.settings.refresh_token_reuse_interval = interval;
+        self
+    }
+
+    /// Sets whether sign-ups are confirmed at once.
+    #[must_use]
+    pub fn autoconfirm(mut self, autoconfirm: bool) -> Self {
+        self.settings.autoconfirm = autoconfirm;
+        self
+    }
+}

@@ -1,0 +1,177 @@
+//! User records and their JSON shape (the Go server's `models.User`, key order as in
+//! `V:server_flows` results).
+
+use serde_json::{Map, Value, json};
+
+use super::clock::rfc3339;
+use super::errors::ApiError;
+use super::options::SeedUser;
+use super::random;
+use super::state::Inner;
+
+/// A stored user. Times are epoch milliseconds of the server clock.
+// Field names mirror the JSON keys of the Go server.
+#[allow(clippy::struct_field_names)]
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub(crate) id: String,
+    pub(crate) email: String,
+    pub(crate) phone: String,
+    pub(crate) password: Option<String>,
+    pub(crate) email_confirmed_at: Option<i64>,
+    pub(crate) phone_confirmed_at: Option<i64>,
+    pub(crate) confirmation_sent_at: Option<i64>,
+    pub(crate) recovery_sent_at: Option<i64>,
+    pub(crate) email_change_sent_at: Option<i64>,
+    pub(crate) new_email: Option<String>,
+    pub(crate) last_sign_in_at: Option<i64>,
+    pub(crate) app_metadata: Value,
+    pub(crate) user_metadata: Value,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+    pub(crate) banned_until: Option<i64>,
+}
+
+impl User {
+    /// Whether the user is banned at `now_ms`.
+    pub(crate) fn is_banned(&self, now_ms: i64) -> bool {
+        self.banned_until.is_some_and(|until| until > now_ms)
+    }
+
+    /// The JSON the API returns for this user.
+    pub(crate) fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        let ts = |v: Option<i64>| v.map(rfc3339);
+        m.insert("id".into(), json!(self.id));
+        m.insert("aud".into(), json!("authenticated"));
+        m.insert("role".into(), json!("authenticated"));
+        m.insert("email".into(), json!(self.email));
+        if let Some(t) = ts(self.email_confirmed_at) {
+            m.insert("email_confirmed_at".into(), json!(t));
+        }
+        m.insert("phone".into(), json!(self.phone));
+        if let Some(t) = ts(self.phone_confirmed_at) {
+            m.insert("phone_confirmed_at".into(), json!(t));
+        }
+        if let Some(t) = ts(self.email_confirmed_at.or(self.phone_confirmed_at)) {
+            m.insert("confirmed_at".into(), json!(t));
+        }
+        for (key, value) in [
+            ("confirmation_sent_at", self.confirmation_sent_at),
+            ("recovery_sent_at", self.recovery_sent_at),
+            ("email_change_sent_at", self.email_change_sent_at),
+        ] {
+            if let Some(t) = ts(value) {
+                m.insert(key.into(), json!(t));
+            }
+        }
+        if let Some(new_email) = &self.new_email {
+            m.insert("new_email".into(), json!(new_email));
+        }
+        if let Some(t) = ts(self.last_sign_in_at) {
+            m.insert("last_sign_in_at".into(), json!(t));
+        }
+        m.insert("app_metadata".into(), self.app_metadata.clone());
+        m.insert("user_metadata".into(), self.user_metadata.clone());
+        m.insert("identities".into(), json!([]));
+        m.insert("created_at".into(), json!(rfc3339(self.created_at)));
+        m.insert("updated_at".into(), json!(rfc3339(self.updated_at)));
+        if let Some(t) = ts(self.banned_until) {
+            m.insert("banned_until".into(), json!(t));
+        }
+        m.insert("is_anonymous".into(), json!(false));
+        Value::Object(m)
+    }
+}
+
+/// Merges the keys of `extra` (if an object) into `base` (if an object).
+pub(crate) fn merge(base: &mut Value, extra: &Value) {
+    if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+impl Inner {
+    /// Creates a user; `provider` names the sign-in method in `app_metadata`.
+    pub(crate) fn create_user(
+        &mut self,
+        seed: &SeedUser,
+        provider: &str,
+    ) -> Result<String, ApiError> {
+        let email = seed.email.trim().to_lowercase();
+        if !email.is_empty() && self.user_by_email(&email).is_some() {
+            return Err(ApiError::unprocessable(
+                "user_already_exists",
+                "User already registered",
+            ));
+        }
+        let now = self.clock.now_ms();
+        let mut user_metadata = json!({ "email_verified": seed.confirmed });
+        merge(&mut user_metadata, &seed.user_metadata);
+        let mut app_metadata = json!({ "provider": provider, "providers": [provider] });
+        merge(&mut app_metadata, &seed.app_metadata);
+        let user = User {
+            id: random::uuid(),
+            email,
+            phone: seed.phone.clone(),
+            password: Some(seed.password.clone()).filter(|p| !p.is_empty()),
+            email_confirmed_at: seed.confirmed.then_some(now),
+            phone_confirmed_at: None,
+            confirmation_sent_at: None,
+            recovery_sent_at: None,
+            email_change_sent_at: None,
+            new_email: None,
+            last_sign_in_at: None,
+            app_metadata,
+            user_metadata,
+            created_at: now,
+            updated_at: now,
+            banned_until: None,
+        };
+        let id = user.id.clone();
+        self.users.push(user);
+        Ok(id)
+    }
+
+    pub(crate) fn user_by_email(&self, email: &str) -> Option<&User> {
+        let email = email.trim().to_lowercase();
+        self.users
+            .iter()
+            .find(|u| !u.email.is_empty() && u.email == email)
+    }
+
+    pub(crate) fn user_by_phone(&self, phone: &str) -> Option<&User> {
+        self.users
+            .iter()
+            .find(|u| !u.phone.is_empty() && u.phone == phone)
+    }
+
+    pub(crate) fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    pub(crate) fn user_mut(&mut self, id: &str) -> Option<&mut User> {
+        self.users.iter_mut().find(|u| u.id == id)
+    }
+
+    /// A user by id or email (what the library API accepts).
+    pub(crate) fn find_user_id(&self, id_or_email: &str) -> Option<String> {
+        self.user(id_or_email)
+            .or_else(|| self.user_by_email(id_or_email))
+            .map(|u| u.id.clone())
+    }
+
+    /// `weak_password` if `password` is too short (spec §13, reason `length`).
+    pub(crate) fn check_password(&self, password: &str) -> Result<(), ApiError> {
+        let min = self.settings.min_password_length;
+        if password.chars().count() < min {
+            return Err(ApiError::weak_password(
+                vec!["length".to_owned()],
+                format!("Password should be at least {min} characters."),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,164 @@
+//! Fidelity with the official client: `js/fidelity.mjs` runs `@supabase/supabase-js` (pinned in
+//! `js/package.json`) against a fresh server, and the 22 recorded error mappings of
+//! `vectors/errors.json` are reproduced with faults and compared.
+//!
+//! Needs Node.js 20+ and npm; fails (never skips) without them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, unused_crate_dependencies)]
+
+use serde_json::{Value, json};
+use supabase_ssr_testing::node::NodeScripts;
+use supabase_ssr_testing::server::{Endpoint, Fault, LocalAuth, LocalAuthOptions, SeedUser};
+
+const VECTORS: &str = include_str!("../vectors/errors.json");
+const V: (&str, &str) = ("X-Supabase-Api-Version", "2024-01-01");
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+/// The response each recorded case describes, as a fault on `/token?grant_type=password`.
+/// `None`: the server's own answer to a wrong password.
+fn fault_for(label: &str) -> Option<Fault> {
+    let respond =
+        |status, headers: &[(&str, &str)], body: &str| Some(Fault::respond(status, headers, body));
+    match label
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .as_str()
+    {
+        "400 {code,message} +" => None,
+        "400 {code,message} WITHOUT" => respond(
+            400,
+            &[JSON],
+            r#"{"code":"invalid_credentials","message":"Invalid login credentials"}"#,
+        ),
+        "400 legacy {code:400,error_code,msg}" if label.contains("WITH version") => respond(
+            400,
+            &[JSON, V],
+            r#"{"code":400,"error_code":"email_not_confirmed","msg":"Email not confirmed"}"#,
+        ),
+        "400 legacy {code:400,error_code,msg}" => respond(
+            400,
+            &[JSON],
+            r#"{"code":400,"error_code":"invalid_credentials","msg":"Invalid login credentials"}"#,
+        ),
+        "400 OAuth-style {error,error_description}" => respond(
+            400,
+            &[JSON],
+            r#"{"error":"invalid_grant","error_description":"Invalid Refresh Token"}"#,
+        ),
+        "400 {error} only" => respond(400, &[JSON], r#"{"error":"invalid_request"}"#),
+        "400 body without" => respond(400, &[JSON], r#"{"foo":"bar"}"#),
+        "422 weak_password (current" => respond(
+            422,
+            &[JSON, V],
+            r#"{"code":"weak_password","message":"Password should be at least 6 characters.","weak_password":{"reasons":["length"]}}"#,
+        ),
+        "422 legacy weak" => respond(
+            422,
+            &[JSON],
+            r#"{"code":422,"msg":"Password should contain ...","weak_password":{"reasons":["characters"]}}"#,
+        ),
+        "429 over_request_rate_limit" => Some(Fault::status(429)),
+        "403 session_not_found ->" => respond(
+            403,
+            &[JSON, V],
+            r#"{"code":"session_not_found","message":"Session from session_id claim in JWT does not exist"}"#,
+        ),
+        "500 JSON ->" => respond(
+            500,
+            &[JSON],
+            r#"{"code":500,"error_code":"unexpected_failure","msg":"Database error"}"#,
+        ),
+        "502 HTML body" => Some(Fault::not_json(502)),
+        "503 empty body," => Some(Fault::respond(503, &[], "").reason("")),
+        "504 JSON" => respond(504, &[JSON], r#"{"message":"timeout"}"#),
+        "520 Cloudflare JSON" => respond(520, &[JSON], r#"{"message":"cf"}"#),
+        "501 JSON" => respond(501, &[JSON], r#"{"message":"not impl"}"#),
+        "505 JSON (not" => respond(505, &[JSON], r#"{"message":"http version"}"#),
+        "404 HTML body" => respond(
+            404,
+            &[("Content-Type", "text/html")],
+            "<html>not found</html>",
+        ),
+        "200 with non-JSON" => respond(200, &[("Content-Type", "text/plain")], "not json"),
+        "200 JSON without" => respond(200, &[JSON], "{}"),
+        "fetch throws TypeError" => Some(Fault::drop_connection()),
+        other => panic!("no response known for error vector `{other}` ({label})"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn official_client_against_local_auth() {
+    let server = LocalAuth::start(
+        LocalAuthOptions::default().user(SeedUser::new("user@example.com", "password123")),
+    )
+    .await
+    .unwrap();
+    let vectors: Value = serde_json::from_str(VECTORS).unwrap();
+    let cases = vectors["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 22);
+    let error_cases: Vec<Value> = cases
+        .iter()
+        .map(|c| {
+            let label = c["label"].as_str().unwrap();
+            let fault = fault_for(label);
+            let password = if fault.is_none() {
+                "wrong-password"
+            } else {
+                "password123"
+            };
+            json!({ "label": label, "fault": fault, "password": password })
+        })
+        .collect();
+    let input =
+        json!({ "url": server.url(), "key": server.publishable_key(), "errorCases": error_cases })
+            .to_string();
+
+    let output = tokio::task::spawn_blocking(move || {
+        NodeScripts::ensure()?.run("fidelity.mjs", &[], &input)
+    })
+    .await
+    .unwrap()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let report: Value = serde_json::from_str(&output).unwrap();
+
+    let checks = report["checks"].as_array().unwrap();
+    assert!(checks.len() >= 25, "{report:#}");
+    for c in checks {
+        assert_eq!(c["ok"], true, "check failed: {c}");
+    }
+
+    let actual = report["errors"].as_array().unwrap();
+    assert_eq!(actual.len(), cases.len());
+    let mut mismatches = Vec::new();
+    for (case, got) in cases.iter().zip(actual) {
+        let want = &case["error"];
+        let got = &got["actual"];
+        let same = got["name"] == want["__error"]
+            && got["message"] == want["message"]
+            && got["status"] == want["status"]
+            && got["code"] == want["code"]
+            && want.get("reasons").is_none_or(|r| got["reasons"] == *r);
+        if !same {
+            mismatches.push(format!("{}\n  want {want}\n  got  {got}", case["label"]));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "error mappings differ:\n{}",
+        mismatches.join("\n")
+    );
+
+    // Seen from the server (the script reset the counters before its getClaims phase): JWKS
+    // fetched once for the whole run (auth-js caches it per process), and every later flow
+    // reached the endpoint it should.
+    let counters = server.counters();
+    assert_eq!(counters.get(Endpoint::Jwks), 1, "{counters:?}");
+    assert!(counters.get(Endpoint::TokenRefresh) >= 6, "{counters:?}");
+    assert!(counters.get(Endpoint::TokenPkce) >= 1, "{counters:?}");
+    assert_eq!(counters.get(Endpoint::Authorize), 1, "{counters:?}");
+    assert_eq!(counters.get(Endpoint::VerifyPost), 3, "{counters:?}");
+    assert!(counters.get(Endpoint::Logout) >= 1, "{counters:?}");
+    server.stop().await;
+}
