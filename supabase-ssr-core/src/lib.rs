@@ -60,6 +60,7 @@
 //!   [`cookies::CookieOptions`]; deletions are `Max-Age=0` with an empty value, doubled
 //!   (host-only first) when a `Domain` is set; stale chunks are deleted when a session shrinks.
 
+pub mod auth;
 pub mod config;
 pub mod cookies;
 pub mod session;

@@ -1,0 +1,101 @@
+//! Errors of the Auth client, classified by what they mean for the user's session.
+
+/// An Auth operation failed.
+///
+/// Every variant says whether it is [transient](AuthError::is_transient) (the Auth server could
+/// not answer: retry later, keep the session) or not, and carries the server's `error_code` when
+/// there is one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// The Auth server refused the request (a 4xx other than 408/409/429).
+    #[error("{message} (HTTP {status}{})", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The server's machine-readable `error_code`, e.g. `invalid_credentials`.
+        code: Option<String>,
+        /// The server's message.
+        message: String,
+    },
+    /// The password was refused as too weak.
+    #[error("{message} (HTTP {status}, weak_password)")]
+    WeakPassword {
+        /// HTTP status.
+        status: u16,
+        /// The server's message.
+        message: String,
+        /// Why, e.g. `length`, `characters`, `pwned`.
+        reasons: Vec<String>,
+    },
+    /// The Auth server could not answer: connection refused or reset, timeout, 5xx, 408, 409,
+    /// 429, or a body that is not JSON. The session is kept.
+    #[error("the Auth server is unavailable: {message}")]
+    Transient {
+        /// HTTP status, if a response arrived.
+        status: Option<u16>,
+        /// The server's `error_code`, if any.
+        code: Option<String>,
+        /// What happened (never contains a token).
+        message: String,
+    },
+    /// There is no session (or its refresh token is empty), or the server no longer knows it.
+    #[error("Auth session missing!")]
+    SessionMissing,
+    /// A JWT is malformed, expired, or does not verify.
+    #[error("invalid JWT: {0}")]
+    InvalidJwt(String),
+    /// A PKCE code exchange found no code verifier in the request's cookies.
+    #[error("PKCE code verifier not found in storage. This can happen if the auth flow was initiated in a different browser or device, or if the storage was cleared.")]
+    PkceVerifierMissing,
+    /// The server answered 2xx with a body that is not what the call returns (e.g. no session).
+    #[error("unexpected response from the Auth server: {0}")]
+    InvalidResponse(String),
+}
+
+/// Error codes after which a refresh token can never work again: the session is over.
+const SESSION_ENDING_CODES: [&str; 5] = [
+    "refresh_token_not_found",
+    "refresh_token_already_used",
+    "session_not_found",
+    "session_expired",
+    "user_banned",
+];
+
+impl AuthError {
+    /// The server's `error_code`, or this crate's code for local errors.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api { code, .. } | Self::Transient { code, .. } => code.as_deref(),
+            Self::WeakPassword { .. } => Some("weak_password"),
+            Self::SessionMissing => Some("session_not_found"),
+            Self::InvalidJwt(_) => Some("invalid_jwt"),
+            Self::PkceVerifierMissing => Some("pkce_code_verifier_not_found"),
+            Self::InvalidResponse(_) => None,
+        }
+    }
+
+    /// The HTTP status the server answered with, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api { status, .. } | Self::WeakPassword { status, .. } => Some(*status),
+            Self::Transient { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// Whether trying again later may succeed; a transient error never ends a session.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Transient { .. } | Self::InvalidResponse(_))
+    }
+
+    /// Whether this refresh failure means the session is over and its cookies must go.
+    pub fn ends_session(&self) -> bool {
+        match self {
+            Self::SessionMissing => true,
+            Self::Api { code, .. } => {
+                code.as_deref().is_none_or(|c| SESSION_ENDING_CODES.contains(&c))
+            }
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! HTTP calls to the Auth API and the mapping of its answers to [`AuthError`] (spec §12).
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use url::Url;
+
+use super::error::AuthError;
+
+/// Sent on every request so the server answers with its current error shape.
+pub(crate) const API_VERSION: (&str, &str) = ("X-Supabase-Api-Version", "2024-01-01");
+const CLIENT_INFO: &str = concat!("supabase-ssr-rs/", env!("CARGO_PKG_VERSION"));
+
+/// The Auth API of one project: its base URL, the publishable key and the shared HTTP client.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthHttp {
+    client: reqwest::Client,
+    base: Url,
+    publishable_key: String,
+    timeout: Duration,
+}
+
+/// One request to the Auth API.
+pub(crate) struct AuthRequest<'a> {
+    pub method: Method,
+    /// Path under the Auth base URL, e.g. `token`.
+    pub path: &'a str,
+    pub query: &'a [(&'a str, &'a str)],
+    /// `Authorization: Bearer` value; the publishable key when `None`.
+    pub bearer: Option<&'a str>,
+    pub body: Option<&'a Value>,
+    /// Overrides the client's timeout (e.g. what is left of a retry budget).
+    pub timeout: Option<Duration>,
+}
+
+impl<'a> AuthRequest<'a> {
+    pub(crate) fn new(method: Method, path: &'a str) -> Self {
+        Self {
+            method,
+            path,
+            query: &[],
+            bearer: None,
+            body: None,
+            timeout: None,
+        }
+    }
+}
+
+impl AuthHttp {
+    pub(crate) fn new(
+        client: reqwest::Client,
+        base: Url,
+        publishable_key: String,
+        timeout: Duration,
+    ) -> Self {
+        Self {
+            client,
+            base,
+            publishable_key,
+            timeout,
+        }
+    }
+
+    /// The URL of `path` under the Auth base URL, with `query` encoded like `URLSearchParams`.
+    pub(crate) fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().extend(path.split('/'));
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
+    }
+
+    /// Sends a request and returns the JSON body of a 2xx answer (`Value::Null` for an empty
+    /// body), or the error the answer means.
+    pub(crate) async fn send(&self, request: AuthRequest<'_>) -> Result<Value, AuthError> {
+        let url = self.url(request.path, request.query);
+        let bearer = request.bearer.unwrap_or(&self.publishable_key);
+        let mut builder = self
+            .client
+            .request(request.method.clone(), url)
+            .timeout(request.timeout.unwrap_or(self.timeout))
+            .header("apikey", &self.publishable_key)
+            .header("Authorization", format!("Bearer {bearer}"))
+            .header("X-Client-Info", CLIENT_INFO)
+            .header(API_VERSION.0, API_VERSION.1);
+        if request.method != Method::GET {
+            builder = builder.header("Content-Type", "application/json;charset=UTF-8");
+        }
+        if let Some(body) = request.body {
+            builder = builder.body(body.to_string());
+        }
+        let response = builder.send().await.map_err(transport_error)?;
+        let status = response.status();
+        let api_version_ok = response
+            .headers()
+            .get(API_VERSION.0)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v >= API_VERSION.1);
+        let text = response.text().await.map_err(transport_error)?;
+        if status.is_success() {
+            if text.trim().is_empty() {
+                return Ok(Value::Null);
+            }
+            return serde_json::from_str(&text).map_err(|e| AuthError::Transient {
+                status: Some(status.as_u16()),
+                code: None,
+                message: format!("the response body is not JSON: {e}"),
+            });
+        }
+        Err(error_from_response(status, api_version_ok, &text))
+    }
+}
+
+fn transport_error(error: reqwest::Error) -> AuthError {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "the connection failed"
+    };
+    // The URL is dropped from the message: it may carry a token in its query.
+    AuthError::Transient {
+        status: None,
+        code: None,
+        message: format!("{what}: {}", error.without_url()),
+    }
+}
+
+/// Maps a non-2xx answer (spec §12): 5xx, 408, 409 and 429 are transient; the error code is
+/// `code` when the server speaks the 2024-01-01 API, else `error_code`.
+fn error_from_response(status: StatusCode, api_version_ok: bool, text: &str) -> AuthError {
+    let body: Option<Value> = serde_json::from_str(text).ok();
+    let code = body.as_ref().and_then(|b| {
+        let code = if api_version_ok { b.get("code") } else { None };
+        code.or_else(|| b.get("error_code"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    let message = body
+        .as_ref()
+        .and_then(|b| {
+            ["msg", "message", "error_description", "error"]
+                .iter()
+                .find_map(|k| b.get(*k).and_then(Value::as_str))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .map_or_else(|| format!("HTTP {}", status.as_u16()), str::to_owned)
+        });
+    let transient = status.is_server_error()
+        || matches!(
+            status,
+            StatusCode::REQUEST_TIMEOUT | StatusCode::CONFLICT | StatusCode::TOO_MANY_REQUESTS
+        )
+        || body.is_none();
+    if transient {
+        return AuthError::Transient {
+            status: Some(status.as_u16()),
+            code,
+            message,
+        };
+    }
+    let weak_reasons = body
+        .as_ref()
+        .and_then(|b| b.get("weak_password")?.get("reasons")?.as_array().cloned());
+    if code.as_deref() == Some("weak_password") || (code.is_none() && weak_reasons.is_some()) {
+        return AuthError::WeakPassword {
+            status: status.as_u16(),
+            message,
+            reasons: weak_reasons
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect(),
+        };
+    }
+    if code.as_deref() == Some("session_not_found") {
+        return AuthError::SessionMissing;
+    }
+    AuthError::Api {
+        status: status.as_u16(),
+        code,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_current_error_shape_uses_code() {
+        let err = error_from_response(
+            StatusCode::BAD_REQUEST,
+            true,
+            r#"{"code":"invalid_credentials","message":"Invalid login credentials"}"#,
+        );
+        assert_eq!(err.code(), Some("invalid_credentials"));
+        assert!(!err.is_transient());
+    }
+
+    #[test]
+    fn without_the_version_header_code_is_the_status() {
+        let err = error_from_response(
+            StatusCode::BAD_REQUEST,
+            false,
+            r#"{"code":400,"error_code":"refresh_token_already_used","msg":"Invalid Refresh Token: Already Used"}"#,
+        );
+        assert_eq!(err.code(), Some("refresh_token_already_used"));
+        assert!(err.ends_session());
+    }
+
+    #[test]
+    fn overload_and_conflicts_are_transient() {
+        for status in [429, 409, 408, 500, 502, 503, 504] {
+            let err = error_from_response(
+                StatusCode::from_u16(status).unwrap(),
+                true,
+                r#"{"code":"x","message":"m"}"#,
+            );
+            assert!(err.is_transient(), "{status}");
+            assert!(!err.ends_session(), "{status}");
+        }
+        let html = error_from_response(StatusCode::BAD_REQUEST, true, "<html>");
+        assert!(html.is_transient());
+    }
+
+    #[test]
+    fn urls_keep_the_project_prefix() {
+        let http = AuthHttp::new(
+            reqwest::Client::new(),
+            Url::parse("https://example.com/prefix/auth/v1").unwrap(),
+            "k".into(),
+            Duration::from_secs(1),
+        );
+        assert_eq!(
+            http.url("token", &[("grant_type", "refresh_token")]).as_str(),
+            "https://example.com/prefix/auth/v1/token?grant_type=refresh_token"
+        );
+        assert_eq!(
+            http.url(".well-known/jwks.json", &[]).as_str(),
+            "https://example.com/prefix/auth/v1/.well-known/jwks.json"
+        );
+    }
+}
