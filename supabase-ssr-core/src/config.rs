@@ -45,6 +45,9 @@ pub enum ConfigError {
     /// The cookie options are not valid (see [`CookieOptions::validate`]).
     #[error("invalid cookie options: {0}")]
     CookieOptions(String),
+    /// The HTTP client could not be built (TLS initialisation).
+    #[error("could not build the HTTP client: {0}")]
+    HttpClient(String),
 }
 
 /// Everything a server needs to know about one Supabase project.

@@ -61,9 +61,11 @@
 //!   (host-only first) when a `Domain` is set; stale chunks are deleted when a session shrinks.
 
 pub mod auth;
+mod client;
 pub mod config;
 pub mod cookies;
 pub mod session;
 
+pub use client::{Supabase, SupabaseBuilder, SupabaseClient};
 pub use config::{Config, ConfigError};
 pub use session::{Session, SessionError, User};

@@ -52,15 +52,6 @@ pub enum AuthError {
     InvalidResponse(String),
 }
 
-/// Error codes after which a refresh token can never work again: the session is over.
-const SESSION_ENDING_CODES: [&str; 5] = [
-    "refresh_token_not_found",
-    "refresh_token_already_used",
-    "session_not_found",
-    "session_expired",
-    "user_banned",
-];
-
 impl AuthError {
     /// The server's `error_code`, or this crate's code for local errors.
     pub fn code(&self) -> Option<&str> {
@@ -86,16 +77,5 @@ impl AuthError {
     /// Whether trying again later may succeed; a transient error never ends a session.
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Transient { .. } | Self::InvalidResponse(_))
-    }
-
-    /// Whether this refresh failure means the session is over and its cookies must go.
-    pub fn ends_session(&self) -> bool {
-        match self {
-            Self::SessionMissing => true,
-            Self::Api { code, .. } => {
-                code.as_deref().is_none_or(|c| SESSION_ENDING_CODES.contains(&c))
-            }
-            _ => false,
-        }
     }
 }

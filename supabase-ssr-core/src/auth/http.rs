@@ -214,7 +214,7 @@ mod tests {
             r#"{"code":400,"error_code":"refresh_token_already_used","msg":"Invalid Refresh Token: Already Used"}"#,
         );
         assert_eq!(err.code(), Some("refresh_token_already_used"));
-        assert!(err.ends_session());
+        assert!(!err.is_transient());
     }
 
     #[test]
@@ -226,7 +226,6 @@ mod tests {
                 r#"{"code":"x","message":"m"}"#,
             );
             assert!(err.is_transient(), "{status}");
-            assert!(!err.ends_session(), "{status}");
         }
         let html = error_from_response(StatusCode::BAD_REQUEST, true, "<html>");
         assert!(html.is_transient());

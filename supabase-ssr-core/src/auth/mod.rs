@@ -1,6 +1,207 @@
 //! The Auth client: sessions, verified claims, refresh and every sign-in flow.
+//!
+//! Reach it per request through [`SupabaseClient::auth`](crate::SupabaseClient::auth). Every
+//! call that changes the session records the cookie writes in the request's cookie state; the
+//! framework adapter sends them with the response.
 
 mod error;
-mod http;
+mod flows;
+pub(crate) mod http;
+mod pkce;
+pub(crate) mod refresh;
+mod session_response;
+mod types;
+
+use std::ops::Deref;
+
+use reqwest::Method;
+use serde_json::Value;
 
 pub use error::AuthError;
+use http::{AuthHttp, AuthRequest};
+pub use types::{
+    AuthResponse, Identifier, OAuthRedirect, OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials,
+    SignOutScope, SignUp, UserAttributes, VerifyOtp,
+};
+
+use crate::client::SupabaseClient;
+use crate::cookies::StoredSession;
+use crate::{Session, User};
+use session_response::now_secs;
+
+/// The Auth API of one request.
+#[derive(Debug, Clone)]
+pub struct Auth<'a> {
+    client: &'a SupabaseClient,
+}
+
+/// A session read from cookies and **not verified**: anyone can forge a cookie. It is a
+/// different type from verified claims on purpose, so it cannot be passed where they are
+/// required. Use it for its tokens, never to decide who the user is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnverifiedSession(Session);
+
+impl UnverifiedSession {
+    /// The session.
+    pub fn into_inner(self) -> Session {
+        self.0
+    }
+}
+
+impl Deref for UnverifiedSession {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        &self.0
+    }
+}
+
+impl<'a> Auth<'a> {
+    pub(crate) fn new(client: &'a SupabaseClient) -> Self {
+        Self { client }
+    }
+
+    fn http(&self) -> &'a AuthHttp {
+        &self.client.shared.http
+    }
+
+    /// The session in the request's cookies, refreshed first when it expires within the margin.
+    ///
+    /// **Unverified.** For authorization, use verified claims.
+    pub async fn get_session(&self) -> Result<Option<UnverifiedSession>, AuthError> {
+        Ok(self.load_session().await?.map(UnverifiedSession))
+    }
+
+    /// Loads the session (spec §11.1) and refreshes it when needed.
+    ///
+    /// A transient refresh failure keeps the cookies: the stored session is returned while its
+    /// access token is still valid, else the error. A terminal failure (the server says the
+    /// session is over) deletes every auth cookie — but only once the access token has
+    /// expired, as auth-js does, so a refresh race cannot sign out a valid session.
+    pub(crate) async fn load_session(&self) -> Result<Option<Session>, AuthError> {
+        let stored = self.client.cookies().stored_session();
+        let session = match stored {
+            StoredSession::Absent => return Ok(None),
+            StoredSession::Invalid(reason) => {
+                tracing::info!(%reason, "removing a stored value that is not a session");
+                self.client.cookies().remove_session();
+                return Ok(None);
+            }
+            StoredSession::Present(session) => session,
+        };
+        if !self.needs_refresh(&session) {
+            return Ok(Some(session));
+        }
+        let refreshed = self
+            .client
+            .shared
+            .refresh
+            .refresh(self.http(), session.refresh_token())
+            .await;
+        match refreshed {
+            Ok(new) => {
+                self.client.cookies().set_session(&new);
+                Ok(Some(new))
+            }
+            Err(error) if session.expires_at().is_none_or(|at| at > now_secs()) => {
+                tracing::warn!(reason = %error, "refreshing an expiring session failed; it is used until it expires");
+                Ok(Some(session))
+            }
+            Err(error) if error.is_transient() => {
+                tracing::warn!(reason = %error, "refreshing an expired session failed; its cookies are kept");
+                Err(error)
+            }
+            Err(error) => {
+                tracing::info!(reason = %error, "the session is over; removing its cookies");
+                self.client.cookies().remove_session();
+                Ok(None)
+            }
+        }
+    }
+
+    fn needs_refresh(&self, session: &Session) -> bool {
+        let margin = self.client.shared.refresh_margin.as_secs();
+        session.expires_at().is_some_and(|at| {
+            at.saturating_sub(now_secs()) < i64::try_from(margin).unwrap_or(i64::MAX)
+        })
+    }
+
+    /// Refreshes the stored session now, whatever its expiry.
+    pub async fn refresh_session(&self) -> Result<Session, AuthError> {
+        let StoredSession::Present(session) = self.client.cookies().stored_session() else {
+            return Err(AuthError::SessionMissing);
+        };
+        match self
+            .client
+            .shared
+            .refresh
+            .refresh(self.http(), session.refresh_token())
+            .await
+        {
+            Ok(new) => {
+                self.client.cookies().set_session(&new);
+                Ok(new)
+            }
+            Err(error) => {
+                if !error.is_transient() && session.expires_at().is_some_and(|at| at <= now_secs())
+                {
+                    self.client.cookies().remove_session();
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// The user of the current session, from the Auth server (`GET /user`). Refreshes the
+    /// session first when needed. A session the server no longer knows is removed.
+    pub async fn get_user(&self) -> Result<User, AuthError> {
+        let session = self.load_session().await?.ok_or(AuthError::SessionMissing)?;
+        let result = self.user_for_token(session.access_token()).await;
+        if matches!(result, Err(AuthError::SessionMissing)) {
+            self.client.cookies().remove_session();
+        }
+        result
+    }
+
+    /// The user an access token belongs to, from the Auth server. Does not touch cookies.
+    pub async fn user_for_token(&self, access_token: &str) -> Result<User, AuthError> {
+        let mut request = AuthRequest::new(Method::GET, "user");
+        request.bearer = Some(access_token);
+        match self.http().send(request).await? {
+            Value::Object(user) => Ok(User::from(user)),
+            _ => Err(AuthError::InvalidResponse("GET /user returned no user".into())),
+        }
+    }
+
+    /// Signs out (spec §14). `Local` and `Global` always remove the session's cookies, even
+    /// when the server cannot be reached (the JS library keeps them on a 5xx for `Global`); the
+    /// error is still returned so you can tell other devices may not be signed out. `Others`
+    /// keeps this session. 401, 403 and 404 from the server count as success.
+    pub async fn sign_out(&self, scope: SignOutScope) -> Result<(), AuthError> {
+        let session = match self.load_session().await {
+            Ok(session) => session,
+            Err(error) => {
+                if scope != SignOutScope::Others {
+                    self.client.cookies().remove_session();
+                }
+                return Err(error);
+            }
+        };
+        let mut outcome = Ok(());
+        if let Some(session) = &session {
+            let mut request = AuthRequest::new(Method::POST, "logout");
+            let query = [("scope", scope.as_str())];
+            request.query = &query;
+            request.bearer = Some(session.access_token());
+            outcome = match self.http().send(request).await {
+                Ok(_)
+                | Err(AuthError::SessionMissing | AuthError::Api { status: 401 | 403 | 404, .. }) => Ok(()),
+                Err(error) => Err(error),
+            };
+        }
+        if scope != SignOutScope::Others {
+            self.client.cookies().remove_session();
+        }
+        outcome
+    }
+}

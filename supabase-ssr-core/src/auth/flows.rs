@@ -1,0 +1,322 @@
+//! Sign-in, sign-up and account flows (spec §13, §16, §17).
+
+use std::fmt::Write as _;
+
+use percent_encoding::utf8_percent_encode;
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+
+use super::http::AuthRequest;
+use super::pkce::{self, PkceFlow};
+use super::session_response::{session_from_response, with_user};
+use super::types::{
+    AuthResponse, Identifier, OAuthRedirect, OAuthSignIn, OtpSignIn, PasswordCredentials, SignUp,
+    UserAttributes, VerifyOtp, meta_security,
+};
+use super::{Auth, AuthError};
+use crate::User;
+use crate::cookies::URI_COMPONENT;
+
+impl Auth<'_> {
+    /// Signs in with email or phone and password; the session cookies are written.
+    pub async fn sign_in_with_password(
+        &self,
+        credentials: &PasswordCredentials,
+    ) -> Result<AuthResponse, AuthError> {
+        let body = credentials.body();
+        let mut request = AuthRequest::new(Method::POST, "token");
+        request.query = &[("grant_type", "password")];
+        request.body = Some(&body);
+        self.sign_in(request).await
+    }
+
+    /// Creates an account. Email sign-ups use PKCE: the confirmation link carries a code that
+    /// [`Auth::exchange_code_for_session`] turns into a session. When the project confirms
+    /// automatically, the response holds a session and its cookies are written.
+    pub async fn sign_up(&self, sign_up: &SignUp) -> Result<AuthResponse, AuthError> {
+        let mut body = Map::new();
+        match &sign_up.identifier {
+            Identifier::Email(email) => {
+                body.insert("email".into(), email.as_str().into());
+            }
+            Identifier::Phone(phone) => {
+                body.insert("phone".into(), phone.as_str().into());
+            }
+        }
+        body.insert("password".into(), sign_up.password.as_str().into());
+        body.insert("data".into(), Value::Object(sign_up.data.clone()));
+        body.insert(
+            "gotrue_meta_security".into(),
+            meta_security(sign_up.captcha_token.as_deref()),
+        );
+        let flow = match sign_up.identifier {
+            Identifier::Email(_) => Some(self.start_flow(&mut body, "")),
+            Identifier::Phone(_) => {
+                body.insert("channel".into(), "sms".into());
+                None
+            }
+        };
+        let body = Value::Object(body);
+        let query = redirect_query(sign_up.email_redirect_to.as_deref());
+        let mut request = AuthRequest::new(Method::POST, "signup");
+        request.query = &query;
+        request.body = Some(&body);
+        let result = self.sign_in(request).await;
+        self.end_failed_flow(flow.as_ref(), &result);
+        result
+    }
+
+    /// Signs in as a new anonymous user.
+    pub async fn sign_in_anonymously(
+        &self,
+        data: Map<String, Value>,
+        captcha_token: Option<&str>,
+    ) -> Result<AuthResponse, AuthError> {
+        let body = json!({ "data": data, "gotrue_meta_security": meta_security(captcha_token) });
+        let mut request = AuthRequest::new(Method::POST, "signup");
+        request.body = Some(&body);
+        self.sign_in(request).await
+    }
+
+    /// Sends a magic link / code by email (PKCE) or a code by SMS.
+    pub async fn sign_in_with_otp(&self, otp: &OtpSignIn) -> Result<(), AuthError> {
+        let mut body = Map::new();
+        let email = matches!(otp.identifier, Identifier::Email(_));
+        match &otp.identifier {
+            Identifier::Email(email) => body.insert("email".into(), email.as_str().into()),
+            Identifier::Phone(phone) => body.insert("phone".into(), phone.as_str().into()),
+        };
+        body.insert("data".into(), Value::Object(otp.data.clone()));
+        body.insert("create_user".into(), otp.should_create_user.into());
+        body.insert(
+            "gotrue_meta_security".into(),
+            meta_security(otp.captcha_token.as_deref()),
+        );
+        let flow = if email {
+            Some(self.start_flow(&mut body, ""))
+        } else {
+            body.insert("channel".into(), "sms".into());
+            None
+        };
+        let body = Value::Object(body);
+        let query = redirect_query(otp.email_redirect_to.as_deref().filter(|_| email));
+        let mut request = AuthRequest::new(Method::POST, "otp");
+        request.query = &query;
+        request.body = Some(&body);
+        let result = self.http().send(request).await.map(|_| ());
+        self.end_failed_flow(flow.as_ref(), &result);
+        result
+    }
+
+    /// Verifies a one-time password or a link's `token_hash`; on success the session cookies
+    /// are written.
+    pub async fn verify_otp(&self, verify: &VerifyOtp) -> Result<AuthResponse, AuthError> {
+        let (body, redirect_to) = match verify {
+            VerifyOtp::TokenHash {
+                token_hash,
+                otp_type,
+            } => (
+                json!({
+                    "type": otp_type.as_str(),
+                    "token_hash": token_hash,
+                    "gotrue_meta_security": {},
+                }),
+                None,
+            ),
+            VerifyOtp::Code {
+                identifier,
+                token,
+                otp_type,
+                redirect_to,
+            } => {
+                let mut body = Map::new();
+                match identifier {
+                    Identifier::Email(email) => body.insert("email".into(), email.as_str().into()),
+                    Identifier::Phone(phone) => body.insert("phone".into(), phone.as_str().into()),
+                };
+                body.insert("token".into(), token.as_str().into());
+                body.insert("type".into(), otp_type.as_str().into());
+                if let Some(redirect_to) = redirect_to {
+                    // auth-js sends its options object along; the server ignores it.
+                    body.insert("options".into(), json!({ "redirectTo": redirect_to }));
+                }
+                body.insert("gotrue_meta_security".into(), json!({}));
+                (Value::Object(body), redirect_to.as_deref())
+            }
+        };
+        let query = redirect_query(redirect_to);
+        let mut request = AuthRequest::new(Method::POST, "verify");
+        request.query = &query;
+        request.body = Some(&body);
+        let response = self.http().send(request).await?;
+        let (session, user) = session_from_response(response)?;
+        if let Some(session) = &session {
+            self.client.cookies().set_session(session);
+        }
+        Ok(AuthResponse { session, user })
+    }
+
+    /// Starts an OAuth sign-in: stores the PKCE verifier cookies (readable by the JS library
+    /// too) and returns the URL to redirect the browser to. The provider sends the user back to
+    /// `redirect_to` with a `code` for [`Auth::exchange_code_for_session`].
+    pub fn sign_in_with_oauth(&self, oauth: &OAuthSignIn) -> OAuthRedirect {
+        let flow = PkceFlow::generate();
+        pkce::store_verifier(&mut self.client.cookies(), &flow, "");
+        let encode = |v: &str| utf8_percent_encode(v, URI_COMPONENT).to_string();
+        let mut url = format!(
+            "{}/authorize?provider={}",
+            self.client.config().auth_url(),
+            encode(&oauth.provider)
+        );
+        if let Some(redirect_to) = &oauth.redirect_to {
+            let _ = write!(url, "&redirect_to={}", encode(redirect_to));
+        }
+        if let Some(scopes) = &oauth.scopes {
+            let _ = write!(url, "&scopes={}", encode(scopes));
+        }
+        let _ = write!(
+            url,
+            "&code_challenge={}&code_challenge_method=s256",
+            flow.challenge
+        );
+        if !oauth.query_params.is_empty() {
+            let extra: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&oauth.query_params)
+                .finish();
+            url.push('&');
+            url.push_str(&extra);
+        }
+        OAuthRedirect {
+            provider: oauth.provider.clone(),
+            url,
+            flow_id: flow.flow_id,
+        }
+    }
+
+    /// Exchanges the `code` of an OAuth or email-link redirect for a session, with the PKCE
+    /// verifier stored when the flow started (the flow's own one when `flow_id` is given, else
+    /// the most recent). Without a verifier no request is made.
+    pub async fn exchange_code_for_session(
+        &self,
+        code: &str,
+        flow_id: Option<&str>,
+    ) -> Result<AuthResponse, AuthError> {
+        let stored = pkce::read_verifier(&self.client.cookies(), flow_id)
+            .ok_or(AuthError::PkceVerifierMissing)?;
+        let body = json!({ "auth_code": code, "code_verifier": stored.verifier });
+        let mut request = AuthRequest::new(Method::POST, "token");
+        request.query = &[("grant_type", "pkce")];
+        request.body = Some(&body);
+        let result = self.http().send(request).await;
+        pkce::remove_verifier(&mut self.client.cookies(), flow_id);
+        let (session, user) = session_from_response(result?)?;
+        let session = session.ok_or_else(|| {
+            AuthError::InvalidResponse("the code exchange returned no session".into())
+        })?;
+        self.client.cookies().set_session(&session);
+        Ok(AuthResponse {
+            session: Some(session),
+            user,
+        })
+    }
+
+    /// Sends a password-recovery email whose link carries a PKCE code.
+    pub async fn reset_password_for_email(
+        &self,
+        email: &str,
+        redirect_to: Option<&str>,
+        captcha_token: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let mut body = Map::new();
+        body.insert("email".into(), email.into());
+        let flow = self.start_flow(&mut body, "/recovery");
+        body.insert("gotrue_meta_security".into(), meta_security(captcha_token));
+        let body = Value::Object(body);
+        let query = redirect_query(redirect_to);
+        let mut request = AuthRequest::new(Method::POST, "recover");
+        request.query = &query;
+        request.body = Some(&body);
+        let result = self.http().send(request).await.map(|_| ());
+        self.end_failed_flow(Some(&flow), &result);
+        result
+    }
+
+    /// Updates the signed-in user; the session cookies are rewritten with the new user. An
+    /// email change starts a PKCE flow confirmed by a link to `email_redirect_to`.
+    pub async fn update_user(
+        &self,
+        attributes: &UserAttributes,
+        email_redirect_to: Option<&str>,
+    ) -> Result<User, AuthError> {
+        let session = self
+            .load_session()
+            .await?
+            .ok_or(AuthError::SessionMissing)?;
+        let mut body = Map::new();
+        let fields = [
+            ("email", &attributes.email),
+            ("phone", &attributes.phone),
+            ("password", &attributes.password),
+            ("nonce", &attributes.nonce),
+        ];
+        for (name, value) in fields {
+            if let Some(value) = value {
+                body.insert(name.into(), value.as_str().into());
+            }
+        }
+        if let Some(data) = &attributes.data {
+            body.insert("data".into(), Value::Object(data.clone()));
+        }
+        let flow = if attributes.email.is_some() {
+            Some(self.start_flow(&mut body, ""))
+        } else {
+            body.insert("code_challenge".into(), Value::Null);
+            body.insert("code_challenge_method".into(), Value::Null);
+            None
+        };
+        let body = Value::Object(body);
+        let query = redirect_query(email_redirect_to);
+        let mut request = AuthRequest::new(Method::PUT, "user");
+        request.query = &query;
+        request.bearer = Some(session.access_token());
+        request.body = Some(&body);
+        let result = self.http().send(request).await;
+        self.end_failed_flow(flow.as_ref(), &result);
+        let user = match result? {
+            Value::Object(user) => User::from(user),
+            _ => return Err(AuthError::InvalidResponse("PUT /user returned no user".into())),
+        };
+        self.client.cookies().set_session(&with_user(&session, &user));
+        Ok(user)
+    }
+
+    /// Sends a sign-in request whose success response holds a session, and stores it.
+    async fn sign_in(&self, request: AuthRequest<'_>) -> Result<AuthResponse, AuthError> {
+        let response = self.http().send(request).await?;
+        let (session, user) = session_from_response(response)?;
+        if let Some(session) = &session {
+            self.client.cookies().set_session(session);
+        }
+        Ok(AuthResponse { session, user })
+    }
+
+    /// Generates a PKCE flow, stores its verifier and adds the challenge to `body`.
+    fn start_flow(&self, body: &mut Map<String, Value>, suffix: &str) -> PkceFlow {
+        let flow = PkceFlow::generate();
+        pkce::store_verifier(&mut self.client.cookies(), &flow, suffix);
+        body.insert("code_challenge".into(), flow.challenge.clone().into());
+        body.insert("code_challenge_method".into(), "s256".into());
+        flow
+    }
+
+    /// A flow whose start failed forgets its verifier.
+    fn end_failed_flow<T>(&self, flow: Option<&PkceFlow>, result: &Result<T, AuthError>) {
+        if let (Some(flow), Err(_)) = (flow, result) {
+            pkce::remove_verifier(&mut self.client.cookies(), Some(&flow.flow_id));
+        }
+    }
+}
+
+fn redirect_query(redirect_to: Option<&str>) -> Vec<(&'static str, &str)> {
+    redirect_to.map(|r| ("redirect_to", r)).into_iter().collect()
+}

@@ -1,0 +1,175 @@
+//! Refreshing sessions: one `/token` call per refresh token in the whole process, a short memory
+//! of recent rotations for requests that still carry the old cookie, and bounded retries.
+//!
+//! The JavaScript library refreshes per client, so concurrent requests with the same expiring
+//! cookie each spend the refresh token, and all but one lose their session when the server
+//! sees the reuse (pain points §1). Here concurrent callers share one flight and its result,
+//! and a request arriving within the reuse window with the old cookie gets the new session
+//! without a call.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_lc_rs::digest;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+
+use super::error::AuthError;
+use super::http::{AuthHttp, AuthRequest};
+use super::session_response::session_from_response;
+use crate::Session;
+
+/// First wait between retries; doubled each time, like auth-js.
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+
+type Outcome = Result<Session, AuthError>;
+
+/// How refreshes are bounded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RefreshSettings {
+    /// Total time one refresh may take, retries included.
+    pub budget: Duration,
+    /// How long a completed refresh answers later requests carrying the same refresh token.
+    pub reuse_window: Duration,
+    /// Most refresh tokens remembered at once.
+    pub capacity: usize,
+}
+
+/// Single-flight refreshes shared by every request of the process.
+#[derive(Debug)]
+pub(crate) struct RefreshCoordinator {
+    flights: Mutex<HashMap<[u8; 32], Flight>>,
+    settings: RefreshSettings,
+}
+
+#[derive(Debug, Clone)]
+struct Flight {
+    outcome: Arc<OnceCell<Outcome>>,
+    started: Instant,
+}
+
+impl RefreshCoordinator {
+    pub(crate) fn new(settings: RefreshSettings) -> Self {
+        Self {
+            flights: Mutex::new(HashMap::new()),
+            settings,
+        }
+    }
+
+    /// The session `refresh_token` refreshes to. Concurrent and recent callers with the same
+    /// token share one `/token` call and get the same session.
+    pub(crate) async fn refresh(&self, http: &AuthHttp, refresh_token: &str) -> Outcome {
+        if refresh_token.is_empty() {
+            return Err(AuthError::SessionMissing);
+        }
+        let key: [u8; 32] = digest::digest(&digest::SHA256, refresh_token.as_bytes())
+            .as_ref()
+            .try_into()
+            .unwrap_or([0; 32]);
+        let flight = self.flight(key);
+        let outcome = flight
+            .outcome
+            .get_or_init(|| {
+                // Spawned so that the rotation completes and is remembered even if the request
+                // that started it goes away: the old token is spent either way.
+                let http = http.clone();
+                let token = refresh_token.to_owned();
+                let budget = self.settings.budget;
+                async move {
+                    tokio::spawn(async move { call_with_retries(&http, &token, budget).await })
+                        .await
+                        .unwrap_or_else(|e| {
+                            Err(AuthError::Transient {
+                                status: None,
+                                code: None,
+                                message: format!("the refresh task failed: {e}"),
+                            })
+                        })
+                }
+            })
+            .await
+            .clone();
+        if outcome.as_ref().is_err_and(AuthError::is_transient) {
+            // The next request should try again rather than inherit an outage.
+            self.forget(&key, &flight);
+        }
+        outcome
+    }
+
+    fn flight(&self, key: [u8; 32]) -> Flight {
+        let now = Instant::now();
+        let mut flights = self.flights.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let window = self.settings.reuse_window;
+        let done_and_old = |f: &Flight| f.outcome.initialized() && now.duration_since(f.started) > window;
+        if flights.get(&key).is_some_and(done_and_old) {
+            flights.remove(&key);
+        }
+        if flights.len() >= self.settings.capacity {
+            flights.retain(|_, f| !done_and_old(f));
+            if flights.len() >= self.settings.capacity {
+                // Still full of recent rotations: drop finished ones, oldest first.
+                let mut finished: Vec<([u8; 32], Instant)> = flights
+                    .iter()
+                    .filter(|(_, f)| f.outcome.initialized())
+                    .map(|(k, f)| (*k, f.started))
+                    .collect();
+                finished.sort_by_key(|(_, started)| *started);
+                let excess = flights.len() + 1 - self.settings.capacity;
+                for (k, _) in finished.into_iter().take(excess) {
+                    flights.remove(&k);
+                }
+            }
+        }
+        flights
+            .entry(key)
+            .or_insert_with(|| Flight {
+                outcome: Arc::new(OnceCell::new()),
+                started: now,
+            })
+            .clone()
+    }
+
+    fn forget(&self, key: &[u8; 32], flight: &Flight) {
+        let mut flights = self.flights.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if flights
+            .get(key)
+            .is_some_and(|f| Arc::ptr_eq(&f.outcome, &flight.outcome))
+        {
+            flights.remove(key);
+        }
+    }
+}
+
+/// `POST /token?grant_type=refresh_token`, retrying transient failures with doubling waits
+/// while the budget lasts. The budget bounds the whole refresh: no request waits 30 s for an
+/// Auth server that is down.
+async fn call_with_retries(http: &AuthHttp, refresh_token: &str, budget: Duration) -> Outcome {
+    let deadline = Instant::now() + budget;
+    let body = json!({ "refresh_token": refresh_token });
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let mut request = AuthRequest::new(Method::POST, "token");
+        request.query = &[("grant_type", "refresh_token")];
+        request.body = Some(&body);
+        request.timeout = Some(remaining.max(Duration::from_millis(1)));
+        let result = http
+            .send(request)
+            .await
+            .and_then(|response: Value| session_from_response(response)?.0.ok_or_else(no_session));
+        match result {
+            Err(error) if error.is_transient() && Instant::now() + backoff < deadline => {
+                tracing::debug!(reason = %error, "refresh failed, retrying");
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn no_session() -> AuthError {
+    AuthError::InvalidResponse("the refresh response holds no session".to_owned())
+}

@@ -1,0 +1,305 @@
+//! Request and response types of the Auth API calls.
+
+use serde_json::{Map, Value, json};
+
+use crate::{Session, User};
+
+/// Who signs in or up: an email address or a phone number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identifier {
+    /// An email address.
+    Email(String),
+    /// A phone number in E.164 form.
+    Phone(String),
+}
+
+impl Identifier {
+    fn insert_into(&self, body: &mut Map<String, Value>) {
+        match self {
+            Self::Email(email) => body.insert("email".into(), Value::from(email.as_str())),
+            Self::Phone(phone) => body.insert("phone".into(), Value::from(phone.as_str())),
+        };
+    }
+}
+
+/// `gotrue_meta_security`, with the CAPTCHA token when there is one.
+pub(crate) fn meta_security(captcha_token: Option<&str>) -> Value {
+    match captcha_token {
+        Some(token) => json!({ "captcha_token": token }),
+        None => json!({}),
+    }
+}
+
+/// Email or phone and password, for [`Auth::sign_in_with_password`](super::Auth::sign_in_with_password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordCredentials {
+    /// Who signs in.
+    pub identifier: Identifier,
+    /// The password.
+    pub password: String,
+    /// A CAPTCHA token, when the project requires one.
+    pub captcha_token: Option<String>,
+}
+
+impl PasswordCredentials {
+    /// Email and password.
+    pub fn email(email: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            identifier: Identifier::Email(email.into()),
+            password: password.into(),
+            captcha_token: None,
+        }
+    }
+
+    /// Phone and password.
+    pub fn phone(phone: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            identifier: Identifier::Phone(phone.into()),
+            password: password.into(),
+            captcha_token: None,
+        }
+    }
+
+    pub(crate) fn body(&self) -> Value {
+        let mut body = Map::new();
+        self.identifier.insert_into(&mut body);
+        body.insert("password".into(), Value::from(self.password.as_str()));
+        body.insert(
+            "gotrue_meta_security".into(),
+            meta_security(self.captcha_token.as_deref()),
+        );
+        Value::Object(body)
+    }
+}
+
+/// A new account, for [`Auth::sign_up`](super::Auth::sign_up).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignUp {
+    /// Email or phone of the new user.
+    pub identifier: Identifier,
+    /// The password.
+    pub password: String,
+    /// Initial user metadata.
+    pub data: Map<String, Value>,
+    /// Where the confirmation link leads (email sign-ups).
+    pub email_redirect_to: Option<String>,
+    /// A CAPTCHA token, when the project requires one.
+    pub captcha_token: Option<String>,
+}
+
+impl SignUp {
+    /// Sign-up with email and password.
+    pub fn email(email: impl Into<String>, password: impl Into<String>) -> Self {
+        Self::new(Identifier::Email(email.into()), password.into())
+    }
+
+    /// Sign-up with phone and password.
+    pub fn phone(phone: impl Into<String>, password: impl Into<String>) -> Self {
+        Self::new(Identifier::Phone(phone.into()), password.into())
+    }
+
+    fn new(identifier: Identifier, password: String) -> Self {
+        Self {
+            identifier,
+            password,
+            data: Map::new(),
+            email_redirect_to: None,
+            captcha_token: None,
+        }
+    }
+}
+
+/// A one-time-password or magic-link sign-in, for
+/// [`Auth::sign_in_with_otp`](super::Auth::sign_in_with_otp).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtpSignIn {
+    /// Where the code or link is sent.
+    pub identifier: Identifier,
+    /// Metadata for a user created by this sign-in.
+    pub data: Map<String, Value>,
+    /// Create the user when unknown (default `true`).
+    pub should_create_user: bool,
+    /// Where the magic link leads (email).
+    pub email_redirect_to: Option<String>,
+    /// A CAPTCHA token, when the project requires one.
+    pub captcha_token: Option<String>,
+}
+
+impl OtpSignIn {
+    /// A magic link or code by email.
+    pub fn email(email: impl Into<String>) -> Self {
+        Self::new(Identifier::Email(email.into()))
+    }
+
+    /// A code by SMS.
+    pub fn phone(phone: impl Into<String>) -> Self {
+        Self::new(Identifier::Phone(phone.into()))
+    }
+
+    fn new(identifier: Identifier) -> Self {
+        Self {
+            identifier,
+            data: Map::new(),
+            should_create_user: true,
+            email_redirect_to: None,
+            captcha_token: None,
+        }
+    }
+}
+
+/// The kind of one-time password being verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtpType {
+    /// Email OTP or magic link.
+    Email,
+    /// Sign-up confirmation.
+    Signup,
+    /// Invitation.
+    Invite,
+    /// Magic link (legacy name).
+    Magiclink,
+    /// Password recovery.
+    Recovery,
+    /// Email change confirmation.
+    EmailChange,
+    /// SMS OTP.
+    Sms,
+    /// Phone change confirmation.
+    PhoneChange,
+}
+
+impl OtpType {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Signup => "signup",
+            Self::Invite => "invite",
+            Self::Magiclink => "magiclink",
+            Self::Recovery => "recovery",
+            Self::EmailChange => "email_change",
+            Self::Sms => "sms",
+            Self::PhoneChange => "phone_change",
+        }
+    }
+
+    /// Parses a wire name (e.g. the `type` query parameter of a confirmation link).
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "email" => Self::Email,
+            "signup" => Self::Signup,
+            "invite" => Self::Invite,
+            "magiclink" => Self::Magiclink,
+            "recovery" => Self::Recovery,
+            "email_change" => Self::EmailChange,
+            "sms" => Self::Sms,
+            "phone_change" => Self::PhoneChange,
+            _ => return None,
+        })
+    }
+}
+
+/// What [`Auth::verify_otp`](super::Auth::verify_otp) checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyOtp {
+    /// The `token_hash` of a link (the server-side confirmation route of the SSR guide).
+    TokenHash {
+        /// From the link's query.
+        token_hash: String,
+        /// From the link's query.
+        otp_type: OtpType,
+    },
+    /// The code a user typed, with the address or number it was sent to.
+    Code {
+        /// Where the code was sent.
+        identifier: Identifier,
+        /// The code.
+        token: String,
+        /// Its kind.
+        otp_type: OtpType,
+        /// Redirect URL for the server, if any.
+        redirect_to: Option<String>,
+    },
+}
+
+/// An OAuth sign-in, for [`Auth::sign_in_with_oauth`](super::Auth::sign_in_with_oauth).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthSignIn {
+    /// The provider, e.g. `github`.
+    pub provider: String,
+    /// Where the provider sends the user back (your `/auth/callback`).
+    pub redirect_to: Option<String>,
+    /// Space-separated provider scopes.
+    pub scopes: Option<String>,
+    /// Extra query parameters for the provider (e.g. `prompt=consent`).
+    pub query_params: Vec<(String, String)>,
+}
+
+impl OAuthSignIn {
+    /// A sign-in with `provider`.
+    pub fn new(provider: impl Into<String>) -> Self {
+        Self {
+            provider: provider.into(),
+            redirect_to: None,
+            scopes: None,
+            query_params: Vec::new(),
+        }
+    }
+}
+
+/// Where to send the browser to sign in with an OAuth provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthRedirect {
+    /// The provider.
+    pub provider: String,
+    /// The Auth server's authorize URL; redirect the browser there (303).
+    pub url: String,
+    /// The PKCE flow id (also stored in the verifier cookies).
+    pub flow_id: String,
+}
+
+/// Which sessions [`Auth::sign_out`](super::Auth::sign_out) ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignOutScope {
+    /// Every session of the user, on every device (the JS default).
+    #[default]
+    Global,
+    /// Only this session.
+    Local,
+    /// Every other session of the user; this one stays.
+    Others,
+}
+
+impl SignOutScope {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Global => "global",
+            Self::Local => "local",
+            Self::Others => "others",
+        }
+    }
+}
+
+/// Changes to the signed-in user, for [`Auth::update_user`](super::Auth::update_user).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserAttributes {
+    /// A new email address (confirmed by a link).
+    pub email: Option<String>,
+    /// A new phone number.
+    pub phone: Option<String>,
+    /// A new password.
+    pub password: Option<String>,
+    /// The reauthentication nonce, when the project requires one for password changes.
+    pub nonce: Option<String>,
+    /// User metadata to merge.
+    pub data: Option<Map<String, Value>>,
+}
+
+/// The session and user an Auth call produced.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuthResponse {
+    /// The new session, when the call signed the user in.
+    pub session: Option<Session>,
+    /// The user, when the server returned one.
+    pub user: Option<User>,
+}

@@ -1,0 +1,239 @@
+//! The process-wide [`Supabase`] handle and the per-request [`SupabaseClient`].
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::auth::http::AuthHttp;
+use crate::auth::refresh::{RefreshCoordinator, RefreshSettings};
+use crate::auth::Auth;
+use crate::config::{Config, ConfigError};
+use crate::cookies::{CookieEncoding, CookieOptions, CookieState, ResponseCookies};
+
+/// Everything shared by the requests of one project: configuration, the HTTP connection pool,
+/// the JWKS cache, the refresh coordinator and the verified-claims cache.
+///
+/// Build it once at start-up; cloning is cheap (an `Arc`).
+///
+/// ```
+/// use supabase_ssr_core::Supabase;
+///
+/// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "sb_publishable_x")
+///     .build()?;
+/// let client = supabase.client(["theme=dark"]);
+/// assert!(client.response_cookies().is_empty());
+/// # Ok::<(), supabase_ssr_core::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Supabase {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: Arc<Config>,
+    pub(crate) http: AuthHttp,
+    pub(crate) refresh: RefreshCoordinator,
+    pub(crate) refresh_margin: Duration,
+}
+
+/// Options for [`Supabase`]; start from [`Supabase::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SupabaseBuilder {
+    url: String,
+    publishable_key: String,
+    storage_key: Option<String>,
+    cookie_options: Option<CookieOptions>,
+    encoding: CookieEncoding,
+    http_client: Option<reqwest::Client>,
+    jwt_secret: Option<String>,
+    audience: String,
+    request_timeout: Duration,
+    refresh_budget: Duration,
+    refresh_reuse_window: Duration,
+    refresh_margin: Duration,
+}
+
+impl Supabase {
+    /// Starts building a handle for the project at `url` with its publishable (or legacy anon)
+    /// key.
+    pub fn builder(url: impl Into<String>, publishable_key: impl Into<String>) -> SupabaseBuilder {
+        SupabaseBuilder {
+            url: url.into(),
+            publishable_key: publishable_key.into(),
+            storage_key: None,
+            cookie_options: None,
+            encoding: CookieEncoding::default(),
+            http_client: None,
+            jwt_secret: None,
+            audience: "authenticated".to_owned(),
+            request_timeout: Duration::from_secs(5),
+            refresh_budget: Duration::from_secs(2),
+            refresh_reuse_window: Duration::from_secs(10),
+            refresh_margin: Duration::from_secs(90),
+        }
+    }
+
+    /// A handle configured from `SUPABASE_URL` and `SUPABASE_PUBLISHABLE_KEY` (or the legacy
+    /// `SUPABASE_ANON_KEY`), with default options.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let config = Config::from_env()?;
+        Self::builder(config.url().as_str(), config.publishable_key()).build()
+    }
+
+    /// The project configuration.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// The client for one request, from its `Cookie` header values. Cheap: no network, no
+    /// decoding until an auth method is called.
+    pub fn client<'a>(&self, cookie_headers: impl IntoIterator<Item = &'a str>) -> SupabaseClient {
+        SupabaseClient {
+            shared: self.shared.clone(),
+            cookies: Arc::new(Mutex::new(CookieState::new(
+                self.shared.config.clone(),
+                cookie_headers,
+            ))),
+        }
+    }
+}
+
+impl SupabaseBuilder {
+    /// Replaces the storage key (cookie base name) derived from the URL.
+    pub fn storage_key(mut self, storage_key: impl Into<String>) -> Self {
+        self.storage_key = Some(storage_key.into());
+        self
+    }
+
+    /// Sets the attributes of auth cookies (domain, path, `Secure`, `SameSite`, `HttpOnly`).
+    pub fn cookie_options(mut self, options: CookieOptions) -> Self {
+        self.cookie_options = Some(options);
+        self
+    }
+
+    /// Sets how cookie values are written (reading accepts both).
+    pub fn encoding(mut self, encoding: CookieEncoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// Uses your HTTP client (proxy, TLS roots, connection limits) for every Auth call.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// The legacy JWT secret of a project that still signs with HS256, so those tokens are
+    /// verified locally instead of by a `GET /user` call per request.
+    pub fn jwt_secret(mut self, secret: impl Into<String>) -> Self {
+        self.jwt_secret = Some(secret.into());
+        self
+    }
+
+    /// The audience access tokens must carry (default `authenticated`).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// Timeout of one Auth API call (default 5 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Total time a refresh may take, retries included (default 2 s).
+    pub fn refresh_budget(mut self, budget: Duration) -> Self {
+        self.refresh_budget = budget;
+        self
+    }
+
+    /// How long a refresh's result answers requests still carrying the old cookie (default 10 s).
+    pub fn refresh_reuse_window(mut self, window: Duration) -> Self {
+        self.refresh_reuse_window = window;
+        self
+    }
+
+    /// How long before expiry a session is refreshed (default 90 s, as in auth-js).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// Builds the handle.
+    pub fn build(self) -> Result<Supabase, ConfigError> {
+        let mut config = Config::new(&self.url, &self.publishable_key)?.with_encoding(self.encoding);
+        if let Some(key) = self.storage_key {
+            config = config.with_storage_key(key)?;
+        }
+        if let Some(options) = self.cookie_options {
+            config = config.with_cookie_options(options)?;
+        }
+        let client = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .build()
+                .map_err(|e| ConfigError::HttpClient(e.to_string()))?,
+        };
+        let http = AuthHttp::new(
+            client,
+            config.auth_url().clone(),
+            config.publishable_key().to_owned(),
+            self.request_timeout,
+        );
+        let refresh = RefreshCoordinator::new(RefreshSettings {
+            budget: self.refresh_budget,
+            reuse_window: self.refresh_reuse_window,
+            capacity: 10_000,
+        });
+        let _ = (self.jwt_secret, self.audience);
+        Ok(Supabase {
+            shared: Arc::new(Shared {
+                config: Arc::new(config),
+                http,
+                refresh,
+                refresh_margin: self.refresh_margin,
+            }),
+        })
+    }
+}
+
+/// The Supabase client of one request (the JS `createServerClient`): reads the session from the
+/// request's cookies and records the cookies the response must carry.
+///
+/// Cheap to clone; clones share the request's cookie state, so the middleware that created it
+/// and the handler that signs in see the same cookies. Never share one between requests.
+#[derive(Debug, Clone)]
+pub struct SupabaseClient {
+    pub(crate) shared: Arc<Shared>,
+    cookies: Arc<Mutex<CookieState>>,
+}
+
+impl SupabaseClient {
+    /// The Auth API, acting as this request's user.
+    pub fn auth(&self) -> Auth<'_> {
+        Auth::new(self)
+    }
+
+    /// The project configuration.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// The `Set-Cookie` values (and cache headers) the response must carry so far.
+    pub fn response_cookies(&self) -> ResponseCookies {
+        self.cookies().response_cookies()
+    }
+
+    /// The `Cookie` header the rest of the request should see after this request's changes, or
+    /// `None` when nothing changed.
+    pub fn request_cookie_header(&self) -> Option<String> {
+        self.cookies().request_cookie_header()
+    }
+
+    /// The request's cookie state. The lock is never held across an `.await`.
+    pub(crate) fn cookies(&self) -> MutexGuard<'_, CookieState> {
+        self.cookies.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
