@@ -4,7 +4,7 @@
 //!
 //! Needs Node.js 20+ and npm; fails (never skips) without them.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, unused_crate_dependencies)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
 use supabase_ssr_testing::node::NodeScripts;

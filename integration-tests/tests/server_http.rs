@@ -1,6 +1,6 @@
 //! The server over real HTTP: fault injection, key rotation, error shapes, counters, links.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, unused_crate_dependencies)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 

@@ -3,9 +3,9 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use crate::auth::Auth;
 use crate::auth::http::AuthHttp;
 use crate::auth::refresh::{RefreshCoordinator, RefreshSettings};
-use crate::auth::Auth;
 use crate::config::{Config, ConfigError};
 use crate::cookies::{CookieEncoding, CookieOptions, CookieState, ResponseCookies};
 
@@ -163,7 +163,8 @@ impl SupabaseBuilder {
 
     /// Builds the handle.
     pub fn build(self) -> Result<Supabase, ConfigError> {
-        let mut config = Config::new(&self.url, &self.publishable_key)?.with_encoding(self.encoding);
+        let mut config =
+            Config::new(&self.url, &self.publishable_key)?.with_encoding(self.encoding);
         if let Some(key) = self.storage_key {
             config = config.with_storage_key(key)?;
         }
@@ -234,6 +235,8 @@ impl SupabaseClient {
 
     /// The request's cookie state. The lock is never held across an `.await`.
     pub(crate) fn cookies(&self) -> MutexGuard<'_, CookieState> {
-        self.cookies.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.cookies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -4,7 +4,6 @@
 //! `publishable key: <key>`, for scripts that start it.
 
 // The binary is a thin shell over the library; the library's dependencies are not its own.
-#![allow(unused_crate_dependencies)]
 
 use std::io::Write as _;
 use std::process::ExitCode;

@@ -39,7 +39,7 @@ impl Inner {
             "aal": "aal1",
             "amr": [{"method": session.amr_method, "timestamp": session.amr_at}],
             "session_id": session.id,
-            "is_anonymous": false,
+            "is_anonymous": user.anonymous,
         });
         self.sign_claims(&claims)
     }

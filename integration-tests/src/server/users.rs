@@ -28,6 +28,8 @@ pub(crate) struct User {
     pub(crate) app_metadata: Value,
     pub(crate) user_metadata: Value,
     pub(crate) created_at: i64,
+    /// Signed up with `signInAnonymously` (no email, no phone).
+    pub(crate) anonymous: bool,
     pub(crate) updated_at: i64,
     pub(crate) banned_until: Option<i64>,
 }
@@ -79,7 +81,7 @@ impl User {
         if let Some(t) = ts(self.banned_until) {
             m.insert("banned_until".into(), json!(t));
         }
-        m.insert("is_anonymous".into(), json!(false));
+        m.insert("is_anonymous".into(), json!(self.anonymous));
         Value::Object(m)
     }
 }
@@ -129,6 +131,7 @@ impl Inner {
             created_at: now,
             updated_at: now,
             banned_until: None,
+            anonymous: provider == "anonymous",
         };
         let id = user.id.clone();
         self.users.push(user);

@@ -45,7 +45,9 @@ pub enum AuthError {
     #[error("invalid JWT: {0}")]
     InvalidJwt(String),
     /// A PKCE code exchange found no code verifier in the request's cookies.
-    #[error("PKCE code verifier not found in storage. This can happen if the auth flow was initiated in a different browser or device, or if the storage was cleared.")]
+    #[error(
+        "PKCE code verifier not found in storage. This can happen if the auth flow was initiated in a different browser or device, or if the storage was cleared."
+    )]
     PkceVerifierMissing,
     /// The server answered 2xx with a body that is not what the call returns (e.g. no session).
     #[error("unexpected response from the Auth server: {0}")]

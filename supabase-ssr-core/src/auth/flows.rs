@@ -284,9 +284,15 @@ impl Auth<'_> {
         self.end_failed_flow(flow.as_ref(), &result);
         let user = match result? {
             Value::Object(user) => User::from(user),
-            _ => return Err(AuthError::InvalidResponse("PUT /user returned no user".into())),
+            _ => {
+                return Err(AuthError::InvalidResponse(
+                    "PUT /user returned no user".into(),
+                ));
+            }
         };
-        self.client.cookies().set_session(&with_user(&session, &user));
+        self.client
+            .cookies()
+            .set_session(&with_user(&session, &user));
         Ok(user)
     }
 
@@ -318,5 +324,8 @@ impl Auth<'_> {
 }
 
 fn redirect_query(redirect_to: Option<&str>) -> Vec<(&'static str, &str)> {
-    redirect_to.map(|r| ("redirect_to", r)).into_iter().collect()
+    redirect_to
+        .map(|r| ("redirect_to", r))
+        .into_iter()
+        .collect()
 }

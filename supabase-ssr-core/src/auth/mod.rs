@@ -155,7 +155,10 @@ impl<'a> Auth<'a> {
     /// The user of the current session, from the Auth server (`GET /user`). Refreshes the
     /// session first when needed. A session the server no longer knows is removed.
     pub async fn get_user(&self) -> Result<User, AuthError> {
-        let session = self.load_session().await?.ok_or(AuthError::SessionMissing)?;
+        let session = self
+            .load_session()
+            .await?
+            .ok_or(AuthError::SessionMissing)?;
         let result = self.user_for_token(session.access_token()).await;
         if matches!(result, Err(AuthError::SessionMissing)) {
             self.client.cookies().remove_session();
@@ -169,7 +172,9 @@ impl<'a> Auth<'a> {
         request.bearer = Some(access_token);
         match self.http().send(request).await? {
             Value::Object(user) => Ok(User::from(user)),
-            _ => Err(AuthError::InvalidResponse("GET /user returned no user".into())),
+            _ => Err(AuthError::InvalidResponse(
+                "GET /user returned no user".into(),
+            )),
         }
     }
 
@@ -195,7 +200,13 @@ impl<'a> Auth<'a> {
             request.bearer = Some(session.access_token());
             outcome = match self.http().send(request).await {
                 Ok(_)
-                | Err(AuthError::SessionMissing | AuthError::Api { status: 401 | 403 | 404, .. }) => Ok(()),
+                | Err(
+                    AuthError::SessionMissing
+                    | AuthError::Api {
+                        status: 401 | 403 | 404,
+                        ..
+                    },
+                ) => Ok(()),
                 Err(error) => Err(error),
             };
         }

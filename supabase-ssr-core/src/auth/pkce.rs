@@ -39,10 +39,12 @@ impl PkceFlow {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
 /// The S256 challenge of a verifier: unpadded base64url of its SHA-256.
@@ -107,7 +109,10 @@ pub(crate) struct StoredVerifier {
 
 /// The verifier for a code exchange: the flow's own slot when a valid flow id is given, else the
 /// legacy slot (the last flow started).
-pub(crate) fn read_verifier(cookies: &CookieState, flow_id: Option<&str>) -> Option<StoredVerifier> {
+pub(crate) fn read_verifier(
+    cookies: &CookieState,
+    flow_id: Option<&str>,
+) -> Option<StoredVerifier> {
     let key = cookies.config().storage_key();
     let item = match flow_id {
         Some(id) if is_valid_flow_id(id) => slot_key(key, id),
@@ -203,7 +208,11 @@ mod tests {
             store_verifier(&mut cookies, flow, "");
         }
         let key = "sb-abcdefghijklmnop-auth-token";
-        assert!(cookies.get_item(&slot_key(key, &flows[0].flow_id)).is_none());
+        assert!(
+            cookies
+                .get_item(&slot_key(key, &flows[0].flow_id))
+                .is_none()
+        );
         assert_eq!(read_index(&cookies, key).len(), 5);
         let last = read_verifier(&cookies, None).unwrap();
         assert_eq!(last.verifier, flows[5].verifier);

@@ -100,9 +100,13 @@ impl RefreshCoordinator {
 
     fn flight(&self, key: [u8; 32]) -> Flight {
         let now = Instant::now();
-        let mut flights = self.flights.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut flights = self
+            .flights
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let window = self.settings.reuse_window;
-        let done_and_old = |f: &Flight| f.outcome.initialized() && now.duration_since(f.started) > window;
+        let done_and_old =
+            |f: &Flight| f.outcome.initialized() && now.duration_since(f.started) > window;
         if flights.get(&key).is_some_and(done_and_old) {
             flights.remove(&key);
         }
@@ -132,7 +136,10 @@ impl RefreshCoordinator {
     }
 
     fn forget(&self, key: &[u8; 32], flight: &Flight) {
-        let mut flights = self.flights.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut flights = self
+            .flights
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if flights
             .get(key)
             .is_some_and(|f| Arc::ptr_eq(&f.outcome, &flight.outcome))

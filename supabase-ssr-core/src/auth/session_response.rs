@@ -18,9 +18,13 @@ pub(crate) fn now_secs() -> i64 {
 /// `refresh_token` and `expires_in` are all present and truthy; the session keeps every field in
 /// the server's order, with `expires_at` appended when the server did not send it. The user is
 /// `user`, or the whole body when it is a bare user (a sign-up awaiting confirmation).
-pub(crate) fn session_from_response(body: Value) -> Result<(Option<Session>, Option<User>), AuthError> {
+pub(crate) fn session_from_response(
+    body: Value,
+) -> Result<(Option<Session>, Option<User>), AuthError> {
     let Value::Object(mut fields) = body else {
-        return Err(AuthError::InvalidResponse("the response is not a JSON object".into()));
+        return Err(AuthError::InvalidResponse(
+            "the response is not a JSON object".into(),
+        ));
     };
     let user = match fields.get("user") {
         Some(Value::Object(user)) => Some(User::from(user.clone())),
@@ -36,7 +40,10 @@ pub(crate) fn session_from_response(body: Value) -> Result<(Option<Session>, Opt
         return Ok((None, user));
     }
     if !fields.contains_key("expires_at") {
-        let expires_in = fields.get("expires_in").and_then(Value::as_f64).unwrap_or(0.0);
+        let expires_in = fields
+            .get("expires_in")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
         #[allow(clippy::cast_possible_truncation, reason = "token lifetimes are small")]
         let expires_at = now_secs() + expires_in.round() as i64;
         fields.insert("expires_at".into(), Value::from(expires_at));
@@ -67,7 +74,10 @@ mod tests {
         }))
         .unwrap();
         let session = session.unwrap();
-        assert_eq!(session.fields().keys().next_back().map(String::as_str), Some("expires_at"));
+        assert_eq!(
+            session.fields().keys().next_back().map(String::as_str),
+            Some("expires_at")
+        );
         assert!((session.expires_at().unwrap() - now_secs() - 3600).abs() <= 1);
         assert_eq!(user.unwrap().id(), "u");
     }

@@ -14,8 +14,8 @@ pub use codec::{
 };
 pub use header::{RequestCookie, parse_cookie_header, parse_cookie_headers};
 pub use methods::CookieMethods;
-pub(crate) use options::{URI_COMPONENT, is_valid_name as is_valid_cookie_name};
 pub use options::{CookieOptions, CookieOptionsError, MAX_AGE_SECONDS, serialize_set_cookie};
+pub(crate) use options::{URI_COMPONENT, is_valid_name as is_valid_cookie_name};
 pub use state::{CACHE_HEADERS, CookieState, ResponseCookies, StoredSession};
 
 /// `SameSite` values for [`CookieOptions`].

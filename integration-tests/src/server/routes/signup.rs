@@ -26,6 +26,15 @@ pub(crate) async fn signup(
         .unwrap_or_default()
         .trim()
         .to_lowercase();
+    if email.is_empty() && field(&body, "phone").is_none() && field(&body, "password").is_none() {
+        // `signInAnonymously`: a user without email or phone, signed in at once.
+        let mut seed = SeedUser::new(String::new(), String::new());
+        if let Some(data) = body.get("data").filter(|d| d.is_object()) {
+            seed.user_metadata = data.clone();
+        }
+        let id = inner.create_user(&seed, "anonymous")?;
+        return inner.sign_in(&id, "anonymous", None).map(Json);
+    }
     if email.is_empty() {
         return Err(ApiError::bad_request(
             "validation_failed",
