@@ -64,8 +64,10 @@ pub mod auth;
 mod client;
 pub mod config;
 pub mod cookies;
+pub mod proxy;
 pub mod session;
 
 pub use client::{Supabase, SupabaseBuilder, SupabaseClient};
 pub use config::{Config, ConfigError};
+pub use proxy::{ProxyOutcome, SessionStatus};
 pub use session::{Session, SessionError, User};

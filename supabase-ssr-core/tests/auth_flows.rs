@@ -541,3 +541,61 @@ async fn an_empty_refresh_token_is_a_typed_error_not_a_panic() {
     );
     assert_eq!(auth.count(Endpoint::TokenRefresh), 0);
 }
+
+#[tokio::test]
+async fn set_session_checks_a_valid_token_and_refreshes_an_expired_one() {
+    let auth = server().await;
+    let supabase = supabase(&auth);
+    let valid = auth.mint_session(EMAIL, 3600).unwrap();
+    let client = supabase.client([]);
+    let session = client
+        .auth()
+        .set_session(&valid.access_token, &valid.refresh_token)
+        .await
+        .unwrap();
+    assert_eq!(session.refresh_token(), valid.refresh_token);
+    assert_eq!(session.expires_at(), Some(valid.expires_at));
+    assert_eq!(auth.count(Endpoint::UserGet), 1);
+    assert!(!client.response_cookies().is_empty());
+
+    let expired = auth.mint_session(EMAIL, -5).unwrap();
+    let client = supabase.client([]);
+    let session = client
+        .auth()
+        .set_session(&expired.access_token, &expired.refresh_token)
+        .await
+        .unwrap();
+    assert_ne!(session.refresh_token(), expired.refresh_token);
+    assert_eq!(auth.count(Endpoint::TokenRefresh), 1);
+    let bad = client
+        .auth()
+        .set_session("not-a-jwt", "r")
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, AuthError::InvalidJwt(_)));
+}
+
+#[tokio::test]
+async fn the_proxy_step_refreshes_and_rewrites_the_request_cookie_header() {
+    let auth = server().await;
+    let supabase = supabase(&auth);
+    let jar = jar_with_session(&auth, &supabase, 30);
+    let header = format!("theme=dark; {}", jar.header());
+    let client = supabase.client([header.as_str()]);
+    let outcome = client.proxy().await;
+    assert_eq!(outcome.status, supabase_ssr_core::SessionStatus::Present);
+    let rewritten = outcome.request_cookie_header.unwrap();
+    assert!(rewritten.starts_with("theme=dark; "));
+    // Code after the middleware reads the new session from the rewritten header, no refresh.
+    let downstream = supabase.client([rewritten.as_str()]);
+    assert!(downstream.auth().get_session().await.unwrap().is_some());
+    assert!(downstream.response_cookies().is_empty());
+    assert_eq!(auth.count(Endpoint::TokenRefresh), 1);
+
+    let signed_out = supabase.client(["theme=dark"]).proxy().await;
+    assert_eq!(
+        signed_out.status,
+        supabase_ssr_core::SessionStatus::SignedOut
+    );
+    assert_eq!(signed_out.request_cookie_header, None);
+}

@@ -29,6 +29,28 @@ use crate::cookies::StoredSession;
 use crate::{Session, User};
 use session_response::now_secs;
 
+/// The `exp` claim of a JWT, read without verifying it (only to decide between `GET /user` and
+/// a refresh; the server checks the token either way).
+fn unverified_expiry(token: &str) -> Result<i64, AuthError> {
+    use base64::Engine as _;
+    let invalid = |why: &str| AuthError::InvalidJwt(why.to_owned());
+    let mut parts = token.split('.');
+    let (Some(_), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid("a JWT has three parts"));
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| invalid("the payload is not base64url"))?;
+    let claims: Value =
+        serde_json::from_slice(&bytes).map_err(|_| invalid("the payload is not JSON"))?;
+    claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| invalid("missing exp claim"))
+}
+
 /// The Auth API of one request.
 #[derive(Debug, Clone)]
 pub struct Auth<'a> {
@@ -150,6 +172,42 @@ impl<'a> Auth<'a> {
                 Err(error)
             }
         }
+    }
+
+    /// Stores a session from its two tokens (spec §17): an access token that has not expired is
+    /// checked with `GET /user`; an expired one is refreshed with the refresh token.
+    pub async fn set_session(
+        &self,
+        access_token: &str,
+        refresh_token: &str,
+    ) -> Result<Session, AuthError> {
+        if access_token.is_empty() || refresh_token.is_empty() {
+            return Err(AuthError::SessionMissing);
+        }
+        let exp = unverified_expiry(access_token)?;
+        let now_ms = session_response::now_millis();
+        let session = if exp * 1000 > now_ms {
+            let user = self.user_for_token(access_token).await?;
+            #[allow(clippy::cast_precision_loss, reason = "epoch times fit an f64 exactly")]
+            let expires_in = (exp * 1000 - now_ms) as f64 / 1000.0;
+            let fields = serde_json::json!({
+                "access_token": access_token,
+                "refresh_token": refresh_token,
+                "user": user,
+                "token_type": "bearer",
+                "expires_in": expires_in,
+                "expires_at": exp,
+            });
+            Session::from_value(fields).map_err(|e| AuthError::InvalidResponse(e.to_string()))?
+        } else {
+            self.client
+                .shared
+                .refresh
+                .refresh(self.http(), refresh_token)
+                .await?
+        };
+        self.client.cookies().set_session(&session);
+        Ok(session)
     }
 
     /// The user of the current session, from the Auth server (`GET /user`). Refreshes the

@@ -9,9 +9,14 @@ use crate::{Session, User};
 
 /// Seconds since the Unix epoch.
 pub(crate) fn now_secs() -> i64 {
+    now_millis() / 1000
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// The session and user of a response. A response has a session only when `access_token`,

@@ -1,0 +1,59 @@
+//! The proxy step: what a middleware does before the handler (refresh the session if needed and
+//! let the rest of the request see it) and after it (send the cookies).
+
+use crate::auth::AuthError;
+use crate::client::SupabaseClient;
+
+/// Where the request's session stands after the proxy step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionStatus {
+    /// A session is present (refreshed if it was expiring). Still unverified: use verified
+    /// claims to decide who the user is.
+    Present,
+    /// No session, or it is over (its cookies are being deleted).
+    SignedOut,
+    /// The session's access token expired and the Auth server could not refresh it now. The
+    /// cookies are kept; treat the request as signed out for now and let the next one retry.
+    Unavailable(AuthError),
+}
+
+/// What the middleware applies to the request before calling the handler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyOutcome {
+    /// The `Cookie` header to put on the request (replacing all its `Cookie` headers) so code
+    /// after the middleware sees the refreshed session; `None` when nothing changed.
+    pub request_cookie_header: Option<String>,
+    /// The session's state.
+    pub status: SessionStatus,
+}
+
+impl SupabaseClient {
+    /// Runs the proxy step: loads the session from the request's cookies and refreshes it when
+    /// it expires within the margin (one `/token` call per refresh token in the process).
+    ///
+    /// After the handler, send [`SupabaseClient::response_cookies`].
+    ///
+    /// ```no_run
+    /// # async fn example(supabase: supabase_ssr_core::Supabase, cookie_header: &str) {
+    /// let client = supabase.client([cookie_header]);
+    /// let outcome = client.proxy().await;
+    /// if let Some(header) = outcome.request_cookie_header {
+    ///     // replace the request's Cookie header with `header`
+    /// }
+    /// // … call the handler with `client` in the request's extensions …
+    /// let cookies = client.response_cookies();
+    /// // append each of cookies.set_cookies() as Set-Cookie, set cookies.cache_headers()
+    /// # }
+    /// ```
+    pub async fn proxy(&self) -> ProxyOutcome {
+        let status = match self.auth().load_session().await {
+            Ok(Some(_)) => SessionStatus::Present,
+            Ok(None) => SessionStatus::SignedOut,
+            Err(error) => SessionStatus::Unavailable(error),
+        };
+        ProxyOutcome {
+            request_cookie_header: self.request_cookie_header(),
+            status,
+        }
+    }
+}
