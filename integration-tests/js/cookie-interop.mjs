@@ -5,6 +5,10 @@
 //   node --experimental-websocket cookie-interop.mjs write  < {url, key, cases: [{encoding, token_response}]}
 //     -> [{set_cookies, session_json}]: the Set-Cookie values a server using @supabase/ssr sends after
 //        signInWithPassword (answered by a canned token response, no network), and the stored session
+//   node --experimental-websocket cookie-interop.mjs sign-in < {url, key, cases: [{encoding, email, password}]}
+//     -> [{set_cookies}]: signInWithPassword against a real (local) Auth server
+//   node --experimental-websocket cookie-interop.mjs get-user < {url, key, cases: [{encoding, cookie_header}]}
+//     -> [{email, set_cookies}]: getUser() against a real (local) Auth server with these cookies
 import { createServerClient, parseCookieHeader, serializeCookieHeader } from "@supabase/ssr";
 
 const mode = process.argv[2];
@@ -56,9 +60,25 @@ async function write({ encoding, token_response }) {
   return { set_cookies: written, session_json: JSON.stringify(data.session) };
 }
 
+async function signIn({ encoding, email, password }) {
+  const written = [];
+  const supabase = client({ encoding, written });
+  const { error } = await supabase.auth.signInWithPassword({ email, password });
+  if (error) throw error;
+  return { set_cookies: written };
+}
+
+async function getUser({ encoding, cookie_header }) {
+  const written = [];
+  const supabase = client({ encoding, cookieHeader: cookie_header, written });
+  const { data, error } = await supabase.auth.getUser();
+  if (error) throw error;
+  return { email: data.user.email, set_cookies: written };
+}
+
 // The server client's user proxy warns on every property access; keep stdout clean.
 console.warn = () => {};
-const run = { read, write }[mode];
+const run = { read, write, "sign-in": signIn, "get-user": getUser }[mode];
 if (!run) {
   console.error(`unknown mode ${mode}`);
   process.exit(2);

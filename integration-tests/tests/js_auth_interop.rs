@@ -1,0 +1,115 @@
+//! Sessions created by a real sign-in cross between the two libraries: cookies written by our
+//! `sign_in_with_password` work in `@supabase/ssr`'s `createServerClient` (`getUser()` against
+//! the local Auth server), and cookies written by the JS library's sign-in work in ours,
+//! including a refresh of an expiring session whose new cookies the JS library then reads.
+//!
+//! Needs Node.js 20+ and npm; without them the test fails and says how to install them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{Value, json};
+use supabase_ssr_core::Supabase;
+use supabase_ssr_core::auth::PasswordCredentials;
+use supabase_ssr_core::cookies::CookieEncoding;
+use supabase_ssr_testing::jar::BrowserJar;
+use supabase_ssr_testing::node::NodeScripts;
+use supabase_ssr_testing::{Endpoint, LocalAuth, LocalAuthOptions, SeedUser};
+
+const EMAIL: &str = "interop@example.com";
+const PASSWORD: &str = "password123";
+
+fn run(auth: &LocalAuth, mode: &str, cases: &[Value]) -> Vec<Value> {
+    let node = NodeScripts::ensure().unwrap_or_else(|e| panic!("{e}"));
+    let stdin = json!({ "url": auth.url(), "key": auth.publishable_key(), "cases": cases });
+    let output = node
+        .run("cookie-interop.mjs", &[mode], &stdin.to_string())
+        .unwrap();
+    serde_json::from_str(&output).unwrap()
+}
+
+fn encoding_name(encoding: CookieEncoding) -> &'static str {
+    match encoding {
+        CookieEncoding::Base64Url => "base64url",
+        CookieEncoding::Raw => "raw",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_ins_work_across_the_two_libraries() {
+    let auth = LocalAuth::start(LocalAuthOptions::default().user(SeedUser::new(EMAIL, PASSWORD)))
+        .await
+        .unwrap();
+    for encoding in [CookieEncoding::Base64Url, CookieEncoding::Raw] {
+        let supabase = Supabase::builder(auth.url(), auth.publishable_key())
+            .encoding(encoding)
+            .build()
+            .unwrap();
+
+        // Rust signs in; the JS library uses the cookies.
+        let client = supabase.client([]);
+        client
+            .auth()
+            .sign_in_with_password(&PasswordCredentials::email(EMAIL, PASSWORD))
+            .await
+            .unwrap();
+        let mut rust_jar = BrowserJar::new();
+        rust_jar.apply(client.response_cookies().set_cookies());
+        let results = run(
+            &auth,
+            "get-user",
+            &[json!({ "encoding": encoding_name(encoding), "cookie_header": rust_jar.header() })],
+        );
+        assert_eq!(results[0]["email"], EMAIL, "{encoding:?}");
+
+        // The JS library signs in; Rust uses the cookies.
+        let results = run(
+            &auth,
+            "sign-in",
+            &[json!({ "encoding": encoding_name(encoding), "email": EMAIL, "password": PASSWORD })],
+        );
+        let mut js_jar = BrowserJar::new();
+        js_jar.apply(
+            results[0]["set_cookies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap()),
+        );
+        let user = supabase
+            .client([js_jar.header().as_str()])
+            .auth()
+            .get_user()
+            .await
+            .unwrap();
+        assert_eq!(user.email(), Some(EMAIL));
+    }
+
+    // A session expiring soon, written by JS, is refreshed by Rust; JS reads the new cookies.
+    auth.update_settings(|s| s.access_token_ttl = std::time::Duration::from_secs(60));
+    let results = run(
+        &auth,
+        "sign-in",
+        &[json!({ "encoding": "base64url", "email": EMAIL, "password": PASSWORD })],
+    );
+    let mut jar = BrowserJar::new();
+    jar.apply(
+        results[0]["set_cookies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap()),
+    );
+    let before = auth.count(Endpoint::TokenRefresh);
+    let supabase = Supabase::builder(auth.url(), auth.publishable_key())
+        .build()
+        .unwrap();
+    let client = supabase.client([jar.header().as_str()]);
+    assert!(client.auth().get_session().await.unwrap().is_some());
+    assert_eq!(auth.count(Endpoint::TokenRefresh), before + 1);
+    jar.apply(client.response_cookies().set_cookies());
+    let results = run(
+        &auth,
+        "get-user",
+        &[json!({ "encoding": "base64url", "cookie_header": jar.header() })],
+    );
+    assert_eq!(results[0]["email"], EMAIL);
+}
