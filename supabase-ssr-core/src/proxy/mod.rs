@@ -1,5 +1,15 @@
 //! The proxy step: what a middleware does before the handler (refresh the session if needed and
-//! let the rest of the request see it) and after it (send the cookies).
+//! let the rest of the request see it) and after it (send the cookies), plus the pieces every
+//! framework adapter shares: which paths to handle, how to reject unauthenticated requests, and
+//! the header plumbing for `http` 1.x.
+
+mod filter;
+pub mod http_headers;
+mod rejection;
+
+pub use filter::PathFilter;
+pub(crate) use rejection::Denied;
+pub use rejection::Rejection;
 
 use crate::auth::AuthError;
 use crate::client::SupabaseClient;

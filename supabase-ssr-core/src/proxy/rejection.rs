@@ -1,0 +1,103 @@
+//! What to answer when a handler requires a signed-in user and the request has none.
+
+use crate::auth::AuthError;
+
+/// How unauthenticated requests to protected routes are answered.
+///
+/// JSON clients get `401 {"error": …}`. When a login page is configured
+/// ([`SupabaseBuilder::login_path`](crate::SupabaseBuilder::login_path)), browser navigations
+/// (an `Accept` header that prefers HTML) are redirected there with `303 See Other` instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// HTTP status: 401, 303, or 503 when the Auth server is unreachable.
+    pub status: u16,
+    /// Headers to set, e.g. `Location`, `Content-Type`, `Retry-After`.
+    pub headers: Vec<(&'static str, String)>,
+    /// Response body.
+    pub body: String,
+}
+
+/// Why a request was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Denied {
+    /// No session, or one that does not verify.
+    Unauthenticated,
+    /// The Auth server could not be reached to refresh or verify.
+    Unavailable(AuthError),
+}
+
+impl Rejection {
+    pub(crate) fn new(denied: &Denied, login_path: Option<&str>, accept: Option<&str>) -> Self {
+        match denied {
+            Denied::Unauthenticated => match login_path.filter(|_| wants_html(accept)) {
+                Some(login) => Self {
+                    status: 303,
+                    headers: vec![("Location", login.to_owned())],
+                    body: String::new(),
+                },
+                None => json(401, "not signed in"),
+            },
+            Denied::Unavailable(_) => {
+                let mut rejection = json(503, "the Auth server is unavailable, try again");
+                rejection.headers.push(("Retry-After", "1".to_owned()));
+                rejection
+            }
+        }
+    }
+}
+
+fn json(status: u16, message: &str) -> Rejection {
+    Rejection {
+        status,
+        headers: vec![("Content-Type", "application/json".to_owned())],
+        body: serde_json::json!({ "error": message }).to_string(),
+    }
+}
+
+/// A browser navigation: `text/html` is accepted before any JSON type.
+fn wants_html(accept: Option<&str>) -> bool {
+    let Some(accept) = accept else { return false };
+    let position = |needle: &str| accept.find(needle);
+    match (position("text/html"), position("json")) {
+        (Some(html), Some(json)) => html < json,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browsers_are_redirected_and_api_clients_get_json() {
+        let page = Rejection::new(
+            &Denied::Unauthenticated,
+            Some("/login"),
+            Some("text/html,application/xhtml+xml,*/*;q=0.8"),
+        );
+        assert_eq!(page.status, 303);
+        assert_eq!(page.headers, vec![("Location", "/login".to_owned())]);
+        let api = Rejection::new(
+            &Denied::Unauthenticated,
+            Some("/login"),
+            Some("application/json"),
+        );
+        assert_eq!(api.status, 401);
+        assert_eq!(api.body, r#"{"error":"not signed in"}"#);
+        let no_login = Rejection::new(&Denied::Unauthenticated, None, Some("text/html"));
+        assert_eq!(no_login.status, 401);
+    }
+
+    #[test]
+    fn an_unreachable_auth_server_is_a_503() {
+        let denied = Denied::Unavailable(AuthError::Transient {
+            status: Some(503),
+            code: None,
+            message: "down".into(),
+        });
+        let rejection = Rejection::new(&denied, Some("/login"), Some("text/html"));
+        assert_eq!(rejection.status, 503);
+        assert!(rejection.headers.contains(&("Retry-After", "1".to_owned())));
+    }
+}
