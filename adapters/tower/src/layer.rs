@@ -1,0 +1,99 @@
+//! The tower `Layer` and `Service`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use supabase_ssr_core::Supabase;
+use supabase_ssr_core::proxy::{PathFilter, http_headers};
+use tower_layer::Layer;
+use tower_service::Service;
+
+/// Adds Supabase Auth to every request: refreshes an expiring session before the handler (so
+/// the handler and everything after this layer see the new session), puts the request's
+/// [`SupabaseClient`](supabase_ssr_core::SupabaseClient) in the request extensions, and after
+/// the handler — whatever it returned — appends the auth cookies and the no-store headers.
+#[derive(Debug, Clone)]
+pub struct SupabaseLayer {
+    supabase: Supabase,
+    filter: Arc<PathFilter>,
+}
+
+impl SupabaseLayer {
+    /// The layer for a project; static assets are skipped ([`PathFilter::default`]).
+    pub fn new(supabase: Supabase) -> Self {
+        Self {
+            supabase,
+            filter: Arc::new(PathFilter::default()),
+        }
+    }
+
+    /// Chooses which paths get the session work.
+    #[must_use]
+    pub fn with_filter(mut self, filter: PathFilter) -> Self {
+        self.filter = Arc::new(filter);
+        self
+    }
+}
+
+impl<S> Layer<S> for SupabaseLayer {
+    type Service = SupabaseService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SupabaseService {
+            inner,
+            supabase: self.supabase.clone(),
+            filter: self.filter.clone(),
+        }
+    }
+}
+
+/// The service [`SupabaseLayer`] wraps around yours.
+#[derive(Debug, Clone)]
+pub struct SupabaseService<S> {
+    inner: S,
+    supabase: Supabase,
+    filter: Arc<PathFilter>,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SupabaseService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        // The service that was polled ready is the one to call; leave a fresh clone behind.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        if !self.filter.applies_to(request.uri().path()) {
+            return Box::pin(inner.call(request));
+        }
+        let client = self
+            .supabase
+            .client(http_headers::cookie_headers(request.headers()));
+        Box::pin(async move {
+            let outcome = client.proxy().await;
+            if let Some(header) = &outcome.request_cookie_header {
+                http_headers::replace_cookie_header(request.headers_mut(), header);
+            }
+            request.extensions_mut().insert(client.clone());
+            let mut response = inner.call(request).await?;
+            http_headers::apply_response_cookies(
+                &client.response_cookies(),
+                response.headers_mut(),
+            );
+            Ok(response)
+        })
+    }
+}
