@@ -45,7 +45,9 @@ pub enum AuthError {
     #[error("invalid JWT: {0}")]
     InvalidJwt(String),
     /// A PKCE code exchange found no code verifier in the request's cookies.
-    #[error("PKCE code verifier not found in storage. This can happen if the auth flow was initiated in a different browser or device, or if the storage was cleared.")]
+    #[error(
+        "PKCE code verifier not found in storage. This can happen if the auth flow was initiated in a different browser or device, or if the storage was cleared."
+    )]
     PkceVerifierMissing,
     /// The server answered 2xx with a body that is not what the call returns (e.g. no session).
     #[error("unexpected response from the Auth server: {0}")]
@@ -92,9 +94,9 @@ impl AuthError {
     pub fn ends_session(&self) -> bool {
         match self {
             Self::SessionMissing => true,
-            Self::Api { code, .. } => {
-                code.as_deref().is_none_or(|c| SESSION_ENDING_CODES.contains(&c))
-            }
+            Self::Api { code, .. } => code
+                .as_deref()
+                .is_none_or(|c| SESSION_ENDING_CODES.contains(&c)),
             _ => false,
         }
     }

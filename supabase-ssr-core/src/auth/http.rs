@@ -241,7 +241,8 @@ mod tests {
             Duration::from_secs(1),
         );
         assert_eq!(
-            http.url("token", &[("grant_type", "refresh_token")]).as_str(),
+            http.url("token", &[("grant_type", "refresh_token")])
+                .as_str(),
             "https://example.com/prefix/auth/v1/token?grant_type=refresh_token"
         );
         assert_eq!(
