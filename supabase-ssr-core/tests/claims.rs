@@ -160,7 +160,7 @@ async fn an_rs256_token_verifies_after_rotation() {
     assert_eq!(env.jwks_fetches(), 2);
 }
 
-/// The local server signs ES256/RS256/HS256 only: an EdDSA key and token are made here and the
+/// The local server signs ES256/RS256/HS256 only: an `EdDSA` key and token are made here and the
 /// JWKS is served through a `respond` fault, next to the server's own keys.
 #[tokio::test]
 async fn an_eddsa_token_verifies_with_an_okp_key() {
@@ -379,6 +379,8 @@ fn hs256(header: &Value, claims: &Value, secret: &[u8]) -> String {
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
 }
 
+// One table of cases; splitting it would only scatter them.
+#[allow(clippy::too_many_lines)]
 #[tokio::test]
 async fn hostile_tokens_are_rejected_without_panicking() {
     let env = Env::es256().await;
@@ -406,7 +408,7 @@ async fn hostile_tokens_are_rejected_without_panicking() {
         b64(&altered),
         good.rsplit_once('.').unwrap().1
     );
-    let mut cases: Vec<(&str, String, &str)> = vec![
+    let cases: Vec<(&str, String, &str)> = vec![
         (
             "alg none",
             format!(
@@ -495,14 +497,7 @@ async fn hostile_tokens_are_rejected_without_panicking() {
         ),
         ("empty", String::new(), "Invalid JWT structure"),
     ];
-    // HS256 forged with the public key as the secret, kid pointing at it: with an HS256 secret
-    // configured, the signature fails; without one, only the server could accept it (it does
-    // not, see below).
-    let jwk = env.auth.jwks()["keys"][0].clone();
-    let hs_header = json!({"alg": "HS256", "typ": "JWT", "kid": kid});
-    let as_jwk_text = hs256(&hs_header, &claims, jwk.to_string().as_bytes());
-    let as_pem = hs256(&hs_header, &claims, ec_pem(&jwk).as_bytes());
-    for (label, token, expected) in cases.drain(..) {
+    for (label, token, expected) in cases {
         let started = Instant::now();
         assert_eq!(env.rejection(&token).await, expected, "{label}");
         assert!(
@@ -515,6 +510,21 @@ async fn hostile_tokens_are_rejected_without_panicking() {
         2,
         "only the tampered and truncated got that far"
     );
+    // The first fetch, plus one for the first unknown kid (`../../x`): no fetch per token.
+    assert_eq!(env.jwks_fetches(), 2);
+}
+
+/// HS256 forged with the public key as the secret, `kid` pointing at it: with an HS256 secret
+/// configured the signature fails; without one only the server could accept it, and it does not.
+#[tokio::test]
+async fn hs256_forged_with_the_public_key_is_never_accepted() {
+    let env = Env::es256().await;
+    let kid = env.auth.signing_kid().unwrap();
+    let claims = env.claims();
+    let jwk = env.auth.jwks()["keys"][0].clone();
+    let hs_header = json!({"alg": "HS256", "typ": "JWT", "kid": kid});
+    let as_jwk_text = hs256(&hs_header, &claims, jwk.to_string().as_bytes());
+    let as_pem = hs256(&hs_header, &claims, ec_pem(&jwk).as_bytes());
     for forged in [&as_jwk_text, &as_pem] {
         assert!(matches!(
             env.verify(forged).await.unwrap(),
@@ -544,8 +554,6 @@ async fn hostile_tokens_are_rejected_without_panicking() {
             "Invalid JWT signature"
         );
     }
-    // The first fetch, plus one for the first unknown kid (`../../x`): no fetch per token.
-    assert_eq!(env.jwks_fetches(), 2);
 }
 
 // ---- HS256 projects ----
@@ -733,7 +741,7 @@ fn jwks_fault(keys: &Value) -> Fault {
 }
 
 #[tokio::test]
-async fn get_claims_vectors() {
+async fn get_claims_vectors_jwks_hits_and_cache() {
     let v = vectors();
     let cases = v["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 27);
@@ -770,6 +778,15 @@ async fn get_claims_vectors() {
     );
     assert_eq!(claims.key_id(), keys["rs256"]["kid"].as_str());
     assert_eq!(p2.fetches(), 1);
+}
+
+#[tokio::test]
+async fn get_claims_vectors_fallbacks_and_errors() {
+    let v = vectors();
+    let cases = v["cases"].as_array().unwrap();
+    let keys = &v["jwks_public_keys"];
+    let both = json!([keys["es256"], keys["rs256"]]);
+    let url = |i: usize| cases[i]["project_url"].as_str().unwrap();
 
     // Project 3: HS256, without then with the secret.
     let p3 = VectorProject::start(url(6), Some(jwks_fault(&both)), None).await;

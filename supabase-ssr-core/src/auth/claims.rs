@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Verification {
     /// The signature was checked locally, with a key of the project's JWKS (ES256, RS256,
-    /// EdDSA) or with the configured HS256 secret.
+    /// `EdDSA`) or with the configured HS256 secret.
     Signature,
     /// The token is HS256 (or has no `kid`) and no secret was configured: the Auth server
     /// accepted it on `GET /user`, and the claims are the token's payload (spec §15 step 4).

@@ -20,7 +20,7 @@
 //! interval (Supabase already recommends waiting 20 minutes before signing with a new standby
 //! key, because the JWKS is cached at the edge for 10).
 //!
-//! Supported keys: ES256 (EC P-256), RS256 (RSA) and EdDSA (OKP Ed25519). The algorithm comes
+//! Supported keys: ES256 (EC P-256), RS256 (RSA) and `EdDSA` (OKP Ed25519). The algorithm comes
 //! from the key (`alg` if present, else `kty`/`crv`) and pins what a token may claim; symmetric
 //! (`oct`) keys are never taken from a JWKS.
 

@@ -270,12 +270,12 @@ impl Verifier {
             return Err(invalid("JWT has expired"));
         }
         match payload.get("nbf") {
-            None => {}
-            Some(Value::Number(nbf)) => {
-                if numeric_date(nbf) > now.saturating_add(self.leeway_secs) {
-                    return Err(invalid("JWT is not valid yet (nbf)"));
-                }
+            Some(Value::Number(nbf))
+                if numeric_date(nbf) > now.saturating_add(self.leeway_secs) =>
+            {
+                return Err(invalid("JWT is not valid yet (nbf)"));
             }
+            None | Some(Value::Number(_)) => {}
             Some(_) => return Err(invalid("nbf claim is not a number")),
         }
         let issuer = match payload.get("iss") {
@@ -573,7 +573,7 @@ pub mod __private {
     pub use super::{Clock, Verified, VerifierSettings, system_clock};
     use crate::auth::{AuthError, Claims};
 
-    /// A [`Verifier`] over its own HTTP client (not public API).
+    /// A `Verifier` over its own HTTP client (not public API).
     pub struct VerifierHarness(Verifier);
 
     impl VerifierHarness {
@@ -735,10 +735,7 @@ mod tests {
                 .map(|c| c.expires_at)
         };
         assert_eq!(check(json!({})).unwrap(), NOW + 60);
-        assert_eq!(
-            check(json!({"exp": (NOW + 1) as f64 + 0.5})).unwrap(),
-            NOW + 1
-        );
+        assert_eq!(check(json!({"exp": 1_767_225_601.5})).unwrap(), NOW + 1);
         assert_eq!(
             check(json!({"aud": ["x", "authenticated"]})).unwrap(),
             NOW + 60
