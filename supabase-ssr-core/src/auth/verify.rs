@@ -191,7 +191,7 @@ impl Verifier {
         let checked = self.check_claims(&parsed.payload, now_ms / 1000)?;
         let (key, jwks_kid) = match parsed.algorithm {
             Algorithm::HS256 => match &self.hs256 {
-                Some(secret) => (Cow::Borrowed(secret), None),
+                Some(secret) => (KeyRef::Borrowed(secret), None),
                 None => return Ok(Verified::NeedsServerCheck),
             },
             algorithm => {
@@ -207,7 +207,7 @@ impl Verifier {
                 if key.algorithm != algorithm {
                     return Err(invalid("alg does not match the key's algorithm"));
                 }
-                (Cow::Owned(key), Some(kid.to_owned()))
+                (KeyRef::Owned(key), Some(kid.to_owned()))
             }
         };
         self.signature_checks.fetch_add(1, Ordering::Relaxed);
@@ -297,17 +297,17 @@ impl Verifier {
 }
 
 /// A `DecodingKey` either borrowed (the HS256 secret) or held through the JWKS `Arc`.
-enum Cow<'a> {
+enum KeyRef<'a> {
     Borrowed(&'a DecodingKey),
     Owned(Arc<super::jwks::VerifyingKey>),
 }
 
-impl std::ops::Deref for Cow<'_> {
+impl std::ops::Deref for KeyRef<'_> {
     type Target = DecodingKey;
     fn deref(&self) -> &DecodingKey {
         match self {
-            Cow::Borrowed(key) => key,
-            Cow::Owned(key) => &key.key,
+            KeyRef::Borrowed(key) => key,
+            KeyRef::Owned(key) => &key.key,
         }
     }
 }
