@@ -3,9 +3,10 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::auth::Auth;
 use crate::auth::http::AuthHttp;
 use crate::auth::refresh::{RefreshCoordinator, RefreshSettings};
+use crate::auth::verify::{Verifier, VerifierSettings};
+use crate::auth::{Auth, AuthError};
 use crate::config::{Config, ConfigError};
 use crate::cookies::{CookieEncoding, CookieOptions, CookieState, ResponseCookies};
 
@@ -33,7 +34,9 @@ pub(crate) struct Shared {
     pub(crate) config: Arc<Config>,
     pub(crate) http: AuthHttp,
     pub(crate) refresh: RefreshCoordinator,
+    pub(crate) verifier: Verifier,
     pub(crate) refresh_margin: Duration,
+    pub(crate) login_path: Option<String>,
 }
 
 /// Options for [`Supabase`]; start from [`Supabase::builder`].
@@ -52,6 +55,7 @@ pub struct SupabaseBuilder {
     refresh_budget: Duration,
     refresh_reuse_window: Duration,
     refresh_margin: Duration,
+    login_path: Option<String>,
 }
 
 impl Supabase {
@@ -71,6 +75,7 @@ impl Supabase {
             refresh_budget: Duration::from_secs(2),
             refresh_reuse_window: Duration::from_secs(10),
             refresh_margin: Duration::from_secs(90),
+            login_path: None,
         }
     }
 
@@ -84,6 +89,12 @@ impl Supabase {
     /// The project configuration.
     pub fn config(&self) -> &Config {
         &self.shared.config
+    }
+
+    /// Fetches the project's signing keys now, so the first requests do not wait for them
+    /// (useful at start-up and on serverless cold starts).
+    pub async fn prefetch_jwks(&self) -> Result<(), AuthError> {
+        self.shared.verifier.prefetch_jwks().await
     }
 
     /// The client for one request, from its `Cookie` header values. Cheap: no network, no
@@ -161,6 +172,13 @@ impl SupabaseBuilder {
         self
     }
 
+    /// Where browsers without a session are sent when they open a page that requires one
+    /// (`303 See Other`); without it they get `401`. JSON requests always get `401`.
+    pub fn login_path(mut self, path: impl Into<String>) -> Self {
+        self.login_path = Some(path.into());
+        self
+    }
+
     /// Builds the handle.
     pub fn build(self) -> Result<Supabase, ConfigError> {
         let mut config =
@@ -188,13 +206,18 @@ impl SupabaseBuilder {
             reuse_window: self.refresh_reuse_window,
             capacity: 10_000,
         });
-        let _ = (self.jwt_secret, self.audience);
+        let mut verifier_settings = VerifierSettings::new(config.auth_url().as_str());
+        verifier_settings.audience = self.audience;
+        verifier_settings.hs256_secret = self.jwt_secret;
+        let verifier = Verifier::new(http.clone(), verifier_settings);
         Ok(Supabase {
             shared: Arc::new(Shared {
                 config: Arc::new(config),
                 http,
                 refresh,
+                verifier,
                 refresh_margin: self.refresh_margin,
+                login_path: self.login_path,
             }),
         })
     }

@@ -599,3 +599,93 @@ async fn the_proxy_step_refreshes_and_rewrites_the_request_cookie_header() {
     );
     assert_eq!(signed_out.request_cookie_header, None);
 }
+
+#[tokio::test]
+async fn get_claims_verifies_locally_and_caches() {
+    let auth = server().await;
+    let supabase = supabase(&auth);
+    let jar = jar_with_session(&auth, &supabase, 3600);
+    for _ in 0..20 {
+        let client = supabase.client([jar.header().as_str()]);
+        let claims = client.auth().get_claims().await.unwrap().unwrap();
+        assert_eq!(claims.email(), Some(EMAIL));
+        assert_eq!(claims.role(), Some("authenticated"));
+        assert_eq!(claims.issuer(), auth.auth_url());
+    }
+    assert_eq!(auth.count(Endpoint::Jwks), 1);
+    assert_eq!(auth.count(Endpoint::UserGet), 0);
+    assert!(
+        supabase
+            .client([])
+            .auth()
+            .get_claims()
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn get_claims_refreshes_an_expiring_session_first() {
+    let auth = server().await;
+    let supabase = supabase(&auth);
+    let jar = jar_with_session(&auth, &supabase, -30);
+    let client = supabase.client([jar.header().as_str()]);
+    let claims = client.auth().get_claims().await.unwrap().unwrap();
+    assert!(claims.expires_at() > u64::try_from(auth.now_secs()).unwrap() + 3000);
+    assert_eq!(auth.count(Endpoint::TokenRefresh), 1);
+    assert!(!client.response_cookies().is_empty());
+}
+
+#[tokio::test]
+async fn key_rotation_mid_run_needs_at_most_one_refetch() {
+    let auth = server().await;
+    let supabase = supabase(&auth);
+    let old = jar_with_session(&auth, &supabase, 3600);
+    let client = supabase.client([old.header().as_str()]);
+    client.auth().get_claims().await.unwrap().unwrap();
+    auth.rotate_key(supabase_ssr_testing::KeyAlgorithm::Es256)
+        .unwrap();
+    let new = jar_with_session(&auth, &supabase, 3600);
+    for _ in 0..5 {
+        let client = supabase.client([new.header().as_str()]);
+        client.auth().get_claims().await.unwrap().unwrap();
+    }
+    assert_eq!(auth.count(Endpoint::Jwks), 2);
+}
+
+#[tokio::test]
+async fn a_tampered_session_is_rejected_and_its_cookies_kept() {
+    let auth = server().await;
+    let supabase = Supabase::builder(auth.url(), auth.publishable_key())
+        .login_path("/login")
+        .build()
+        .unwrap();
+    let issued = auth.mint_session(EMAIL, 3600).unwrap();
+    // Same header and signature, claims changed to another user.
+    let mut parts: Vec<String> = issued.access_token.split('.').map(str::to_owned).collect();
+    let forged_claims = serde_json::json!({
+        "sub": "someone-else", "email": "admin@example.com", "role": "service_role",
+        "aud": "authenticated", "exp": 4_102_444_800_u64, "iss": auth.auth_url(),
+    });
+    parts[1] = base64_url(&forged_claims.to_string());
+    let mut body = issued.body.clone();
+    body["access_token"] = parts.join(".").into();
+    let jar = jar_holding(&supabase, &Session::from_value(body).unwrap());
+    let client = supabase.client([jar.header().as_str()]);
+    let err = client.auth().get_claims().await.unwrap_err();
+    assert!(matches!(err, AuthError::InvalidJwt(_)), "{err:?}");
+    let rejection = client
+        .require_claims(Some("application/json"))
+        .await
+        .unwrap_err();
+    assert_eq!(rejection.status, 401);
+    let page = client.require_claims(Some("text/html")).await.unwrap_err();
+    assert_eq!(page.status, 303);
+    assert!(client.response_cookies().is_empty(), "nothing deleted");
+}
+
+fn base64_url(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}

@@ -4,25 +4,31 @@
 //! call that changes the session records the cookie writes in the request's cookie state; the
 //! framework adapter sends them with the response.
 
+mod claims;
 mod error;
 mod flows;
 pub(crate) mod http;
+mod jwks;
 mod pkce;
 pub(crate) mod refresh;
 mod session_response;
 mod types;
+pub(crate) mod verify;
 
 use std::ops::Deref;
 
 use reqwest::Method;
 use serde_json::Value;
 
+pub use claims::{Claims, Verification};
 pub use error::AuthError;
 use http::{AuthHttp, AuthRequest};
 pub use types::{
     AuthResponse, Identifier, OAuthRedirect, OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials,
     SignOutScope, SignUp, UserAttributes, VerifyOtp,
 };
+#[doc(hidden)]
+pub use verify::__private;
 
 use crate::client::SupabaseClient;
 use crate::cookies::StoredSession;
@@ -146,6 +152,39 @@ impl<'a> Auth<'a> {
         session.expires_at().is_some_and(|at| {
             at.saturating_sub(now_secs()) < i64::try_from(margin).unwrap_or(i64::MAX)
         })
+    }
+
+    /// The verified claims of the request's user, or `None` when there is no session.
+    ///
+    /// Loads the session (refreshing it when it expires within the margin) and verifies its
+    /// access token locally against the project's signing keys: signature with the algorithm
+    /// of the key, `exp`, `iss` and `aud`. A token verified before is served from the
+    /// verified-claims cache until it expires. HS256 tokens are verified with the JWT secret
+    /// when one is configured, else by `GET /user`.
+    ///
+    /// A token that does not verify is an [`AuthError::InvalidJwt`]; its cookies are left
+    /// alone (a forged cookie must not sign out the real session of the browser).
+    pub async fn get_claims(&self) -> Result<Option<Claims>, AuthError> {
+        match self.load_session().await? {
+            Some(session) => self
+                .claims_for_token(session.access_token())
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Verifies any access token (e.g. from an `Authorization: Bearer` header) the way
+    /// [`Auth::get_claims`] verifies the session's.
+    pub async fn claims_for_token(&self, access_token: &str) -> Result<Claims, AuthError> {
+        let verifier = &self.client.shared.verifier;
+        match verifier.verify(access_token).await? {
+            verify::Verified::Claims(claims) => Ok(claims),
+            verify::Verified::NeedsServerCheck => {
+                self.user_for_token(access_token).await?;
+                verifier.claims_confirmed_by_server(access_token)
+            }
+        }
     }
 
     /// Refreshes the stored session now, whatever its expiry.

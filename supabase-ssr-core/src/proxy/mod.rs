@@ -11,7 +11,7 @@ pub use filter::PathFilter;
 pub(crate) use rejection::Denied;
 pub use rejection::Rejection;
 
-use crate::auth::AuthError;
+use crate::auth::{AuthError, Claims};
 use crate::client::SupabaseClient;
 
 /// Where the request's session stands after the proxy step.
@@ -64,6 +64,41 @@ impl SupabaseClient {
         ProxyOutcome {
             request_cookie_header: self.request_cookie_header(),
             status,
+        }
+    }
+}
+
+impl SupabaseClient {
+    /// For extractors of protected routes: the verified claims of the request's user, or the
+    /// response to send instead — `401` JSON, a `303` to the login page for browser navigations
+    /// when one is configured, or `503` when the Auth server cannot be reached. A token that
+    /// does not verify is answered like no session; its cookies are left alone.
+    pub async fn require_claims(&self, accept: Option<&str>) -> Result<Claims, Rejection> {
+        let denied = match self.auth().get_claims().await {
+            Ok(Some(claims)) => return Ok(claims),
+            Ok(None) => Denied::Unauthenticated,
+            Err(error) if error.is_transient() => Denied::Unavailable(error),
+            Err(error) => {
+                tracing::debug!(reason = %error, "rejecting a session that does not verify");
+                Denied::Unauthenticated
+            }
+        };
+        Err(Rejection::new(
+            &denied,
+            self.shared.login_path.as_deref(),
+            accept,
+        ))
+    }
+
+    /// For extractors of pages open to everyone: the verified claims, or `None` for anonymous
+    /// visitors, sessions that do not verify and Auth outages alike.
+    pub async fn optional_claims(&self) -> Option<Claims> {
+        match self.auth().get_claims().await {
+            Ok(claims) => claims,
+            Err(error) => {
+                tracing::debug!(reason = %error, "treating the request as anonymous");
+                None
+            }
         }
     }
 }

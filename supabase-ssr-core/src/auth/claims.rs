@@ -1,0 +1,274 @@
+//! Verified claims of an access token: the value `get_claims` hands to a handler.
+//!
+//! A [`Claims`] can only be built inside this crate, after the token was verified (signature,
+//! expiry, issuer and audience), so holding one is proof of that.
+
+use std::sync::Arc;
+
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// How the claims were confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verification {
+    /// The signature was checked locally, with a key of the project's JWKS (ES256, RS256,
+    /// `EdDSA`) or with the configured HS256 secret.
+    Signature,
+    /// The token is HS256 (or has no `kid`) and no secret was configured: the Auth server
+    /// accepted it on `GET /user`, and the claims are the token's payload (spec §15 step 4).
+    AuthServer,
+}
+
+/// The claims of a verified access token, in token order.
+///
+/// Cheap to clone (one `Arc`). Serializes as the claims object, so a handler can return it as
+/// JSON. Typed accessors cover the claims Supabase Auth writes; [`Claims::get`] and
+/// [`Claims::fields`] reach any other (custom access-token hook claims, for instance).
+#[derive(Clone)]
+pub struct Claims {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    fields: Map<String, Value>,
+    expires_at: u64,
+    issuer: String,
+    key_id: Option<String>,
+    verified_by: Verification,
+}
+
+impl Claims {
+    /// Wraps claims that passed every check. `expires_at` and `issuer` were read and checked
+    /// by the verifier; they are stored to spare the accessors a re-parse.
+    pub(crate) fn new(
+        fields: Map<String, Value>,
+        expires_at: u64,
+        issuer: String,
+        key_id: Option<String>,
+        verified_by: Verification,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                fields,
+                expires_at,
+                issuer,
+                key_id,
+                verified_by,
+            }),
+        }
+    }
+
+    fn str_claim(&self, name: &str) -> Option<&str> {
+        self.inner.fields.get(name).and_then(Value::as_str)
+    }
+
+    /// `sub`: the user id.
+    pub fn sub(&self) -> Option<&str> {
+        self.str_claim("sub")
+    }
+
+    /// `email`, when the user has one (Supabase writes `""` for phone-only users).
+    pub fn email(&self) -> Option<&str> {
+        self.str_claim("email")
+    }
+
+    /// `phone`, when present.
+    pub fn phone(&self) -> Option<&str> {
+        self.str_claim("phone")
+    }
+
+    /// `role`: the Postgres role, `authenticated` for signed-in users.
+    pub fn role(&self) -> Option<&str> {
+        self.str_claim("role")
+    }
+
+    /// `aal`: the authenticator assurance level, `aal1` or `aal2`.
+    pub fn aal(&self) -> Option<&str> {
+        self.str_claim("aal")
+    }
+
+    /// `session_id`: the Auth session this token belongs to.
+    pub fn session_id(&self) -> Option<&str> {
+        self.str_claim("session_id")
+    }
+
+    /// `is_anonymous`; `false` when absent.
+    pub fn is_anonymous(&self) -> bool {
+        self.inner
+            .fields
+            .get("is_anonymous")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// `exp`, in seconds since the Unix epoch (always present: tokens without it are rejected).
+    pub fn expires_at(&self) -> u64 {
+        self.inner.expires_at
+    }
+
+    /// `iat`, in seconds since the Unix epoch, when present and a non-negative integer.
+    pub fn issued_at(&self) -> Option<u64> {
+        self.inner.fields.get("iat").and_then(Value::as_u64)
+    }
+
+    /// `iss`: always the project's Auth URL (checked).
+    pub fn issuer(&self) -> &str {
+        &self.inner.issuer
+    }
+
+    /// `aud`, as a list (the claim may be one string or an array); it contains the expected
+    /// audience (checked).
+    pub fn audience(&self) -> Vec<&str> {
+        match self.inner.fields.get("aud") {
+            Some(Value::String(aud)) => vec![aud.as_str()],
+            Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `app_metadata` (provider, providers, and what the server's admin API wrote).
+    pub fn app_metadata(&self) -> Option<&Map<String, Value>> {
+        self.inner
+            .fields
+            .get("app_metadata")
+            .and_then(Value::as_object)
+    }
+
+    /// `user_metadata` (what the user may change themselves: never use it for authorization).
+    pub fn user_metadata(&self) -> Option<&Map<String, Value>> {
+        self.inner
+            .fields
+            .get("user_metadata")
+            .and_then(Value::as_object)
+    }
+
+    /// `amr`: the authentication methods used, e.g. `[{"method":"password","timestamp":…}]`.
+    pub fn amr(&self) -> Option<&[Value]> {
+        self.inner
+            .fields
+            .get("amr")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+    }
+
+    /// Any claim by name.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.inner.fields.get(name)
+    }
+
+    /// All claims, in the order of the token's payload.
+    pub fn fields(&self) -> &Map<String, Value> {
+        &self.inner.fields
+    }
+
+    /// The `kid` of the key that verified the token (`None` for HS256 tokens without one).
+    pub fn key_id(&self) -> Option<&str> {
+        self.inner.key_id.as_deref()
+    }
+
+    /// How the claims were confirmed.
+    pub fn verified_by(&self) -> Verification {
+        self.inner.verified_by
+    }
+}
+
+impl Serialize for Claims {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.inner.fields.serialize(serializer)
+    }
+}
+
+// Claims are not secrets (no token in them), but a debug print should stay one line long.
+impl std::fmt::Debug for Claims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Claims")
+            .field("sub", &self.sub())
+            .field("role", &self.role())
+            .field("session_id", &self.session_id())
+            .field("expires_at", &self.expires_at())
+            .field("key_id", &self.key_id())
+            .field("verified_by", &self.verified_by())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> Claims {
+        let Value::Object(fields) = json!({
+            "iss": "https://p.supabase.co/auth/v1",
+            "sub": "8f0e5c7e-4a3b-4c7d-9e2f-1a2b3c4d5e6f",
+            "aud": ["authenticated", "other"],
+            "exp": 1_767_229_200,
+            "iat": 1_767_225_600,
+            "email": "user@example.com",
+            "phone": "",
+            "app_metadata": {"provider": "email"},
+            "user_metadata": {"email_verified": true},
+            "role": "authenticated",
+            "aal": "aal1",
+            "amr": [{"method": "password", "timestamp": 1_767_225_600}],
+            "session_id": "0b1c2d3e",
+            "is_anonymous": false,
+            "custom": 7
+        }) else {
+            unreachable!()
+        };
+        Claims::new(
+            fields,
+            1_767_229_200,
+            "https://p.supabase.co/auth/v1".into(),
+            Some("kid-1".into()),
+            Verification::Signature,
+        )
+    }
+
+    #[test]
+    fn accessors_read_the_supabase_claims() {
+        let c = sample();
+        assert_eq!(c.sub(), Some("8f0e5c7e-4a3b-4c7d-9e2f-1a2b3c4d5e6f"));
+        assert_eq!(c.email(), Some("user@example.com"));
+        assert_eq!(c.phone(), Some(""));
+        assert_eq!(c.role(), Some("authenticated"));
+        assert_eq!(c.aal(), Some("aal1"));
+        assert_eq!(c.session_id(), Some("0b1c2d3e"));
+        assert!(!c.is_anonymous());
+        assert_eq!(c.expires_at(), 1_767_229_200);
+        assert_eq!(c.issued_at(), Some(1_767_225_600));
+        assert_eq!(c.issuer(), "https://p.supabase.co/auth/v1");
+        assert_eq!(c.audience(), ["authenticated", "other"]);
+        assert_eq!(c.app_metadata().unwrap()["provider"], "email");
+        assert_eq!(c.user_metadata().unwrap()["email_verified"], true);
+        assert_eq!(c.amr().unwrap()[0]["method"], "password");
+        assert_eq!(c.get("custom"), Some(&json!(7)));
+        assert_eq!(c.key_id(), Some("kid-1"));
+        assert_eq!(c.verified_by(), Verification::Signature);
+    }
+
+    #[test]
+    fn serializes_as_the_claims_object_in_token_order() {
+        let c = sample();
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(text.starts_with(r#"{"iss":"https://p.supabase.co/auth/v1","sub":"#));
+        assert!(text.ends_with(r#""is_anonymous":false,"custom":7}"#));
+        let keys: Vec<&String> = c.fields().keys().collect();
+        assert_eq!(keys.first().map(|k| k.as_str()), Some("iss"));
+    }
+
+    #[test]
+    fn clones_share_one_allocation() {
+        let c = sample();
+        let d = c.clone();
+        assert!(Arc::ptr_eq(&c.inner, &d.inner));
+    }
+
+    #[test]
+    fn debug_is_short_and_has_no_metadata() {
+        let text = format!("{:?}", sample());
+        assert!(text.contains("8f0e5c7e"));
+        assert!(!text.contains("email_verified"));
+    }
+}
