@@ -56,6 +56,7 @@ pub struct SupabaseBuilder {
     refresh_reuse_window: Duration,
     refresh_margin: Duration,
     login_path: Option<String>,
+    claims_cache_capacity: usize,
 }
 
 impl Supabase {
@@ -76,6 +77,7 @@ impl Supabase {
             refresh_reuse_window: Duration::from_secs(10),
             refresh_margin: Duration::from_secs(90),
             login_path: None,
+            claims_cache_capacity: 10_000,
         }
     }
 
@@ -179,6 +181,13 @@ impl SupabaseBuilder {
         self
     }
 
+    /// How many verified tokens are remembered so their signature is not checked again until
+    /// they expire (default 10,000; 0 checks every request).
+    pub fn verified_claims_cache(mut self, capacity: usize) -> Self {
+        self.claims_cache_capacity = capacity;
+        self
+    }
+
     /// Builds the handle.
     pub fn build(self) -> Result<Supabase, ConfigError> {
         let mut config =
@@ -209,6 +218,7 @@ impl SupabaseBuilder {
         let mut verifier_settings = VerifierSettings::new(config.auth_url().as_str());
         verifier_settings.audience = self.audience;
         verifier_settings.hs256_secret = self.jwt_secret;
+        verifier_settings.claims_cache_capacity = self.claims_cache_capacity;
         let verifier = Verifier::new(http.clone(), verifier_settings);
         Ok(Supabase {
             shared: Arc::new(Shared {
