@@ -49,6 +49,8 @@
 //!   (JS drops it) and the HTTP status (JS reports 0 for a 200 whose body is not JSON); messages
 //!   differ where JS uses the JSON of the body ("400 body without any message field") or
 //!   `HTTP 503` for an empty status text (we use the status's canonical reason).
+//! - The "PKCE code verifier not found" message: JS appends advice about `@supabase/ssr`; ours
+//!   is the same text without it.
 //! - The refresh margin is compared in whole seconds (JS: milliseconds): at exactly
 //!   `expires_at = now + 90 s` with a non-zero sub-second part JS refreshes and we do not. The
 //!   vectors' clock has no sub-second part, where both agree.
