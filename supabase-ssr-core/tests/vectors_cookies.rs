@@ -26,40 +26,21 @@
 //!   chunking, stale-chunk and domain deletions, options, no-op skipping and the final jar.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde_json::Value;
 use supabase_ssr_core::cookies::{
-    CookieEncoding, CookieOptions, CookieState, DecodeError, SameSite, StoredSession,
-    combine_chunks, create_chunks, decode_base64url, encode_value, is_chunk_like,
-    parse_cookie_header, serialize_set_cookie,
+    CookieEncoding, CookieState, DecodeError, StoredSession, combine_chunks, create_chunks,
+    decode_base64url, encode_value, is_chunk_like, parse_cookie_header, serialize_set_cookie,
 };
 use supabase_ssr_core::{Config, ConfigError};
 
-fn vectors() -> &'static Value {
-    static VECTORS: OnceLock<Value> = OnceLock::new();
-    VECTORS.get_or_init(|| {
-        let text = include_str!("vectors/ssr-vectors.json");
-        // serde_json refuses lone surrogate escapes; those vectors are skipped (see above).
-        let text = text
-            .replace("\\ud800", "\\ufffd")
-            .replace("\\udc00", "\\ufffd");
-        serde_json::from_str(&text).expect("vectors parse")
-    })
-}
-
-fn section(path: &[&str]) -> &'static Value {
-    path.iter().fold(vectors(), |v, key| &v[key])
-}
-
-fn items(path: &[&str]) -> &'static [Value] {
-    section(path).as_array().expect("array section")
-}
-
-fn s(v: &Value) -> &str {
-    v.as_str().expect("string")
-}
+use common::{
+    cookie_header, inferred_request_cookies, item_of, items, jar_of, js_net_writes, js_options, s,
+};
 
 /// Expands `"x"x3180 + "é"x2` descriptions into the strings they describe.
 fn expand(description: &str) -> String {
@@ -229,37 +210,6 @@ fn cookie_header_parse() {
     assert_eq!(ran, 30);
 }
 
-/// JS `cookie.serialize` options as our typed options; `None` when they cannot be expressed.
-fn js_options(options: &Value) -> Option<(CookieOptions, Option<i64>)> {
-    let mut out = CookieOptions {
-        path: None,
-        same_site: None,
-        ..CookieOptions::default()
-    };
-    let mut max_age = None;
-    for (key, value) in options.as_object().unwrap() {
-        match (key.as_str(), value) {
-            ("path", Value::String(p)) => out.path = Some(p.clone()),
-            ("domain", Value::String(d)) => out.domain = Some(d.clone()),
-            ("httpOnly", Value::Bool(b)) => out.http_only = *b,
-            ("secure", Value::Bool(b)) => out.secure = *b,
-            ("maxAge", Value::Number(n)) => max_age = Some(n.as_i64()?),
-            ("sameSite", Value::Bool(true)) => out.same_site = Some(SameSite::Strict),
-            ("sameSite", Value::Bool(false)) => out.same_site = None,
-            ("sameSite", Value::String(v)) => {
-                out.same_site = Some(match v.as_str() {
-                    "lax" => SameSite::Lax,
-                    "strict" => SameSite::Strict,
-                    "none" => SameSite::None,
-                    _ => return None,
-                });
-            }
-            _ => return None,
-        }
-    }
-    Some((out, max_age))
-}
-
 /// A `Set-Cookie` value as its `name=value` pair and its sorted attributes.
 fn cookie_parts(set_cookie: &str) -> (String, Vec<String>) {
     let mut parts = set_cookie.split("; ");
@@ -299,20 +249,6 @@ fn cookie_header_serialize() {
     assert_eq!((ran, skipped), (15, 4));
 }
 
-/// A `Cookie` header carrying these cookies, each value encoded as a browser would send what it
-/// was given.
-fn cookie_header(cookies: &serde_json::Map<String, Value>) -> String {
-    cookies
-        .iter()
-        .map(|(name, value)| {
-            let encoded: String =
-                url::form_urlencoded::byte_serialize(s(value).as_bytes()).collect();
-            format!("{name}={}", encoded.replace('+', "%20"))
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 /// The jar a browser keeps after receiving `set_cookies` (keyed by name, as the vectors' jar).
 fn apply_to_jar(jar: &mut BTreeMap<String, String>, set_cookies: &[String]) {
     for set_cookie in set_cookies {
@@ -327,17 +263,6 @@ fn apply_to_jar(jar: &mut BTreeMap<String, String>, set_cookies: &[String]) {
             jar.insert(parsed.name().to_owned(), parsed.value().to_owned());
         }
     }
-}
-
-fn jar_of(value: &Value) -> BTreeMap<String, String> {
-    value
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| (k.clone(), s(v).to_owned()))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]
@@ -379,52 +304,6 @@ fn read_back() {
     }
     println!("read_back: {ran} ran, {skipped} skipped");
     assert_eq!((ran, skipped), (17, 3));
-}
-
-/// The item a cookie belongs to (`k` for `k.3`).
-fn item_of(name: &str) -> &str {
-    match name.rsplit_once('.') {
-        Some((base, _)) if is_chunk_like(name, base) => base,
-        _ => name,
-    }
-}
-
-/// The last write the JS library made to each cookie name and scope, as (name, has domain) →
-/// `Set-Cookie` reference rendering.
-fn js_net_writes(step: &Value) -> BTreeMap<(String, bool), String> {
-    let mut net = BTreeMap::new();
-    for call in step["set_all_calls"].as_array().unwrap() {
-        for write in call["cookies"].as_array().unwrap() {
-            let has_domain = write["options"].get("domain").is_some();
-            let rendered = write["set_cookie_header"].as_str().map_or_else(
-                || {
-                    let (options, max_age) = js_options(&write["options"]).unwrap();
-                    serialize_set_cookie(s(&write["name"]), s(&write["value"]), &options, max_age)
-                        .unwrap()
-                },
-                str::to_owned,
-            );
-            net.insert((s(&write["name"]).to_owned(), has_domain), rendered);
-        }
-    }
-    net
-}
-
-/// For steps recorded without their own request cookies: the jar after the step without the
-/// cookies the step wrote. Not possible when the step deleted cookies (their values are gone).
-fn inferred_request_cookies(step: &Value) -> Option<serde_json::Map<String, Value>> {
-    let written = js_net_writes(step);
-    if written.values().any(|w| w.contains("Max-Age=0")) {
-        return None;
-    }
-    let jar = step["jar_after"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(name, _)| !written.contains_key(&((*name).clone(), false)))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    Some(jar)
 }
 
 #[test]

@@ -27,7 +27,14 @@ impl Auth<'_> {
         let mut request = AuthRequest::new(Method::POST, "token");
         request.query = &[("grant_type", "password")];
         request.body = Some(&body);
-        self.sign_in(request).await
+        let response = self.sign_in(request).await?;
+        if response.session.is_none() {
+            // auth-js: AuthInvalidTokenResponseError.
+            return Err(AuthError::InvalidResponse(
+                "the sign-in response holds no session".into(),
+            ));
+        }
+        Ok(response)
     }
 
     /// Creates an account. Email sign-ups use PKCE: the confirmation link carries a code that

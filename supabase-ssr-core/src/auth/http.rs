@@ -136,9 +136,10 @@ fn transport_error(error: reqwest::Error) -> AuthError {
 fn error_from_response(status: StatusCode, api_version_ok: bool, text: &str) -> AuthError {
     let body: Option<Value> = serde_json::from_str(text).ok();
     let code = body.as_ref().and_then(|b| {
+        // A legacy body's `code` is the status (a number): its `error_code` applies then.
         let code = if api_version_ok { b.get("code") } else { None };
-        code.or_else(|| b.get("error_code"))
-            .and_then(Value::as_str)
+        code.and_then(Value::as_str)
+            .or_else(|| b.get("error_code").and_then(Value::as_str))
             .map(str::to_owned)
     });
     let message = body
@@ -215,6 +216,16 @@ mod tests {
         );
         assert_eq!(err.code(), Some("refresh_token_already_used"));
         assert!(!err.is_transient());
+    }
+
+    #[test]
+    fn a_numeric_code_with_the_version_header_falls_back_to_error_code() {
+        let err = error_from_response(
+            StatusCode::BAD_REQUEST,
+            true,
+            r#"{"code":400,"error_code":"email_not_confirmed","msg":"Email not confirmed"}"#,
+        );
+        assert_eq!(err.code(), Some("email_not_confirmed"));
     }
 
     #[test]

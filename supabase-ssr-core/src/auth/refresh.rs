@@ -177,6 +177,9 @@ async fn call_with_retries(http: &AuthHttp, refresh_token: &str, budget: Duratio
     }
 }
 
+/// A 2xx refresh answer without a session is treated as an outage, not as the end of the
+/// session (auth-js deletes the cookies here): a proxy or a half-broken server can produce one,
+/// and the next request simply tries again.
 fn no_session() -> AuthError {
     AuthError::InvalidResponse("the refresh response holds no session".to_owned())
 }

@@ -50,7 +50,8 @@ pub(crate) fn session_from_response(
             .and_then(Value::as_f64)
             .unwrap_or(0.0);
         #[allow(clippy::cast_possible_truncation, reason = "token lifetimes are small")]
-        let expires_at = now_secs() + expires_in.round() as i64;
+        // auth-js: `Math.round(Date.now() / 1000) + expires_in`.
+        let expires_at = (now_millis() + 500).div_euclid(1000) + expires_in.round() as i64;
         fields.insert("expires_at".into(), Value::from(expires_at));
     }
     let session = Session::from_value(Value::Object(fields))
