@@ -4,6 +4,9 @@
 //! session written by the JavaScript library is written back byte for byte the same, and fields
 //! this crate does not know about (`weak_password`, `provider_token`, future ones) survive.
 
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -23,12 +26,40 @@ pub enum SessionError {
 /// It is *unverified*: anyone can put any JSON in a cookie. Use verified claims for
 /// authorization decisions.
 ///
+/// The stored JSON text is kept as it is, so writing an unchanged session back produces the same
+/// bytes; the tokens and expiry are read once, the other fields only when asked for. Cheap to
+/// clone. `Debug` never shows the tokens.
+///
 /// Serializes as the session object itself; deserializing applies the checks of
-/// [`Session::from_value`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(into = "Map<String, Value>", try_from = "Map<String, Value>")]
+/// [`Session::from_json`].
+#[derive(Clone)]
 pub struct Session {
-    fields: Map<String, Value>,
+    inner: Arc<Stored>,
+}
+
+struct Stored {
+    json: String,
+    access_token: String,
+    refresh_token: String,
+    expires_at: Option<i64>,
+    fields: OnceLock<Map<String, Value>>,
+}
+
+/// The fields every session must have, read without building the whole object.
+#[derive(Deserialize)]
+struct Required<'a> {
+    #[serde(borrow)]
+    access_token: Cow<'a, str>,
+    #[serde(borrow)]
+    refresh_token: Cow<'a, str>,
+    // `deserialize_with` makes a missing `expires_at` an error, where a plain `Option` would
+    // read it as `null`.
+    #[serde(deserialize_with = "nullable_integer")]
+    expires_at: Option<i64>,
+}
+
+fn nullable_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Option::<i64>::deserialize(d)
 }
 
 impl Session {
@@ -37,8 +68,22 @@ impl Session {
     /// this requires two strings and an integer or `null`: a session of the wrong shape is not a
     /// session.
     pub fn from_json(text: &str) -> Result<Self, SessionError> {
-        let value: Value = serde_json::from_str(text).map_err(|_| SessionError::NotJson)?;
-        Self::from_value(value)
+        let required: Required<'_> = serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => SessionError::NotASession(
+                "not an object with string access_token and refresh_token and an integer or null \
+                 expires_at",
+            ),
+            _ => SessionError::NotJson,
+        })?;
+        Ok(Self {
+            inner: Arc::new(Stored {
+                access_token: required.access_token.into_owned(),
+                refresh_token: required.refresh_token.into_owned(),
+                expires_at: required.expires_at,
+                json: text.to_owned(),
+                fields: OnceLock::new(),
+            }),
+        })
     }
 
     /// [`Session::from_json`] for an already parsed value.
@@ -46,47 +91,36 @@ impl Session {
         let Value::Object(fields) = value else {
             return Err(SessionError::NotASession("not an object"));
         };
-        match fields.get("access_token") {
-            Some(Value::String(_)) => {}
-            _ => return Err(SessionError::NotASession("access_token is not a string")),
-        }
-        match fields.get("refresh_token") {
-            Some(Value::String(_)) => {}
-            _ => return Err(SessionError::NotASession("refresh_token is not a string")),
-        }
-        match fields.get("expires_at") {
-            Some(Value::Null) => {}
-            Some(Value::Number(n)) if n.as_i64().is_some() => {}
-            _ => return Err(SessionError::NotASession("expires_at is not an integer")),
-        }
-        Ok(Self { fields })
+        let session = Self::from_json(&Value::Object(fields.clone()).to_string())?;
+        let _ = session.inner.fields.set(fields);
+        Ok(session)
     }
 
     /// The access token (a JWT).
     pub fn access_token(&self) -> &str {
-        self.str_field("access_token")
+        &self.inner.access_token
     }
 
     /// The refresh token. May be empty in a forged cookie; refreshing then fails with a typed
     /// error.
     pub fn refresh_token(&self) -> &str {
-        self.str_field("refresh_token")
+        &self.inner.refresh_token
     }
 
     /// Unix time (seconds) at which the access token expires; `None` when stored as `null`,
     /// which the JS library treats as never expiring.
     pub fn expires_at(&self) -> Option<i64> {
-        self.fields.get("expires_at").and_then(Value::as_i64)
+        self.inner.expires_at
     }
 
     /// The token type, normally `bearer`.
     pub fn token_type(&self) -> Option<&str> {
-        self.fields.get("token_type").and_then(Value::as_str)
+        self.fields().get("token_type").and_then(Value::as_str)
     }
 
     /// The user stored with the session, if any.
     pub fn user(&self) -> Option<User> {
-        match self.fields.get("user") {
+        match self.fields().get("user") {
             Some(Value::Object(user)) => Some(User {
                 fields: user.clone(),
             }),
@@ -96,17 +130,48 @@ impl Session {
 
     /// All fields, in stored order.
     pub fn fields(&self) -> &Map<String, Value> {
-        &self.fields
+        // The text parsed as an object when the session was made, so this cannot fail.
+        self.inner
+            .fields
+            .get_or_init(|| serde_json::from_str(&self.inner.json).unwrap_or_default())
     }
 
-    /// The session as JSON text, fields in stored order (what the JS library would store).
+    /// The session as JSON text, exactly as stored (what the JS library would store).
     pub fn to_json(&self) -> String {
-        // Serializing a map of JSON values cannot fail.
-        serde_json::to_string(&self.fields).unwrap_or_default()
+        self.inner.json.clone()
     }
 
-    fn str_field(&self, key: &str) -> &str {
-        self.fields.get(key).and_then(Value::as_str).unwrap_or("")
+    /// The session as JSON text, borrowed.
+    pub fn as_json(&self) -> &str {
+        &self.inner.json
+    }
+}
+
+impl PartialEq for Session {
+    fn eq(&self, other: &Self) -> bool {
+        self.inner.json == other.inner.json
+    }
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens stay out of logs.
+        f.debug_struct("Session")
+            .field("expires_at", &self.inner.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Serialize for Session {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.fields().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Session {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let fields = Map::<String, Value>::deserialize(deserializer)?;
+        Self::from_value(Value::Object(fields)).map_err(serde::de::Error::custom)
     }
 }
 
@@ -170,20 +235,6 @@ impl User {
             .get(key)
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
-    }
-}
-
-impl From<Session> for Map<String, Value> {
-    fn from(session: Session) -> Self {
-        session.fields
-    }
-}
-
-impl TryFrom<Map<String, Value>> for Session {
-    type Error = SessionError;
-
-    fn try_from(fields: Map<String, Value>) -> Result<Self, Self::Error> {
-        Self::from_value(Value::Object(fields))
     }
 }
 

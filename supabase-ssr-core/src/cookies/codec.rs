@@ -81,12 +81,12 @@ pub fn decode_value(value: &str) -> Result<(Cow<'_, str>, bool), DecodeError> {
 /// very end is dropped. Invalid UTF-8 elsewhere is an error (the JS decoder accepts some
 /// overlong forms; we do not, and such a value reads as absent).
 pub fn decode_base64url(encoded: &str) -> Result<String, DecodeError> {
-    // What the JS library writes holds nothing to skip: decode it in place.
-    if encoded
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    // What the JS library writes is canonical unpadded base64url of UTF-8: decode it with the
+    // strict engine and keep the buffer; anything else takes the lenient path below.
+    if let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded)
+        && let Ok(text) = String::from_utf8(bytes)
     {
-        return utf8_prefix(&decode_symbols(encoded.as_bytes())).map(str::to_owned);
+        return Ok(text);
     }
     let mut symbols = Vec::with_capacity(encoded.len());
     for (position, character) in encoded.chars().enumerate() {
