@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod cli;
+pub mod conformance;
 pub mod jar;
 pub mod node;
 pub mod server;

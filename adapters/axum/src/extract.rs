@@ -1,0 +1,114 @@
+//! Extractors: the per-request client and verified claims.
+
+use std::ops::Deref;
+
+use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum_core::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{HeaderValue, StatusCode, header};
+use supabase_ssr_core::SupabaseClient;
+use supabase_ssr_core::auth::Claims;
+use supabase_ssr_core::proxy::Rejection;
+
+/// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
+/// Cookies it writes are sent by the [`SupabaseLayer`](crate::SupabaseLayer).
+#[derive(Debug, Clone)]
+pub struct Client(pub SupabaseClient);
+
+impl Deref for Client {
+    type Target = SupabaseClient;
+
+    fn deref(&self) -> &SupabaseClient {
+        &self.0
+    }
+}
+
+/// The verified claims of a signed-in user. Rejects other requests with `401` JSON, a `303` to
+/// the login page for browser navigations when one is configured, or `503` when the Auth server
+/// cannot be reached. Use `Option<Authenticated>` on pages open to everyone.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Claims);
+
+impl Deref for Authenticated {
+    type Target = Claims;
+
+    fn deref(&self) -> &Claims {
+        &self.0
+    }
+}
+
+/// Why an extractor refused a request; answers with the response it describes.
+#[derive(Debug, Clone)]
+pub enum AuthRejection {
+    /// The route is not behind [`SupabaseLayer`](crate::SupabaseLayer): a server bug, `500`.
+    MissingLayer,
+    /// No verified user (`401`/`303`) or the Auth server is unreachable (`503`).
+    Denied(Rejection),
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        let rejection = match self {
+            Self::MissingLayer => {
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "SupabaseLayer is not installed on this route",
+                )
+                    .into_response();
+            }
+            Self::Denied(rejection) => rejection,
+        };
+        let status = StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::UNAUTHORIZED);
+        let mut response = (status, rejection.body).into_response();
+        for (name, value) in rejection.headers {
+            if let (Ok(name), Ok(value)) = (
+                header::HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(&value),
+            ) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+fn client(parts: &Parts) -> Result<SupabaseClient, AuthRejection> {
+    parts
+        .extensions
+        .get::<SupabaseClient>()
+        .cloned()
+        .ok_or(AuthRejection::MissingLayer)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AuthRejection> {
+        client(parts).map(Client)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AuthRejection> {
+        let client = client(parts)?;
+        let accept = parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok());
+        client
+            .require_claims(accept)
+            .await
+            .map(Authenticated)
+            .map_err(AuthRejection::Denied)
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Authenticated {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, AuthRejection> {
+        Ok(client(parts)?.optional_claims().await.map(Authenticated))
+    }
+}

@@ -1,0 +1,72 @@
+//! The conformance suite every framework adapter passes: one set of scenarios, written once
+//! against a tiny "send this request, give me the response" trait ([`App`]), run against an app
+//! built with each adapter and the local Auth server.
+//!
+//! An adapter's test builds a small app serving the routes of [`routes`] with the shared
+//! handler logic of [`handlers`], implements [`App`] for it (about 30 lines), and instantiates
+//! every scenario with [`conformance_tests!`](crate::conformance_tests).
+#![allow(clippy::missing_panics_doc, reason = "scenarios report failures by panicking")]
+
+pub mod handlers;
+mod harness;
+pub mod scenarios;
+
+pub use harness::{App, Harness, TestRequest, TestResponse};
+
+/// The routes a conformance app serves, with the handler logic each one runs.
+pub mod routes {
+    /// `GET`: requires verified claims (the adapter's claims extractor); answers
+    /// [`claims_body`](super::handlers::claims_body).
+    pub const CLAIMS: &str = "/claims";
+    /// `GET`: optional claims; answers [`optional_body`](super::handlers::optional_body).
+    pub const OPTIONAL: &str = "/optional";
+    /// `GET`: answers the `Cookie` header(s) the handler sees, joined with `; `.
+    pub const COOKIE_HEADER: &str = "/cookie-header";
+    /// `GET`: sets `Cache-Control: public, max-age=600` and answers `ok`.
+    pub const PUBLIC_CACHE: &str = "/public-cache";
+    /// `GET`: goes through the framework's error path with status 500 (an `Err` where the
+    /// framework has one).
+    pub const FAIL: &str = "/fail";
+    /// `POST` JSON `{"email","password"}`: [`sign_in`](super::handlers::sign_in).
+    pub const SIGN_IN: &str = "/sign-in";
+    /// `POST`: [`sign_out`](super::handlers::sign_out).
+    pub const SIGN_OUT: &str = "/sign-out";
+    /// `GET`: a static asset the default path filter skips; answers `client` or `no client`
+    /// depending on whether the adapter's per-request client is present.
+    pub const STATIC_ASSET: &str = "/static/logo.png";
+}
+
+/// Instantiates every conformance scenario as its own test.
+///
+/// `$make` is a `fn(supabase_ssr_core::Supabase) -> impl App`; `$attr` the test attribute of the
+/// framework's runtime (e.g. `tokio::test`, `actix_web::test`).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:path, $attr:meta) => {
+        $crate::conformance_tests!(@each $make, $attr,
+            no_cookie,
+            valid_plain_session,
+            valid_chunked_session_written_by_js,
+            expiring_session_is_refreshed_before_the_handler,
+            no_store_wins_over_the_handlers_cache_control,
+            cookies_survive_an_error_response,
+            terminal_refresh_error_deletes_every_chunk,
+            transient_refresh_error_deletes_nothing,
+            refresh_timeout_deletes_nothing,
+            tampered_signature_is_401_and_deletes_nothing,
+            sign_in_in_a_handler_sets_cookies,
+            sign_out_deletes_every_chunk_at_both_scopes,
+            concurrent_requests_share_one_refresh,
+            two_cookie_header_lines,
+            skipped_path_does_no_auth_work,
+        );
+    };
+    (@each $make:path, $attr:meta, $($scenario:ident),* $(,)?) => {
+        $(
+            #[$attr]
+            async fn $scenario() {
+                $crate::conformance::scenarios::$scenario($make).await;
+            }
+        )*
+    };
+}
