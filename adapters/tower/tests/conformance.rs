@@ -1,0 +1,153 @@
+//! The conformance suite against plain hyper 1 serving the tower layer
+//! (`hyper_util::service::TowerToHyperService`) over real TCP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use http::{Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
+use supabase_ssr_tower::{Supabase, SupabaseClient, SupabaseLayer};
+use tower::ServiceBuilder;
+
+type Body = Full<Bytes>;
+
+fn respond(status: u16, body: impl Into<Bytes>) -> Response<Body> {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap();
+    response
+}
+
+async fn route(request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+    let client = request.extensions().get::<SupabaseClient>().cloned();
+    let accept = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let path = request.uri().path().to_owned();
+    let cookie_header =
+        supabase_ssr_tower::core::proxy::http_headers::cookie_headers(request.headers())
+            .collect::<Vec<_>>()
+            .join("; ");
+    let body = request.into_body().collect().await.unwrap().to_bytes();
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let response = match (path.as_str(), client) {
+        (routes::STATIC_ASSET, client) => respond(
+            200,
+            if client.is_some() {
+                "client"
+            } else {
+                "no client"
+            },
+        ),
+        (_, None) => respond(500, "SupabaseLayer is not installed"),
+        (routes::CLAIMS, Some(client)) => match client.require_claims(accept.as_deref()).await {
+            Ok(claims) => respond(200, handlers::claims_body(&claims)),
+            Err(rejection) => {
+                let mut response = respond(rejection.status, rejection.body);
+                for (name, value) in rejection.headers {
+                    response.headers_mut().insert(
+                        header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                        value.parse().unwrap(),
+                    );
+                }
+                response
+            }
+        },
+        (routes::OPTIONAL, Some(client)) => respond(
+            200,
+            handlers::optional_body(client.optional_claims().await.as_ref()),
+        ),
+        (routes::COOKIE_HEADER, Some(_)) => respond(200, cookie_header),
+        (routes::PUBLIC_CACHE, Some(_)) => {
+            let mut response = respond(200, "ok");
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                handlers::PUBLIC_CACHE_CONTROL.parse().unwrap(),
+            );
+            response
+        }
+        (routes::FAIL, Some(_)) => respond(500, "failed"),
+        (routes::SIGN_IN, Some(client)) => {
+            let (status, text) = handlers::sign_in(&client, &body).await;
+            respond(status, text)
+        }
+        (routes::SIGN_OUT, Some(client)) => {
+            let (status, text) = handlers::sign_out(&client).await;
+            respond(status, text)
+        }
+        _ => respond(404, "not found"),
+    };
+    Ok(response)
+}
+
+struct HyperApp {
+    addr: SocketAddr,
+    http: reqwest::Client,
+}
+
+fn app(supabase: Supabase) -> HyperApp {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service = ServiceBuilder::new()
+        .layer(SupabaseLayer::new(supabase))
+        .service_fn(route);
+    tokio::spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let service = TowerToHyperService::new(service.clone());
+            tokio::spawn(async move {
+                let _ = auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    HyperApp {
+        addr,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    }
+}
+
+impl App for HyperApp {
+    async fn send(&self, request: TestRequest) -> TestResponse {
+        let method = Method::from_bytes(request.method.as_bytes()).unwrap();
+        let url = format!("http://{}{}", self.addr, request.path);
+        let mut builder = self.http.request(method, url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = request.body {
+            builder = builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let response = builder.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+            .collect();
+        TestResponse {
+            status,
+            headers,
+            body: response.text().await.unwrap(),
+        }
+    }
+}
+
+supabase_ssr_testing::conformance_tests!(app, tokio::test);
