@@ -66,6 +66,7 @@ pub struct CookieState {
     raw_header: String,
     incoming: Vec<RequestCookie>,
     index: OnceLock<HashMap<String, usize>>,
+    session: OnceLock<StoredSession>,
     /// Item writes in first-touch order: `Some` sets, `None` removes.
     writes: Vec<(String, Option<String>)>,
 }
@@ -80,6 +81,7 @@ impl CookieState {
             raw_header: headers.join("; "),
             incoming,
             index: OnceLock::new(),
+            session: OnceLock::new(),
             writes: Vec::new(),
         }
     }
@@ -138,8 +140,13 @@ impl CookieState {
         Some(decoded.map_or(combined, Cow::Owned))
     }
 
-    /// Reads the session item (spec §10.2). The value is never logged.
+    /// Reads the session item (spec §10.2). The value is never logged. Read once per request:
+    /// later calls reuse the result until the session item is written.
     pub fn stored_session(&self) -> StoredSession {
+        self.session.get_or_init(|| self.read_session()).clone()
+    }
+
+    fn read_session(&self) -> StoredSession {
         let key = self.config.storage_key();
         let Some(text) = self.get_item(key) else {
             return StoredSession::Absent;
@@ -211,6 +218,9 @@ impl CookieState {
     }
 
     fn record(&mut self, key: &str, value: Option<String>) {
+        if key == self.config.storage_key() {
+            self.session = OnceLock::new();
+        }
         match self.writes.iter_mut().find(|(k, _)| k == key) {
             Some((_, slot)) => *slot = value,
             None => self.writes.push((key.to_owned(), value)),
@@ -376,6 +386,19 @@ mod tests {
             state.request_cookie_header().unwrap(),
             "theme=%zz; sb-abcdefghijklmnop-auth-token=base64-e30"
         );
+    }
+
+    #[test]
+    fn the_session_is_read_again_after_it_is_written() {
+        let mut state = state("");
+        assert_eq!(state.stored_session(), StoredSession::Absent);
+        state.set_item(
+            "sb-abcdefghijklmnop-auth-token",
+            r#"{"access_token":"a","refresh_token":"r","expires_at":1}"#,
+        );
+        assert!(matches!(state.stored_session(), StoredSession::Present(_)));
+        state.remove_session();
+        assert_eq!(state.stored_session(), StoredSession::Absent);
     }
 
     #[test]
