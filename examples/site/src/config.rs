@@ -1,0 +1,126 @@
+//! Configuration of an example server: a real Supabase project from the environment, or by
+//! default a local Auth server started in-process with a demo user.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use supabase_ssr_core::Supabase;
+use supabase_ssr_testing::{LocalAuth, LocalAuthOptions, SeedUser};
+
+/// The demo account of the offline mode.
+pub const DEMO_EMAIL: &str = "demo@example.com";
+/// Its password.
+pub const DEMO_PASSWORD: &str = "password123";
+
+/// One example server's shared state.
+#[derive(Debug)]
+pub struct Site {
+    /// The project handle the adapter's middleware is built with.
+    pub supabase: Supabase,
+    port: u16,
+    local: Option<LocalAuth>,
+    origin: OnceLock<String>,
+}
+
+impl Site {
+    /// Reads `PORT` (default 3000) and `SUPABASE_URL` + `SUPABASE_PUBLISHABLE_KEY`. Without
+    /// `SUPABASE_URL`, starts the local Auth server (`ACCESS_TOKEN_TTL` seconds, default 3600)
+    /// with the demo user: the example then works offline, magic links and OAuth included.
+    pub async fn from_env() -> Result<Self, Box<dyn std::error::Error>> {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // Logs go to stderr: the first line on stdout is the address, for scripts that wait for it.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init();
+        let port = match std::env::var("PORT") {
+            Ok(port) => port
+                .parse()
+                .map_err(|_| format!("PORT is not a port number: {port}"))?,
+            Err(_) => 3000,
+        };
+        if std::env::var_os("SUPABASE_URL").is_some() {
+            let config = supabase_ssr_core::Config::from_env()?;
+            let supabase = Supabase::builder(config.url().as_str(), config.publishable_key())
+                .login_path("/login")
+                .build()?;
+            return Ok(Self {
+                supabase,
+                port,
+                local: None,
+                origin: OnceLock::new(),
+            });
+        }
+        let ttl = match std::env::var("ACCESS_TOKEN_TTL") {
+            Ok(ttl) => ttl
+                .parse()
+                .map_err(|_| format!("ACCESS_TOKEN_TTL is not a number: {ttl}"))?,
+            Err(_) => 3600,
+        };
+        let local = LocalAuth::start(
+            LocalAuthOptions::default()
+                .user(SeedUser::new(DEMO_EMAIL, DEMO_PASSWORD))
+                .access_token_ttl(Duration::from_secs(ttl)),
+        )
+        .await?;
+        let supabase = Supabase::builder(local.url(), local.publishable_key())
+            .login_path("/login")
+            .build()?;
+        Ok(Self {
+            supabase,
+            port,
+            local: Some(local),
+            origin: OnceLock::new(),
+        })
+    }
+
+    /// Where the example listens: `127.0.0.1:PORT`.
+    pub fn listen_addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// Records the bound address and prints the first line every example prints
+    /// (`listening on http://127.0.0.1:<port>`), then how to sign in when offline.
+    pub fn announce(&self, bound: SocketAddr) {
+        let origin = format!("http://{bound}");
+        println!("listening on {origin}");
+        match &self.local {
+            Some(local) => {
+                println!("offline mode: local Auth server at {}", local.url());
+                println!("sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}");
+            }
+            None => println!(
+                "using the Supabase project at {}",
+                self.supabase.config().url()
+            ),
+        }
+        let _ = self.origin.set(origin);
+    }
+
+    pub(crate) fn origin(&self) -> &str {
+        self.origin
+            .get()
+            .map_or("http://127.0.0.1:3000", String::as_str)
+    }
+
+    pub(crate) fn demo(&self) -> Option<(&'static str, &'static str)> {
+        self.local.as_ref().map(|_| (DEMO_EMAIL, DEMO_PASSWORD))
+    }
+
+    /// Offline mode: the confirmation link of the last email to `email`, as the SSR guide's
+    /// email template builds it (`/auth/confirm?token_hash=…&type=…`).
+    pub(crate) fn outbox_link(&self, email: &str) -> Option<String> {
+        let message = self.local.as_ref()?.last_message_to(email)?;
+        let kind = if message.kind == "signup" {
+            "signup"
+        } else {
+            "email"
+        };
+        Some(format!(
+            "/auth/confirm?token_hash={}&type={kind}&next=/private",
+            message.token_hash
+        ))
+    }
+}

@@ -1,0 +1,199 @@
+//! The flows of the Supabase SSR guide, as framework-free handlers returning a [`Reply`].
+
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::json;
+use supabase_ssr_core::SupabaseClient;
+use supabase_ssr_core::auth::{
+    OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials, SignOutScope, SignUp, VerifyOtp,
+};
+
+use crate::config::Site;
+use crate::forms::{
+    CallbackQuery, ConfirmQuery, Credentials, MagicLinkForm, OAuthQuery, safe_next,
+};
+use crate::pages::{self, LoginPage};
+
+/// What a handler answers; each example turns it into its framework's response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// An HTML page.
+    Page {
+        /// HTTP status.
+        status: u16,
+        /// The page.
+        html: String,
+    },
+    /// `303 See Other` to a path or URL.
+    Redirect(String),
+    /// A JSON body.
+    Json {
+        /// HTTP status.
+        status: u16,
+        /// The body.
+        body: String,
+    },
+}
+
+fn page(html: String) -> Reply {
+    Reply::Page { status: 200, html }
+}
+
+fn login_error(message: &str) -> Reply {
+    let message = utf8_percent_encode(message, NON_ALPHANUMERIC);
+    Reply::Redirect(format!("/login?error={message}"))
+}
+
+impl Site {
+    /// `GET /`.
+    pub async fn home(&self, client: &SupabaseClient) -> Reply {
+        let claims = client.optional_claims().await;
+        page(pages::home(claims.as_ref().and_then(|c| c.email())))
+    }
+
+    /// `GET /login`, with an `error` from a failed flow if any.
+    pub fn login_page(&self, error: Option<&str>) -> Reply {
+        page(pages::login(&LoginPage {
+            error,
+            demo: self.demo(),
+            ..LoginPage::default()
+        }))
+    }
+
+    /// `POST /login`: `303 /private`, or the form again with the error (400).
+    pub async fn login(&self, client: &SupabaseClient, form: &Credentials) -> Reply {
+        let credentials = PasswordCredentials::email(&form.email, &form.password);
+        match client.auth().sign_in_with_password(&credentials).await {
+            Ok(_) => Reply::Redirect("/private".into()),
+            Err(error) => Reply::Page {
+                status: 400,
+                html: pages::login(&LoginPage {
+                    error: Some(&error.to_string()),
+                    demo: self.demo(),
+                    ..LoginPage::default()
+                }),
+            },
+        }
+    }
+
+    /// `POST /signup`: signed in at once when the project confirms automatically, else a
+    /// notice to check the email (offline: with the link).
+    pub async fn signup(&self, client: &SupabaseClient, form: &Credentials) -> Reply {
+        let mut sign_up = SignUp::email(&form.email, &form.password);
+        sign_up.email_redirect_to = Some(format!("{}/auth/confirm", self.origin()));
+        match client.auth().sign_up(&sign_up).await {
+            Ok(response) if response.session.is_some() => Reply::Redirect("/private".into()),
+            Ok(_) => {
+                let link = self.outbox_link(&form.email);
+                page(pages::login(&LoginPage {
+                    notice: Some("Check your email to confirm your account."),
+                    outbox_link: link.as_deref(),
+                    demo: self.demo(),
+                    ..LoginPage::default()
+                }))
+            }
+            Err(error) => Reply::Page {
+                status: 400,
+                html: pages::login(&LoginPage {
+                    error: Some(&error.to_string()),
+                    demo: self.demo(),
+                    ..LoginPage::default()
+                }),
+            },
+        }
+    }
+
+    /// `POST /magic-link`: sends the link (offline: shows it).
+    pub async fn magic_link(&self, client: &SupabaseClient, form: &MagicLinkForm) -> Reply {
+        let mut otp = OtpSignIn::email(&form.email);
+        otp.email_redirect_to = Some(format!("{}/auth/confirm", self.origin()));
+        match client.auth().sign_in_with_otp(&otp).await {
+            Ok(()) => {
+                let link = self.outbox_link(&form.email);
+                page(pages::login(&LoginPage {
+                    notice: Some("Check your email for the sign-in link."),
+                    outbox_link: link.as_deref(),
+                    demo: self.demo(),
+                    ..LoginPage::default()
+                }))
+            }
+            Err(error) => login_error(&error.to_string()),
+        }
+    }
+
+    /// `GET /private`: the user's page, or `303 /login`.
+    pub async fn private(&self, client: &SupabaseClient) -> Reply {
+        match client.optional_claims().await {
+            Some(claims) => page(pages::private(
+                claims.email().unwrap_or("(no email)"),
+                claims.sub().unwrap_or_default(),
+            )),
+            None => Reply::Redirect("/login".into()),
+        }
+    }
+
+    /// `GET /api/whoami`: the verified claims, or `401 {"error"}`.
+    pub async fn whoami(&self, client: &SupabaseClient) -> Reply {
+        match client.require_claims(Some("application/json")).await {
+            Ok(claims) => Reply::Json {
+                status: 200,
+                body: json!({
+                    "sub": claims.sub(), "email": claims.email(), "role": claims.role(),
+                    "aal": claims.aal(), "session_id": claims.session_id(),
+                })
+                .to_string(),
+            },
+            Err(rejection) => Reply::Json {
+                status: rejection.status,
+                body: rejection.body,
+            },
+        }
+    }
+
+    /// `POST /logout`: signs this browser out, then `303 /`.
+    pub async fn logout(&self, client: &SupabaseClient) -> Reply {
+        if let Err(error) = client.auth().sign_out(SignOutScope::Local).await {
+            tracing::warn!(%error, "sign-out could not reach the Auth server; cookies were cleared");
+        }
+        Reply::Redirect("/".into())
+    }
+
+    /// `GET /auth/confirm?token_hash&type&next`: verifies an email link.
+    pub async fn confirm(&self, client: &SupabaseClient, query: &ConfirmQuery) -> Reply {
+        let (Some(token_hash), Some(otp_type)) = (
+            query.token_hash.clone(),
+            query.otp_type.as_deref().and_then(OtpType::parse),
+        ) else {
+            return login_error("The confirmation link is incomplete.");
+        };
+        let verify = VerifyOtp::TokenHash {
+            token_hash,
+            otp_type,
+        };
+        match client.auth().verify_otp(&verify).await {
+            Ok(_) => Reply::Redirect(safe_next(query.next.as_deref())),
+            Err(error) => login_error(&error.to_string()),
+        }
+    }
+
+    /// `GET /auth/callback?code&next`: exchanges the PKCE code for a session.
+    pub async fn callback(&self, client: &SupabaseClient, query: &CallbackQuery) -> Reply {
+        let Some(code) = query.code.as_deref() else {
+            let reason = query
+                .error_description
+                .as_deref()
+                .unwrap_or("The sign-in was cancelled.");
+            return login_error(reason);
+        };
+        match client.auth().exchange_code_for_session(code, None).await {
+            Ok(_) => Reply::Redirect(safe_next(query.next.as_deref())),
+            Err(error) => login_error(&error.to_string()),
+        }
+    }
+
+    /// `GET /auth/oauth?provider`: `303` to the provider, with the PKCE verifier cookie set.
+    pub fn oauth(&self, client: &SupabaseClient, query: &OAuthQuery) -> Reply {
+        let mut oauth = OAuthSignIn::new(query.provider.as_deref().unwrap_or("github"));
+        oauth.redirect_to = Some(format!("{}/auth/callback?next=/private", self.origin()));
+        Reply::Redirect(client.auth().sign_in_with_oauth(&oauth).url)
+    }
+}

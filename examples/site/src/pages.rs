@@ -1,0 +1,92 @@
+//! The HTML pages (maud escapes every interpolated value).
+
+use maud::{DOCTYPE, Markup, html};
+
+fn layout(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (title) " · supabase-ssr-rs" }
+                style { "body{font-family:system-ui;max-width:40rem;margin:2rem auto;padding:0 1rem}
+                         form{margin:1rem 0}input{display:block;margin:.3rem 0}.error{color:#b00}
+                         .notice{color:#060}" }
+            }
+            body {
+                nav { a href="/" { "Home" } " · " a href="/private" { "Private" } " · " a href="/login" { "Sign in" } }
+                (body)
+            }
+        }
+    }
+    .into_string()
+}
+
+/// The home page, greeting the user when signed in.
+pub(crate) fn home(email: Option<&str>) -> String {
+    layout(
+        "Home",
+        html! {
+            h1 { "supabase-ssr-rs example" }
+            @match email {
+                Some(email) => p id="greeting" { "Signed in as " strong { (email) } "." }
+                None => p id="greeting" { "You are not signed in. " a href="/login" { "Sign in" } }
+            }
+        },
+    )
+}
+
+/// What the sign-in page shows besides its forms.
+#[derive(Debug, Default)]
+pub(crate) struct LoginPage<'a> {
+    pub error: Option<&'a str>,
+    pub notice: Option<&'a str>,
+    /// Offline mode: the link from the local outbox, standing in for the email.
+    pub outbox_link: Option<&'a str>,
+    /// Offline mode: the demo account to sign in with.
+    pub demo: Option<(&'a str, &'a str)>,
+}
+
+/// The sign-in page: password, sign-up, magic link and OAuth.
+pub(crate) fn login(page: &LoginPage<'_>) -> String {
+    layout(
+        "Sign in",
+        html! {
+            h1 { "Sign in" }
+            @if let Some(error) = page.error { p.error id="error" { (error) } }
+            @if let Some(notice) = page.notice { p.notice id="notice" { (notice) } }
+            @if let Some(link) = page.outbox_link {
+                p id="outbox" { "Offline mode: the email would contain " a id="outbox-link" href=(link) { "this link" } "." }
+            }
+            @if let Some((email, password)) = page.demo {
+                p id="demo" { "Offline mode: sign in as " code { (email) } " / " code { (password) } }
+            }
+            form method="post" action="/login" id="login-form" {
+                input type="email" name="email" placeholder="Email" required;
+                input type="password" name="password" placeholder="Password" required;
+                button type="submit" id="login" { "Sign in" }
+                button type="submit" formaction="/signup" id="signup" { "Sign up" }
+            }
+            form method="post" action="/magic-link" id="magic-form" {
+                input type="email" name="email" placeholder="Email" required;
+                button type="submit" id="magic-link" { "Email me a magic link" }
+            }
+            p { a id="oauth" href="/auth/oauth?provider=github" { "Sign in with GitHub" } }
+        },
+    )
+}
+
+/// The signed-in user's page.
+pub(crate) fn private(email: &str, user_id: &str) -> String {
+    layout(
+        "Private",
+        html! {
+            h1 { "Private" }
+            p id="email" { "Signed in as " strong { (email) } }
+            p { "User id: " code { (user_id) } }
+            p { "With a real Supabase project, a handler reads your rows here with "
+                code { "client.from(\"todos\").select(\"*\")" } " as you, under Row Level Security." }
+            form method="post" action="/logout" { button type="submit" id="logout" { "Sign out" } }
+        },
+    )
+}
