@@ -2,7 +2,7 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-fn layout(title: &str, body: Markup) -> String {
+fn layout(title: &str, body: &Markup) -> String {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -26,7 +26,7 @@ fn layout(title: &str, body: Markup) -> String {
 pub(crate) fn home(email: Option<&str>) -> String {
     layout(
         "Home",
-        html! {
+        &html! {
             h1 { "supabase-ssr-rs example" }
             @match email {
                 Some(email) => p id="greeting" { "Signed in as " strong { (email) } "." }
@@ -51,7 +51,7 @@ pub(crate) struct LoginPage<'a> {
 pub(crate) fn login(page: &LoginPage<'_>) -> String {
     layout(
         "Sign in",
-        html! {
+        &html! {
             h1 { "Sign in" }
             @if let Some(error) = page.error { p.error id="error" { (error) } }
             @if let Some(notice) = page.notice { p.notice id="notice" { (notice) } }
@@ -80,7 +80,7 @@ pub(crate) fn login(page: &LoginPage<'_>) -> String {
 pub(crate) fn private(email: &str, user_id: &str) -> String {
     layout(
         "Private",
-        html! {
+        &html! {
             h1 { "Private" }
             p id="email" { "Signed in as " strong { (email) } }
             p { "User id: " code { (user_id) } }
