@@ -1,4 +1,4 @@
-//! The example site on axum: `cargo run -p example-axum`, then open http://127.0.0.1:3000.
+//! The example site on axum: `cargo run -p example-axum`, then open <http://127.0.0.1:3000>.
 
 use std::sync::Arc;
 
