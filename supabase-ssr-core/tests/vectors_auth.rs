@@ -83,7 +83,7 @@ use supabase_ssr_testing::jar::BrowserJar;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-use common::{cookie_header, inferred_request_cookies, item_of, items, js_options, s};
+use common::{cookie_header, inferred_request_cookies, item_of, items, s, scenario_cookie_options};
 
 const ANON_KEY: &str = "anon-key";
 const VIRTUAL_START_MS: i64 = 1_767_225_600_000;
@@ -1064,19 +1064,9 @@ fn supabase_for(scenario: &Value, replay_url: &str) -> Supabase {
     if scenario["cookie_encoding"].as_str() == Some("raw") {
         builder = builder.encoding(CookieEncoding::Raw);
     }
-    if let Some(options) = scenario.get("cookie_options") {
-        let (cookie_options, _) = js_options(&Value::Object(
-            options
-                .as_object()
-                .unwrap()
-                .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "name" | "maxAge"))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ))
-        .unwrap();
+    if let Some((name, cookie_options)) = scenario_cookie_options(scenario) {
         builder = builder.cookie_options(cookie_options);
-        s(&options["name"]).clone_into(&mut key);
+        key = name;
     }
     builder.storage_key(key).build().unwrap()
 }

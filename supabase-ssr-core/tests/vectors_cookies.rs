@@ -40,6 +40,7 @@ use supabase_ssr_core::{Config, ConfigError};
 
 use common::{
     cookie_header, inferred_request_cookies, item_of, items, jar_of, js_net_writes, js_options, s,
+    scenario_cookie_options,
 };
 
 /// Expands `"x"x3180 + "é"x2` descriptions into the strings they describe.
@@ -328,19 +329,9 @@ fn server_flow_cookie_writes() {
             if scenario["cookie_encoding"].as_str() == Some("raw") {
                 config = config.with_encoding(CookieEncoding::Raw);
             }
-            if let Some(options) = scenario.get("cookie_options") {
-                let (cookie_options, _) = js_options(&Value::Object(
-                    options
-                        .as_object()
-                        .unwrap()
-                        .iter()
-                        .filter(|(k, _)| !matches!(k.as_str(), "name" | "maxAge"))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                ))
-                .unwrap();
+            if let Some((name, cookie_options)) = scenario_cookie_options(scenario) {
                 config = config
-                    .with_storage_key(s(&options["name"]))
+                    .with_storage_key(name)
                     .unwrap()
                     .with_cookie_options(cookie_options)
                     .unwrap();

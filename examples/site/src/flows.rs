@@ -44,6 +44,24 @@ fn login_error(message: &str) -> Reply {
 }
 
 impl Site {
+    /// The sign-in page with a message, and offline the link of the last email to `email`.
+    fn login_with(&self, status: u16, message: Result<&str, &str>, email: Option<&str>) -> Reply {
+        let link = email.and_then(|email| self.outbox_link(email));
+        let (notice, error) = match message {
+            Ok(notice) => (Some(notice), None),
+            Err(error) => (None, Some(error)),
+        };
+        Reply::Page {
+            status,
+            html: pages::login(&LoginPage {
+                error,
+                notice,
+                outbox_link: link.as_deref(),
+                demo: self.demo(),
+            }),
+        }
+    }
+
     /// `GET /`.
     pub async fn home(&self, client: &SupabaseClient) -> Reply {
         let claims = client.optional_claims().await;
@@ -64,14 +82,7 @@ impl Site {
         let credentials = PasswordCredentials::email(&form.email, &form.password);
         match client.auth().sign_in_with_password(&credentials).await {
             Ok(_) => Reply::Redirect("/private".into()),
-            Err(error) => Reply::Page {
-                status: 400,
-                html: pages::login(&LoginPage {
-                    error: Some(&error.to_string()),
-                    demo: self.demo(),
-                    ..LoginPage::default()
-                }),
-            },
+            Err(error) => self.login_with(400, Err(&error.to_string()), None),
         }
     }
 
@@ -82,23 +93,12 @@ impl Site {
         sign_up.email_redirect_to = Some(format!("{}/auth/confirm", self.origin()));
         match client.auth().sign_up(&sign_up).await {
             Ok(response) if response.session.is_some() => Reply::Redirect("/private".into()),
-            Ok(_) => {
-                let link = self.outbox_link(&form.email);
-                page(pages::login(&LoginPage {
-                    notice: Some("Check your email to confirm your account."),
-                    outbox_link: link.as_deref(),
-                    demo: self.demo(),
-                    ..LoginPage::default()
-                }))
-            }
-            Err(error) => Reply::Page {
-                status: 400,
-                html: pages::login(&LoginPage {
-                    error: Some(&error.to_string()),
-                    demo: self.demo(),
-                    ..LoginPage::default()
-                }),
-            },
+            Ok(_) => self.login_with(
+                200,
+                Ok("Check your email to confirm your account."),
+                Some(&form.email),
+            ),
+            Err(error) => self.login_with(400, Err(&error.to_string()), None),
         }
     }
 
@@ -107,15 +107,11 @@ impl Site {
         let mut otp = OtpSignIn::email(&form.email);
         otp.email_redirect_to = Some(format!("{}/auth/confirm", self.origin()));
         match client.auth().sign_in_with_otp(&otp).await {
-            Ok(()) => {
-                let link = self.outbox_link(&form.email);
-                page(pages::login(&LoginPage {
-                    notice: Some("Check your email for the sign-in link."),
-                    outbox_link: link.as_deref(),
-                    demo: self.demo(),
-                    ..LoginPage::default()
-                }))
-            }
+            Ok(()) => self.login_with(
+                200,
+                Ok("Check your email for the sign-in link."),
+                Some(&form.email),
+            ),
             Err(error) => login_error(&error.to_string()),
         }
     }

@@ -64,6 +64,19 @@ pub fn js_options(options: &Value) -> Option<(CookieOptions, Option<i64>)> {
 
 /// A `Cookie` header carrying these cookies, each value encoded as a browser would send what it
 /// was given.
+/// A scenario's `cookieOptions`: the storage key it names and the cookie attributes (its
+/// `maxAge` is ignored, as the JS library ignores it).
+pub fn scenario_cookie_options(scenario: &Value) -> Option<(String, CookieOptions)> {
+    let options = scenario.get("cookie_options")?.as_object()?;
+    let attributes: serde_json::Map<String, Value> = options
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "name" | "maxAge"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let (cookie_options, _) = js_options(&Value::Object(attributes))?;
+    Some((s(&options["name"]).to_owned(), cookie_options))
+}
+
 pub fn cookie_header(cookies: &serde_json::Map<String, Value>) -> String {
     cookies
         .iter()
