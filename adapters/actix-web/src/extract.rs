@@ -53,7 +53,9 @@ pub enum AuthRejection {
 impl fmt::Display for AuthRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::MissingMiddleware => f.write_str("SupabaseMiddleware is not installed on this route"),
+            Self::MissingMiddleware => {
+                f.write_str("SupabaseMiddleware is not installed on this route")
+            }
             Self::Denied(rejection) => write!(f, "request rejected with {}", rejection.status),
         }
     }

@@ -58,7 +58,8 @@ fn routes_app(
         )
         .route(
             routes::SIGN_OUT,
-            web::post().to(|client: Client| async move { reply(handlers::sign_out(&client).await) }),
+            web::post()
+                .to(|client: Client| async move { reply(handlers::sign_out(&client).await) }),
         )
         .route(
             routes::STATIC_ASSET,
