@@ -1,0 +1,131 @@
+//! Extractors: the per-request client and verified claims.
+
+use std::fmt;
+use std::future::{Future, Ready, ready};
+use std::ops::Deref;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ACCEPT, HeaderName, HeaderValue};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use supabase_ssr_core::SupabaseClient;
+use supabase_ssr_core::auth::Claims;
+use supabase_ssr_core::proxy::Rejection;
+
+/// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
+/// Cookies it writes are sent by the [`SupabaseMiddleware`](crate::SupabaseMiddleware).
+#[derive(Debug, Clone)]
+pub struct Client(pub SupabaseClient);
+
+impl Deref for Client {
+    type Target = SupabaseClient;
+
+    fn deref(&self) -> &SupabaseClient {
+        &self.0
+    }
+}
+
+/// The verified claims of a signed-in user. Rejects other requests with `401` JSON, a `303` to
+/// the login page for browser navigations when one is configured, or `503` when the Auth server
+/// cannot be reached. Use `Option<Authenticated>` on pages open to everyone.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Claims);
+
+impl Deref for Authenticated {
+    type Target = Claims;
+
+    fn deref(&self) -> &Claims {
+        &self.0
+    }
+}
+
+/// Why an extractor refused a request; answers with the response it describes.
+#[derive(Debug, Clone)]
+pub enum AuthRejection {
+    /// The route is not behind [`SupabaseMiddleware`](crate::SupabaseMiddleware): a server bug,
+    /// `500`.
+    MissingMiddleware,
+    /// No verified user (`401`/`303`) or the Auth server is unreachable (`503`).
+    Denied(Rejection),
+}
+
+impl fmt::Display for AuthRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingMiddleware => {
+                f.write_str("SupabaseMiddleware is not installed on this route")
+            }
+            Self::Denied(rejection) => write!(f, "request rejected with {}", rejection.status),
+        }
+    }
+}
+
+impl ResponseError for AuthRejection {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MissingMiddleware => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Denied(rejection) => {
+                StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::UNAUTHORIZED)
+            }
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        let Self::Denied(rejection) = self else {
+            return response.body(self.to_string());
+        };
+        for (name, value) in &rejection.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                response.insert_header((name, value));
+            }
+        }
+        response.body(rejection.body.clone())
+    }
+}
+
+fn client(request: &HttpRequest) -> Result<SupabaseClient, AuthRejection> {
+    // Clone out of the `RefCell`-backed extensions at once: never hold the borrow.
+    request
+        .extensions()
+        .get::<SupabaseClient>()
+        .cloned()
+        .ok_or(AuthRejection::MissingMiddleware)
+}
+
+impl FromRequest for Client {
+    type Error = AuthRejection;
+    type Future = Ready<Result<Self, AuthRejection>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(client(request).map(Client))
+    }
+}
+
+/// `Option<Authenticated>` uses actix-web's `impl FromRequest for Option<T>`, which answers
+/// `None` whenever this extractor fails: anonymous visitors, sessions that do not verify and
+/// Auth outages alike, as [`SupabaseClient::optional_claims`] does.
+impl FromRequest for Authenticated {
+    type Error = AuthRejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AuthRejection>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let client = client(request);
+        let accept = request
+            .headers()
+            .get(ACCEPT)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        Box::pin(async move {
+            client?
+                .require_claims(accept.as_deref())
+                .await
+                .map(Authenticated)
+                .map_err(AuthRejection::Denied)
+        })
+    }
+}
