@@ -58,8 +58,10 @@ impl<E: Endpoint> Endpoint for SupabaseEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut request: Request) -> Result<Response> {
-        // The path the client asked for, not the one a `Route::nest` left for this endpoint.
-        if !self.filter.applies_to(request.original_uri().path()) {
+        // `uri()`, not `original_uri()`: the latter is `/` on requests made with
+        // `Request::builder()` (poem's `TestClient` included). Inside a `Route::nest` the
+        // filter sees the path relative to the nest, like axum's `nest`.
+        if !self.filter.applies_to(request.uri().path()) {
             return self.inner.call(request).await.map(IntoResponse::into_response);
         }
         let client = self
