@@ -62,7 +62,11 @@ impl<E: Endpoint> Endpoint for SupabaseEndpoint<E> {
         // `Request::builder()` (poem's `TestClient` included). Inside a `Route::nest` the
         // filter sees the path relative to the nest, like axum's `nest`.
         if !self.filter.applies_to(request.uri().path()) {
-            return self.inner.call(request).await.map(IntoResponse::into_response);
+            return self
+                .inner
+                .call(request)
+                .await
+                .map(IntoResponse::into_response);
         }
         let client = self
             .supabase

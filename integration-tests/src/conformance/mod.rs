@@ -5,7 +5,10 @@
 //! An adapter's test builds a small app serving the routes of [`routes`] with the shared
 //! handler logic of [`handlers`], implements [`App`] for it (about 30 lines), and instantiates
 //! every scenario with [`conformance_tests!`](crate::conformance_tests).
-#![allow(clippy::missing_panics_doc, reason = "scenarios report failures by panicking")]
+#![allow(
+    clippy::missing_panics_doc,
+    reason = "scenarios report failures by panicking"
+)]
 
 pub mod handlers;
 mod harness;
