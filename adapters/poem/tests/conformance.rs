@@ -1,5 +1,9 @@
 //! The conformance suite against a poem app (its endpoint called in-process with built requests).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::needless_pass_by_value,
+    reason = "poem handlers take their extractors by value"
+)]
 
 use poem::endpoint::BoxEndpoint;
 use poem::http::{HeaderMap, Method, StatusCode, header};

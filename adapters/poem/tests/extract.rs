@@ -1,5 +1,9 @@
 //! The extractors on a route without the middleware.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::needless_pass_by_value,
+    reason = "poem handlers take their extractors by value"
+)]
 
 use poem::http::StatusCode;
 use poem::{Endpoint, Request, Route, get, handler};
