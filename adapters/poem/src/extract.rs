@@ -1,0 +1,112 @@
+//! Extractors: the per-request client and verified claims.
+
+use std::fmt;
+use std::ops::Deref;
+
+use poem::http::header::{ACCEPT, HeaderName};
+use poem::http::{HeaderValue, StatusCode};
+use poem::{FromRequest, IntoResponse, Request, RequestBody, Response, error::ResponseError};
+use supabase_ssr_core::SupabaseClient;
+use supabase_ssr_core::auth::Claims;
+use supabase_ssr_core::proxy::Rejection;
+
+/// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
+/// Cookies it writes are sent by the [`SupabaseMiddleware`](crate::SupabaseMiddleware).
+#[derive(Debug, Clone)]
+pub struct Client(pub SupabaseClient);
+
+impl Deref for Client {
+    type Target = SupabaseClient;
+
+    fn deref(&self) -> &SupabaseClient {
+        &self.0
+    }
+}
+
+/// The verified claims of a signed-in user. Rejects other requests with `401` JSON, a `303` to
+/// the login page for browser navigations when one is configured, or `503` when the Auth server
+/// cannot be reached. Use `Option<Authenticated>` on pages open to everyone.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Claims);
+
+impl Deref for Authenticated {
+    type Target = Claims;
+
+    fn deref(&self) -> &Claims {
+        &self.0
+    }
+}
+
+/// Why an extractor refused a request; a [`ResponseError`] answering with the response it
+/// describes (find it with `poem::Error::downcast_ref::<AuthRejection>()`).
+#[derive(Debug, Clone)]
+pub enum AuthRejection {
+    /// The route is not behind [`SupabaseMiddleware`](crate::SupabaseMiddleware): a server bug,
+    /// `500`.
+    MissingMiddleware,
+    /// No verified user (`401`/`303`) or the Auth server is unreachable (`503`).
+    Denied(Rejection),
+}
+
+impl fmt::Display for AuthRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingMiddleware => f.write_str(MISSING),
+            Self::Denied(rejection) => write!(f, "request denied ({})", rejection.status),
+        }
+    }
+}
+
+const MISSING: &str = "SupabaseMiddleware is not installed on this route";
+
+impl std::error::Error for AuthRejection {}
+
+impl ResponseError for AuthRejection {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::MissingMiddleware => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Denied(rejection) => {
+                StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::UNAUTHORIZED)
+            }
+        }
+    }
+
+    fn as_response(&self) -> Response {
+        let Self::Denied(rejection) = self else {
+            return (self.status(), MISSING).into_response();
+        };
+        let mut response = (self.status(), rejection.body.clone()).into_response();
+        for (name, value) in &rejection.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+fn client(request: &Request) -> Result<SupabaseClient, AuthRejection> {
+    request
+        .data::<SupabaseClient>()
+        .cloned()
+        .ok_or(AuthRejection::MissingMiddleware)
+}
+
+impl<'a> FromRequest<'a> for Client {
+    async fn from_request(request: &'a Request, _: &mut RequestBody) -> poem::Result<Self> {
+        Ok(Client(client(request)?))
+    }
+}
+
+impl<'a> FromRequest<'a> for Authenticated {
+    async fn from_request(request: &'a Request, _: &mut RequestBody) -> poem::Result<Self> {
+        let accept = request.header(ACCEPT);
+        match client(request)?.require_claims(accept).await {
+            Ok(claims) => Ok(Authenticated(claims)),
+            Err(rejection) => Err(AuthRejection::Denied(rejection).into()),
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The poem `Middleware` and the `Endpoint` it wraps around yours.
+
+use std::sync::Arc;
+
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use supabase_ssr_core::Supabase;
+use supabase_ssr_core::proxy::{PathFilter, http_headers};
+
+/// Adds Supabase Auth to every request: refreshes an expiring session before the handler (so
+/// the handler and every endpoint inside this middleware see the new session), puts the
+/// request's [`SupabaseClient`](supabase_ssr_core::SupabaseClient) in the request data, and
+/// after the handler — whether it returned `Ok` or `Err` — appends the auth cookies and the
+/// no-store headers.
+#[derive(Debug, Clone)]
+pub struct SupabaseMiddleware {
+    supabase: Supabase,
+    filter: Arc<PathFilter>,
+}
+
+impl SupabaseMiddleware {
+    /// The middleware for a project; static assets are skipped ([`PathFilter::default`]).
+    pub fn new(supabase: Supabase) -> Self {
+        Self {
+            supabase,
+            filter: Arc::new(PathFilter::default()),
+        }
+    }
+
+    /// Chooses which paths get the session work.
+    #[must_use]
+    pub fn with_filter(mut self, filter: PathFilter) -> Self {
+        self.filter = Arc::new(filter);
+        self
+    }
+}
+
+impl<E: Endpoint> Middleware<E> for SupabaseMiddleware {
+    type Output = SupabaseEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        SupabaseEndpoint {
+            inner,
+            supabase: self.supabase.clone(),
+            filter: self.filter.clone(),
+        }
+    }
+}
+
+/// The endpoint [`SupabaseMiddleware`] wraps around yours.
+#[derive(Debug, Clone)]
+pub struct SupabaseEndpoint<E> {
+    inner: E,
+    supabase: Supabase,
+    filter: Arc<PathFilter>,
+}
+
+impl<E: Endpoint> Endpoint for SupabaseEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut request: Request) -> Result<Response> {
+        // `uri()`, not `original_uri()`: the latter is `/` on requests made with
+        // `Request::builder()` (poem's `TestClient` included). Inside a `Route::nest` the
+        // filter sees the path relative to the nest, like axum's `nest`.
+        if !self.filter.applies_to(request.uri().path()) {
+            return self
+                .inner
+                .call(request)
+                .await
+                .map(IntoResponse::into_response);
+        }
+        let client = self
+            .supabase
+            .client(http_headers::cookie_headers(request.headers()));
+        let outcome = client.proxy().await;
+        if let Some(header) = &outcome.request_cookie_header {
+            http_headers::replace_cookie_header(request.headers_mut(), header);
+        }
+        request.extensions_mut().insert(client.clone());
+        // An `Err` becomes its response here so the cookies reach the browser on errors too
+        // (poem's `CookieJarManager` uses `?` and drops its cookies on that path).
+        let mut response = match self.inner.call(request).await {
+            Ok(response) => response.into_response(),
+            Err(error) => error.into_response(),
+        };
+        http_headers::apply_response_cookies(&client.response_cookies(), response.headers_mut());
+        Ok(response)
+    }
+}
