@@ -69,7 +69,7 @@ impl<'r> Responder<'r, 'static> for AuthRejection {
     }
 }
 
-fn client(request: &Request<'_>) -> Result<&SupabaseClient, (Status, AuthRejection)> {
+fn client<'r>(request: &'r Request<'_>) -> Result<&'r SupabaseClient, (Status, AuthRejection)> {
     sink(request).client.as_ref().ok_or((
         Status::InternalServerError,
         AuthRejection::FairingNotAttached,
