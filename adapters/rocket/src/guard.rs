@@ -99,7 +99,10 @@ impl<'r> FromRequest<'r> for Authenticated {
             Ok(client) => client,
             Err(error) => return Outcome::Error(error),
         };
-        match client.require_claims(request.headers().get_one("Accept")).await {
+        match client
+            .require_claims(request.headers().get_one("Accept"))
+            .await
+        {
             Ok(claims) => Outcome::Success(Authenticated(claims)),
             Err(rejection) => {
                 let status = Status::new(rejection.status);

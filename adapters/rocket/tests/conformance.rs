@@ -1,6 +1,9 @@
 //! The conformance suite against a Rocket app (driven in-process by Rocket's local client).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-#![allow(clippy::needless_pass_by_value, reason = "Rocket guards are taken by value")]
+#![allow(
+    clippy::needless_pass_by_value,
+    reason = "Rocket guards are taken by value"
+)]
 
 use std::sync::Mutex;
 
@@ -70,7 +73,11 @@ async fn sign_out(client: Client) -> (Status, String) {
 
 #[get("/static/logo.png")]
 fn static_asset(client: Option<Client>) -> &'static str {
-    if client.is_some() { "client" } else { "no client" }
+    if client.is_some() {
+        "client"
+    } else {
+        "no client"
+    }
 }
 
 fn reply((status, body): (u16, String)) -> (Status, String) {
