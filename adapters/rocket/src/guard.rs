@@ -1,0 +1,115 @@
+//! Request guards: the per-request client and verified claims.
+
+use std::ops::Deref;
+
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome};
+use rocket::response::{self, Responder};
+use rocket::{Request, Response};
+use supabase_ssr_core::SupabaseClient;
+use supabase_ssr_core::auth::Claims;
+use supabase_ssr_core::proxy::Rejection;
+
+use crate::fairing::{sink, write_rejection};
+
+/// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
+/// Cookies it writes are sent by the [`SupabaseFairing`](crate::SupabaseFairing).
+#[derive(Debug, Clone)]
+pub struct Client(pub SupabaseClient);
+
+impl Deref for Client {
+    type Target = SupabaseClient;
+
+    fn deref(&self) -> &SupabaseClient {
+        &self.0
+    }
+}
+
+/// The verified claims of a signed-in user. Fails other requests with `401` JSON, a `303` to
+/// the login page for browser navigations when one is configured, or `503` when the Auth server
+/// cannot be reached; the fairing writes that response after Rocket's catcher. Use
+/// `Option<Authenticated>` on pages open to everyone.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Claims);
+
+impl Deref for Authenticated {
+    type Target = Claims;
+
+    fn deref(&self) -> &Claims {
+        &self.0
+    }
+}
+
+const NOT_ATTACHED: &str = "SupabaseFairing is not attached, or its path filter skips this route";
+
+/// Why a guard refused a request (the guard's error type). As a [`Responder`] it answers with
+/// the response it describes, for handlers that take `Result<Authenticated, AuthRejection>`.
+#[derive(Debug, Clone)]
+pub enum AuthRejection {
+    /// [`SupabaseFairing`](crate::SupabaseFairing) did not handle this request: a server bug,
+    /// `500`.
+    FairingNotAttached,
+    /// No verified user (`401`/`303`) or the Auth server is unreachable (`503`).
+    Denied(Rejection),
+}
+
+impl<'r> Responder<'r, 'static> for AuthRejection {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let rejection = match self {
+            Self::FairingNotAttached => Rejection {
+                status: 500,
+                headers: Vec::new(),
+                body: NOT_ATTACHED.to_owned(),
+            },
+            Self::Denied(rejection) => rejection,
+        };
+        let mut response = Response::new();
+        write_rejection(&rejection, &mut response);
+        Ok(response)
+    }
+}
+
+fn client<'r>(request: &'r Request<'_>) -> Result<&'r SupabaseClient, (Status, AuthRejection)> {
+    sink(request).client.as_ref().ok_or((
+        Status::InternalServerError,
+        AuthRejection::FairingNotAttached,
+    ))
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Client {
+    type Error = AuthRejection;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthRejection> {
+        match client(request) {
+            Ok(client) => Outcome::Success(Client(client.clone())),
+            Err(error) => Outcome::Error(error),
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Authenticated {
+    type Error = AuthRejection;
+
+    /// `Option<Authenticated>` (Rocket's blanket impl) turns every failure into `None`: the
+    /// same answers as `SupabaseClient::optional_claims`, and the handler's own response wins.
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthRejection> {
+        let client = match client(request) {
+            Ok(client) => client,
+            Err(error) => return Outcome::Error(error),
+        };
+        match client
+            .require_claims(request.headers().get_one("Accept"))
+            .await
+        {
+            Ok(claims) => Outcome::Success(Authenticated(claims)),
+            Err(rejection) => {
+                let status = Status::new(rejection.status);
+                // For the fairing, which writes it over the catcher's response.
+                let _ = sink(request).rejection.set(rejection.clone());
+                Outcome::Error((status, AuthRejection::Denied(rejection)))
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+#![doc = include_str!("../README.md")]
+
+mod fairing;
+mod guard;
+
+pub use fairing::SupabaseFairing;
+pub use guard::{AuthRejection, Authenticated, Client};
+pub use supabase_ssr_core as core;
+pub use supabase_ssr_core::{Supabase, SupabaseClient};

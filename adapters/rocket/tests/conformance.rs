@@ -1,0 +1,170 @@
+//! The conformance suite against a Rocket app (driven in-process by Rocket's local client).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::needless_pass_by_value,
+    reason = "Rocket guards are taken by value"
+)]
+
+use std::sync::Mutex;
+
+use rocket::http::{ContentType, Header, Method, Status};
+use rocket::local::asynchronous::Client as LocalClient;
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::{Build, Rocket, get, post, routes};
+use supabase_ssr_rocket::{Authenticated, Client, Supabase, SupabaseFairing};
+use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
+use tokio::sync::OnceCell;
+
+#[get("/claims")]
+fn claims(user: Authenticated) -> String {
+    handlers::claims_body(&user)
+}
+
+#[get("/optional")]
+fn optional(user: Option<Authenticated>) -> String {
+    handlers::optional_body(user.as_deref())
+}
+
+/// The raw `Cookie` header lines the handler sees.
+struct CookieHeader(String);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CookieHeader {
+    type Error = ();
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
+        let lines: Vec<&str> = request.headers().get("Cookie").collect();
+        Outcome::Success(CookieHeader(lines.join("; ")))
+    }
+}
+
+#[get("/cookie-header")]
+fn cookie_header(header: CookieHeader) -> String {
+    header.0
+}
+
+#[derive(rocket::Responder)]
+#[response(status = 200)]
+struct PublicCache(&'static str, Header<'static>);
+
+#[get("/public-cache")]
+fn public_cache() -> PublicCache {
+    PublicCache(
+        "ok",
+        Header::new("Cache-Control", handlers::PUBLIC_CACHE_CONTROL),
+    )
+}
+
+/// Rocket's error path: an `Err(Status)` goes to the 500 catcher.
+#[get("/fail")]
+fn fail() -> Result<String, Status> {
+    Err(Status::InternalServerError)
+}
+
+#[post("/sign-in", data = "<body>")]
+async fn sign_in(client: Client, body: String) -> (Status, String) {
+    reply(handlers::sign_in(&client, &body).await)
+}
+
+#[post("/sign-out")]
+async fn sign_out(client: Client) -> (Status, String) {
+    reply(handlers::sign_out(&client).await)
+}
+
+#[get("/static/logo.png")]
+fn static_asset(client: Option<Client>) -> &'static str {
+    if client.is_some() {
+        "client"
+    } else {
+        "no client"
+    }
+}
+
+fn reply((status, body): (u16, String)) -> (Status, String) {
+    (Status::new(status), body)
+}
+
+fn app(supabase: Supabase) -> RocketApp {
+    let config = rocket::Config {
+        log_level: rocket::config::LogLevel::Off,
+        ..rocket::Config::debug_default()
+    };
+    let rocket = rocket::custom(config)
+        .attach(SupabaseFairing::new(supabase))
+        .mount(
+            "/",
+            routes![
+                claims,
+                optional,
+                cookie_header,
+                public_cache,
+                fail,
+                sign_in,
+                sign_out,
+                static_asset
+            ],
+        );
+    // The route attributes need literals: check they are the suite's paths.
+    let paths: Vec<String> = rocket.routes().map(|r| r.uri.to_string()).collect();
+    for path in [
+        routes::CLAIMS,
+        routes::OPTIONAL,
+        routes::COOKIE_HEADER,
+        routes::PUBLIC_CACHE,
+        routes::FAIL,
+        routes::SIGN_IN,
+        routes::SIGN_OUT,
+        routes::STATIC_ASSET,
+    ] {
+        assert!(paths.iter().any(|p| p == path), "{path} not in {paths:?}");
+    }
+    RocketApp {
+        rocket: Mutex::new(Some(rocket)),
+        client: OnceCell::new(),
+    }
+}
+
+/// The local client launches the app, which is async, while `app` is not: launch on first use.
+struct RocketApp {
+    rocket: Mutex<Option<Rocket<Build>>>,
+    client: OnceCell<LocalClient>,
+}
+
+impl App for RocketApp {
+    async fn send(&self, request: TestRequest) -> TestResponse {
+        let client = self
+            .client
+            .get_or_init(|| async {
+                let rocket = self.rocket.lock().unwrap().take().unwrap();
+                LocalClient::tracked(rocket).await.unwrap()
+            })
+            .await;
+        let method = if request.method == "POST" {
+            Method::Post
+        } else {
+            Method::Get
+        };
+        let mut local = client.req(method, request.path);
+        for (name, value) in request.headers {
+            // Added, not replaced: repeated names become separate header lines.
+            local = local.header(Header::new(name, value));
+        }
+        if let Some(body) = request.body {
+            local = local.header(ContentType::JSON).body(body);
+        }
+        let response = local.dispatch().await;
+        let status = response.status().code;
+        let headers = response
+            .headers()
+            .iter()
+            .map(|h| (h.name().as_str().to_ascii_lowercase(), h.value().to_owned()))
+            .collect();
+        TestResponse {
+            status,
+            headers,
+            body: response.into_string().await.unwrap_or_default(),
+        }
+    }
+}
+
+supabase_ssr_testing::conformance_tests!(app, tokio::test);
