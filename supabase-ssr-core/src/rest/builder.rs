@@ -50,7 +50,9 @@ impl QueryBuilder {
         Self {
             client,
             relation: relation.to_owned(),
-            schema: None,
+            // supabase-js always names the schema (`db.schema`, default `public`), so
+            // PostgREST sees the same profile headers from both.
+            schema: Some("public".to_owned()),
         }
     }
 
