@@ -22,14 +22,15 @@ pub(crate) async fn bearer(client: &SupabaseClient) -> Result<String, AuthError>
 /// `apikey`, `Authorization` and `X-Client-Info` for the request's user.
 pub(crate) async fn headers(client: &SupabaseClient) -> Result<HeaderMap, AuthError> {
     let token = bearer(client).await?;
-    let invalid = |what: &str| AuthError::InvalidResponse(format!("the {what} is not a valid header value"));
+    let invalid =
+        |what: &str| AuthError::InvalidResponse(format!("the {what} is not a valid header value"));
     let mut headers = HeaderMap::new();
     let mut key = HeaderValue::from_str(client.config().publishable_key())
         .map_err(|_| invalid("publishable key"))?;
     key.set_sensitive(true);
     headers.insert("apikey", key);
-    let mut authorization = HeaderValue::from_str(&format!("Bearer {token}"))
-        .map_err(|_| invalid("access token"))?;
+    let mut authorization =
+        HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| invalid("access token"))?;
     authorization.set_sensitive(true);
     headers.insert(http::header::AUTHORIZATION, authorization);
     headers.insert("x-client-info", HeaderValue::from_static(CLIENT_INFO));

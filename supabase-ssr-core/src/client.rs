@@ -258,7 +258,7 @@ impl SupabaseClient {
         &self.shared.config
     }
 
-    /// A query on a table or view of the Data API (PostgREST), as this request's user.
+    /// A query on a table or view of the Data API (`PostgREST`), as this request's user.
     pub fn from(&self, relation: &str) -> crate::rest::QueryBuilder {
         crate::rest::QueryBuilder::new(self.clone(), relation)
     }
@@ -272,7 +272,7 @@ impl SupabaseClient {
 
     /// The headers a Data API request needs to act as this request's user: `apikey` and
     /// `Authorization: Bearer` (the session's access token, refreshed first when it expires
-    /// soon, or the publishable key when signed out). Use them with another PostgREST client.
+    /// soon, or the publishable key when signed out). Use them with another `PostgREST` client.
     pub async fn rest_headers(&self) -> Result<http::HeaderMap, crate::auth::AuthError> {
         crate::as_user::headers(self).await
     }

@@ -118,15 +118,12 @@ impl Functions {
         let url = url::Url::parse(&url)
             .map_err(|_| FunctionsError::Body(format!("`{name}` makes an invalid URL")))?;
         let headers = as_user::headers(&self.client).await?;
-        let mut request = self
-            .client
-            .shared
-            .http_client
-            .post(url)
-            .headers(headers);
+        let mut request = self.client.shared.http_client.post(url).headers(headers);
         request = match body {
             FunctionBody::Empty => request,
-            FunctionBody::Json(json) => request.header("Content-Type", "application/json").body(json),
+            FunctionBody::Json(json) => request
+                .header("Content-Type", "application/json")
+                .body(json),
             FunctionBody::Bytes(bytes) => request
                 .header("Content-Type", "application/octet-stream")
                 .body(bytes),

@@ -199,10 +199,26 @@ pub struct SignedUrl {
 
 /// What `encodeURI` leaves alone: letters, digits and `;,/?:@&=+$-_.!~*'()#`.
 const ENCODE_URI: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b';').remove(b',').remove(b'/').remove(b'?').remove(b':').remove(b'@')
-    .remove(b'&').remove(b'=').remove(b'+').remove(b'$').remove(b'-').remove(b'_')
-    .remove(b'.').remove(b'!').remove(b'~').remove(b'*').remove(b'\'').remove(b'(')
-    .remove(b')').remove(b'#');
+    .remove(b';')
+    .remove(b',')
+    .remove(b'/')
+    .remove(b'?')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'&')
+    .remove(b'=')
+    .remove(b'+')
+    .remove(b'$')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'#');
 
 fn encode_uri(s: &str) -> String {
     utf8_percent_encode(s, ENCODE_URI).to_string()
@@ -310,10 +326,18 @@ impl Bucket {
         let url = self.url(&format!("object/{}", self.final_path(&clean)))?;
         let extra = [
             ("x-upsert", options.upsert.to_string()),
-            ("cache-control", format!("max-age={}", options.cache_control)),
+            (
+                "cache-control",
+                format!("max-age={}", options.cache_control),
+            ),
         ];
         let response = self
-            .send(Method::POST, url, Some((bytes.into(), options.content_type)), &extra)
+            .send(
+                Method::POST,
+                url,
+                Some((bytes.into(), options.content_type)),
+                &extra,
+            )
             .await?;
         let data: Value = response
             .json()
@@ -420,7 +444,8 @@ impl Bucket {
         let items = data
             .as_array()
             .ok_or_else(|| StorageError::Decode("the answer is not a list".to_owned()))?;
-        let field = |item: &Value, name: &str| item.get(name).and_then(Value::as_str).map(str::to_owned);
+        let field =
+            |item: &Value, name: &str| item.get(name).and_then(Value::as_str).map(str::to_owned);
         Ok(items
             .iter()
             .map(|item| SignedUrl {

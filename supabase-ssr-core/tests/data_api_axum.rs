@@ -1,5 +1,5 @@
 //! End to end through the axum adapter: a handler reads a table as the signed-in user, and the
-//! fake PostgREST refuses any other bearer.
+//! fake `PostgREST` refuses any other bearer.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod recording;
@@ -27,7 +27,12 @@ async fn todos(client: Client) -> Result<axum::Json<Vec<Todo>>, (StatusCode, Str
         .execute::<Vec<Todo>>()
         .await
         .map(axum::Json)
-        .map_err(|e| (StatusCode::from_u16(e.status().unwrap_or(500)).unwrap(), e.to_string()))
+        .map_err(|e| {
+            (
+                StatusCode::from_u16(e.status().unwrap_or(500)).unwrap(),
+                e.to_string(),
+            )
+        })
 }
 
 fn app(project: &Project) -> Router {
@@ -41,7 +46,10 @@ async fn get_todos(app: Router, cookie: Option<&str>) -> (StatusCode, String, Ve
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
-    let response = app.oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let response = app
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let status = response.status();
     let set_cookies = response
         .headers()
@@ -49,8 +57,14 @@ async fn get_todos(app: Router, cookie: Option<&str>) -> (StatusCode, String, Ve
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
         .collect();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-    (status, String::from_utf8(body.to_vec()).unwrap(), set_cookies)
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        String::from_utf8(body.to_vec()).unwrap(),
+        set_cookies,
+    )
 }
 
 #[tokio::test]
@@ -80,7 +94,10 @@ async fn an_expiring_session_is_refreshed_once_and_the_query_uses_the_new_token(
     let (status, body, set_cookies) = get_todos(app(&project), Some(&cookie)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(project.auth.count(Endpoint::TokenRefresh), 1);
-    assert!(!set_cookies.is_empty(), "the refreshed session goes back to the browser");
+    assert!(
+        !set_cookies.is_empty(),
+        "the refreshed session goes back to the browser"
+    );
     let bearer = project.last().bearer().unwrap().to_owned();
     assert_ne!(bearer, old.access_token());
 }

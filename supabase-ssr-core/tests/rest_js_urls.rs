@@ -7,7 +7,9 @@
 use std::fmt;
 
 use serde_json::{Map, Value};
-use supabase_ssr_core::rest::{Count, FilterBuilder, Order, PreparedRequest, QueryBuilder, TextSearchType};
+use supabase_ssr_core::rest::{
+    Count, FilterBuilder, Order, PreparedRequest, QueryBuilder, TextSearchType,
+};
 use supabase_ssr_core::{Supabase, SupabaseClient};
 use supabase_ssr_testing::node::NodeScripts;
 
@@ -26,7 +28,10 @@ impl fmt::Display for Js<'_> {
 }
 
 fn cases() -> Vec<Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../integration-tests/js/rest-cases.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../integration-tests/js/rest-cases.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -47,6 +52,7 @@ fn referenced(options: Option<&Value>) -> Option<&str> {
     options?.get("referencedTable")?.as_str()
 }
 
+#[allow(clippy::large_enum_variant, reason = "one per case, moved a few times")]
 enum Stage {
     Start(Option<String>),
     Query(QueryBuilder),
@@ -106,10 +112,15 @@ fn build(client: &SupabaseClient, ops: &[Value]) -> FilterBuilder {
                 }
                 Stage::Filter(b)
             }
-            (Stage::Query(q), "insert") => Stage::Filter(apply_write_options(q.insert(arg(1)), opt(2))),
+            (Stage::Query(q), "insert") => {
+                Stage::Filter(apply_write_options(q.insert(arg(1)), opt(2)))
+            }
             (Stage::Query(q), "upsert") => {
                 let mut b = apply_write_options(q.upsert(arg(1)), opt(2));
-                if let Some(c) = opt(2).and_then(|o| o.get("onConflict")).and_then(Value::as_str) {
+                if let Some(c) = opt(2)
+                    .and_then(|o| o.get("onConflict"))
+                    .and_then(Value::as_str)
+                {
                     b = b.on_conflict(c);
                 }
                 if flag(opt(2), "ignoreDuplicates") == Some(true) {
@@ -117,7 +128,9 @@ fn build(client: &SupabaseClient, ops: &[Value]) -> FilterBuilder {
                 }
                 Stage::Filter(b)
             }
-            (Stage::Query(q), "update") => Stage::Filter(apply_write_options(q.update(arg(1)), opt(2))),
+            (Stage::Query(q), "update") => {
+                Stage::Filter(apply_write_options(q.update(arg(1)), opt(2)))
+            }
             (Stage::Query(q), "delete") => Stage::Filter(apply_write_options(q.delete(), opt(1))),
             (Stage::Filter(b), _) => Stage::Filter(filter(b, name, op)),
             (_, other) => panic!("operation {other} out of place"),
@@ -161,7 +174,12 @@ fn filter(b: FilterBuilder, name: &str, op: &[Value]) -> FilterBuilder {
                 Some("websearch") => TextSearchType::Websearch,
                 Some(other) => panic!("unknown type {other}"),
             };
-            b.text_search(s(1), s(2), kind, o.and_then(|o| o.get("config")).and_then(Value::as_str))
+            b.text_search(
+                s(1),
+                s(2),
+                kind,
+                o.and_then(|o| o.get("config")).and_then(Value::as_str),
+            )
         }
         "match" => b.matches(&op[1]),
         "not" => b.not(s(1), s(2), Js(&op[3])),
@@ -172,7 +190,11 @@ fn filter(b: FilterBuilder, name: &str, op: &[Value]) -> FilterBuilder {
         "filter" => b.filter(s(1), s(2), Js(&op[3])),
         "order" => {
             let o = op.get(2);
-            let mut order = if flag(o, "ascending") == Some(false) { Order::desc() } else { Order::asc() };
+            let mut order = if flag(o, "ascending") == Some(false) {
+                Order::desc()
+            } else {
+                Order::asc()
+            };
             match flag(o, "nullsFirst") {
                 Some(true) => order = order.nulls_first(),
                 Some(false) => order = order.nulls_last(),
@@ -218,23 +240,42 @@ fn recorded(request: &PreparedRequest) -> Value {
 #[test]
 fn every_query_matches_postgrest_js_byte_for_byte() {
     let cases = cases();
-    assert!(cases.len() >= 60, "the comparison needs at least 60 queries");
+    assert!(
+        cases.len() >= 60,
+        "the comparison needs at least 60 queries"
+    );
     let node = NodeScripts::ensure().unwrap();
-    let js: Vec<Value> = serde_json::from_str(&node.run("rest-urls.mjs", &[URL], "").unwrap()).unwrap();
+    let js: Vec<Value> =
+        serde_json::from_str(&node.run("rest-urls.mjs", &[URL], "").unwrap()).unwrap();
 
-    let ids = |list: &[Value]| list.iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let ids = |list: &[Value]| {
+        list.iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids(&js), ids(&cases), "JavaScript did not build every case");
 
-    let client = Supabase::builder(URL, "sb_publishable_test").build().unwrap().client([]);
+    let client = Supabase::builder(URL, "sb_publishable_test")
+        .build()
+        .unwrap()
+        .client([]);
     let mut mismatches = Vec::new();
     for (case, js) in cases.iter().zip(&js) {
         let id = case["id"].as_str().unwrap();
-        let request = build(&client, case["ops"].as_array().unwrap()).to_request().unwrap();
+        let request = build(&client, case["ops"].as_array().unwrap())
+            .to_request()
+            .unwrap();
         let mut ours = recorded(&request);
         ours["id"] = Value::from(id);
         if &ours != js {
             mismatches.push(format!("{id}:\n  js:   {js}\n  rust: {ours}"));
         }
     }
-    assert!(mismatches.is_empty(), "{} of {} differ:\n{}", mismatches.len(), cases.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} differ:\n{}",
+        mismatches.len(),
+        cases.len(),
+        mismatches.join("\n")
+    );
 }

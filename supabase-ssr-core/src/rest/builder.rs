@@ -13,7 +13,7 @@ use super::error::RestError;
 use super::params::Params;
 use crate::client::SupabaseClient;
 
-/// Which row count PostgREST computes (`Prefer: count=…`), returned by
+/// Which row count `PostgREST` computes (`Prefer: count=…`), returned by
 /// [`FilterBuilder::execute_response`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Count {
@@ -96,7 +96,7 @@ impl QueryBuilder {
         builder
     }
 
-    /// Reads rows: `columns` is PostgREST's select list (`*`, `id,title`, embedded resources
+    /// Reads rows: `columns` is `PostgREST`'s select list (`*`, `id,title`, embedded resources
     /// like `id,author:users(name)`); whitespace outside double quotes is removed.
     pub fn select(self, columns: &str) -> FilterBuilder {
         let mut builder = self.request(Method::GET);
@@ -147,6 +147,10 @@ struct Rpc {
 /// then [`execute`](Self::execute) it.
 #[derive(Debug, Clone)]
 #[must_use]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent request options, each mirroring one postgrest-js option"
+)]
 pub struct FilterBuilder {
     pub(super) client: SupabaseClient,
     pub(super) method: Method,
@@ -252,7 +256,8 @@ impl FilterBuilder {
         if let Some(why) = &self.invalid {
             return Err(RestError::InvalidRequest(why.clone()));
         }
-        let invalid_url = || RestError::InvalidRequest(format!("`{}` makes an invalid URL", self.path));
+        let invalid_url =
+            || RestError::InvalidRequest(format!("`{}` makes an invalid URL", self.path));
         let base = self
             .client
             .config()
@@ -278,7 +283,11 @@ impl FilterBuilder {
         }
         let mut count = self.count.map(|c| format!("count={}", c.as_str()));
         if let Some(rpc) = &self.rpc {
-            let object_arg = self.head && rpc.args.as_object().is_some_and(|a| a.values().any(is_object));
+            let object_arg = self.head
+                && rpc
+                    .args
+                    .as_object()
+                    .is_some_and(|a| a.values().any(is_object));
             if object_arg {
                 // A HEAD cannot carry object arguments in a query string: postgrest-js POSTs
                 // them and asks for no body back instead.
@@ -325,7 +334,11 @@ impl FilterBuilder {
             headers.push(("Accept", accept.to_owned()));
         }
         if let Some(schema) = &self.schema {
-            let name = if read { "Accept-Profile" } else { "Content-Profile" };
+            let name = if read {
+                "Accept-Profile"
+            } else {
+                "Content-Profile"
+            };
             headers.push((name, schema.clone()));
         }
         if !read {
@@ -404,7 +417,11 @@ fn clean_columns(columns: &str) -> String {
 fn columns_of(values: &Value) -> Option<String> {
     let rows = values.as_array()?;
     let mut columns: Vec<&str> = Vec::new();
-    for key in rows.iter().filter_map(Value::as_object).flat_map(|row| row.keys()) {
+    for key in rows
+        .iter()
+        .filter_map(Value::as_object)
+        .flat_map(|row| row.keys())
+    {
         if !columns.contains(&key.as_str()) {
             columns.push(key);
         }
@@ -440,7 +457,13 @@ pub(super) fn js_string(value: &Value) -> String {
 pub(super) fn join_js(items: &[Value]) -> String {
     items
         .iter()
-        .map(|item| if item.is_null() { String::new() } else { js_string(item) })
+        .map(|item| {
+            if item.is_null() {
+                String::new()
+            } else {
+                js_string(item)
+            }
+        })
         .collect::<Vec<_>>()
         .join(",")
 }

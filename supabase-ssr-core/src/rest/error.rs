@@ -4,19 +4,19 @@ use serde::Deserialize;
 
 use crate::auth::AuthError;
 
-/// An error answer of PostgREST, with its fields as sent.
+/// An error answer of `PostgREST`, with its fields as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 pub struct PostgrestError {
-    /// PostgREST (`PGRST…`) or Postgres (SQLSTATE, e.g. `42501` for an RLS denial) error code.
+    /// `PostgREST` (`PGRST…`) or Postgres (SQLSTATE, e.g. `42501` for an RLS denial) error code.
     #[serde(default)]
     pub code: String,
     /// What went wrong.
     #[serde(default)]
     pub message: String,
-    /// More about it, when PostgREST has some.
+    /// More about it, when `PostgREST` has some.
     #[serde(default)]
     pub details: Option<String>,
-    /// A suggestion to fix it, when PostgREST has one.
+    /// A suggestion to fix it, when `PostgREST` has one.
     #[serde(default)]
     pub hint: Option<String>,
 }
@@ -24,12 +24,12 @@ pub struct PostgrestError {
 /// Why a Data API request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RestError {
-    /// PostgREST answered with an error status.
+    /// `PostgREST` answered with an error status.
     #[error("the Data API answered {status}: {} ({})", .error.message, .error.code)]
     Api {
         /// The HTTP status.
         status: u16,
-        /// The error PostgREST sent.
+        /// The error `PostgREST` sent.
         error: PostgrestError,
     },
     /// The session could not be loaded (a refresh failed while the access token had expired),
@@ -48,7 +48,7 @@ pub enum RestError {
 }
 
 impl RestError {
-    /// PostgREST's error, for [`RestError::Api`].
+    /// `PostgREST`'s error, for [`RestError::Api`].
     pub fn postgrest(&self) -> Option<&PostgrestError> {
         match self {
             Self::Api { error, .. } => Some(error),

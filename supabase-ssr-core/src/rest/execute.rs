@@ -1,4 +1,4 @@
-//! Sending a [`FilterBuilder`] as the request's user and reading PostgREST's answer the way
+//! Sending a [`FilterBuilder`] as the request's user and reading `PostgREST`'s answer the way
 //! postgrest-js does (`PostgrestBuilder.processResponse`).
 
 use http::Method;
@@ -30,9 +30,7 @@ impl FilterBuilder {
     }
 
     /// Like [`execute`](Self::execute), with the row count and the status.
-    pub async fn execute_response<T: DeserializeOwned>(
-        self,
-    ) -> Result<RestResponse<T>, RestError> {
+    pub async fn execute_response<T: DeserializeOwned>(self) -> Result<RestResponse<T>, RestError> {
         let maybe_single = self.maybe_single;
         let (status, count, text) = self.send().await?;
         let mut data = if text.is_empty() {
@@ -120,7 +118,7 @@ impl FilterBuilder {
     }
 }
 
-/// A non-2xx answer: PostgREST's error, except the two 404s postgrest-js reads as success
+/// A non-2xx answer: `PostgREST`'s error, except the two 404s postgrest-js reads as success
 /// (a JSON array body, an empty body).
 fn error_answer(
     status: u16,

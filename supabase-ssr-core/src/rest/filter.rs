@@ -1,13 +1,13 @@
 //! Filters and transforms of [`FilterBuilder`], each one query-string pair written exactly as
 //! postgrest-js writes it (values are not escaped beyond what its methods do: a value holding
-//! PostgREST syntax, like a comma inside `or`, is the caller's to quote).
+//! `PostgREST` syntax, like a comma inside `or`, is the caller's to quote).
 
 use std::fmt::Display;
 
 use serde::Serialize;
 use serde_json::Value;
 
-use super::builder::{FilterBuilder, js_string, join_js};
+use super::builder::{FilterBuilder, join_js, js_string};
 
 /// Characters that end a value inside `in.(…)`; postgrest-js double-quotes values holding them.
 const RESERVED_IN_LISTS: [char; 3] = [',', '(', ')'];
@@ -228,7 +228,8 @@ impl FilterBuilder {
     pub fn matches(mut self, query: impl Serialize) -> Self {
         if let Ok(Value::Object(pairs)) = serde_json::to_value(query) {
             for (column, value) in pairs {
-                self.params.append(column, format!("eq.{}", js_string(&value)));
+                self.params
+                    .append(column, format!("eq.{}", js_string(&value)));
             }
         }
         self
@@ -239,7 +240,7 @@ impl FilterBuilder {
         self.op(column, format!("not.{operator}.{value}"))
     }
 
-    /// Rows matching any of `filters`, written in PostgREST syntax:
+    /// Rows matching any of `filters`, written in `PostgREST` syntax:
     /// `"id.eq.1,title.ilike.*rust*"`.
     pub fn or(self, filters: &str) -> Self {
         self.op("or", format!("({filters})"))
@@ -250,17 +251,17 @@ impl FilterBuilder {
         self.op(&format!("{table}.or"), format!("({filters})"))
     }
 
-    /// Any PostgREST filter, written as it appears in the URL: `filter("id", "in", "(1,2)")`.
+    /// Any `PostgREST` filter, written as it appears in the URL: `filter("id", "in", "(1,2)")`.
     pub fn filter(self, column: &str, operator: &str, value: impl Display) -> Self {
         self.op(column, format!("{operator}.{value}"))
     }
 
     /// Sorts by `column`; call again to sort by more columns.
     pub fn order(mut self, column: &str, order: Order) -> Self {
-        let key = order
-            .referenced_table
-            .as_ref()
-            .map_or_else(|| "order".to_owned(), |t| format!("{t}.order"));
+        let key = match order.referenced_table {
+            Some(table) => format!("{table}.order"),
+            None => "order".to_owned(),
+        };
         let direction = if order.ascending { "asc" } else { "desc" };
         let nulls = match order.nulls_first {
             None => "",
@@ -297,7 +298,12 @@ impl FilterBuilder {
 
     /// [`range`](Self::range) on the rows of an embedded (referenced) table.
     pub fn range_referenced(self, table: &str, from: u64, to: u64) -> Self {
-        self.range_keys(&format!("{table}.offset"), &format!("{table}.limit"), from, to)
+        self.range_keys(
+            &format!("{table}.offset"),
+            &format!("{table}.limit"),
+            from,
+            to,
+        )
     }
 
     fn range_keys(mut self, offset: &str, limit: &str, from: u64, to: u64) -> Self {
@@ -309,7 +315,7 @@ impl FilterBuilder {
     }
 
     /// Exactly one row: the response is an object, and zero or many rows is an error
-    /// (PostgREST's `PGRST116`).
+    /// (`PostgREST`'s `PGRST116`).
     pub fn single(mut self) -> Self {
         self.accept = Some("application/vnd.pgrst.object+json");
         self

@@ -1,4 +1,4 @@
-//! The Data API (PostgREST), as the request's user, so Row Level Security applies.
+//! The Data API (`PostgREST`), as the request's user, so Row Level Security applies.
 //!
 //! [`SupabaseClient::from`](crate::SupabaseClient::from) starts a query on a table or view and
 //! [`SupabaseClient::rpc`](crate::SupabaseClient::rpc) a function call. Every request sends the
@@ -46,7 +46,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Bring another PostgREST client instead with
+//! Bring another `PostgREST` client instead with
 //! [`SupabaseClient::rest_headers`](crate::SupabaseClient::rest_headers).
 
 mod builder;

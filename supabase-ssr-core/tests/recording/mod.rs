@@ -1,6 +1,6 @@
 //! A recording server standing in for a whole Supabase project on 127.0.0.1:0: `/auth/v1/*` is
 //! proxied to a `LocalAuth` server (real sessions, refresh and counters), everything else is
-//! recorded and answered by a scripted fake of PostgREST, Storage and Functions.
+//! recorded and answered by a scripted fake of `PostgREST`, Storage and Functions.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
@@ -56,9 +56,10 @@ pub struct Project {
 
 impl Project {
     pub async fn start() -> Self {
-        let auth = LocalAuth::start(LocalAuthOptions::default().user(SeedUser::new(EMAIL, "password123")))
-            .await
-            .unwrap();
+        let auth =
+            LocalAuth::start(LocalAuthOptions::default().user(SeedUser::new(EMAIL, "password123")))
+                .await
+                .unwrap();
         let shared = Shared {
             auth_url: auth.url(),
             ..Shared::default()
@@ -71,7 +72,9 @@ impl Project {
     }
 
     pub fn supabase(&self) -> Supabase {
-        Supabase::builder(&self.url, self.auth.publishable_key()).build().unwrap()
+        Supabase::builder(&self.url, self.auth.publishable_key())
+            .build()
+            .unwrap()
     }
 
     /// The `Cookie` header of a browser holding a session minted for `EMAIL` that expires in
@@ -108,7 +111,11 @@ impl Project {
 async fn handle(State(shared): State<Shared>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
-    let uri = parts.uri.path_and_query().map(ToString::to_string).unwrap_or_default();
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     if parts.uri.path().starts_with("/auth/v1/") {
         return proxy(&shared.auth_url, parts.method, &uri, &parts.headers, body).await;
     }
@@ -123,7 +130,13 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
     answer(&recorded, required.as_deref())
 }
 
-async fn proxy(base: &str, method: Method, uri: &str, headers: &HeaderMap, body: Bytes) -> Response {
+async fn proxy(
+    base: &str,
+    method: Method,
+    uri: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
     let mut request = reqwest::Client::new().request(method, format!("{base}{uri}"));
     for (name, value) in headers {
         if name != "host" && name != "content-length" {
@@ -137,14 +150,20 @@ async fn proxy(base: &str, method: Method, uri: &str, headers: &HeaderMap, body:
             out = out.header(name, value);
         }
     }
-    out.body(Body::from(response.bytes().await.unwrap())).unwrap()
+    out.body(Body::from(response.bytes().await.unwrap()))
+        .unwrap()
 }
 
 fn json(status: StatusCode, body: &serde_json::Value) -> Response {
-    (status, [("content-type", "application/json")], body.to_string()).into_response()
+    (
+        status,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
-/// The scripted answers of the fake PostgREST, Storage and Functions.
+/// The scripted answers of the fake `PostgREST`, Storage and Functions.
 fn answer(request: &Recorded, required_bearer: Option<&str>) -> Response {
     use serde_json::json;
     let path = request.uri.split('?').next().unwrap_or_default();
@@ -170,9 +189,17 @@ fn answer(request: &Recorded, required_bearer: Option<&str>) -> Response {
                 .insert("content-range", HeaderValue::from_static("0-1/42"));
             response
         }
-        "/rest/v1/one" => json(StatusCode::OK, &json!([{"id": 7, "title": "only", "done": false}])),
+        "/rest/v1/one" => json(
+            StatusCode::OK,
+            &json!([{"id": 7, "title": "only", "done": false}]),
+        ),
         "/rest/v1/none" => json(StatusCode::OK, &json!([])),
-        "/rest/v1/export" => (StatusCode::OK, [("content-type", "text/csv")], "id,title\n1,a").into_response(),
+        "/rest/v1/export" => (
+            StatusCode::OK,
+            [("content-type", "text/csv")],
+            "id,title\n1,a",
+        )
+            .into_response(),
         "/rest/v1/forbidden" => json(
             StatusCode::FORBIDDEN,
             &json!({"code": "42501", "message": "permission denied for table forbidden", "details": "RLS", "hint": "Grant select"}),
@@ -183,32 +210,50 @@ fn answer(request: &Recorded, required_bearer: Option<&str>) -> Response {
             StatusCode::BAD_REQUEST,
             &json!({"statusCode": "404", "error": "not_found", "message": "Object not found"}),
         ),
-        "/storage/v1/object/avatars/u1/me.png" if request.method == Method::POST => {
-            json(StatusCode::OK, &json!({"Id": "obj-1", "Key": "avatars/u1/me.png"}))
-        }
-        "/storage/v1/object/avatars/u1/me.png" => {
-            (StatusCode::OK, [("content-type", "image/png")], &b"\x89PNG"[..]).into_response()
-        }
+        "/storage/v1/object/avatars/u1/me.png" if request.method == Method::POST => json(
+            StatusCode::OK,
+            &json!({"Id": "obj-1", "Key": "avatars/u1/me.png"}),
+        ),
+        "/storage/v1/object/avatars/u1/me.png" => (
+            StatusCode::OK,
+            [("content-type", "image/png")],
+            &b"\x89PNG"[..],
+        )
+            .into_response(),
         "/storage/v1/object/list/avatars" | "/storage/v1/object/avatars" => json(
             StatusCode::OK,
             &json!([{"name": "me.png", "id": "obj-1", "updated_at": "2026-01-01T00:00:00Z", "metadata": {"size": 4}}, {"name": "folder", "id": null}]),
         ),
-        "/storage/v1/object/move" => json(StatusCode::OK, &json!({"message": "Successfully moved"})),
-        "/storage/v1/object/sign/avatars/u1/me.png" => {
-            json(StatusCode::OK, &json!({"signedURL": "/object/sign/avatars/u1/me.png?token=t1"}))
+        "/storage/v1/object/move" => {
+            json(StatusCode::OK, &json!({"message": "Successfully moved"}))
         }
+        "/storage/v1/object/sign/avatars/u1/me.png" => json(
+            StatusCode::OK,
+            &json!({"signedURL": "/object/sign/avatars/u1/me.png?token=t1"}),
+        ),
         "/storage/v1/object/sign/avatars" => json(
             StatusCode::OK,
             &json!([{"path": "a.png", "signedURL": "/object/sign/avatars/a.png?token=ta", "error": null}, {"path": "b.png", "signedURL": null, "error": "Either the object does not exist or you do not have access to it"}]),
         ),
         "/functions/v1/echo" => {
             let content_type = request.header("content-type").unwrap_or("none").to_owned();
-            (StatusCode::OK, [("content-type", content_type)], request.body.clone()).into_response()
+            (
+                StatusCode::OK,
+                [("content-type", content_type)],
+                request.body.clone(),
+            )
+                .into_response()
         }
-        "/functions/v1/relay" => {
-            (StatusCode::BAD_GATEWAY, [("x-relay-error", "true")], "relay failed").into_response()
-        }
-        "/functions/v1/fail" => json(StatusCode::UNPROCESSABLE_ENTITY, &json!({"error": "bad input"})),
+        "/functions/v1/relay" => (
+            StatusCode::BAD_GATEWAY,
+            [("x-relay-error", "true")],
+            "relay failed",
+        )
+            .into_response(),
+        "/functions/v1/fail" => json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({"error": "bad input"}),
+        ),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
