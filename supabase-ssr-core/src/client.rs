@@ -33,6 +33,8 @@ pub struct Supabase {
 pub(crate) struct Shared {
     pub(crate) config: Arc<Config>,
     pub(crate) http: AuthHttp,
+    /// The connection pool, shared with Auth, for Data API, Storage and Functions calls.
+    pub(crate) http_client: reqwest::Client,
     pub(crate) refresh: RefreshCoordinator,
     pub(crate) verifier: Verifier,
     pub(crate) refresh_margin: Duration,
@@ -205,7 +207,7 @@ impl SupabaseBuilder {
                 .map_err(|e| ConfigError::HttpClient(e.to_string()))?,
         };
         let http = AuthHttp::new(
-            client,
+            client.clone(),
             config.auth_url().clone(),
             config.publishable_key().to_owned(),
             self.request_timeout,
@@ -224,6 +226,7 @@ impl SupabaseBuilder {
             shared: Arc::new(Shared {
                 config: Arc::new(config),
                 http,
+                http_client: client,
                 refresh,
                 verifier,
                 refresh_margin: self.refresh_margin,
@@ -253,6 +256,35 @@ impl SupabaseClient {
     /// The project configuration.
     pub fn config(&self) -> &Config {
         &self.shared.config
+    }
+
+    /// A query on a table or view of the Data API (`PostgREST`), as this request's user.
+    pub fn from(&self, relation: &str) -> crate::rest::QueryBuilder {
+        crate::rest::QueryBuilder::new(self.clone(), relation)
+    }
+
+    /// A call of a Postgres function through the Data API (`POST /rest/v1/rpc/<function>`), as
+    /// this request's user; [`FilterBuilder::get`](crate::rest::FilterBuilder::get) makes it a
+    /// `GET` for read-only functions.
+    pub fn rpc(&self, function: &str, args: impl serde::Serialize) -> crate::rest::FilterBuilder {
+        crate::rest::FilterBuilder::rpc(self.clone(), function, args)
+    }
+
+    /// The headers a Data API request needs to act as this request's user: `apikey` and
+    /// `Authorization: Bearer` (the session's access token, refreshed first when it expires
+    /// soon, or the publishable key when signed out). Use them with another `PostgREST` client.
+    pub async fn rest_headers(&self) -> Result<http::HeaderMap, crate::auth::AuthError> {
+        crate::as_user::headers(self).await
+    }
+
+    /// Supabase Storage, as this request's user.
+    pub fn storage(&self) -> crate::storage::Storage {
+        crate::storage::Storage::new(self.clone())
+    }
+
+    /// Supabase Edge Functions, as this request's user.
+    pub fn functions(&self) -> crate::functions::Functions {
+        crate::functions::Functions::new(self.clone())
     }
 
     /// The `Set-Cookie` values (and cache headers) the response must carry so far.

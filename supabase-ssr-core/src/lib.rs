@@ -60,12 +60,16 @@
 //!   [`cookies::CookieOptions`]; deletions are `Max-Age=0` with an empty value, doubled
 //!   (host-only first) when a `Domain` is set; stale chunks are deleted when a session shrinks.
 
+mod as_user;
 pub mod auth;
 mod client;
 pub mod config;
 pub mod cookies;
+pub mod functions;
 pub mod proxy;
+pub mod rest;
 pub mod session;
+pub mod storage;
 
 pub use client::{Supabase, SupabaseBuilder, SupabaseClient};
 pub use config::{Config, ConfigError};

@@ -1,0 +1,143 @@
+//! Sending a [`FilterBuilder`] as the request's user and reading `PostgREST`'s answer the way
+//! postgrest-js does (`PostgrestBuilder.processResponse`).
+
+use http::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::builder::FilterBuilder;
+use super::error::{PostgrestError, RestError};
+use crate::as_user;
+
+/// A successful answer with its metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestResponse<T> {
+    /// The rows (or the function's result), deserialized.
+    pub data: T,
+    /// The total from `Content-Range` when a [`Count`](super::Count) was asked for.
+    pub count: Option<u64>,
+    /// The HTTP status.
+    pub status: u16,
+}
+
+impl FilterBuilder {
+    /// Sends the request as the user and deserializes the result into `T`: `Vec<Row>` for
+    /// rows, `Row` after [`single`](Self::single), `Option<Row>` after
+    /// [`maybe_single`](Self::maybe_single), `()` or `Option<…>` when there is no body (a
+    /// write without [`select`](Self::select), a `HEAD`).
+    pub async fn execute<T: DeserializeOwned>(self) -> Result<T, RestError> {
+        Ok(self.execute_response().await?.data)
+    }
+
+    /// Like [`execute`](Self::execute), with the row count and the status.
+    pub async fn execute_response<T: DeserializeOwned>(self) -> Result<RestResponse<T>, RestError> {
+        let maybe_single = self.maybe_single;
+        let (status, count, text) = self.send().await?;
+        let mut data = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .map_err(|e| RestError::Decode(format!("the body is not JSON: {e}")))?
+        };
+        if maybe_single {
+            data = match data {
+                Value::Array(mut rows) if rows.len() <= 1 => rows.pop().unwrap_or(Value::Null),
+                // The same error PostgREST gives `single()` (postgrest-js builds it too).
+                Value::Array(rows) => {
+                    return Err(RestError::Api {
+                        status: 406,
+                        error: PostgrestError {
+                            code: "PGRST116".to_owned(),
+                            message: "JSON object requested, multiple (or no) rows returned"
+                                .to_owned(),
+                            details: Some(format!(
+                                "Results contain {} rows, application/vnd.pgrst.object+json requires 1 row",
+                                rows.len()
+                            )),
+                            hint: None,
+                        },
+                    });
+                }
+                other => other,
+            };
+        }
+        let data = serde_json::from_value(data)
+            .map_err(|e| RestError::Decode(format!("the rows do not match the type: {e}")))?;
+        Ok(RestResponse {
+            data,
+            count,
+            status,
+        })
+    }
+
+    /// Sends the request as the user and returns the body as text (for
+    /// [`csv`](Self::csv)).
+    pub async fn execute_text(self) -> Result<String, RestError> {
+        Ok(self.send().await?.2)
+    }
+
+    /// Sends the request; returns the status, the count and the body of a success.
+    async fn send(self) -> Result<(u16, Option<u64>, String), RestError> {
+        let prepared = self.to_request()?;
+        let headers = as_user::headers(&self.client).await?;
+        let mut request = self
+            .client
+            .shared
+            .http_client
+            .request(prepared.method().clone(), prepared.url().clone())
+            .headers(headers);
+        for (name, value) in prepared.headers() {
+            request = request.header(*name, value);
+        }
+        if let Some(body) = prepared.body() {
+            request = request.body(body.to_owned());
+        }
+        tracing::debug!(method = %prepared.method(), path = prepared.url().path(), "Data API request");
+        let response = request
+            .send()
+            .await
+            .map_err(|e| RestError::Transport(e.without_url().to_string()))?;
+        let status = response.status().as_u16();
+        let count = self
+            .count
+            .and(response.headers().get("content-range"))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|range| range.split('/').nth(1))
+            .and_then(|total| total.parse().ok());
+        let text = response
+            .text()
+            .await
+            .map_err(|e| RestError::Transport(e.without_url().to_string()))?;
+        if prepared.method() == Method::HEAD {
+            return Ok((status, count, String::new()));
+        }
+        if (200..300).contains(&status) {
+            return Ok((status, count, text));
+        }
+        error_answer(status, count, text)
+    }
+}
+
+/// A non-2xx answer: `PostgREST`'s error, except the two 404s postgrest-js reads as success
+/// (a JSON array body, an empty body).
+fn error_answer(
+    status: u16,
+    count: Option<u64>,
+    text: String,
+) -> Result<(u16, Option<u64>, String), RestError> {
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Array(_)) if status == 404 => Ok((200, count, text)),
+        Ok(value @ Value::Object(_)) => Err(RestError::Api {
+            status,
+            error: serde_json::from_value(value).unwrap_or_default(),
+        }),
+        Err(_) if status == 404 && text.is_empty() => Ok((204, count, text)),
+        _ => Err(RestError::Api {
+            status,
+            error: PostgrestError {
+                message: text,
+                ..PostgrestError::default()
+            },
+        }),
+    }
+}

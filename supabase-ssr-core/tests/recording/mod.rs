@@ -1,0 +1,259 @@
+//! A recording server standing in for a whole Supabase project on 127.0.0.1:0: `/auth/v1/*` is
+//! proxied to a `LocalAuth` server (real sessions, refresh and counters), everything else is
+//! recorded and answered by a scripted fake of `PostgREST`, Storage and Functions.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use supabase_ssr_core::cookies::CookieState;
+use supabase_ssr_core::{Session, Supabase};
+use supabase_ssr_testing::server::{LocalAuth, LocalAuthOptions, SeedUser};
+
+pub const EMAIL: &str = "ada@example.com";
+
+/// One request the fake services received.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: Method,
+    /// Path and query string.
+    pub uri: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn bearer(&self) -> Option<&str> {
+        self.header("authorization")?.strip_prefix("Bearer ")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+#[derive(Clone, Default)]
+struct Shared {
+    auth_url: String,
+    records: Arc<Mutex<Vec<Recorded>>>,
+    /// When set, `/rest/v1/todos` answers 401 to any other bearer.
+    required_bearer: Arc<Mutex<Option<String>>>,
+}
+
+pub struct Project {
+    pub auth: LocalAuth,
+    pub url: String,
+    shared: Shared,
+}
+
+impl Project {
+    pub async fn start() -> Self {
+        let auth =
+            LocalAuth::start(LocalAuthOptions::default().user(SeedUser::new(EMAIL, "password123")))
+                .await
+                .unwrap();
+        let shared = Shared {
+            auth_url: auth.url(),
+            ..Shared::default()
+        };
+        let app = Router::new().fallback(handle).with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self { auth, url, shared }
+    }
+
+    pub fn supabase(&self) -> Supabase {
+        Supabase::builder(&self.url, self.auth.publishable_key())
+            .build()
+            .unwrap()
+    }
+
+    /// The `Cookie` header of a browser holding a session minted for `EMAIL` that expires in
+    /// `expires_in` seconds, and that session.
+    pub fn signed_in_cookie(&self, expires_in: i64) -> (String, Session) {
+        let issued = self.auth.mint_session(EMAIL, expires_in).unwrap();
+        let session = Session::from_value(issued.body).unwrap();
+        let mut state = CookieState::new(std::sync::Arc::new(self.supabase().config().clone()), []);
+        state.set_session(&session);
+        let header = state
+            .response_cookies()
+            .set_cookies()
+            .iter()
+            .map(|c| c.split(';').next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join("; ");
+        (header, session)
+    }
+
+    /// Requests received by the fake services (not the Auth ones), oldest first.
+    pub fn records(&self) -> Vec<Recorded> {
+        self.shared.records.lock().unwrap().clone()
+    }
+
+    pub fn last(&self) -> Recorded {
+        self.records().pop().expect("a request was recorded")
+    }
+
+    pub fn require_bearer(&self, token: &str) {
+        *self.shared.required_bearer.lock().unwrap() = Some(token.to_owned());
+    }
+}
+
+async fn handle(State(shared): State<Shared>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    if parts.uri.path().starts_with("/auth/v1/") {
+        return proxy(&shared.auth_url, parts.method, &uri, &parts.headers, body).await;
+    }
+    let recorded = Recorded {
+        method: parts.method,
+        uri,
+        headers: parts.headers,
+        body,
+    };
+    shared.records.lock().unwrap().push(recorded.clone());
+    let required = shared.required_bearer.lock().unwrap().clone();
+    answer(&recorded, required.as_deref())
+}
+
+async fn proxy(
+    base: &str,
+    method: Method,
+    uri: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut request = reqwest::Client::new().request(method, format!("{base}{uri}"));
+    for (name, value) in headers {
+        if name != "host" && name != "content-length" {
+            request = request.header(name, value);
+        }
+    }
+    let response = request.body(body).send().await.unwrap();
+    let mut out = Response::builder().status(response.status().as_u16());
+    for (name, value) in response.headers() {
+        if name != "content-length" && name != "transfer-encoding" {
+            out = out.header(name, value);
+        }
+    }
+    out.body(Body::from(response.bytes().await.unwrap()))
+        .unwrap()
+}
+
+fn json(status: StatusCode, body: &serde_json::Value) -> Response {
+    (
+        status,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// The scripted answers of the fake `PostgREST`, Storage and Functions.
+fn answer(request: &Recorded, required_bearer: Option<&str>) -> Response {
+    use serde_json::json;
+    let path = request.uri.split('?').next().unwrap_or_default();
+    match path {
+        "/rest/v1/todos" => {
+            if let Some(required) = required_bearer
+                && request.bearer() != Some(required)
+            {
+                return json(
+                    StatusCode::UNAUTHORIZED,
+                    &json!({"code": "PGRST301", "message": "JWT is not the user's", "details": null, "hint": null}),
+                );
+            }
+            if request.method == Method::POST {
+                return StatusCode::CREATED.into_response();
+            }
+            let mut response = json(
+                StatusCode::OK,
+                &json!([{"id": 1, "title": "Write tests", "done": false}, {"id": 2, "title": "Ship", "done": true}]),
+            );
+            response
+                .headers_mut()
+                .insert("content-range", HeaderValue::from_static("0-1/42"));
+            response
+        }
+        "/rest/v1/one" => json(
+            StatusCode::OK,
+            &json!([{"id": 7, "title": "only", "done": false}]),
+        ),
+        "/rest/v1/none" => json(StatusCode::OK, &json!([])),
+        "/rest/v1/export" => (
+            StatusCode::OK,
+            [("content-type", "text/csv")],
+            "id,title\n1,a",
+        )
+            .into_response(),
+        "/rest/v1/forbidden" => json(
+            StatusCode::FORBIDDEN,
+            &json!({"code": "42501", "message": "permission denied for table forbidden", "details": "RLS", "hint": "Grant select"}),
+        ),
+        "/rest/v1/broken" => (StatusCode::BAD_GATEWAY, "upstream down").into_response(),
+        "/rest/v1/rpc/add" => json(StatusCode::OK, &json!(3)),
+        "/storage/v1/object/avatars/missing.png" => json(
+            StatusCode::BAD_REQUEST,
+            &json!({"statusCode": "404", "error": "not_found", "message": "Object not found"}),
+        ),
+        "/storage/v1/object/avatars/u1/me.png" if request.method == Method::POST => json(
+            StatusCode::OK,
+            &json!({"Id": "obj-1", "Key": "avatars/u1/me.png"}),
+        ),
+        "/storage/v1/object/avatars/u1/me.png" => (
+            StatusCode::OK,
+            [("content-type", "image/png")],
+            &b"\x89PNG"[..],
+        )
+            .into_response(),
+        "/storage/v1/object/list/avatars" | "/storage/v1/object/avatars" => json(
+            StatusCode::OK,
+            &json!([{"name": "me.png", "id": "obj-1", "updated_at": "2026-01-01T00:00:00Z", "metadata": {"size": 4}}, {"name": "folder", "id": null}]),
+        ),
+        "/storage/v1/object/move" => {
+            json(StatusCode::OK, &json!({"message": "Successfully moved"}))
+        }
+        "/storage/v1/object/sign/avatars/u1/me.png" => json(
+            StatusCode::OK,
+            &json!({"signedURL": "/object/sign/avatars/u1/me.png?token=t1"}),
+        ),
+        "/storage/v1/object/sign/avatars" => json(
+            StatusCode::OK,
+            &json!([{"path": "a.png", "signedURL": "/object/sign/avatars/a.png?token=ta", "error": null}, {"path": "b.png", "signedURL": null, "error": "Either the object does not exist or you do not have access to it"}]),
+        ),
+        "/functions/v1/echo" => {
+            let content_type = request.header("content-type").unwrap_or("none").to_owned();
+            (
+                StatusCode::OK,
+                [("content-type", content_type)],
+                request.body.clone(),
+            )
+                .into_response()
+        }
+        "/functions/v1/relay" => (
+            StatusCode::BAD_GATEWAY,
+            [("x-relay-error", "true")],
+            "relay failed",
+        )
+            .into_response(),
+        "/functions/v1/fail" => json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({"error": "bad input"}),
+        ),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
