@@ -689,3 +689,18 @@ fn base64_url(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
 }
+
+#[tokio::test]
+async fn a_session_refreshed_in_this_request_is_not_refreshed_again() {
+    // Access tokens living 5 s are always inside the 90 s margin: the middleware's refresh
+    // must serve the handler's get_claims too.
+    let auth = server().await;
+    auth.update_settings(|s| s.access_token_ttl = Duration::from_secs(5));
+    let supabase = supabase(&auth);
+    let jar = jar_with_session(&auth, &supabase, -1);
+    let client = supabase.client([jar.header().as_str()]);
+    client.proxy().await;
+    client.auth().get_claims().await.unwrap().unwrap();
+    client.auth().get_session().await.unwrap().unwrap();
+    assert_eq!(auth.count(Endpoint::TokenRefresh), 1);
+}

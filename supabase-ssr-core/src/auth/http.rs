@@ -7,10 +7,10 @@ use serde_json::Value;
 use url::Url;
 
 use super::error::AuthError;
+use crate::as_user::CLIENT_INFO;
 
 /// Sent on every request so the server answers with its current error shape.
 pub(crate) const API_VERSION: (&str, &str) = ("X-Supabase-Api-Version", "2024-01-01");
-const CLIENT_INFO: &str = concat!("supabase-ssr-rs/", env!("CARGO_PKG_VERSION"));
 
 /// The Auth API of one project: its base URL, the publishable key and the shared HTTP client.
 #[derive(Debug, Clone)]

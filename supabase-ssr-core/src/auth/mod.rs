@@ -107,7 +107,10 @@ impl<'a> Auth<'a> {
     /// session is over) deletes every auth cookie — but only once the access token has
     /// expired, as auth-js does, so a refresh race cannot sign out a valid session.
     pub(crate) async fn load_session(&self) -> Result<Option<Session>, AuthError> {
-        let stored = self.client.cookies().stored_session();
+        let (stored, fresh) = {
+            let cookies = self.client.cookies();
+            (cookies.stored_session(), cookies.wrote_session())
+        };
         let session = match stored {
             StoredSession::Absent => return Ok(None),
             StoredSession::Invalid(reason) => {
@@ -117,7 +120,9 @@ impl<'a> Auth<'a> {
             }
             StoredSession::Present(session) => session,
         };
-        if !self.needs_refresh(&session) {
+        // A session stored by this very request is as fresh as it gets: with an access-token
+        // lifetime shorter than the margin it would otherwise be refreshed again at once.
+        if fresh || !self.needs_refresh(&session) {
             return Ok(Some(session));
         }
         let refreshed = self

@@ -227,6 +227,13 @@ impl CookieState {
         }
     }
 
+    /// Whether this request stored a session (a sign-in or a refresh): it came from the Auth
+    /// server moments ago and is not refreshed again in the same request.
+    pub fn wrote_session(&self) -> bool {
+        let key = self.config.storage_key();
+        self.writes.iter().any(|(k, v)| k == key && v.is_some())
+    }
+
     /// Whether this request wrote or removed any item.
     pub fn has_writes(&self) -> bool {
         !self.writes.is_empty()
