@@ -67,6 +67,7 @@ tap=$(mktemp)
   browser.test.mjs) || status=$?
 pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -1)
 fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -1)
+cancelled=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$tap" | tail -1)
 rm -f "$tap"
-echo "== browser tests: ${pass:-?} passed, ${fail:-?} failed against ${wanted[*]} in $(( $(date +%s) - started ))s"
+echo "== browser tests: ${pass:-?} passed, ${fail:-?} failed, ${cancelled:-?} cancelled against ${wanted[*]} in $(( $(date +%s) - started ))s"
 exit $status

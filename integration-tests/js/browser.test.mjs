@@ -69,6 +69,9 @@ const children = new Set();
 process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
 });
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => process.exit(130)); // runs the exit hook: no example outlives us
+}
 
 /** The example's environment: offline mode (no SUPABASE_URL), any free port, 5 s tokens. */
 function exampleEnv() {
