@@ -214,7 +214,12 @@ async function step(label, body) {
         saved.push(`${file} (${page.url()})`);
       } catch {}
     }
-    if (saved.length) error.message += `\n  screenshots: ${saved.join(", ")}`;
+    if (saved.length && error instanceof Error) {
+      const note = `\n  screenshots: ${saved.join(", ")}`;
+      const first = error.message;
+      error.message += note;
+      if (typeof error.stack === "string") error.stack = error.stack.replace(first, first + note);
+    }
     throw error;
   }
 }
