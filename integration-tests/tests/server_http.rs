@@ -325,3 +325,73 @@ async fn email_link_with_pkce_redirects_with_a_code() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn browsers_may_call_the_auth_api_cross_origin() {
+    let s = server().await;
+    let origin = "http://127.0.0.1:4321";
+    // The preflight of a browser's sign-in: 204 with the allowed methods and headers; it is
+    // neither counted nor checked for an API key.
+    let preflight = client()
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/token?grant_type=password", s.auth_url()),
+        )
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "apikey,authorization,content-type,x-client-info,x-supabase-api-version",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    let h = preflight.headers();
+    assert_eq!(h["access-control-allow-origin"], origin);
+    let methods = h["access-control-allow-methods"].to_str().unwrap();
+    for m in ["GET", "POST", "PUT", "DELETE", "OPTIONS"] {
+        assert!(methods.contains(m), "{m} missing from {methods}");
+    }
+    let allowed = h["access-control-allow-headers"].to_str().unwrap();
+    for name in [
+        "apikey",
+        "authorization",
+        "content-type",
+        "x-client-info",
+        "x-supabase-api-version",
+    ] {
+        assert!(allowed.contains(name), "{name} missing from {allowed}");
+    }
+    assert_eq!(s.counters().get(Endpoint::TokenPassword), 0);
+
+    // The request itself: the origin is echoed and the error code header is readable.
+    let ok = client()
+        .post(format!("{}/token?grant_type=password", s.auth_url()))
+        .header("Origin", origin)
+        .header("apikey", s.publishable_key())
+        .body(json!({"email": EMAIL, "password": PASSWORD}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["access-control-allow-origin"], origin);
+    let exposed = ok.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap();
+    assert!(exposed.contains("x-sb-error-code"), "{exposed}");
+    let wrong = client()
+        .post(format!("{}/token?grant_type=password", s.auth_url()))
+        .header("Origin", origin)
+        .header("apikey", s.publishable_key())
+        .body(json!({"email": EMAIL, "password": "wrong"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 400);
+    assert_eq!(wrong.headers()["access-control-allow-origin"], origin);
+
+    // Without an Origin (servers, curl): no CORS headers.
+    let plain = sign_in(&s, true).await.unwrap();
+    assert!(!plain.headers().contains_key("access-control-allow-origin"));
+}

@@ -2,6 +2,7 @@
 
 mod auth;
 mod clock;
+mod cors;
 mod endpoint;
 mod errors;
 mod faults;

@@ -22,7 +22,7 @@ use super::errors::ApiError;
 use super::gate::gate;
 use super::state::{Inner, Shared};
 
-/// Every route, behind the gate middleware.
+/// Every route, behind the gate middleware, behind CORS.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let auth = Router::new()
         .route("/token", post(token::token))
@@ -50,6 +50,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             Arc::clone(&shared),
             gate,
         ))
+        // Outermost: preflights never reach the gate.
+        .layer(axum::middleware::from_fn(super::cors::cors))
         .with_state(shared)
 }
 

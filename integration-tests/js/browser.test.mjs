@@ -1,0 +1,539 @@
+// Real-browser tests of the example servers: headless Chromium (playwright-core, the system
+// browser) signs up, in and out, rides a refresh, follows a magic link and an OAuth round trip
+// on every example, and checks cookie interop with the official createBrowserClient.
+//
+//   EXAMPLE_BINS="target/debug/example-axum:axum,target/debug/example-actix-web:actix-web" \
+//     node --test --test-concurrency=1 browser.test.mjs
+//
+// Env: EXAMPLE_BINS (required; `path:name` pairs, comma-separated; a missing binary fails the
+// run), CHROMIUM (default /usr/bin/chromium), INTEROP_EXAMPLES (names of the examples to run
+// the interop test on; default: axum and actix-web when given, else the first one),
+// SCREENSHOT_DIR (default: a new temp dir; screenshots of every open page on failure).
+// `integration-tests/browser/run.sh` builds the binaries and runs this.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+
+import { chromium } from "playwright-core";
+import { build } from "esbuild";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, "../..");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+// The local Auth server's default key (supabase_ssr_testing::server::DEFAULT_PUBLISHABLE_KEY);
+// the examples do not print it.
+const PUBLISHABLE_KEY = process.env.LOCAL_AUTH_KEY || "sb_publishable_local-auth-0000000000000000";
+const PASSWORD = "browser-pass-123";
+const DEMO = { email: "demo@example.com", password: "password123" };
+const COOKIE = "sb-127-auth-token"; // storage key of http://127.0.0.1:<port>
+const OAUTH_EMAIL = "oauth-user@example.com"; // the local test provider's account
+const TTL_SECS = 5;
+const STEP_TIMEOUT = 15_000;
+
+const SHOTS = process.env.SCREENSHOT_DIR
+  ? (mkdirSync(process.env.SCREENSHOT_DIR, { recursive: true }), process.env.SCREENSHOT_DIR)
+  : null;
+let shotsDir = SHOTS;
+const screenshotDir = () => (shotsDir ??= mkdtempSync(join(tmpdir(), "supabase-ssr-browser-")));
+
+// ---------------------------------------------------------------------------------------------
+// Examples under test
+
+function parseExamples(spec) {
+  return (spec || "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.lastIndexOf(":");
+      const path = at > 0 ? entry.slice(0, at) : entry;
+      const name = at > 0 ? entry.slice(at + 1) : path.split("/").pop().replace(/^example-/, "");
+      return { name, bin: resolve(REPO, path) };
+    });
+}
+
+const EXAMPLES = parseExamples(process.env.EXAMPLE_BINS);
+const INTEROP = process.env.INTEROP_EXAMPLES
+  ? process.env.INTEROP_EXAMPLES.split(",").map((s) => s.trim())
+  : EXAMPLES.some((e) => ["axum", "actix-web"].includes(e.name))
+    ? ["axum", "actix-web"]
+    : EXAMPLES.slice(0, 1).map((e) => e.name);
+
+const children = new Set();
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => process.exit(130)); // runs the exit hook: no example outlives us
+}
+
+/** The example's environment: offline mode (no SUPABASE_URL), any free port, 5 s tokens. */
+function exampleEnv() {
+  const env = { ...process.env, PORT: "0", ACCESS_TOKEN_TTL: String(TTL_SECS) };
+  delete env.SUPABASE_URL;
+  delete env.SUPABASE_PUBLISHABLE_KEY;
+  return env;
+}
+
+/** Starts an example with PORT=0 and the short token lifetime; resolves with its addresses. */
+function startExample({ name, bin }) {
+  const child = spawn(bin, [], {
+    cwd: REPO,
+    env: exampleEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  delete child.spawnargs; // keep failure messages short
+  children.add(child);
+  const stderr = [];
+  child.stderr.on("data", (d) => {
+    stderr.push(d.toString());
+    if (stderr.length > 200) stderr.shift();
+  });
+  const logs = () => stderr.join("").split("\n").slice(-30).join("\n");
+  return new Promise((resolvePromise, reject) => {
+    const info = { name, child, logs };
+    const timer = setTimeout(
+      () => fail(`${name}: no "listening on" and "offline mode" lines within 60 s`),
+      60_000,
+    );
+    const fail = (message) => {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      reject(new Error(`${message}\n--- stderr of ${bin} ---\n${logs()}`));
+    };
+    child.on("error", (e) => fail(`${name}: cannot start ${bin}: ${e.message}`));
+    child.on("exit", (code, signal) => {
+      children.delete(child);
+      if (!info.auth) fail(`${name}: exited early (code ${code}, signal ${signal})`);
+    });
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      let m;
+      if ((m = line.match(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/))) info.origin = m[1];
+      else if ((m = line.match(/^offline mode: local Auth server at (http:\/\/127\.0\.0\.1:\d+)/))) {
+        if (!info.origin) return fail(`${name}: "offline mode" printed before "listening on"`);
+        info.auth = m[1];
+        clearTimeout(timer);
+        resolvePromise(info);
+      } else if (/^using the Supabase project/.test(line)) {
+        fail(`${name}: not in offline mode (is SUPABASE_URL set?): ${line}`);
+      }
+    });
+  });
+}
+
+function stopExample(info) {
+  if (!info?.child || info.child.exitCode !== null) return Promise.resolve();
+  return new Promise((res) => {
+    const t = setTimeout(() => {
+      info.child.kill("SIGKILL");
+      res();
+    }, 3_000);
+    info.child.once("exit", () => {
+      clearTimeout(t);
+      res();
+    });
+    info.child.kill("SIGTERM");
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+async function getJson(url, init) {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
+  assert.ok(res.ok, `${init?.method ?? "GET"} ${url}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** The local Auth server's call counters (`{"token_refresh": n, ...}`). */
+const counters = (ex) => getJson(`${ex.auth}/__counters`);
+const count = (c, endpoint) => c[endpoint] ?? 0;
+const setTtl = (ex, secs) =>
+  getJson(`${ex.auth}/__settings`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ access_token_ttl_secs: secs }),
+  });
+
+/** The session cookie (chunks joined in order) as the browser holds it, or null. */
+async function sessionCookie(context) {
+  const chunks = (await context.cookies("http://127.0.0.1/"))
+    .filter((c) => c.name === COOKIE || c.name.startsWith(`${COOKIE}.`))
+    .sort((a, b) => chunkIndex(a.name) - chunkIndex(b.name));
+  if (chunks.length === 0) return null;
+  return chunks.map((c) => c.value).join("");
+}
+const chunkIndex = (name) => (name === COOKIE ? -1 : Number(name.slice(COOKIE.length + 1)));
+
+/** The session stored in a cookie value (`base64-` + base64url JSON, or raw JSON). */
+function decodeSession(value) {
+  assert.ok(value, `no ${COOKIE} cookie in the browser`);
+  const text = value.startsWith("base64-")
+    ? Buffer.from(value.slice(7), "base64url").toString("utf8")
+    : decodeURIComponent(value);
+  const session = JSON.parse(text);
+  assert.ok(session.access_token && session.refresh_token, `cookie holds no session: ${text.slice(0, 200)}`);
+  return session;
+}
+
+const sbCookies = async (context) =>
+  (await context.cookies()).filter((c) => c.name.startsWith("sb-")).map((c) => c.name);
+
+async function expectPrivate(page, email, what) {
+  await page.waitForURL(/\/private$/, { timeout: STEP_TIMEOUT }).catch(async () => {
+    const error = await page.locator("#error").textContent({ timeout: 500 }).catch(() => null);
+    assert.fail(`${what}: expected /private, browser is on ${page.url()}${error ? ` with error "${error}"` : ""}`);
+  });
+  const text = await page.locator("#email").textContent({ timeout: STEP_TIMEOUT });
+  assert.ok(text.includes(email), `${what}: /private shows "${text.trim()}", expected ${email}`);
+}
+
+async function sleepUntilExpired(session) {
+  const wait = session.expires_at * 1000 - Date.now() + 1_500;
+  assert.ok(wait < 20_000, `access token expires in ${wait} ms; ACCESS_TOKEN_TTL=${TTL_SECS} was not applied`);
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
+
+/** Runs `body`; on failure, screenshots every open page before rethrowing. */
+async function step(label, body) {
+  try {
+    await body();
+  } catch (error) {
+    const saved = [];
+    const pages = (browser?.contexts() ?? []).flatMap((c) => c.pages());
+    for (const [i, page] of pages.entries()) {
+      const file = join(screenshotDir(), `${label.replace(/[^a-z0-9-]+/gi, "_")}-${i}.png`);
+      try {
+        await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
+        saved.push(`${file} (${page.url()})`);
+      } catch {}
+    }
+    if (saved.length && error instanceof Error) {
+      const note = `\n  screenshots: ${saved.join(", ")}`;
+      const first = error.message;
+      error.message += note;
+      if (typeof error.stack === "string") error.stack = error.stack.replace(first, first + note);
+    }
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The interop page: bundled from the pinned @supabase/ssr, served from another port.
+
+async function startInteropServer() {
+  const result = await build({
+    entryPoints: [join(HERE, "browser/interop-entry.mjs")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "chrome120",
+    write: false,
+    logLevel: "silent",
+  });
+  const bundle = result.outputFiles[0].contents;
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>interop</title>' +
+    '<p id="status">loading</p><script type="module" src="/bundle.js"></script>';
+  const server = createServer((req, res) => {
+    if (req.url.startsWith("/bundle.js")) {
+      res.writeHead(200, { "content-type": "text/javascript" }).end(bundle);
+    } else if (req.url === "/" || req.url.startsWith("/?")) {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html);
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { server, origin: `http://127.0.0.1:${server.address().port}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The suite
+
+let browser;
+let interopServer;
+
+before(async () => {
+  assert.ok(
+    existsSync(CHROMIUM),
+    `${CHROMIUM} not found: install it (Debian/Ubuntu: apt-get install -y chromium chromium-driver) or set CHROMIUM`,
+  );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 30_000,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  interopServer = await startInteropServer();
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  interopServer?.server.close();
+  for (const child of children) child.kill("SIGKILL");
+  if (shotsDir) console.log(`# screenshots in ${shotsDir}`);
+});
+
+test("EXAMPLE_BINS names at least one example", () => {
+  assert.ok(
+    EXAMPLES.length > 0,
+    'EXAMPLE_BINS is empty: set it to "path/to/example-axum:axum,..." (integration-tests/browser/run.sh does)',
+  );
+});
+
+for (const example of EXAMPLES) {
+  describe(`example ${example.name}`, { timeout: 240_000 }, () => {
+    let ex;
+    let context;
+    let oauthContext;
+    const email = `browser-${example.name}-${Date.now()}@example.com`;
+    const at = (path) => `${ex.origin}${path}`;
+
+    before(async () => {
+      assert.ok(
+        existsSync(example.bin),
+        `${example.name}: binary ${example.bin} does not exist (build it: cargo build -p example-${example.name})`,
+      );
+      ex = await startExample(example);
+      context = await browser.newContext();
+      context.setDefaultTimeout(STEP_TIMEOUT);
+      context.setDefaultNavigationTimeout(STEP_TIMEOUT);
+    });
+
+    after(async () => {
+      await context?.close().catch(() => {});
+      await oauthContext?.close().catch(() => {});
+      await stopExample(ex);
+    });
+
+    test("sign up, sign out, wrong password, sign in", () =>
+      step(`${example.name}-signup`, async () => {
+        const page = await context.newPage();
+        await page.goto(at("/login"));
+        await page.fill("#login-form input[name=email]", email);
+        await page.fill("#login-form input[name=password]", PASSWORD);
+        await page.click("#signup");
+        await page.waitForLoadState();
+        // Auto-confirming project: signed in at once. Otherwise: the outbox link confirms.
+        if (!/\/private$/.test(page.url())) {
+          const link = page.locator("#outbox-link");
+          assert.ok(await link.count(), `sign-up: neither /private nor #outbox-link (on ${page.url()})`);
+          await link.click();
+        }
+        await expectPrivate(page, email, "sign-up");
+        assert.ok(await sessionCookie(context), "sign-up: no session cookie after signing up");
+
+        await page.click("#logout");
+        await page.waitForURL((u) => u.pathname === "/");
+        assert.deepEqual(await sbCookies(context), [], "sign-out: sb- cookies left");
+        const greeting = await page.locator("#greeting").textContent();
+        assert.match(greeting, /not signed in/, "home after sign-out");
+
+        await page.goto(at("/login"));
+        await page.fill("#login-form input[name=email]", email);
+        await page.fill("#login-form input[name=password]", "wrong-password");
+        await page.click("#login");
+        const error = await page.locator("#error").textContent({ timeout: STEP_TIMEOUT });
+        assert.match(error, /invalid login credentials/i, "wrong password: #error");
+        assert.equal(await sessionCookie(context), null, "wrong password: a session cookie was set");
+
+        await page.fill("#login-form input[name=email]", email);
+        await page.fill("#login-form input[name=password]", PASSWORD);
+        await page.click("#login");
+        await expectPrivate(page, email, "sign-in");
+        await page.close();
+      }));
+
+    test("after the access token expires, one reload refreshes once", () =>
+      step(`${example.name}-refresh`, async () => {
+        const page = await context.newPage();
+        await page.goto(at("/private"));
+        await expectPrivate(page, email, "before expiry");
+        await page.waitForTimeout(300); // let anything the page load triggered settle
+        const cookieBefore = await sessionCookie(context);
+        const before = decodeSession(cookieBefore);
+        await sleepUntilExpired(before);
+        const c0 = await counters(ex);
+        await page.reload();
+        await expectPrivate(page, email, "reload after expiry");
+        await page.waitForTimeout(500);
+        const c1 = await counters(ex);
+        const refreshes = count(c1, "token_refresh") - count(c0, "token_refresh");
+        assert.equal(
+          refreshes,
+          1,
+          `reload after expiry: ${refreshes} /token?grant_type=refresh_token calls for one page load ` +
+            `(counters before ${JSON.stringify(c0)}, after ${JSON.stringify(c1)}). ` +
+            (refreshes === 2
+              ? `With ACCESS_TOKEN_TTL=${TTL_SECS} s, below the 90 s refresh margin, a token just refreshed by ` +
+                "the middleware (proxy) still \"expires soon\" and the handler's get_claims refreshes it again."
+              : ""),
+        );
+        const cookieAfter = await sessionCookie(context);
+        assert.notEqual(cookieAfter, cookieBefore, `${COOKIE} did not change after the refresh`);
+        const afterSession = decodeSession(cookieAfter);
+        assert.notEqual(afterSession.access_token, before.access_token, "access token not replaced");
+        assert.notEqual(afterSession.refresh_token, before.refresh_token, "refresh token not rotated");
+        assert.ok(afterSession.expires_at * 1000 > Date.now(), "the new access token is already expired");
+        await page.close();
+      }));
+
+    test("magic link: outbox link → /auth/confirm → signed in", () =>
+      step(`${example.name}-magic`, async () => {
+        const fresh = await browser.newContext();
+        try {
+          const page = await fresh.newPage();
+          const c0 = await counters(ex);
+          await page.goto(at("/login"));
+          await page.fill("#magic-form input[name=email]", email);
+          await page.click("#magic-link");
+          const link = page.locator("#outbox-link");
+          await link.waitFor({ timeout: STEP_TIMEOUT });
+          const href = await link.getAttribute("href");
+          assert.match(href, /^\/auth\/confirm\?token_hash=[^&]+&type=\w+/, "#outbox-link href");
+          assert.equal(await sessionCookie(fresh), null, "signed in before following the link");
+          await link.click();
+          await expectPrivate(page, email, "magic link");
+          const c1 = await counters(ex);
+          assert.equal(count(c1, "otp") - count(c0, "otp"), 1, "one /otp call");
+          assert.equal(count(c1, "verify_post") - count(c0, "verify_post"), 1, "one POST /verify call");
+          decodeSession(await sessionCookie(fresh));
+        } finally {
+          await fresh.close();
+        }
+      }));
+
+    test("OAuth through the test provider → /auth/callback → signed in", () =>
+      step(`${example.name}-oauth`, async () => {
+        oauthContext = await browser.newContext();
+        const page = await oauthContext.newPage();
+        const c0 = await counters(ex);
+        const seen = [];
+        page.on("request", (r) => r.isNavigationRequest() && seen.push(new URL(r.url()).pathname));
+        await page.goto(at("/login"));
+        await page.click("#oauth");
+        await expectPrivate(page, OAUTH_EMAIL, "OAuth");
+        for (const path of ["/auth/oauth", "/auth/v1/authorize", "/auth/callback", "/private"]) {
+          assert.ok(seen.includes(path), `OAuth: the browser never went through ${path} (went: ${seen.join(" → ")})`);
+        }
+        const c1 = await counters(ex);
+        assert.equal(count(c1, "authorize") - count(c0, "authorize"), 1, "one /authorize call");
+        assert.equal(count(c1, "token_pkce") - count(c0, "token_pkce"), 1, "one PKCE code exchange");
+        // As auth-js does after an exchange without a flow id: the fixed verifier key is gone
+        // (the per-flow slot and the index stay until sign-out, as in auth-js).
+        const names = await sbCookies(oauthContext);
+        assert.ok(!names.includes(`${COOKIE}-code-verifier`), `PKCE verifier cookie left: ${names}`);
+        decodeSession(await sessionCookie(oauthContext));
+        await page.close();
+      }));
+
+    test("sign out: /private redirects to /login and no sb- cookie is left", () =>
+      step(`${example.name}-signout`, async () => {
+        const page = await context.newPage();
+        await page.goto(at("/private"));
+        await expectPrivate(page, email, "before sign-out");
+        const c0 = await counters(ex);
+        await page.click("#logout");
+        await page.waitForURL((u) => u.pathname === "/");
+        const c1 = await counters(ex);
+        assert.equal(count(c1, "logout") - count(c0, "logout"), 1, "one /logout call");
+        await page.goto(at("/private"));
+        assert.equal(new URL(page.url()).pathname, "/login", `/private after sign-out went to ${page.url()}`);
+        assert.deepEqual(await sbCookies(context), [], "sb- cookies left after sign-out");
+        await page.close();
+
+        // The OAuth browser too: sign-out also removes the PKCE flow cookies.
+        assert.ok(oauthContext, "no OAuth session to sign out (the OAuth test failed)");
+        const oauthPage = await oauthContext.newPage();
+        await oauthPage.goto(at("/private"));
+        await expectPrivate(oauthPage, OAUTH_EMAIL, "OAuth user before sign-out");
+        await oauthPage.click("#logout");
+        await oauthPage.waitForURL((u) => u.pathname === "/");
+        await oauthPage.goto(at("/private"));
+        assert.equal(new URL(oauthPage.url()).pathname, "/login", `/private after the OAuth user's sign-out went to ${oauthPage.url()}`);
+        assert.deepEqual(await sbCookies(oauthContext), [], "sb- cookies left after the OAuth user's sign-out");
+      }));
+
+    if (INTEROP.includes(example.name)) {
+      test("interop: createBrowserClient signs in, the Rust server reads and refreshes, the browser client sees it", () =>
+        step(`${example.name}-interop`, async () => {
+          const fresh = await browser.newContext();
+          try {
+            const page = await fresh.newPage();
+            const js = `${interopServer.origin}/?url=${encodeURIComponent(ex.auth)}&key=${encodeURIComponent(PUBLISHABLE_KEY)}`;
+            const openJs = async () => {
+              await page.goto(js);
+              await page.locator("#status", { hasText: "ready" }).waitFor({ timeout: STEP_TIMEOUT });
+            };
+
+            // 1. A long-lived session signed in by the JS client: Rust reads it as is.
+            await setTtl(ex, 3600);
+            await openJs();
+            const long = await page.evaluate(({ email, password }) => window.interop.signIn(email, password), DEMO);
+            const written = decodeSession(await sessionCookie(fresh));
+            assert.equal(written.access_token, long.access_token, "the JS client's cookie holds its session");
+            let c0 = await counters(ex);
+            await page.goto(at("/private"));
+            await expectPrivate(page, DEMO.email, "Rust reading the JS client's cookie");
+            let c1 = await counters(ex);
+            assert.equal(count(c1, "token_refresh") - count(c0, "token_refresh"), 0, "Rust refreshed a valid session");
+            assert.equal(decodeSession(await sessionCookie(fresh)).access_token, long.access_token, "Rust changed a valid session");
+
+            // 2. A 5-second session signed in by the JS client; once expired, Rust refreshes it
+            //    (the new token lives an hour, so the JS client has no reason to refresh again).
+            await setTtl(ex, TTL_SECS);
+            await openJs();
+            const short = await page.evaluate(({ email, password }) => window.interop.signIn(email, password), DEMO);
+            assert.ok(short.access_token !== long.access_token, "second sign-in gave the same token");
+            const first = decodeSession(await sessionCookie(fresh));
+            assert.equal(first.access_token, short.access_token, "the JS client's cookie holds its new session");
+            await page.goto("about:blank"); // nothing of the JS client runs while it expires
+            await sleepUntilExpired(first);
+            await setTtl(ex, 3600);
+            c0 = await counters(ex);
+            await page.goto(at("/private"));
+            await expectPrivate(page, DEMO.email, "Rust refreshing the JS client's session");
+            c1 = await counters(ex);
+            assert.equal(count(c1, "token_refresh") - count(c0, "token_refresh"), 1, "Rust refresh calls");
+            const refreshed = decodeSession(await sessionCookie(fresh));
+            assert.notEqual(refreshed.access_token, first.access_token, "Rust did not write a new session");
+
+            // 3. The JS client reads what Rust wrote, without calling the Auth server.
+            await openJs();
+            const callsBefore = await page.evaluate(() => window.interop.calls.length);
+            const seen = await page.evaluate(() => window.interop.getSession());
+            assert.ok(seen, "the JS client sees no session after the server-side refresh");
+            assert.equal(seen.access_token, refreshed.access_token, "JS access token ≠ the one the Rust server wrote");
+            assert.equal(seen.refresh_token, refreshed.refresh_token, "JS refresh token ≠ the one the Rust server wrote");
+            assert.notEqual(seen.access_token, first.access_token, "JS still holds the first token");
+            assert.equal(seen.email, DEMO.email);
+            const calls = await page.evaluate((n) => window.interop.calls.slice(n), callsBefore);
+            assert.ok(!calls.some((c) => c.includes("grant_type=refresh_token")), `the JS client refreshed: ${calls}`);
+          } finally {
+            await fresh.close();
+            await setTtl(ex, TTL_SECS).catch(() => {});
+          }
+        }));
+    }
+  });
+}
+
+for (const name of INTEROP) {
+  if (process.env.INTEROP_EXAMPLES && !EXAMPLES.some((e) => e.name === name)) {
+    test(`interop example ${name} is in EXAMPLE_BINS`, () => assert.fail(`INTEROP_EXAMPLES names ${name}, which EXAMPLE_BINS does not`));
+  }
+}
