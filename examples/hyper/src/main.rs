@@ -8,7 +8,7 @@ use std::sync::Arc;
 use example_site::{LoginQuery, Reply, Site, routes};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{CONTENT_TYPE, LOCATION};
+use hyper::header::{CONTENT_TYPE, HeaderValue, LOCATION};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -26,6 +26,8 @@ const FORM_LIMIT: usize = 16 * 1024;
 fn text(status: StatusCode, body: String) -> Response<Body> {
     let mut response = Response::new(Full::from(body));
     *response.status_mut() = status;
+    let plain = HeaderValue::from_static("text/plain; charset=utf-8");
+    response.headers_mut().insert(CONTENT_TYPE, plain);
     response
 }
 

@@ -89,7 +89,7 @@ async fn callback(
 }
 
 #[handler]
-fn oauth(Data(site): Shared<'_>, client: Client, Query(q): Query<OAuthQuery>) -> Response {
+fn oauth(Data(site): Shared<'_>, Client(client): Client, Query(q): Query<OAuthQuery>) -> Response {
     respond(site.oauth(&client, &q))
 }
 
