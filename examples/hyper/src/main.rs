@@ -46,8 +46,8 @@ fn respond(reply: Reply) -> Response<Body> {
     response.unwrap_or_else(|error| text(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))
 }
 
-/// Maps the request to the site's flow: the query and the form body (`application/x-www-form-urlencoded`)
-/// are parsed into the type the flow takes.
+/// Maps the request to the site's flow; the query string and the form body
+/// (`application/x-www-form-urlencoded`) are parsed into the type that flow takes.
 async fn dispatch(
     site: &Site,
     client: &SupabaseClient,
