@@ -1,0 +1,122 @@
+//! The example site on poem: `cargo run -p example-poem`, then open <http://127.0.0.1:3000>.
+
+use std::sync::Arc;
+
+use example_site::{
+    CallbackQuery, ConfirmQuery, Credentials, LoginQuery, MagicLinkForm, OAuthQuery, Reply, Site,
+    routes,
+};
+use poem::http::StatusCode;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::web::{Data, Form, Html, Query, Redirect};
+use poem::{EndpointExt, IntoResponse, Response, Route, Server, get, handler, post};
+use supabase_ssr_poem::{Client, SupabaseMiddleware};
+
+type Shared<'a> = Data<&'a Arc<Site>>;
+
+fn respond(reply: Reply) -> Response {
+    let status = |code| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match reply {
+        Reply::Page { status: code, html } => Html(html).with_status(status(code)).into_response(),
+        Reply::Redirect(to) => Redirect::see_other(to).into_response(),
+        Reply::Json { status: code, body } => Response::builder()
+            .status(status(code))
+            .content_type("application/json")
+            .body(body),
+    }
+}
+
+#[handler]
+async fn home(Data(site): Shared<'_>, client: Client) -> Response {
+    respond(site.home(&client).await)
+}
+
+#[handler]
+fn login_page(Data(site): Shared<'_>, Query(query): Query<LoginQuery>) -> Response {
+    respond(site.login_page(query.error.as_deref()))
+}
+
+#[handler]
+async fn login(Data(site): Shared<'_>, client: Client, Form(form): Form<Credentials>) -> Response {
+    respond(site.login(&client, &form).await)
+}
+
+#[handler]
+async fn signup(Data(site): Shared<'_>, client: Client, Form(form): Form<Credentials>) -> Response {
+    respond(site.signup(&client, &form).await)
+}
+
+#[handler]
+async fn magic_link(
+    Data(site): Shared<'_>,
+    client: Client,
+    Form(f): Form<MagicLinkForm>,
+) -> Response {
+    respond(site.magic_link(&client, &f).await)
+}
+
+#[handler]
+async fn private(Data(site): Shared<'_>, client: Client) -> Response {
+    respond(site.private(&client).await)
+}
+
+#[handler]
+async fn whoami(Data(site): Shared<'_>, client: Client) -> Response {
+    respond(site.whoami(&client).await)
+}
+
+#[handler]
+async fn logout(Data(site): Shared<'_>, client: Client) -> Response {
+    respond(site.logout(&client).await)
+}
+
+#[handler]
+async fn confirm(
+    Data(site): Shared<'_>,
+    client: Client,
+    Query(q): Query<ConfirmQuery>,
+) -> Response {
+    respond(site.confirm(&client, &q).await)
+}
+
+#[handler]
+async fn callback(
+    Data(site): Shared<'_>,
+    client: Client,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    respond(site.callback(&client, &q).await)
+}
+
+#[handler]
+fn oauth(Data(site): Shared<'_>, Client(client): Client, Query(q): Query<OAuthQuery>) -> Response {
+    respond(site.oauth(&client, &q))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let site = Arc::new(Site::from_env().await?);
+    let app = Route::new()
+        .at(routes::HOME, get(home))
+        .at(routes::LOGIN, get(login_page).post(login))
+        .at(routes::SIGNUP, post(signup))
+        .at(routes::MAGIC_LINK, post(magic_link))
+        .at(routes::PRIVATE, get(private))
+        .at(routes::WHOAMI, get(whoami))
+        .at(routes::LOGOUT, post(logout))
+        .at(routes::CONFIRM, get(confirm))
+        .at(routes::CALLBACK, get(callback))
+        .at(routes::OAUTH, get(oauth))
+        .data(site.clone())
+        .with(SupabaseMiddleware::new(site.supabase.clone()));
+    let acceptor = TcpListener::bind(site.listen_addr())
+        .into_acceptor()
+        .await?;
+    let bound = acceptor
+        .local_addr()
+        .first()
+        .and_then(|addr| addr.as_socket_addr().copied());
+    site.announce(bound.ok_or("the listener has no TCP address")?);
+    Server::new_with_acceptor(acceptor).run(app).await?;
+    Ok(())
+}
