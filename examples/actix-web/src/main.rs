@@ -94,7 +94,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .wrap(SupabaseMiddleware::new(shared.supabase.clone()))
     })
     .bind(site.listen_addr())?;
-    let bound = *server.addrs().first().ok_or("the server bound no address")?;
+    let bound = *server
+        .addrs()
+        .first()
+        .ok_or("the server bound no address")?;
     site.announce(bound);
     server.run().await?;
     Ok(())

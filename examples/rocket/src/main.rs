@@ -69,7 +69,10 @@ impl<'r, T: DeserializeOwned> FromData<'r> for Form<T> {
         if request.content_type() != Some(&ContentType::Form) {
             return Outcome::Error((Status::UnsupportedMediaType, "expected a form".into()));
         }
-        let limit = request.limits().get("form").unwrap_or_else(|| 32.kibibytes());
+        let limit = request
+            .limits()
+            .get("form")
+            .unwrap_or_else(|| 32.kibibytes());
         let body = match data.open(limit).into_string().await {
             Ok(body) if body.is_complete() => body.into_inner(),
             Ok(_) => return Outcome::Error((Status::PayloadTooLarge, "form too large".into())),
@@ -86,6 +89,7 @@ async fn home(site: Shared<'_>, client: Client) -> Respond {
     Respond(site.home(&client).await)
 }
 
+#[expect(clippy::needless_pass_by_value, reason = "guards come by value")]
 #[get("/")]
 fn login_page(site: Shared<'_>, query: Query<LoginQuery>) -> Respond {
     Respond(site.login_page(query.0.error.as_deref()))
@@ -131,6 +135,7 @@ async fn callback(site: Shared<'_>, client: Client, query: Query<CallbackQuery>)
     Respond(site.callback(&client, &query.0).await)
 }
 
+#[expect(clippy::needless_pass_by_value, reason = "guards come by value")]
 #[get("/")]
 fn oauth(site: Shared<'_>, client: Client, query: Query<OAuthQuery>) -> Respond {
     Respond(site.oauth(&client, &query.0))
