@@ -1,4 +1,5 @@
 //! The example site on Rocket: `cargo run -p example-rocket`, then open <http://127.0.0.1:3000>.
+#![expect(clippy::needless_pass_by_value, reason = "Rocket guards come by value")]
 
 use std::net::SocketAddr;
 
@@ -7,7 +8,7 @@ use example_site::{
     routes,
 };
 use rocket::config::{Config, LogLevel};
-use rocket::data::{self, Data, FromData, ToByteUnit};
+use rocket::data::{self, Data, FromData, Limits};
 use rocket::fairing::AdHoc;
 use rocket::http::{ContentType, Status};
 use rocket::outcome::Outcome;
@@ -24,61 +25,52 @@ struct Respond(Reply);
 
 impl<'r> Responder<'r, 'static> for Respond {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
-        let status = |code| Status::from_code(code).unwrap_or(Status::InternalServerError);
-        match self.0 {
-            Reply::Page { status: code, html } => {
-                (status(code), (ContentType::HTML, html)).respond_to(request)
-            }
-            Reply::Redirect(to) => Redirect::to(to).respond_to(request), // 303 See Other
-            Reply::Json { status: code, body } => {
-                (status(code), (ContentType::JSON, body)).respond_to(request)
-            }
+        let (code, kind, body) = match self.0 {
+            Reply::Page { status, html } => (status, ContentType::HTML, html),
+            Reply::Redirect(to) => return Redirect::to(to).respond_to(request), // 303 See Other
+            Reply::Json { status, body } => (status, ContentType::JSON, body),
+        };
+        let status = Status::from_code(code).unwrap_or(Status::InternalServerError);
+        (status, (kind, body)).respond_to(request)
+    }
+}
+
+/// A query string (request guard) or form body (data guard), parsed with serde as the other
+/// frameworks do: the site's form and query types are serde types, not Rocket `FromForm`s.
+struct Urlencoded<T>(T);
+
+impl<T: DeserializeOwned> Urlencoded<T> {
+    fn parse<F>(text: &str) -> Outcome<Self, (Status, String), F> {
+        match serde_urlencoded::from_str(text) {
+            Ok(value) => Outcome::Success(Self(value)),
+            Err(error) => Outcome::Error((Status::UnprocessableEntity, error.to_string())),
         }
     }
 }
 
-/// The site's form and query types are serde types, not Rocket `FromForm`s: parse them as the
-/// other frameworks do (`application/x-www-form-urlencoded`).
-fn parse<T: DeserializeOwned>(urlencoded: &str) -> Result<T, (Status, String)> {
-    serde_urlencoded::from_str(urlencoded).map_err(|e| (Status::UnprocessableEntity, e.to_string()))
-}
-
-/// A query string (request guard).
-struct Query<T>(T);
-
 #[rocket::async_trait]
-impl<'r, T: DeserializeOwned + Send> FromRequest<'r> for Query<T> {
+impl<'r, T: DeserializeOwned + Send> FromRequest<'r> for Urlencoded<T> {
     type Error = String;
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, String> {
-        match parse(request.uri().query().map_or("", |query| query.as_str())) {
-            Ok(value) => Outcome::Success(Self(value)),
-            Err(error) => Outcome::Error(error),
-        }
+        Self::parse(request.uri().query().map_or("", |query| query.as_str()))
     }
 }
 
-/// A form body (data guard), within Rocket's `form` limit.
-struct Form<T>(T);
-
 #[rocket::async_trait]
-impl<'r, T: DeserializeOwned> FromData<'r> for Form<T> {
+impl<'r, T: DeserializeOwned> FromData<'r> for Urlencoded<T> {
     type Error = String;
 
     async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
         if request.content_type() != Some(&ContentType::Form) {
             return Outcome::Error((Status::UnsupportedMediaType, "expected a form".into()));
         }
-        let limit = request
-            .limits()
-            .get("form")
-            .unwrap_or_else(|| 32.kibibytes());
-        let body = match data.open(limit).into_string().await {
-            Ok(body) if body.is_complete() => body.into_inner(),
-            Ok(_) => return Outcome::Error((Status::PayloadTooLarge, "form too large".into())),
-            Err(error) => return Outcome::Error((Status::BadRequest, error.to_string())),
-        };
-        parse(&body).map_or_else(Outcome::Error, |value| Outcome::Success(Self(value)))
+        let limit = request.limits().get("form").unwrap_or(Limits::FORM);
+        match data.open(limit).into_string().await {
+            Ok(body) if body.is_complete() => Self::parse(&body),
+            Ok(_) => Outcome::Error((Status::PayloadTooLarge, "form too large".into())),
+            Err(error) => Outcome::Error((Status::BadRequest, error.to_string())),
+        }
     }
 }
 
@@ -89,24 +81,23 @@ async fn home(site: Shared<'_>, client: Client) -> Respond {
     Respond(site.home(&client).await)
 }
 
-#[expect(clippy::needless_pass_by_value, reason = "guards come by value")]
 #[get("/")]
-fn login_page(site: Shared<'_>, query: Query<LoginQuery>) -> Respond {
+fn login_page(site: Shared<'_>, query: Urlencoded<LoginQuery>) -> Respond {
     Respond(site.login_page(query.0.error.as_deref()))
 }
 
 #[post("/", data = "<form>")]
-async fn login(site: Shared<'_>, client: Client, form: Form<Credentials>) -> Respond {
+async fn login(site: Shared<'_>, client: Client, form: Urlencoded<Credentials>) -> Respond {
     Respond(site.login(&client, &form.0).await)
 }
 
 #[post("/", data = "<form>")]
-async fn signup(site: Shared<'_>, client: Client, form: Form<Credentials>) -> Respond {
+async fn signup(site: Shared<'_>, client: Client, form: Urlencoded<Credentials>) -> Respond {
     Respond(site.signup(&client, &form.0).await)
 }
 
 #[post("/", data = "<form>")]
-async fn magic_link(site: Shared<'_>, client: Client, form: Form<MagicLinkForm>) -> Respond {
+async fn magic_link(site: Shared<'_>, client: Client, form: Urlencoded<MagicLinkForm>) -> Respond {
     Respond(site.magic_link(&client, &form.0).await)
 }
 
@@ -126,18 +117,17 @@ async fn logout(site: Shared<'_>, client: Client) -> Respond {
 }
 
 #[get("/")]
-async fn confirm(site: Shared<'_>, client: Client, query: Query<ConfirmQuery>) -> Respond {
+async fn confirm(site: Shared<'_>, client: Client, query: Urlencoded<ConfirmQuery>) -> Respond {
     Respond(site.confirm(&client, &query.0).await)
 }
 
 #[get("/")]
-async fn callback(site: Shared<'_>, client: Client, query: Query<CallbackQuery>) -> Respond {
+async fn callback(site: Shared<'_>, client: Client, query: Urlencoded<CallbackQuery>) -> Respond {
     Respond(site.callback(&client, &query.0).await)
 }
 
-#[expect(clippy::needless_pass_by_value, reason = "guards come by value")]
 #[get("/")]
-fn oauth(site: Shared<'_>, client: Client, query: Query<OAuthQuery>) -> Respond {
+fn oauth(site: Shared<'_>, client: Client, query: Urlencoded<OAuthQuery>) -> Respond {
     Respond(site.oauth(&client, &query.0))
 }
 
