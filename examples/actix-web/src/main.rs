@@ -1,0 +1,104 @@
+//! The example site on actix-web: `cargo run -p example-actix-web`, then open
+//! <http://127.0.0.1:3000>.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::web::{self, Data, Form, Query};
+use actix_web::{App, HttpResponse, HttpServer};
+use example_site::{
+    CallbackQuery, ConfirmQuery, Credentials, LoginQuery, MagicLinkForm, OAuthQuery, Reply, Site,
+    routes,
+};
+use supabase_ssr_actix_web::{Client, SupabaseMiddleware};
+
+type Shared = Data<Site>;
+
+fn respond(reply: Reply) -> HttpResponse {
+    let status = |code| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match reply {
+        Reply::Page { status: code, html } => HttpResponse::build(status(code))
+            .content_type(ContentType::html())
+            .body(html),
+        Reply::Redirect(to) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, to))
+            .finish(),
+        Reply::Json { status: code, body } => HttpResponse::build(status(code))
+            .content_type(ContentType::json())
+            .body(body),
+    }
+}
+
+async fn home(site: Shared, client: Client) -> HttpResponse {
+    respond(site.home(&client).await)
+}
+
+async fn login_page(site: Shared, query: Query<LoginQuery>) -> HttpResponse {
+    respond(site.login_page(query.error.as_deref()))
+}
+
+async fn login(site: Shared, client: Client, form: Form<Credentials>) -> HttpResponse {
+    respond(site.login(&client, &form).await)
+}
+
+async fn signup(site: Shared, client: Client, form: Form<Credentials>) -> HttpResponse {
+    respond(site.signup(&client, &form).await)
+}
+
+async fn magic_link(site: Shared, client: Client, form: Form<MagicLinkForm>) -> HttpResponse {
+    respond(site.magic_link(&client, &form).await)
+}
+
+async fn private(site: Shared, client: Client) -> HttpResponse {
+    respond(site.private(&client).await)
+}
+
+async fn whoami(site: Shared, client: Client) -> HttpResponse {
+    respond(site.whoami(&client).await)
+}
+
+async fn logout(site: Shared, client: Client) -> HttpResponse {
+    respond(site.logout(&client).await)
+}
+
+async fn confirm(site: Shared, client: Client, query: Query<ConfirmQuery>) -> HttpResponse {
+    respond(site.confirm(&client, &query).await)
+}
+
+async fn callback(site: Shared, client: Client, query: Query<CallbackQuery>) -> HttpResponse {
+    respond(site.callback(&client, &query).await)
+}
+
+async fn oauth(site: Shared, client: Client, query: Query<OAuthQuery>) -> HttpResponse {
+    respond(site.oauth(&client, &query))
+}
+
+#[actix_web::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let site = Data::new(Site::from_env().await?);
+    let shared = site.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(shared.clone())
+            .route(routes::HOME, web::get().to(home))
+            .route(routes::LOGIN, web::get().to(login_page))
+            .route(routes::LOGIN, web::post().to(login))
+            .route(routes::SIGNUP, web::post().to(signup))
+            .route(routes::MAGIC_LINK, web::post().to(magic_link))
+            .route(routes::PRIVATE, web::get().to(private))
+            .route(routes::WHOAMI, web::get().to(whoami))
+            .route(routes::LOGOUT, web::post().to(logout))
+            .route(routes::CONFIRM, web::get().to(confirm))
+            .route(routes::CALLBACK, web::get().to(callback))
+            .route(routes::OAUTH, web::get().to(oauth))
+            // Last `.wrap(..)`: the outermost middleware.
+            .wrap(SupabaseMiddleware::new(shared.supabase.clone()))
+    })
+    .bind(site.listen_addr())?;
+    let bound = *server
+        .addrs()
+        .first()
+        .ok_or("the server bound no address")?;
+    site.announce(bound);
+    server.run().await?;
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! The example site on Rocket: `cargo run -p example-rocket`, then open <http://127.0.0.1:3000>.
+#![expect(clippy::needless_pass_by_value, reason = "Rocket guards come by value")]
+
+use std::net::SocketAddr;
+
+use example_site::{
+    CallbackQuery, ConfirmQuery, Credentials, LoginQuery, MagicLinkForm, OAuthQuery, Reply, Site,
+    routes,
+};
+use rocket::config::{Config, LogLevel};
+use rocket::data::{self, Data, FromData, Limits};
+use rocket::fairing::AdHoc;
+use rocket::http::{ContentType, Status};
+use rocket::outcome::Outcome;
+use rocket::request::{self, FromRequest, Request};
+use rocket::response::{self, Redirect, Responder};
+use rocket::{State, get, post};
+use serde::de::DeserializeOwned;
+use supabase_ssr_rocket::{Client, SupabaseFairing};
+
+type Shared<'r> = &'r State<Site>;
+
+/// A [`Reply`] as a Rocket response.
+struct Respond(Reply);
+
+impl<'r> Responder<'r, 'static> for Respond {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        let (code, kind, body) = match self.0 {
+            Reply::Page { status, html } => (status, ContentType::HTML, html),
+            Reply::Redirect(to) => return Redirect::to(to).respond_to(request), // 303 See Other
+            Reply::Json { status, body } => (status, ContentType::JSON, body),
+        };
+        let status = Status::from_code(code).unwrap_or(Status::InternalServerError);
+        (status, (kind, body)).respond_to(request)
+    }
+}
+
+/// A query string (request guard) or form body (data guard), parsed with serde as the other
+/// frameworks do: the site's form and query types are serde types, not Rocket `FromForm`s.
+struct Urlencoded<T>(T);
+
+impl<T: DeserializeOwned> Urlencoded<T> {
+    fn parse<F>(text: &str) -> Outcome<Self, (Status, String), F> {
+        match serde_urlencoded::from_str(text) {
+            Ok(value) => Outcome::Success(Self(value)),
+            Err(error) => Outcome::Error((Status::UnprocessableEntity, error.to_string())),
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned + Send> FromRequest<'r> for Urlencoded<T> {
+    type Error = String;
+
+    async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, String> {
+        Self::parse(request.uri().query().map_or("", |query| query.as_str()))
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned> FromData<'r> for Urlencoded<T> {
+    type Error = String;
+
+    async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        if request.content_type() != Some(&ContentType::Form) {
+            return Outcome::Error((Status::UnsupportedMediaType, "expected a form".into()));
+        }
+        let limit = request.limits().get("form").unwrap_or(Limits::FORM);
+        match data.open(limit).into_string().await {
+            Ok(body) if body.is_complete() => Self::parse(&body),
+            Ok(_) => Outcome::Error((Status::PayloadTooLarge, "form too large".into())),
+            Err(error) => Outcome::Error((Status::BadRequest, error.to_string())),
+        }
+    }
+}
+
+// Each route is mounted at its path from `routes` (see `main`), hence the `/` here.
+
+#[get("/")]
+async fn home(site: Shared<'_>, client: Client) -> Respond {
+    Respond(site.home(&client).await)
+}
+
+#[get("/")]
+fn login_page(site: Shared<'_>, query: Urlencoded<LoginQuery>) -> Respond {
+    Respond(site.login_page(query.0.error.as_deref()))
+}
+
+#[post("/", data = "<form>")]
+async fn login(site: Shared<'_>, client: Client, form: Urlencoded<Credentials>) -> Respond {
+    Respond(site.login(&client, &form.0).await)
+}
+
+#[post("/", data = "<form>")]
+async fn signup(site: Shared<'_>, client: Client, form: Urlencoded<Credentials>) -> Respond {
+    Respond(site.signup(&client, &form.0).await)
+}
+
+#[post("/", data = "<form>")]
+async fn magic_link(site: Shared<'_>, client: Client, form: Urlencoded<MagicLinkForm>) -> Respond {
+    Respond(site.magic_link(&client, &form.0).await)
+}
+
+#[get("/")]
+async fn private(site: Shared<'_>, client: Client) -> Respond {
+    Respond(site.private(&client).await)
+}
+
+#[get("/")]
+async fn whoami(site: Shared<'_>, client: Client) -> Respond {
+    Respond(site.whoami(&client).await)
+}
+
+#[post("/")]
+async fn logout(site: Shared<'_>, client: Client) -> Respond {
+    Respond(site.logout(&client).await)
+}
+
+#[get("/")]
+async fn confirm(site: Shared<'_>, client: Client, query: Urlencoded<ConfirmQuery>) -> Respond {
+    Respond(site.confirm(&client, &query.0).await)
+}
+
+#[get("/")]
+async fn callback(site: Shared<'_>, client: Client, query: Urlencoded<CallbackQuery>) -> Respond {
+    Respond(site.callback(&client, &query.0).await)
+}
+
+#[get("/")]
+fn oauth(site: Shared<'_>, client: Client, query: Urlencoded<OAuthQuery>) -> Respond {
+    Respond(site.oauth(&client, &query.0))
+}
+
+#[rocket::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let site = Site::from_env().await?;
+    let addr = site.listen_addr();
+    // Rocket logs to stdout: only warnings and errors, so the address is the first line.
+    let config = Config {
+        address: addr.ip(),
+        port: addr.port(),
+        log_level: LogLevel::Critical,
+        cli_colors: false,
+        ..Config::default()
+    };
+    rocket::custom(config)
+        // Attached first: its `on_request` refreshes the session before anything reads it.
+        .attach(SupabaseFairing::new(site.supabase.clone()))
+        // PORT=0: the configuration holds the bound port by liftoff.
+        .attach(AdHoc::on_liftoff("announce", |rocket| {
+            Box::pin(async move {
+                if let Some(site) = rocket.state::<Site>() {
+                    let config = rocket.config();
+                    site.announce(SocketAddr::new(config.address, config.port));
+                }
+            })
+        }))
+        .manage(site)
+        .mount(routes::HOME, rocket::routes![home])
+        .mount(routes::LOGIN, rocket::routes![login_page, login])
+        .mount(routes::SIGNUP, rocket::routes![signup])
+        .mount(routes::MAGIC_LINK, rocket::routes![magic_link])
+        .mount(routes::PRIVATE, rocket::routes![private])
+        .mount(routes::WHOAMI, rocket::routes![whoami])
+        .mount(routes::LOGOUT, rocket::routes![logout])
+        .mount(routes::CONFIRM, rocket::routes![confirm])
+        .mount(routes::CALLBACK, rocket::routes![callback])
+        .mount(routes::OAUTH, rocket::routes![oauth])
+        .launch()
+        .await?;
+    Ok(())
+}
