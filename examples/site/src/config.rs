@@ -105,6 +105,11 @@ impl Site {
             .map_or("http://127.0.0.1:3000", String::as_str)
     }
 
+    /// Whether the site runs on the in-process local Auth server (no Data API there).
+    pub(crate) fn is_offline(&self) -> bool {
+        self.local.is_some()
+    }
+
     pub(crate) fn demo(&self) -> Option<(&'static str, &'static str)> {
         self.local.as_ref().map(|_| (DEMO_EMAIL, DEMO_PASSWORD))
     }

@@ -11,7 +11,7 @@ use crate::config::Site;
 use crate::forms::{
     CallbackQuery, ConfirmQuery, Credentials, MagicLinkForm, OAuthQuery, safe_next,
 };
-use crate::pages::{self, LoginPage};
+use crate::pages::{self, LoginPage, Todos};
 
 /// What a handler answers; each example turns it into its framework's response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,10 +119,26 @@ impl Site {
     /// `GET /private`: the user's page, or `303 /login`.
     pub async fn private(&self, client: &SupabaseClient) -> Reply {
         match client.optional_claims().await {
-            Some(claims) => page(pages::private(
-                claims.email().unwrap_or("(no email)"),
-                claims.sub().unwrap_or_default(),
-            )),
+            Some(claims) => {
+                let todos = if self.is_offline() {
+                    Todos::Offline
+                } else {
+                    match client
+                        .from("todos")
+                        .select("*")
+                        .execute::<Vec<serde_json::Value>>()
+                        .await
+                    {
+                        Ok(rows) => Todos::Rows(rows),
+                        Err(error) => Todos::Error(error.to_string()),
+                    }
+                };
+                page(pages::private(
+                    claims.email().unwrap_or("(no email)"),
+                    claims.sub().unwrap_or_default(),
+                    &todos,
+                ))
+            }
             None => Reply::Redirect("/login".into()),
         }
     }

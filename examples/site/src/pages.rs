@@ -76,16 +76,38 @@ pub(crate) fn login(page: &LoginPage<'_>) -> String {
     )
 }
 
+/// What the data call of the private page found.
+#[derive(Debug)]
+pub(crate) enum Todos {
+    /// Offline: the local server has no Data API.
+    Offline,
+    /// The user's rows of `todos`, as Row Level Security lets them see.
+    Rows(Vec<serde_json::Value>),
+    /// The Data API refused or failed (e.g. the project has no `todos` table).
+    Error(String),
+}
+
 /// The signed-in user's page.
-pub(crate) fn private(email: &str, user_id: &str) -> String {
+pub(crate) fn private(email: &str, user_id: &str, todos: &Todos) -> String {
     layout(
         "Private",
         &html! {
             h1 { "Private" }
             p id="email" { "Signed in as " strong { (email) } }
             p { "User id: " code { (user_id) } }
-            p { "With a real Supabase project, a handler reads your rows here with "
-                code { "client.from(\"todos\").select(\"*\")" } " as you, under Row Level Security." }
+            h2 { "Your todos" }
+            p { "Read as you, under Row Level Security, with "
+                code { "client.from(\"todos\").select(\"*\")" } "." }
+            @match todos {
+                Todos::Offline => p id="todos" { "Offline mode has no Data API: run with "
+                    code { "SUPABASE_URL" } " and " code { "SUPABASE_PUBLISHABLE_KEY" }
+                    " of a real project that has a " code { "todos" } " table." }
+                Todos::Rows(rows) => ul id="todos" {
+                    @for row in rows { li { (row.get("title").and_then(|t| t.as_str()).unwrap_or("(untitled)")) } }
+                    @if rows.is_empty() { li { "No rows visible to you." } }
+                }
+                Todos::Error(error) => p id="todos" { "The Data API answered: " (error) }
+            }
             form method="post" action="/logout" { button type="submit" id="logout" { "Sign out" } }
         },
     )
