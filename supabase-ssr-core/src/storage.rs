@@ -17,7 +17,9 @@
 //! ```
 
 use http::Method;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
+
+use crate::cookies::URI_COMPONENT;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
@@ -198,7 +200,7 @@ pub struct SignedUrl {
 }
 
 /// What `encodeURI` leaves alone: letters, digits and `;,/?:@&=+$-_.!~*'()#`.
-const ENCODE_URI: &AsciiSet = &NON_ALPHANUMERIC
+const ENCODE_URI: &AsciiSet = &URI_COMPONENT
     .remove(b';')
     .remove(b',')
     .remove(b'/')
@@ -209,15 +211,6 @@ const ENCODE_URI: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'=')
     .remove(b'+')
     .remove(b'$')
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')')
     .remove(b'#');
 
 fn encode_uri(s: &str) -> String {
