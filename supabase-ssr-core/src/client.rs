@@ -59,6 +59,7 @@ pub struct SupabaseBuilder {
     refresh_margin: Duration,
     login_path: Option<String>,
     claims_cache_capacity: usize,
+    cookie_size_budget: usize,
 }
 
 impl Supabase {
@@ -80,6 +81,7 @@ impl Supabase {
             refresh_margin: Duration::from_secs(90),
             login_path: None,
             claims_cache_capacity: 10_000,
+            cookie_size_budget: crate::config::DEFAULT_COOKIE_SIZE_BUDGET,
         }
     }
 
@@ -190,10 +192,18 @@ impl SupabaseBuilder {
         self
     }
 
+    /// How many bytes of `Set-Cookie` values one response may carry before a warning is logged
+    /// (default 8 KB, a common proxy header limit).
+    pub fn cookie_size_budget(mut self, bytes: usize) -> Self {
+        self.cookie_size_budget = bytes;
+        self
+    }
+
     /// Builds the handle.
     pub fn build(self) -> Result<Supabase, ConfigError> {
-        let mut config =
-            Config::new(&self.url, &self.publishable_key)?.with_encoding(self.encoding);
+        let mut config = Config::new(&self.url, &self.publishable_key)?
+            .with_encoding(self.encoding)
+            .with_cookie_size_budget(self.cookie_size_budget);
         if let Some(key) = self.storage_key {
             config = config.with_storage_key(key)?;
         }

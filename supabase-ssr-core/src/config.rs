@@ -70,7 +70,12 @@ pub struct Config {
     storage_key: String,
     cookie_options: CookieOptions,
     encoding: CookieEncoding,
+    cookie_size_budget: usize,
 }
+
+/// Default of [`Config::cookie_size_budget`]: 8 KB, the header limit common to proxies and
+/// load balancers.
+pub const DEFAULT_COOKIE_SIZE_BUDGET: usize = 8 * 1024;
 
 impl Config {
     /// A configuration for the project at `url`, using `publishable_key` (a legacy anon key is
@@ -110,6 +115,7 @@ impl Config {
             storage_key,
             cookie_options: CookieOptions::default(),
             encoding: CookieEncoding::default(),
+            cookie_size_budget: DEFAULT_COOKIE_SIZE_BUDGET,
         })
     }
 
@@ -163,6 +169,20 @@ impl Config {
     pub fn with_encoding(mut self, encoding: CookieEncoding) -> Self {
         self.encoding = encoding;
         self
+    }
+
+    /// Sets how many bytes of `Set-Cookie` values one response may carry before a warning is
+    /// logged (a response over a proxy's header limit is dropped by the proxy, and the browser
+    /// never gets the new session).
+    #[must_use]
+    pub fn with_cookie_size_budget(mut self, bytes: usize) -> Self {
+        self.cookie_size_budget = bytes;
+        self
+    }
+
+    /// The `Set-Cookie` size budget of one response, in bytes.
+    pub fn cookie_size_budget(&self) -> usize {
+        self.cookie_size_budget
     }
 
     /// The project URL, with a trailing slash on its path.

@@ -140,3 +140,26 @@ async fn no_token_or_cookie_value_reaches_the_logs() {
         );
     }
 }
+
+#[test]
+fn responses_over_the_cookie_size_budget_are_warned_about() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(capture.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let config = supabase_ssr_core::Config::new("https://abcdefghijklmnop.supabase.co", "k")
+        .unwrap()
+        .with_cookie_size_budget(4096);
+    let mut state = supabase_ssr_core::cookies::CookieState::new(Arc::new(config), []);
+    state.set_item("sb-abcdefghijklmnop-auth-token", "x".repeat(2000));
+    assert!(state.response_cookies().set_cookies().len() == 1);
+    let quiet = capture.0.lock().unwrap().len();
+    assert_eq!(quiet, 0, "a small response is not warned about");
+    state.set_item("sb-abcdefghijklmnop-auth-token", "x".repeat(9000));
+    state.response_cookies();
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("exceed the size budget"), "{logs}");
+    assert!(!logs.contains("xxxxxxxx"), "the value is never logged");
+}

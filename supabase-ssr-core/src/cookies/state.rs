@@ -259,6 +259,17 @@ impl CookieState {
         for (name, value) in &changes.sets {
             set_cookies.push(options.render(name, value, MAX_AGE_SECONDS));
         }
+        let bytes: usize = set_cookies.iter().map(String::len).sum();
+        let budget = self.config.cookie_size_budget();
+        if bytes > budget {
+            tracing::warn!(
+                bytes,
+                budget,
+                cookies = set_cookies.len(),
+                "the auth cookies of this response exceed the size budget; a proxy with a header \
+                 limit may drop the response (large user metadata makes large sessions)"
+            );
+        }
         ResponseCookies { set_cookies }
     }
 
