@@ -10,6 +10,7 @@
     reason = "scenarios report failures by panicking"
 )]
 
+pub mod faults;
 pub mod handlers;
 mod harness;
 pub mod scenarios;
@@ -63,6 +64,18 @@ macro_rules! conformance_tests {
             two_cookie_header_lines,
             skipped_path_does_no_auth_work,
         );
+        $crate::conformance_tests!(@each_in faults, $make, $attr,
+            token_endpoint_faults,
+            jwks_endpoint_faults,
+        );
+    };
+    (@each_in $module:ident, $make:path, $attr:meta, $($scenario:ident),* $(,)?) => {
+        $(
+            #[$attr]
+            async fn $scenario() {
+                $crate::conformance::$module::$scenario($make).await;
+            }
+        )*
     };
     (@each $make:path, $attr:meta, $($scenario:ident),* $(,)?) => {
         $(
