@@ -16,7 +16,8 @@
 //! system clock. Each step shifts every `"expires_at":N` (request cookies, canned responses,
 //! expected jars) and the `exp` of the one access token whose expiry our client reads
 //! (`setSession`) by the whole seconds between the step's virtual now and the real now, after
-//! waiting until the real clock's sub-second part is within 250 ms after the virtual one's.
+//! waiting until the real clock is within 250 ms of the (shifted) virtual instant (see
+//! `Shift::for_step` for which side).
 //!
 //! **Randomness.** The vectors used seeded PKCE randomness: `code_challenge` values are compared
 //! as well formed (43 characters of base64url, method `s256`) and checked to be the S256 of the
@@ -51,9 +52,6 @@
 //!   `HTTP 503` for an empty status text (we use the status's canonical reason).
 //! - The "PKCE code verifier not found" message: JS appends advice about `@supabase/ssr`; ours
 //!   is the same text without it.
-//! - The refresh margin is compared in whole seconds (JS: milliseconds): at exactly
-//!   `expires_at = now + 90 s` with a non-zero sub-second part JS refreshes and we do not. The
-//!   vectors' clock has no sub-second part, where both agree.
 //!
 //! Bugs these vectors found, fixed in `src/auth/` (regression assertions here):
 //! - `error_from_response`: a legacy body `{"code":400,"error_code":...}` sent *with* the API
@@ -322,18 +320,25 @@ struct Shift {
 }
 
 impl Shift {
-    /// Waits until the real clock's sub-second part is within 250 ms after the virtual one's.
+    /// Waits until the real clock is within 250 ms of the virtual instant (shifted by whole
+    /// seconds): *before* it when the instant is a whole second, so strict millisecond
+    /// boundaries (`expires_at * 1000 - now < 90000`) fall as they did for JS at exactly that
+    /// instant; *after* it otherwise, so `Math.round(now / 1000)` at a half second rounds the
+    /// same way.
     async fn for_step(step: &Value) -> Self {
         let virtual_ms = virtual_now_ms(step);
+        let before = virtual_ms.rem_euclid(1000) == 0;
+        let window = if before { 750..1000 } else { 0..250 };
         loop {
             let offset = (real_now_ms() - virtual_ms).rem_euclid(1000);
-            if offset < 250 {
+            if window.contains(&offset) {
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(u64::try_from(1005 - offset).unwrap())).await;
+            let wait = (window.start - offset).rem_euclid(1000) + 5;
+            tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap())).await;
         }
         Self {
-            delta_secs: (real_now_ms() - virtual_ms).div_euclid(1000),
+            delta_secs: (real_now_ms() - virtual_ms).div_euclid(1000) + i64::from(before),
             subs: Vec::new(),
         }
     }

@@ -14,6 +14,7 @@ pub mod faults;
 pub mod handlers;
 mod harness;
 pub mod scenarios;
+pub mod soak;
 
 pub use harness::{App, Harness, TestRequest, TestResponse};
 
@@ -68,6 +69,7 @@ macro_rules! conformance_tests {
             token_endpoint_faults,
             jwks_endpoint_faults,
         );
+        $crate::conformance_tests!(@each_in soak, $make, $attr, soak);
     };
     (@each_in $module:ident, $make:path, $attr:meta, $($scenario:ident),* $(,)?) => {
         $(

@@ -152,10 +152,16 @@ impl<'a> Auth<'a> {
         }
     }
 
+    /// Whether the session expires within the margin, in milliseconds as auth-js counts
+    /// (`expires_at * 1000 - now < margin`): whole seconds would let a token that expires this
+    /// very second through unrefreshed, to fail verification a moment later.
     fn needs_refresh(&self, session: &Session) -> bool {
-        let margin = self.client.shared.refresh_margin.as_secs();
+        let margin =
+            i64::try_from(self.client.shared.refresh_margin.as_millis()).unwrap_or(i64::MAX);
         session.expires_at().is_some_and(|at| {
-            at.saturating_sub(now_secs()) < i64::try_from(margin).unwrap_or(i64::MAX)
+            at.saturating_mul(1000)
+                .saturating_sub(session_response::now_millis())
+                < margin
         })
     }
 
