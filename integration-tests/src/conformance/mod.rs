@@ -12,6 +12,7 @@
 
 pub mod handlers;
 mod harness;
+pub mod hostile;
 pub mod scenarios;
 
 pub use harness::{App, Harness, TestRequest, TestResponse};
@@ -62,6 +63,7 @@ macro_rules! conformance_tests {
             concurrent_requests_share_one_refresh,
             two_cookie_header_lines,
             skipped_path_does_no_auth_work,
+            hostile_input_catalogue,
         );
     };
     (@each $make:path, $attr:meta, $($scenario:ident),* $(,)?) => {
