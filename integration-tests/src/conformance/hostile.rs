@@ -371,7 +371,9 @@ pub fn cases(harness: &Harness, supabase: &Supabase, valid: &str) -> Vec<Case> {
         }),
         rejected("chunks from two sessions mixed", {
             let a = harness.jar_with_session(supabase, BIG_EMAIL, 3600);
-            let b = harness.jar_with_session(supabase, BIG_EMAIL, 3600);
+            // Another expiry: the tokens differ from their first chunk on (same-second
+            // sessions of one user share every chunk but the last).
+            let b = harness.jar_with_session(supabase, BIG_EMAIL, 3000);
             let mut jar = BrowserJar::new();
             for name in a.names() {
                 let from = if name.ends_with(".0") { &a } else { &b };
@@ -452,8 +454,9 @@ pub fn cases(harness: &Harness, supabase: &Supabase, valid: &str) -> Vec<Case> {
         rejected("name without value", KEY.to_owned()),
         rejected("quoted value", format!("{KEY}=\"base64-e30\"")),
         rejected(
-            "control characters in value",
-            format!("{KEY}=base64-\u{7}\u{1b}[31m"),
+            // (Other control characters cannot appear in a header value at all.)
+            "tab and spaces in value",
+            format!("{KEY}=base64-\tx y\t"),
         ),
         // ---- next to a valid session ----
         case(
