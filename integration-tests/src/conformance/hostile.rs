@@ -552,6 +552,11 @@ pub async fn run_case<A: App>(app: &A, case: &Case) {
         );
     }
     let refused = |r: &TestResponse| case.huge && (400..500).contains(&r.status) && r.status != 401;
+    for response in [&claims, &optional] {
+        if refused(response) {
+            eprintln!("{name}: refused by the framework with {}", response.status);
+        }
+    }
     match case.expect {
         Expect::Rejected | Expect::Outage => {
             let outage = case.expect == Expect::Outage && claims.status == 503;
