@@ -165,7 +165,7 @@ impl Forge<'_> {
         self.token_case(name, &self.signed(&claims))
     }
 
-    fn kid_case(&self, name: &str, kid: Value) -> Case {
+    fn kid_case(&self, name: &str, kid: &Value) -> Case {
         let header = json!({ "alg": "ES256", "typ": "JWT", "kid": kid });
         self.token_case(name, &self.signed_with_header(&header, &self.claims))
     }
@@ -264,13 +264,13 @@ pub fn cases(harness: &Harness, supabase: &Supabase, valid: &str) -> Vec<Case> {
             &forge.signed_with_header(&json!({ "kid": kid }), &forge.claims),
         ),
         // ---- kid ----
-        forge.kid_case("kid not in the JWKS", json!("forged-kid")),
-        forge.kid_case("kid with path characters", json!("../../../etc/passwd")),
-        forge.kid_case("kid with URL characters", json!("x?y=1#/../.well-known/jwks.json")),
-        forge.kid_case("kid empty", json!("")),
-        forge.kid_case("kid a number", json!(42)),
-        forge.kid_case("kid an object", json!({ "kid": kid })),
-        forge.kid_case("kid of 64 KB", json!("k".repeat(64 * 1024))),
+        forge.kid_case("kid not in the JWKS", &json!("forged-kid")),
+        forge.kid_case("kid with path characters", &json!("../../../etc/passwd")),
+        forge.kid_case("kid with URL characters", &json!("x?y=1#/../.well-known/jwks.json")),
+        forge.kid_case("kid empty", &json!("")),
+        forge.kid_case("kid a number", &json!(42)),
+        forge.kid_case("kid an object", &json!({ "kid": kid })),
+        forge.kid_case("kid of 64 KB", &json!("k".repeat(64 * 1024))),
         forge.token_case(
             "kid of a retired key",
             &retired_key_token(harness, &forge.claims),
