@@ -15,8 +15,8 @@
 //! socket: hyper's HTTP/1 server refuses a request head above its buffer limit (~400 KB) with
 //! 431, which it does to the 1 MB token (the 200 KB header, 10,000 chunks and deep JSON pass).
 //! The axum, actix-web, Rocket and Poem test apps dispatch in-process and see every header; a
-//! real server in front of them has its own limits (e.g. actix-web's HTTP/1 codec answers 431
-//! above 32 KB of head by default) — also fine. Refusals are printed (`--nocapture`).
+//! real server in front of them applies its own head-size limits — also fine. Refusals are
+//! printed (`--nocapture`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
