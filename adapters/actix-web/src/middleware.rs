@@ -89,7 +89,9 @@ where
         let cookie_lines = request.headers().get_all(COOKIE);
         let client = self
             .supabase
-            .client(cookie_lines.filter_map(|value| value.to_str().ok()));
+            // UTF-8, not `to_str` (visible ASCII only): a cookie with a UTF-8 name or value
+            // must not hide the session on the same line.
+            .client(cookie_lines.filter_map(|value| std::str::from_utf8(value.as_bytes()).ok()));
         Box::pin(async move {
             let outcome = client.proxy().await;
             if let Some(header) = outcome.request_cookie_header {

@@ -13,6 +13,7 @@
 pub mod faults;
 pub mod handlers;
 mod harness;
+pub mod hostile;
 pub mod scenarios;
 pub mod soak;
 
@@ -64,6 +65,7 @@ macro_rules! conformance_tests {
             concurrent_requests_share_one_refresh,
             two_cookie_header_lines,
             skipped_path_does_no_auth_work,
+            hostile_input_catalogue,
         );
         $crate::conformance_tests!(@each_in faults, $make, $attr,
             token_endpoint_faults,

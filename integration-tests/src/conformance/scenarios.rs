@@ -367,3 +367,33 @@ pub async fn skipped_path_does_no_auth_work<A: App>(make: fn(Supabase) -> A) {
     assert!(response.set_cookies().is_empty());
     assert_eq!(harness.auth.count(Endpoint::TokenRefresh), 0);
 }
+
+/// The hostile input catalogue ([`super::hostile`]): every case answers promptly, never 500,
+/// 401 on the protected route and `anonymous` on the open one, and a bad cookie next to a valid
+/// session leaves it working; then a flood of 1,000 forged `kid`s makes at most one JWKS fetch,
+/// and an Auth outage answers 503 at worst.
+pub async fn hostile_input_catalogue<A: App>(make: fn(Supabase) -> A) {
+    let harness = Harness::start().await;
+    let supabase = harness.supabase();
+    let valid = harness.jar_with_session(&supabase, EMAIL, 3600).header();
+    let cases = super::hostile::cases(&harness, &supabase, &valid);
+    assert!(cases.len() >= 50, "{} cases", cases.len());
+    let app = make(supabase.clone());
+    let started = std::time::Instant::now();
+    for case in &cases {
+        super::hostile::run_case(&app, case).await;
+    }
+    // A fresh app, its key cache warmed by one valid request, meets the flood.
+    let app = make(supabase.clone());
+    let response = app
+        .send(TestRequest::get(routes::CLAIMS).header("Cookie", valid.clone()))
+        .await;
+    assert_claims_of(&response, EMAIL);
+    super::hostile::forged_kid_flood(&harness, &supabase, &app).await;
+    super::hostile::outage_case(&harness, make).await;
+    eprintln!(
+        "hostile input catalogue: {} cases, flood and outage in {:?}",
+        cases.len(),
+        started.elapsed()
+    );
+}

@@ -8,11 +8,15 @@ use crate::cookies::ResponseCookies;
 
 /// The request's `Cookie` header values that are valid UTF-8 (a line that is not is ignored, as
 /// if the browser had not sent it).
+///
+/// Not `HeaderValue::to_str`, which refuses any byte outside visible ASCII: one cookie with a
+/// UTF-8 name or value (browsers send them as they were set) would hide the session on the same
+/// line.
 pub fn cookie_headers(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     headers
         .get_all(COOKIE)
         .iter()
-        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| std::str::from_utf8(value.as_bytes()).ok())
 }
 
 /// Replaces every `Cookie` header of the request with `header`.
@@ -74,8 +78,12 @@ mod tests {
         headers.append(COOKIE, HeaderValue::from_static("a=1"));
         headers.append(COOKIE, HeaderValue::from_static("b=2"));
         headers.append(COOKIE, HeaderValue::from_bytes(b"c=\xff").unwrap());
-        // The line that is not UTF-8 is ignored.
-        assert_eq!(cookie_headers(&headers).collect::<Vec<_>>(), ["a=1", "b=2"]);
+        headers.append(COOKIE, HeaderValue::from_str("\u{f1}=1; d=4").unwrap());
+        // The line that is not UTF-8 is ignored; UTF-8 beyond ASCII is read.
+        assert_eq!(
+            cookie_headers(&headers).collect::<Vec<_>>(),
+            ["a=1", "b=2", "\u{f1}=1; d=4"]
+        );
         replace_cookie_header(&mut headers, "a=1; b=3");
         assert_eq!(headers.get_all(COOKIE).iter().count(), 1);
     }
