@@ -107,10 +107,94 @@ pub trait App {
 
 /// A running local Auth server with a seeded user, and the `Supabase` handle an app under test
 /// is built from.
+///
+/// While it lives, every `tracing` event of the test's thread (the library's, the adapter's,
+/// the servers') is captured at TRACE level; when it is dropped at the end of a scenario that
+/// passed, the capture must hold no JWT and no refresh token the harness minted: tokens and
+/// cookie values never reach the logs.
 #[derive(Debug)]
 pub struct Harness {
     /// The Auth server.
     pub auth: LocalAuth,
+    logs: LogCapture,
+    secrets: std::cell::RefCell<Vec<String>>,
+}
+
+/// Captured log output and the guard that keeps the capturing subscriber installed.
+struct LogCapture {
+    buffer: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+impl std::fmt::Debug for LogCapture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LogCapture")
+    }
+}
+
+#[derive(Clone)]
+struct CaptureWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CaptureWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    fn install() -> Self {
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = CaptureWriter(buffer.clone());
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        Self {
+            buffer,
+            _guard: tracing::subscriber::set_default(subscriber),
+        }
+    }
+
+    fn text(&self) -> String {
+        let bytes = self
+            .buffer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let logs = self.logs.text();
+        // Every JWT and every base64 session cookie value starts with `eyJ` (`{"`).
+        if let Some(at) = logs.find("eyJ") {
+            let line = logs[..at].rfind('\n').map_or(0, |i| i + 1);
+            panic!(
+                "a token reached the logs: {}",
+                &logs[line..logs.len().min(at + 40)]
+            );
+        }
+        for secret in self.secrets.borrow().iter() {
+            assert!(
+                !logs.contains(secret.as_str()),
+                "a refresh token reached the logs"
+            );
+        }
+    }
 }
 
 /// The seeded user's email.
@@ -126,10 +210,15 @@ impl Harness {
         let options = LocalAuthOptions::default()
             .user(SeedUser::new(EMAIL, PASSWORD))
             .user(SeedUser::new(BIG_EMAIL, PASSWORD).user_metadata(big));
+        let logs = LogCapture::install();
         let auth = LocalAuth::start(options)
             .await
             .unwrap_or_else(|e| panic!("the local Auth server did not start: {e}"));
-        Self { auth }
+        Self {
+            auth,
+            logs,
+            secrets: std::cell::RefCell::new(Vec::new()),
+        }
     }
 
     /// A builder for the project's `Supabase` handle.
@@ -156,6 +245,7 @@ impl Harness {
             .auth
             .mint_session(email, expires_in)
             .unwrap_or_else(|e| panic!("{e}"));
+        self.secrets.borrow_mut().push(issued.refresh_token.clone());
         let session = Session::from_value(issued.body).unwrap_or_else(|e| panic!("{e}"));
         jar_holding(supabase, &session)
     }

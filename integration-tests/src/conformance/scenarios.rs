@@ -391,7 +391,7 @@ pub async fn hostile_input_catalogue<A: App>(make: fn(Supabase) -> A) {
     assert_claims_of(&response, EMAIL);
     super::hostile::forged_kid_flood(&harness, &supabase, &app).await;
     super::hostile::outage_case(&harness, make).await;
-    eprintln!(
+    println!(
         "hostile input catalogue: {} cases, flood and outage in {:?}",
         cases.len(),
         started.elapsed()
