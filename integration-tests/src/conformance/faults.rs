@@ -87,6 +87,7 @@ pub async fn token_endpoint_faults<A: App>(make: fn(Supabase) -> A) {
             "{case} cleared: refreshed cookie"
         );
     }
+    println!("fault matrix: {} /token faults", faults().len());
 }
 
 /// Every fault of the JWKS endpoint before its first fetch: `503` within the budget, nothing
@@ -145,5 +146,9 @@ pub async fn jwks_endpoint_faults<A: App>(make: fn(Supabase) -> A) {
         harness.auth.count(Endpoint::Jwks) - before,
         1,
         "one refetch for the new key"
+    );
+    println!(
+        "fault matrix: {} JWKS faults, JWKS outage, key rotation",
+        faults().len()
     );
 }
