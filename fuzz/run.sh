@@ -48,9 +48,9 @@ for t in "${targets[@]}"; do
     rc=$?
     set -e
     took=$(( $(date +%s) - start ))
-    execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -n 1)
+    execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -n 1 || true)
     execs="${execs:-?}"
-    cov=$(grep -oE '#[0-9]+ +DONE +cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -n 1 | sed -E 's/.*(cov: [0-9]+ ft: [0-9]+ corp: [0-9]+).*/\1/')
+    cov=$(grep -oE 'DONE[[:space:]]+cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -n 1 | sed -E 's/DONE[[:space:]]+//' || true)
     if [ "$rc" -ne 0 ]; then
         failed=1
         echo "fuzz: $t FAILED (exit $rc); last lines of $log:" >&2
