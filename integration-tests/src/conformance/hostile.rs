@@ -44,7 +44,7 @@ pub enum Expect {
     Rejected,
     /// As [`Expect::Rejected`], but the case is an Auth outage: 503 is fine too.
     Outage,
-    /// A bad cookie next to a valid session of [`EMAIL`]: the session is served and none of its
+    /// A bad cookie next to a valid session of `EMAIL`: the session is served and none of its
     /// cookies is deleted.
     ValidSurvives,
 }
@@ -113,7 +113,7 @@ fn jar_of_raw(supabase: &Supabase, raw: &str) -> BrowserJar {
     jar
 }
 
-/// The context cases are built from: a template session of [`EMAIL`] and its claims.
+/// The context cases are built from: a template session of `EMAIL` and its claims.
 struct Forge<'a> {
     harness: &'a Harness,
     supabase: &'a Supabase,
@@ -123,7 +123,7 @@ struct Forge<'a> {
 }
 
 impl Forge<'_> {
-    /// A `Cookie` header carrying a session of [`EMAIL`] whose access token is `token` and whose
+    /// A `Cookie` header carrying a session of `EMAIL` whose access token is `token` and whose
     /// refresh token is worthless (so no refresh can rescue it).
     fn session_with_token(&self, token: &str) -> String {
         let mut body = self.session_body.clone();
@@ -199,7 +199,7 @@ fn retired_key_token(harness: &Harness, claims: &Value) -> String {
     token
 }
 
-/// The catalogue. `valid` is the `Cookie` header of a valid session of [`EMAIL`].
+/// The catalogue. `valid` is the `Cookie` header of a valid session of `EMAIL`.
 #[allow(clippy::too_many_lines, reason = "a table")]
 pub fn cases(harness: &Harness, supabase: &Supabase, valid: &str) -> Vec<Case> {
     let issued = harness
