@@ -83,15 +83,21 @@ impl NodeScripts {
         &self.dir
     }
 
+    /// `node <script>` with the flags the pinned packages need, in the scripts directory: for
+    /// scripts that keep running, such as a server.
+    pub fn command(&self, script: &str) -> Command {
+        let mut command = Command::new("node");
+        command.args(NODE_FLAGS).arg(script).current_dir(&self.dir);
+        command
+    }
+
     /// Runs `node <script> <args…>` with `stdin` as its standard input and returns its standard
     /// output. A non-zero exit is an error carrying both output streams.
     pub fn run(&self, script: &str, args: &[&str], stdin: &str) -> Result<String, NodeError> {
         use std::io::Write as _;
-        let mut child = Command::new("node")
-            .args(NODE_FLAGS)
-            .arg(script)
+        let mut child = self
+            .command(script)
             .args(args)
-            .current_dir(&self.dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

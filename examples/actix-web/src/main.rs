@@ -56,6 +56,10 @@ async fn whoami(site: Shared, client: Client) -> HttpResponse {
     respond(site.whoami(&client).await)
 }
 
+async fn health(site: Shared) -> HttpResponse {
+    respond(site.health())
+}
+
 async fn logout(site: Shared, client: Client) -> HttpResponse {
     respond(site.logout(&client).await)
 }
@@ -90,8 +94,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .route(routes::CONFIRM, web::get().to(confirm))
             .route(routes::CALLBACK, web::get().to(callback))
             .route(routes::OAUTH, web::get().to(oauth))
+            .route(routes::HEALTH, web::get().to(health))
             // Last `.wrap(..)`: the outermost middleware.
-            .wrap(SupabaseMiddleware::new(shared.supabase.clone()))
+            .wrap(SupabaseMiddleware::new(shared.supabase.clone()).with_filter(Site::filter()))
     })
     .bind(site.listen_addr())?;
     let bound = *server

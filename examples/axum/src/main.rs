@@ -61,6 +61,10 @@ async fn whoami(State(site): Shared, client: Client) -> Response {
     respond(site.whoami(&client).await)
 }
 
+async fn health(State(site): Shared) -> Response {
+    respond(site.health())
+}
+
 async fn logout(State(site): Shared, client: Client) -> Response {
     respond(site.logout(&client).await)
 }
@@ -95,7 +99,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route(routes::CONFIRM, get(confirm))
         .route(routes::CALLBACK, get(callback))
         .route(routes::OAUTH, get(oauth))
-        .layer(SupabaseLayer::new(site.supabase.clone()))
+        .route(routes::HEALTH, get(health))
+        .layer(SupabaseLayer::new(site.supabase.clone()).with_filter(Site::filter()))
         .with_state(site.clone());
     let listener = tokio::net::TcpListener::bind(site.listen_addr()).await?;
     site.announce(listener.local_addr()?);

@@ -78,6 +78,10 @@ async fn dispatch(
 }
 
 async fn route(site: Arc<Site>, request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+    // The layer skips this path (`Site::filter`): no client, no session work.
+    if request.uri().path() == routes::HEALTH {
+        return Ok(respond(site.health()));
+    }
     // The layer puts the request's client in the extensions.
     let Some(client) = request.extensions().get::<SupabaseClient>().cloned() else {
         let message = "SupabaseLayer is not installed".to_owned();
@@ -95,7 +99,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(site.listen_addr()).await?;
     site.announce(listener.local_addr()?);
     let service = ServiceBuilder::new()
-        .layer(SupabaseLayer::new(site.supabase.clone()))
+        .layer(SupabaseLayer::new(site.supabase.clone()).with_filter(Site::filter()))
         .service_fn(move |request| route(site.clone(), request));
     loop {
         let (stream, _) = match listener.accept().await {

@@ -66,6 +66,11 @@ async fn whoami(Data(site): Shared<'_>, client: Client) -> Response {
 }
 
 #[handler]
+fn health(Data(site): Shared<'_>) -> Response {
+    respond(site.health())
+}
+
+#[handler]
 async fn logout(Data(site): Shared<'_>, client: Client) -> Response {
     respond(site.logout(&client).await)
 }
@@ -107,8 +112,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .at(routes::CONFIRM, get(confirm))
         .at(routes::CALLBACK, get(callback))
         .at(routes::OAUTH, get(oauth))
+        .at(routes::HEALTH, get(health))
         .data(site.clone())
-        .with(SupabaseMiddleware::new(site.supabase.clone()));
+        .with(SupabaseMiddleware::new(site.supabase.clone()).with_filter(Site::filter()));
     let acceptor = TcpListener::bind(site.listen_addr())
         .into_acceptor()
         .await?;

@@ -111,6 +111,11 @@ async fn whoami(site: Shared<'_>, client: Client) -> Respond {
     Respond(site.whoami(&client).await)
 }
 
+#[get("/")]
+fn health(site: Shared<'_>) -> Respond {
+    Respond(site.health())
+}
+
 #[post("/")]
 async fn logout(site: Shared<'_>, client: Client) -> Respond {
     Respond(site.logout(&client).await)
@@ -145,7 +150,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     rocket::custom(config)
         // Attached first: its `on_request` refreshes the session before anything reads it.
-        .attach(SupabaseFairing::new(site.supabase.clone()))
+        .attach(SupabaseFairing::new(site.supabase.clone()).with_filter(Site::filter()))
         // PORT=0: the configuration holds the bound port by liftoff.
         .attach(AdHoc::on_liftoff("announce", |rocket| {
             Box::pin(async move {
@@ -166,6 +171,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .mount(routes::CONFIRM, rocket::routes![confirm])
         .mount(routes::CALLBACK, rocket::routes![callback])
         .mount(routes::OAUTH, rocket::routes![oauth])
+        .mount(routes::HEALTH, rocket::routes![health])
         .launch()
         .await?;
     Ok(())

@@ -6,7 +6,10 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use supabase_ssr_core::Supabase;
+use supabase_ssr_core::proxy::PathFilter;
 use supabase_ssr_testing::{LocalAuth, LocalAuthOptions, SeedUser};
+
+use crate::routes;
 
 /// The demo account of the offline mode.
 pub const DEMO_EMAIL: &str = "demo@example.com";
@@ -27,6 +30,8 @@ impl Site {
     /// Reads `PORT` (default 3000) and `SUPABASE_URL` + `SUPABASE_PUBLISHABLE_KEY`. Without
     /// `SUPABASE_URL`, starts the local Auth server (`ACCESS_TOKEN_TTL` seconds, default 3600)
     /// with the demo user: the example then works offline, magic links and OAuth included.
+    /// `SUPABASE_CLAIMS_CACHE` sets how many verified tokens are remembered (default 10,000;
+    /// `0` verifies the signature on every request).
     pub async fn from_env() -> Result<Self, Box<dyn std::error::Error>> {
         let filter = tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -43,9 +48,7 @@ impl Site {
         };
         if std::env::var_os("SUPABASE_URL").is_some() {
             let config = supabase_ssr_core::Config::from_env()?;
-            let supabase = Supabase::builder(config.url().as_str(), config.publishable_key())
-                .login_path("/login")
-                .build()?;
+            let supabase = builder(config.url().as_str(), config.publishable_key())?;
             return Ok(Self {
                 supabase,
                 port,
@@ -65,15 +68,18 @@ impl Site {
                 .access_token_ttl(Duration::from_secs(ttl)),
         )
         .await?;
-        let supabase = Supabase::builder(local.url(), local.publishable_key())
-            .login_path("/login")
-            .build()?;
+        let supabase = builder(&local.url(), local.publishable_key())?;
         Ok(Self {
             supabase,
             port,
             local: Some(local),
             origin: OnceLock::new(),
         })
+    }
+
+    /// Which paths the middleware handles: all but static assets and [`routes::HEALTH`].
+    pub fn filter() -> PathFilter {
+        PathFilter::default().skip_prefix(routes::HEALTH)
     }
 
     /// Where the example listens: `127.0.0.1:PORT`.
@@ -128,4 +134,16 @@ impl Site {
             message.token_hash
         ))
     }
+}
+
+/// The project handle every example uses, whichever Auth server it talks to.
+fn builder(url: &str, publishable_key: &str) -> Result<Supabase, Box<dyn std::error::Error>> {
+    let mut builder = Supabase::builder(url, publishable_key).login_path("/login");
+    if let Ok(capacity) = std::env::var("SUPABASE_CLAIMS_CACHE") {
+        let capacity = capacity
+            .parse()
+            .map_err(|_| format!("SUPABASE_CLAIMS_CACHE is not a number: {capacity}"))?;
+        builder = builder.verified_claims_cache(capacity);
+    }
+    Ok(builder.build()?)
 }

@@ -161,6 +161,14 @@ impl Site {
         }
     }
 
+    /// `GET /api/health`: `{"status":"ok"}`, without looking at the session.
+    pub fn health(&self) -> Reply {
+        Reply::Json {
+            status: 200,
+            body: r#"{"status":"ok"}"#.to_owned(),
+        }
+    }
+
     /// `POST /logout`: signs this browser out, then `303 /`.
     pub async fn logout(&self, client: &SupabaseClient) -> Reply {
         if let Err(error) = client.auth().sign_out(SignOutScope::Local).await {

@@ -34,4 +34,9 @@ pub mod routes {
     pub const CALLBACK: &str = "/auth/callback";
     /// `GET`: starts an OAuth sign-in (`provider`).
     pub const OAUTH: &str = "/auth/oauth";
+    /// `GET`: a health check that never touches the session ([`Site::filter`] skips it): the
+    /// bare route the benchmark compares the authenticated one with.
+    ///
+    /// [`Site::filter`]: crate::Site::filter
+    pub const HEALTH: &str = "/api/health";
 }
