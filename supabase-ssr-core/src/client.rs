@@ -1,12 +1,12 @@
 //! The process-wide [`Supabase`] handle and the per-request [`SupabaseClient`].
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use crate::auth::http::AuthHttp;
 use crate::auth::refresh::{RefreshCoordinator, RefreshSettings};
 use crate::auth::verify::{Verifier, VerifierSettings};
-use crate::auth::{Auth, AuthError};
+use crate::auth::{Auth, AuthError, Claims};
 use crate::config::{Config, ConfigError};
 use crate::cookies::{CookieEncoding, CookieOptions, CookieState, ResponseCookies};
 
@@ -108,10 +108,10 @@ impl Supabase {
     pub fn client<'a>(&self, cookie_headers: impl IntoIterator<Item = &'a str>) -> SupabaseClient {
         SupabaseClient {
             shared: self.shared.clone(),
-            cookies: Arc::new(Mutex::new(CookieState::new(
-                self.shared.config.clone(),
-                cookie_headers,
-            ))),
+            request: Arc::new(RequestState {
+                cookies: Mutex::new(CookieState::new(self.shared.config.clone(), cookie_headers)),
+                remembered: OnceLock::new(),
+            }),
         }
     }
 }
@@ -254,7 +254,16 @@ impl SupabaseBuilder {
 #[derive(Debug, Clone)]
 pub struct SupabaseClient {
     pub(crate) shared: Arc<Shared>,
-    cookies: Arc<Mutex<CookieState>>,
+    request: Arc<RequestState>,
+}
+
+/// What the clones of one request's client share.
+#[derive(Debug)]
+struct RequestState {
+    cookies: Mutex<CookieState>,
+    /// The verified claims remembered for the session cookie the request came with, and the
+    /// session's `expires_at`: looked up once, by the proxy step or the first `get_claims`.
+    remembered: OnceLock<Option<(Claims, Option<i64>)>>,
 }
 
 impl SupabaseClient {
@@ -308,9 +317,18 @@ impl SupabaseClient {
         self.cookies().request_cookie_header()
     }
 
+    /// The remembered claims of the request's session cookie, looked up at most once.
+    pub(crate) fn remembered(
+        &self,
+        lookup: impl FnOnce() -> Option<(Claims, Option<i64>)>,
+    ) -> Option<(Claims, Option<i64>)> {
+        self.request.remembered.get_or_init(lookup).clone()
+    }
+
     /// The request's cookie state. The lock is never held across an `.await`.
     pub(crate) fn cookies(&self) -> MutexGuard<'_, CookieState> {
-        self.cookies
+        self.request
+            .cookies
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }

@@ -1,7 +1,7 @@
 //! The flows of the Supabase SSR guide, as framework-free handlers returning a [`Reply`].
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-use serde_json::json;
+use serde::Serialize;
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::{
     OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials, SignOutScope, SignUp, VerifyOtp,
@@ -148,11 +148,14 @@ impl Site {
         match client.require_claims(Some("application/json")).await {
             Ok(claims) => Reply::Json {
                 status: 200,
-                body: json!({
-                    "sub": claims.sub(), "email": claims.email(), "role": claims.role(),
-                    "aal": claims.aal(), "session_id": claims.session_id(),
+                body: serde_json::to_string(&WhoAmI {
+                    sub: claims.sub(),
+                    email: claims.email(),
+                    role: claims.role(),
+                    aal: claims.aal(),
+                    session_id: claims.session_id(),
                 })
-                .to_string(),
+                .unwrap_or_default(),
             },
             Err(rejection) => Reply::Json {
                 status: rejection.status,
@@ -216,4 +219,14 @@ impl Site {
         oauth.redirect_to = Some(format!("{}/auth/callback?next=/private", self.origin()));
         Reply::Redirect(client.auth().sign_in_with_oauth(&oauth).url)
     }
+}
+
+/// The body of `GET /api/whoami`.
+#[derive(Serialize)]
+struct WhoAmI<'a> {
+    sub: Option<&'a str>,
+    email: Option<&'a str>,
+    role: Option<&'a str>,
+    aal: Option<&'a str>,
+    session_id: Option<&'a str>,
 }

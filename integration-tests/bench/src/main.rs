@@ -46,6 +46,9 @@ struct Options {
     /// `wrk` connections.
     #[arg(long, default_value_t = 32)]
     connections: u32,
+    /// Only these servers (names as in the tables: axum, actix-web, hyper, poem, rocket, node).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
     /// Where the page and charts go (default `docs/benchmarks`, `target/bench-smoke` with `--smoke`).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -117,6 +120,7 @@ fn run(options: &Options) -> Result<bool, Error> {
             node: &node,
             bin_dir: &bin_dir,
             log_dir: &log_dir,
+            only: &options.only,
         };
         bench.run(plan).await
     })?;

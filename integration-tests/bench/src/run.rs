@@ -177,6 +177,8 @@ pub struct Bench<'a> {
     pub bin_dir: &'a Path,
     /// Where server logs go.
     pub log_dir: &'a Path,
+    /// The servers to run (all when empty).
+    pub only: &'a [String],
 }
 
 impl Bench<'_> {
@@ -204,7 +206,9 @@ impl Bench<'_> {
         let valid = first(self.auth.valid_sessions(self.node, 1).await?)?;
         let expiring = first(self.auth.expiring_sessions(self.node, 1).await?)?;
         let mut servers = Vec::new();
-        for stack in STACKS {
+        let selected =
+            |stack: &Stack| self.only.is_empty() || self.only.iter().any(|n| n == stack.name);
+        for stack in STACKS.iter().copied().filter(selected) {
             for cache in [true, false] {
                 if stack.is_rust() || cache {
                     let name = format!("{}{}", stack.name, if cache { "" } else { "-nocache" });

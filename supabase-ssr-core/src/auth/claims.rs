@@ -31,6 +31,8 @@ pub struct Claims {
 
 struct Inner {
     fields: Map<String, Value>,
+    /// The string claims with accessors, read once: a claims-cache hit is served many times.
+    standard: Standard,
     expires_at: u64,
     issuer: String,
     key_id: Option<String>,
@@ -47,9 +49,11 @@ impl Claims {
         key_id: Option<String>,
         verified_by: Verification,
     ) -> Self {
+        let standard = Standard::read(&fields);
         Self {
             inner: Arc::new(Inner {
                 fields,
+                standard,
                 expires_at,
                 issuer,
                 key_id,
@@ -58,38 +62,34 @@ impl Claims {
         }
     }
 
-    fn str_claim(&self, name: &str) -> Option<&str> {
-        self.inner.fields.get(name).and_then(Value::as_str)
-    }
-
     /// `sub`: the user id.
     pub fn sub(&self) -> Option<&str> {
-        self.str_claim("sub")
+        self.inner.standard.sub.as_deref()
     }
 
     /// `email`, when the user has one (Supabase writes `""` for phone-only users).
     pub fn email(&self) -> Option<&str> {
-        self.str_claim("email")
+        self.inner.standard.email.as_deref()
     }
 
     /// `phone`, when present.
     pub fn phone(&self) -> Option<&str> {
-        self.str_claim("phone")
+        self.inner.standard.phone.as_deref()
     }
 
     /// `role`: the Postgres role, `authenticated` for signed-in users.
     pub fn role(&self) -> Option<&str> {
-        self.str_claim("role")
+        self.inner.standard.role.as_deref()
     }
 
     /// `aal`: the authenticator assurance level, `aal1` or `aal2`.
     pub fn aal(&self) -> Option<&str> {
-        self.str_claim("aal")
+        self.inner.standard.aal.as_deref()
     }
 
     /// `session_id`: the Auth session this token belongs to.
     pub fn session_id(&self) -> Option<&str> {
-        self.str_claim("session_id")
+        self.inner.standard.session_id.as_deref()
     }
 
     /// `is_anonymous`; `false` when absent.
@@ -169,6 +169,30 @@ impl Claims {
     /// How the claims were confirmed.
     pub fn verified_by(&self) -> Verification {
         self.inner.verified_by
+    }
+}
+
+/// The string claims [`Claims`] has accessors for.
+struct Standard {
+    sub: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    role: Option<String>,
+    aal: Option<String>,
+    session_id: Option<String>,
+}
+
+impl Standard {
+    fn read(fields: &Map<String, Value>) -> Self {
+        let read = |name: &str| fields.get(name).and_then(Value::as_str).map(str::to_owned);
+        Self {
+            sub: read("sub"),
+            email: read("email"),
+            phone: read("phone"),
+            role: read("role"),
+            aal: read("aal"),
+            session_id: read("session_id"),
+        }
     }
 }
 

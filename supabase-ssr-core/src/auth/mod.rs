@@ -122,7 +122,7 @@ impl<'a> Auth<'a> {
         };
         // A session stored by this very request is as fresh as it gets: with an access-token
         // lifetime shorter than the margin it would otherwise be refreshed again at once.
-        if fresh || !self.needs_refresh(&session) {
+        if fresh || !self.needs_refresh(session.expires_at()) {
             return Ok(Some(session));
         }
         let refreshed = self
@@ -155,10 +155,10 @@ impl<'a> Auth<'a> {
     /// Whether the session expires within the margin, in milliseconds as auth-js counts
     /// (`expires_at * 1000 - now < margin`): whole seconds would let a token that expires this
     /// very second through unrefreshed, to fail verification a moment later.
-    fn needs_refresh(&self, session: &Session) -> bool {
+    fn needs_refresh(&self, expires_at: Option<i64>) -> bool {
         let margin =
             i64::try_from(self.client.shared.refresh_margin.as_millis()).unwrap_or(i64::MAX);
-        session.expires_at().is_some_and(|at| {
+        expires_at.is_some_and(|at| {
             at.saturating_mul(1000)
                 .saturating_sub(session_response::now_millis())
                 < margin
@@ -176,12 +176,45 @@ impl<'a> Auth<'a> {
     /// A token that does not verify is an [`AuthError::InvalidJwt`]; its cookies are left
     /// alone (a forged cookie must not sign out the real session of the browser).
     pub async fn get_claims(&self) -> Result<Option<Claims>, AuthError> {
+        if let Some(claims) = self.remembered_claims() {
+            return Ok(Some(claims));
+        }
         match self.load_session().await? {
-            Some(session) => self
-                .claims_for_token(session.access_token())
-                .await
-                .map(Some),
+            Some(session) => {
+                let claims = self.claims_for_token(session.access_token()).await?;
+                self.remember(&session);
+                Ok(Some(claims))
+            }
             None => Ok(None),
+        }
+    }
+
+    /// The verified claims of the request's session cookie if an earlier request with the very
+    /// same cookie verified them, they are still valid and the session needs no refresh: the
+    /// answer of [`Auth::get_claims`] without decoding the cookie. `None` once this request
+    /// wrote or removed the session.
+    pub(crate) fn remembered_claims(&self) -> Option<Claims> {
+        let verifier = &self.client.shared.verifier;
+        let (claims, session_expires_at) = self.client.remembered(|| {
+            let cookies = self.client.cookies();
+            let key = verifier.session_key(&cookies.incoming_session_value()?)?;
+            verifier.remembered_session(&key)
+        })?;
+        // Checked on every use: the lookup may be older than this call, or the session written since.
+        let untouched = self.client.cookies().incoming_session_value().is_some();
+        let valid = verifier.still_valid(&claims);
+        (untouched && valid && !self.needs_refresh(session_expires_at)).then_some(claims)
+    }
+
+    /// Remembers the claims of `session` for its cookie, if it is the one the request came
+    /// with (not one this request stored) and its token was verified by signature.
+    fn remember(&self, session: &Session) {
+        let verifier = &self.client.shared.verifier;
+        let cookies = self.client.cookies();
+        if let Some(raw) = cookies.incoming_session_value()
+            && let Some(key) = verifier.session_key(&raw)
+        {
+            verifier.remember_session(key, session.access_token(), session.expires_at());
         }
     }
 

@@ -48,7 +48,16 @@ pub fn parse_cookie_headers<'a>(headers: impl IntoIterator<Item = &'a str>) -> V
         if header.len() < 2 {
             continue;
         }
-        for pair in header.split(';') {
+        // memchr's vectorised search: a session cookie is kilobytes long, and `str::split`
+        // scans it a word at a time.
+        for pair in memchr::memchr_iter(b';', header.as_bytes())
+            .chain([header.len()])
+            .scan(0, |start, end| {
+                let pair = &header[*start..end];
+                *start = end + 1;
+                Some(pair)
+            })
+        {
             let Some((name, value)) = pair.split_once('=') else {
                 continue;
             };
@@ -73,7 +82,7 @@ fn trim_spaces_and_tabs(s: &str) -> &str {
 
 /// `decodeURIComponent` when the value holds a `%`; the raw text when that fails.
 fn decode_value(value: &str) -> String {
-    if !value.contains('%') {
+    if memchr::memchr(b'%', value.as_bytes()).is_none() {
         return value.to_owned();
     }
     match percent_decode_str(value).decode_utf8() {

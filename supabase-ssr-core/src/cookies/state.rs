@@ -227,6 +227,16 @@ impl CookieState {
         }
     }
 
+    /// The session item exactly as the request's cookies carry it (chunks joined, not decoded),
+    /// or `None` when there is none or this request wrote or removed the session.
+    pub(crate) fn incoming_session_value(&self) -> Option<Cow<'_, str>> {
+        let key = self.config.storage_key();
+        if self.writes.iter().any(|(k, _)| k == key) {
+            return None;
+        }
+        combine_chunks(key, |name| self.incoming_value(name))
+    }
+
     /// Whether this request stored a session (a sign-in or a refresh): it came from the Auth
     /// server moments ago and is not refreshed again in the same request.
     pub fn wrote_session(&self) -> bool {

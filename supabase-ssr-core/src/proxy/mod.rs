@@ -56,6 +56,12 @@ impl SupabaseClient {
     /// # }
     /// ```
     pub async fn proxy(&self) -> ProxyOutcome {
+        if self.auth().remembered_claims().is_some() {
+            return ProxyOutcome {
+                request_cookie_header: None,
+                status: SessionStatus::Present,
+            };
+        }
         let status = match self.auth().load_session().await {
             Ok(Some(_)) => SessionStatus::Present,
             Ok(None) => SessionStatus::SignedOut,
