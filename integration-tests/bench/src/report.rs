@@ -49,19 +49,20 @@ pub fn markdown(results: &Results, machine: &str, smoke: bool) -> String {
 }
 
 fn steady_table(page: &mut String, results: &Results) {
-    page.push_str("## Steady load\n\n| Server | Scenario | req/s | p50 ms | p99 ms | CPU µs / request | `/token` per 1000 requests |\n|---|---|--:|--:|--:|--:|--:|\n");
+    page.push_str("## Steady load\n\nBusy: the server's CPU time over the run's length; below 100 % the load generator, not the server, set the pace.\n\n| Server | Scenario | req/s | p50 ms | p99 ms | CPU µs / request | busy | `/token` per 1000 requests |\n|---|---|--:|--:|--:|--:|--:|--:|\n");
     for scenario in Scenario::ALL {
         for stack in STACKS {
             if let Some(s) = summary(results, stack, scenario) {
                 let _ = writeln!(
                     page,
-                    "| {} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {:.1} |",
+                    "| {} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {:.0} % | {:.1} |",
                     stack.name,
                     scenario.label(),
                     s.per_second,
                     s.p50_ms,
                     s.p99_ms,
                     s.cpu_us,
+                    s.busy * 100.0,
                     s.refresh_per_1000
                 );
             }
@@ -75,23 +76,26 @@ fn ratio_table(page: &mut String, results: &Results) {
         return;
     };
     let node_cpu = |scenario| summary(results, node, scenario).map(|s| s.cpu_us);
-    page.push_str("## Ratios (same run)\n\nCPU columns: the share of Node's CPU per request each server needs (1/40 = forty times less).\n\n| Framework | authenticated ÷ bare throughput | CPU vs Node, cache on | CPU vs Node, cache off | CPU vs Node, refresh |\n|---|--:|--:|--:|--:|\n");
+    page.push_str("## Ratios (same run)\n\nAuthenticated ÷ bare: the valid-session route against the bare route of the same server, as measured throughput and as capacity (bare CPU per request ÷ authenticated CPU per request: the throughput ratio of a saturated core). CPU columns: the share of Node's CPU per request each server needs (1/40 = forty times less).\n\n| Framework | authenticated ÷ bare, throughput | authenticated ÷ bare, capacity | CPU vs Node, cache on | CPU vs Node, cache off | CPU vs Node, refresh |\n|---|--:|--:|--:|--:|--:|\n");
     for stack in STACKS.iter().copied().filter(|s| s.is_rust()) {
         let cpu = |scenario| summary(results, stack, scenario).map(|s| s.cpu_us);
         let share = |ours: Option<f64>, theirs: Option<f64>| match (ours, theirs) {
             (Some(ours), Some(theirs)) => format!("1/{:.0}", theirs / ours),
             _ => "–".to_owned(),
         };
-        let throughput = match (
+        let (throughput, capacity) = match (
             summary(results, stack, Scenario::Session),
             summary(results, stack, Scenario::Bare),
         ) {
-            (Some(session), Some(bare)) => format!("{:.2}", session.per_second / bare.per_second),
-            _ => "–".to_owned(),
+            (Some(session), Some(bare)) => (
+                format!("{:.2}", session.per_second / bare.per_second),
+                format!("{:.2}", bare.cpu_us / session.cpu_us),
+            ),
+            _ => ("–".to_owned(), "–".to_owned()),
         };
         let _ = writeln!(
             page,
-            "| {} | {throughput} | {} | {} | {} |",
+            "| {} | {throughput} | {capacity} | {} | {} | {} |",
             stack.name,
             share(cpu(Scenario::Session), node_cpu(Scenario::Session)),
             share(cpu(Scenario::SessionNoCache), node_cpu(Scenario::Session)),

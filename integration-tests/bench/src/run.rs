@@ -136,6 +136,8 @@ pub struct Sample {
     pub load: Load,
     /// Server CPU time per completed request, in microseconds.
     pub cpu_us: f64,
+    /// Server CPU time over the run's length: near 1 when the server, not `wrk`, was the limit.
+    pub busy: f64,
     /// Auth server calls during the run.
     pub calls: Counts,
 }
@@ -299,20 +301,24 @@ impl Bench<'_> {
             reason = "request counts stay far below 2^52"
         )]
         let cpu_us = cpu * 1e6 / load.requests as f64;
+        #[expect(clippy::cast_precision_loss, reason = "a few seconds")]
+        let busy = cpu / plan.seconds as f64;
         eprintln!(
-            "  {:<10} {:<26} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  {:>8.1} µs CPU/request",
+            "  {:<10} {:<26} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  {:>8.1} µs CPU/request  {:>3.0} % busy",
             stack.name,
             scenario.label(),
             load.per_second,
             load.p50_ms,
             load.p99_ms,
-            cpu_us
+            cpu_us,
+            busy * 100.0
         );
         Ok(Sample {
             stack,
             scenario,
             load,
             cpu_us,
+            busy,
             calls,
         })
     }

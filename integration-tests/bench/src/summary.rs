@@ -13,6 +13,8 @@ pub struct Summary {
     pub p99_ms: f64,
     /// Server CPU per request, µs.
     pub cpu_us: f64,
+    /// Share of the run the server's core was busy.
+    pub busy: f64,
     /// `/token` calls per 1000 requests.
     pub refresh_per_1000: f64,
 }
@@ -35,6 +37,7 @@ pub fn summary(results: &Results, stack: Stack, scenario: Scenario) -> Option<Su
         p50_ms: of(&|s| s.load.p50_ms),
         p99_ms: of(&|s| s.load.p99_ms),
         cpu_us: of(&|s| s.cpu_us),
+        busy: of(&|s| s.busy),
         refresh_per_1000: of(&|s| s.calls.refresh as f64 * 1000.0 / s.load.requests as f64),
     })
 }
