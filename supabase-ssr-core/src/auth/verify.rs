@@ -884,15 +884,22 @@ mod tests {
         assert!(v.claims_confirmed_by_server(&t).is_err());
     }
 
+    /// A verifier with an HS256 secret, and a good token signed with it.
+    fn hs256_verifier_and_token() -> (Verifier, String) {
+        let mut s = settings();
+        s.hs256_secret = Some(HS256_SECRET.into());
+        let header = jsonwebtoken::Header::new(Algorithm::HS256);
+        let key = jsonwebtoken::EncodingKey::from_secret(HS256_SECRET.as_bytes());
+        let token = jsonwebtoken::encode(&header, &good_payload(), &key).unwrap();
+        (verifier(s), token)
+    }
+
+    const HS256_SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters-long";
+
     #[tokio::test]
     async fn hs256_with_a_secret_verifies_locally() {
-        let secret = "super-secret-jwt-token-with-at-least-32-characters-long";
-        let mut s = settings();
-        s.hs256_secret = Some(secret.into());
-        let v = verifier(s);
+        let (v, t) = hs256_verifier_and_token();
         let header = jsonwebtoken::Header::new(Algorithm::HS256);
-        let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
-        let t = jsonwebtoken::encode(&header, &good_payload(), &key).unwrap();
         let Verified::Claims(claims) = v.verify(&t).await.unwrap() else {
             panic!("not verified")
         };
@@ -990,13 +997,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_session_cookie_is_remembered_only_for_a_cached_token() {
-        let secret = "super-secret-jwt-token-with-at-least-32-characters-long";
-        let mut s = settings();
-        s.hs256_secret = Some(secret.into());
-        let v = verifier(s);
-        let header = jsonwebtoken::Header::new(Algorithm::HS256);
-        let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
-        let token = jsonwebtoken::encode(&header, &good_payload(), &key).unwrap();
+        let (v, token) = hs256_verifier_and_token();
         let cookie_key = v.session_key("base64-cookie-value").unwrap();
         v.remember_session(cookie_key, &token, Some(1));
         assert!(
