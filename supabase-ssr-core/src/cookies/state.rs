@@ -69,6 +69,10 @@ pub struct CookieState {
     session: OnceLock<StoredSession>,
     /// Item writes in first-touch order: `Some` sets, `None` removes.
     writes: Vec<(String, Option<String>)>,
+    /// The changes the writes make, kept until the next write: a request that refreshes the
+    /// session needs them for the rewritten `Cookie` header and again for the response, and
+    /// encoding and chunking a session takes a microsecond or two.
+    changes: OnceLock<Changes>,
 }
 
 impl CookieState {
@@ -83,6 +87,7 @@ impl CookieState {
             index: OnceLock::new(),
             session: OnceLock::new(),
             writes: Vec::new(),
+            changes: OnceLock::new(),
         }
     }
 
@@ -221,6 +226,7 @@ impl CookieState {
         if key == self.config.storage_key() {
             self.session = OnceLock::new();
         }
+        self.changes = OnceLock::new();
         match self.writes.iter_mut().find(|(k, _)| k == key) {
             Some((_, slot)) => *slot = value,
             None => self.writes.push((key.to_owned(), value)),
@@ -310,7 +316,11 @@ impl CookieState {
         Some(parts.join("; "))
     }
 
-    fn changes(&self) -> Changes {
+    fn changes(&self) -> &Changes {
+        self.changes.get_or_init(|| self.compute_changes())
+    }
+
+    fn compute_changes(&self) -> Changes {
         let mut changes = Changes::default();
         let incoming = &self.incoming;
         let existing = |key: &str| -> Vec<&RequestCookie> {
@@ -345,7 +355,7 @@ impl CookieState {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Changes {
     deletions: Vec<String>,
     sets: Vec<(String, String)>,
@@ -427,6 +437,22 @@ mod tests {
         assert!(matches!(state.stored_session(), StoredSession::Present(_)));
         state.remove_session();
         assert_eq!(state.stored_session(), StoredSession::Absent);
+    }
+
+    #[test]
+    fn a_write_after_the_changes_were_read_is_sent() {
+        let mut state = state("theme=dark; sb-abcdefghijklmnop-auth-token=old");
+        state.set_item("sb-abcdefghijklmnop-auth-token", "{}");
+        assert_eq!(
+            state.request_cookie_header().unwrap(),
+            "theme=dark; sb-abcdefghijklmnop-auth-token=base64-e30"
+        );
+        state.remove_session();
+        assert_eq!(state.request_cookie_header().unwrap(), "theme=dark");
+        let response = state.response_cookies();
+        assert_eq!(response.set_cookies().len(), 1);
+        assert!(response.set_cookies()[0].starts_with("sb-abcdefghijklmnop-auth-token=;"));
+        assert!(response.set_cookies()[0].contains("Max-Age=0"));
     }
 
     #[test]
