@@ -320,15 +320,17 @@ struct Shift {
 }
 
 impl Shift {
-    /// Waits until the real clock is within 250 ms of the virtual instant (shifted by whole
-    /// seconds): *before* it when the instant is a whole second, so strict millisecond
-    /// boundaries (`expires_at * 1000 - now < 90000`) fall as they did for JS at exactly that
-    /// instant; *after* it otherwise, so `Math.round(now / 1000)` at a half second rounds the
-    /// same way.
+    /// Waits until the real clock is a little before or after the virtual instant (shifted by
+    /// whole seconds): 400–480 ms *before* it when the instant is a whole second, so strict
+    /// millisecond boundaries (`expires_at * 1000 - now < 90000`) fall as they did for JS at
+    /// exactly that instant as long as the step takes less than that, and `Math.round(now /
+    /// 1000)` still rounds to the instant; within 250 ms *after* it otherwise, so
+    /// `Math.round(now / 1000)` at a half second rounds the same way. (A 250 ms budget before
+    /// the boundary was too short on a loaded 2-core machine.)
     async fn for_step(step: &Value) -> Self {
         let virtual_ms = virtual_now_ms(step);
         let before = virtual_ms.rem_euclid(1000) == 0;
-        let window = if before { 750..1000 } else { 0..250 };
+        let window = if before { 520..600 } else { 0..250 };
         loop {
             let offset = (real_now_ms() - virtual_ms).rem_euclid(1000);
             if window.contains(&offset) {

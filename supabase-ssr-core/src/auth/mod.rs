@@ -201,7 +201,7 @@ impl<'a> Auth<'a> {
             verifier.remembered_session(&key)
         })?;
         // Checked on every use: the lookup may be older than this call, or the session written since.
-        let untouched = self.client.cookies().incoming_session_value().is_some();
+        let untouched = self.client.cookies().session_untouched();
         let valid = verifier.still_valid(&claims);
         (untouched && valid && !self.needs_refresh(session_expires_at)).then_some(claims)
     }

@@ -43,37 +43,49 @@ pub fn parse_cookie_header(header: &str) -> Vec<RequestCookie> {
 pub fn parse_cookie_headers<'a>(headers: impl IntoIterator<Item = &'a str>) -> Vec<RequestCookie> {
     let mut seen: HashSet<&str> = HashSet::new();
     let mut cookies = Vec::new();
-    for header in headers {
-        // `cookie.parse` returns nothing for strings shorter than a name plus `=`.
-        if header.len() < 2 {
-            continue;
-        }
-        // memchr's vectorised search: a session cookie is kilobytes long, and `str::split`
-        // scans it a word at a time.
-        for pair in memchr::memchr_iter(b';', header.as_bytes())
-            .chain([header.len()])
-            .scan(0, |start, end| {
-                let pair = &header[*start..end];
-                *start = end + 1;
-                Some(pair)
-            })
-        {
-            let Some((name, value)) = pair.split_once('=') else {
-                continue;
-            };
-            let name = trim_spaces_and_tabs(name);
-            if seen.insert(name) {
-                cookies.push(RequestCookie {
-                    name: name.to_owned(),
-                    value: decode_value(trim_spaces_and_tabs(value)),
-                });
-            }
+    for (name, value) in headers.into_iter().flat_map(pairs) {
+        if seen.insert(name) {
+            cookies.push(RequestCookie {
+                name: name.to_owned(),
+                value: decode_value(value),
+            });
         }
     }
     if cookies.iter().any(|c| is_array_index(&c.name)) {
         order_like_js_object_keys(&mut cookies);
     }
     cookies
+}
+
+/// The raw value (trimmed, not percent-decoded) of the first cookie named `name`, read the way
+/// [`parse_cookie_headers`] reads them, without parsing the others.
+pub(crate) fn find_cookie<'a>(
+    headers: impl IntoIterator<Item = &'a str>,
+    name: &str,
+) -> Option<&'a str> {
+    headers
+        .into_iter()
+        .flat_map(pairs)
+        .find_map(|(n, value)| (n == name).then_some(value))
+}
+
+/// The `name=value` pairs of one header line, trimmed; pairs without `=` are skipped.
+fn pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
+    // `cookie.parse` returns nothing for strings shorter than a name plus `=`.
+    let header = if header.len() < 2 { "" } else { header };
+    // memchr's vectorised search: a session cookie is kilobytes long, and `str::split` scans it
+    // a word at a time.
+    memchr::memchr_iter(b';', header.as_bytes())
+        .chain([header.len()])
+        .scan(0, move |start, end| {
+            let pair = &header[*start..end];
+            *start = end + 1;
+            Some(pair)
+        })
+        .filter_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            Some((trim_spaces_and_tabs(name), trim_spaces_and_tabs(value)))
+        })
 }
 
 fn trim_spaces_and_tabs(s: &str) -> &str {
@@ -144,6 +156,25 @@ mod tests {
         assert_eq!(pairs("a=%zz%41"), [("a".into(), "%zz%41".into())]);
         assert_eq!(pairs("a=%4"), [("a".into(), "%4".into())]);
         assert_eq!(pairs("a=%41"), [("a".into(), "A".into())]);
+    }
+
+    proptest::proptest! {
+        /// The shortcut the session read takes must see exactly what the full parse sees.
+        #[test]
+        fn finding_one_cookie_agrees_with_parsing_them_all(
+            lines in proptest::collection::vec("[ a-c=;%\t.0-9]{0,24}", 0..4),
+            name in "[a-c0-9]{0,2}(\\.[0-9])?",
+        ) {
+            let parsed = parse_cookie_headers(lines.iter().map(String::as_str));
+            let expected = parsed.iter().find(|c| c.name == name).map(|c| c.value.clone());
+            match find_cookie(lines.iter().map(String::as_str), &name) {
+                Some(raw) if !raw.contains('%') => {
+                    proptest::prop_assert_eq!(Some(raw.to_owned()), expected);
+                }
+                Some(_) => proptest::prop_assert!(expected.is_some()),
+                None => proptest::prop_assert_eq!(None, expected),
+            }
+        }
     }
 
     #[test]

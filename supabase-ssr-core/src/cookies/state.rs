@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::chunk::{MAX_CHUNK_SIZE, combine_chunks, create_chunks, is_chunk_like};
 use super::codec::{decode_value, encode_value};
-use super::header::{RequestCookie, parse_cookie_headers};
+use super::header::{RequestCookie, find_cookie, parse_cookie_headers};
 use super::options::{MAX_AGE_SECONDS, URI_COMPONENT};
 use crate::config::Config;
 use crate::session::{Session, SessionError};
@@ -63,8 +63,12 @@ pub enum StoredSession {
 #[derive(Debug, Clone)]
 pub struct CookieState {
     config: Arc<Config>,
+    /// The request's `Cookie` lines joined with `; `.
     raw_header: String,
-    incoming: Vec<RequestCookie>,
+    /// Where each line ends in `raw_header`.
+    line_ends: Vec<usize>,
+    /// Parsed on first use: a request answered from the claims cache never needs it.
+    incoming: OnceLock<Vec<RequestCookie>>,
     index: OnceLock<HashMap<String, usize>>,
     session: OnceLock<StoredSession>,
     /// Item writes in first-touch order: `Some` sets, `None` removes.
@@ -78,12 +82,20 @@ pub struct CookieState {
 impl CookieState {
     /// The state of a request that sent these `Cookie` header values.
     pub fn new<'a>(config: Arc<Config>, cookie_headers: impl IntoIterator<Item = &'a str>) -> Self {
-        let headers: Vec<&str> = cookie_headers.into_iter().collect();
-        let incoming = parse_cookie_headers(headers.iter().copied());
+        let mut raw_header = String::new();
+        let mut line_ends = Vec::new();
+        for line in cookie_headers {
+            if !line_ends.is_empty() {
+                raw_header.push_str("; ");
+            }
+            raw_header.push_str(line);
+            line_ends.push(raw_header.len());
+        }
         Self {
             config,
-            raw_header: headers.join("; "),
-            incoming,
+            raw_header,
+            line_ends,
+            incoming: OnceLock::new(),
             index: OnceLock::new(),
             session: OnceLock::new(),
             writes: Vec::new(),
@@ -98,28 +110,39 @@ impl CookieState {
 
     /// The cookies the request sent (parsed, first of duplicates kept).
     pub fn incoming(&self) -> &[RequestCookie] {
-        &self.incoming
+        self.incoming
+            .get_or_init(|| parse_cookie_headers(self.lines()))
+    }
+
+    /// The request's `Cookie` lines.
+    fn lines(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.line_ends.iter().map(move |&end| {
+            let line = &self.raw_header[start..end];
+            start = end + 2;
+            line
+        })
     }
 
     /// The value of an incoming cookie.
     pub fn incoming_value(&self, name: &str) -> Option<&str> {
         // A scan is fastest for the handful of cookies a browser normally sends; a hostile
         // header with thousands of chunks gets an index so combining them stays linear.
-        if self.incoming.len() <= INDEX_THRESHOLD {
-            return self
-                .incoming
+        let incoming = self.incoming();
+        if incoming.len() <= INDEX_THRESHOLD {
+            return incoming
                 .iter()
                 .find(|c| c.name == name)
                 .map(|c| c.value.as_str());
         }
         let index = self.index.get_or_init(|| {
-            self.incoming
+            incoming
                 .iter()
                 .enumerate()
                 .map(|(i, c)| (c.name.clone(), i))
                 .collect()
         });
-        index.get(name).map(|&i| self.incoming[i].value.as_str())
+        index.get(name).map(|&i| incoming[i].value.as_str())
     }
 
     /// Reads an item (spec §4.2): a value written during this request, else the request's
@@ -204,7 +227,7 @@ impl CookieState {
             format!("{key}-flows-code-verifier"),
         ];
         let slot_prefix = format!("{key}-flow-");
-        for cookie in &self.incoming {
+        for cookie in self.incoming() {
             let item = match cookie.name.rsplit_once('.') {
                 Some((base, _)) if is_chunk_like(&cookie.name, base) => base,
                 _ => cookie.name.as_str(),
@@ -233,12 +256,27 @@ impl CookieState {
         }
     }
 
+    /// Whether this request left the session item alone (no write, no removal).
+    pub(crate) fn session_untouched(&self) -> bool {
+        let key = self.config.storage_key();
+        !self.writes.iter().any(|(k, _)| k == key)
+    }
+
     /// The session item exactly as the request's cookies carry it (chunks joined, not decoded),
     /// or `None` when there is none or this request wrote or removed the session.
     pub(crate) fn incoming_session_value(&self) -> Option<Cow<'_, str>> {
-        let key = self.config.storage_key();
-        if self.writes.iter().any(|(k, _)| k == key) {
+        if !self.session_untouched() {
             return None;
+        }
+        let key = self.config.storage_key();
+        // The common case, one unchunked cookie without escapes, is read straight from the
+        // header, without parsing every cookie the browser sent.
+        if self.incoming.get().is_none()
+            && let Some(value) = find_cookie(self.lines(), key)
+            && !value.is_empty()
+            && memchr::memchr(b'%', value.as_bytes()).is_none()
+        {
+            return Some(Cow::Borrowed(value));
         }
         combine_chunks(key, |name| self.incoming_value(name))
     }
@@ -322,7 +360,10 @@ impl CookieState {
 
     fn compute_changes(&self) -> Changes {
         let mut changes = Changes::default();
-        let incoming = &self.incoming;
+        if self.writes.is_empty() {
+            return changes;
+        }
+        let incoming = self.incoming();
         let existing = |key: &str| -> Vec<&RequestCookie> {
             incoming
                 .iter()
