@@ -48,7 +48,8 @@ fn bars(path: &Path, title: &str, series: &[Series]) -> Result<(), Error> {
     if low > high || low <= 0.0 {
         return Err(format!("nothing to draw in {}", path.display()).into());
     }
-    let (floor, ceiling) = (low / 2.0, high * 3.0);
+    // Headroom above the tallest bar keeps the legend clear of every bar.
+    let (floor, ceiling) = (low / 2.0, high * 25.0);
     let root = SVGBackend::new(path, (1000, 560)).into_drawing_area();
     root.fill(&WHITE)?;
     #[expect(clippy::cast_precision_loss, reason = "a handful of servers")]

@@ -29,7 +29,10 @@ pub fn markdown(results: &Results, machine: &str, smoke: bool) -> String {
          `@supabase/ssr` writes when it signs in (`integration-tests/js/cookie-interop.mjs`). \
          The Rust servers are the examples (`examples/*`, release builds); `node` is \
          `integration-tests/js/bench-server.mjs`: `createServerClient` + `auth.getClaims()` on \
-         `node:http`. The bare route (`/api/health`) is skipped by each middleware's path filter.\n\n",
+         `node:http`. The bare route (`/api/health`) is skipped by each middleware's path filter. \
+         Replaying one cookie whose session needs a refresh, the Rust servers answer from their \
+         refresh reuse window (one `/token` call serves that refresh token for 10 s, as the \
+         Auth server's own reuse interval allows), while Node calls `/token` on every request.\n\n",
         plan.connections, plan.seconds, plan.warmup, plan.rounds
     );
     let _ = writeln!(

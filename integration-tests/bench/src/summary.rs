@@ -96,7 +96,7 @@ pub fn targets(results: &Results) -> Vec<Target> {
             targets.push(Target {
                 what: format!("{name}: CPU per authenticated request ≤ 1/7 of Node's (cache off)"),
                 measured: format!(
-                    "1/{fraction:.1} ({:.1} µs vs {:.0} µs)",
+                    "1/{fraction:.2} ({:.1} µs vs {:.0} µs)",
                     ours.cpu_us, node.cpu_us
                 ),
                 met: fraction >= 7.0,
