@@ -128,9 +128,14 @@ fn run(options: &Options) -> Result<bool, Error> {
     std::fs::write(out.join("README.md"), &page)?;
     chart::write(&out, &results)?;
     eprintln!("wrote {}", out.join("README.md").display());
+    if options.smoke {
+        eprintln!("smoke run: speed targets not checked (debug builds, 1 s runs)");
+    }
     let mut ok = true;
     for target in summary::targets(&results) {
-        if !target.met {
+        // A smoke run's speeds mean nothing; its behaviours (one `/token` per storm, one JWKS
+        // fetch per cold start, every burst answered) still must hold.
+        if !target.met && (target.behaviour || !options.smoke) {
             eprintln!("target missed: {}: {}", target.what, target.measured);
             ok &= !target.behaviour;
         }
