@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::auth::http::AuthHttp;
 use crate::auth::refresh::{RefreshCoordinator, RefreshSettings};
-use crate::auth::verify::{Verifier, VerifierSettings};
+use crate::auth::verify::{CacheKey, Verifier, VerifierSettings};
 use crate::auth::{Auth, AuthError, Claims};
 use crate::config::{Config, ConfigError};
 use crate::cookies::{CookieEncoding, CookieOptions, CookieState, ResponseCookies};
@@ -261,9 +261,17 @@ pub struct SupabaseClient {
 #[derive(Debug)]
 struct RequestState {
     cookies: Mutex<CookieState>,
-    /// The verified claims remembered for the session cookie the request came with, and the
-    /// session's `expires_at`: looked up once, by the proxy step or the first `get_claims`.
-    remembered: OnceLock<Option<(Claims, Option<i64>)>>,
+    /// The claims-cache lookup of the session cookie the request came with: done once, by the
+    /// proxy step or the first `get_claims`.
+    remembered: OnceLock<CookieLookup>,
+}
+
+/// The cache key of the request's session cookie (`None`: no cookie, or the cache is off) and
+/// what the cache held for it: the verified claims and the session's `expires_at`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CookieLookup {
+    pub(crate) key: Option<CacheKey>,
+    pub(crate) hit: Option<(Claims, Option<i64>)>,
 }
 
 impl SupabaseClient {
@@ -317,12 +325,9 @@ impl SupabaseClient {
         self.cookies().request_cookie_header()
     }
 
-    /// The remembered claims of the request's session cookie, looked up at most once.
-    pub(crate) fn remembered(
-        &self,
-        lookup: impl FnOnce() -> Option<(Claims, Option<i64>)>,
-    ) -> Option<(Claims, Option<i64>)> {
-        self.request.remembered.get_or_init(lookup).clone()
+    /// The claims-cache lookup of the request's session cookie, done at most once.
+    pub(crate) fn remembered(&self, lookup: impl FnOnce() -> CookieLookup) -> &CookieLookup {
+        self.request.remembered.get_or_init(lookup)
     }
 
     /// The request's cookie state. The lock is never held across an `.await`.

@@ -22,6 +22,12 @@ async fn server() -> LocalAuth {
         .unwrap()
 }
 
+fn supabase(auth: &LocalAuth) -> Supabase {
+    Supabase::builder(auth.url(), auth.publishable_key())
+        .build()
+        .unwrap()
+}
+
 /// The `Cookie` header holding `session`, as a sign-in writes it.
 fn cookie_of(supabase: &Supabase, session: &Session) -> String {
     let mut writer = CookieState::new(Arc::new(supabase.config().clone()), []);
@@ -48,9 +54,7 @@ fn forged(token: &str) -> String {
 #[tokio::test]
 async fn only_the_very_same_cookie_is_answered_from_memory() {
     let auth = server().await;
-    let supabase = Supabase::builder(auth.url(), auth.publishable_key())
-        .build()
-        .unwrap();
+    let supabase = supabase(&auth);
     let valid = session(&auth, 3600);
     let cookie = cookie_of(&supabase, &valid);
     let first = supabase.client([cookie.as_str()]);
@@ -95,9 +99,7 @@ async fn a_remembered_session_is_refreshed_once_it_enters_the_margin() {
 #[tokio::test]
 async fn after_signing_out_the_request_has_no_claims() {
     let auth = server().await;
-    let supabase = Supabase::builder(auth.url(), auth.publishable_key())
-        .build()
-        .unwrap();
+    let supabase = supabase(&auth);
     let cookie = cookie_of(&supabase, &session(&auth, 3600));
     supabase
         .client([cookie.as_str()])

@@ -30,7 +30,7 @@ pub use types::{
 #[doc(hidden)]
 pub use verify::__private;
 
-use crate::client::SupabaseClient;
+use crate::client::{CookieLookup, SupabaseClient};
 use crate::cookies::StoredSession;
 use crate::{Session, User};
 use session_response::now_secs;
@@ -195,25 +195,33 @@ impl<'a> Auth<'a> {
     /// wrote or removed the session.
     pub(crate) fn remembered_claims(&self) -> Option<Claims> {
         let verifier = &self.client.shared.verifier;
-        let (claims, session_expires_at) = self.client.remembered(|| {
-            let cookies = self.client.cookies();
-            let key = verifier.session_key(&cookies.incoming_session_value()?)?;
-            verifier.remembered_session(&key)
-        })?;
+        let (claims, session_expires_at) = self.cookie_lookup().hit.clone()?;
         // Checked on every use: the lookup may be older than this call, or the session written since.
         let untouched = self.client.cookies().session_untouched();
         let valid = verifier.still_valid(&claims);
         (untouched && valid && !self.needs_refresh(session_expires_at)).then_some(claims)
     }
 
+    /// The request's one claims-cache lookup by session cookie (hashing the cookie once).
+    fn cookie_lookup(&self) -> &CookieLookup {
+        let verifier = &self.client.shared.verifier;
+        self.client.remembered(|| {
+            let cookies = self.client.cookies();
+            let key = cookies
+                .incoming_session_value()
+                .and_then(|raw| verifier.session_key(&raw));
+            let hit = key.and_then(|key| verifier.remembered_session(&key));
+            CookieLookup { key, hit }
+        })
+    }
+
     /// Remembers the claims of `session` for its cookie, if it is the one the request came
     /// with (not one this request stored) and its token was verified by signature.
     fn remember(&self, session: &Session) {
-        let verifier = &self.client.shared.verifier;
-        let cookies = self.client.cookies();
-        if let Some(raw) = cookies.incoming_session_value()
-            && let Some(key) = verifier.session_key(&raw)
+        if let Some(key) = self.cookie_lookup().key
+            && self.client.cookies().session_untouched()
         {
+            let verifier = &self.client.shared.verifier;
             verifier.remember_session(key, session.access_token(), session.expires_at());
         }
     }

@@ -464,6 +464,13 @@ fn is_base64url(part: &str) -> bool {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CacheKey(u128);
 
+// Keys stay out of logs: they are cheap to print but say nothing useful.
+impl std::fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CacheKey(..)")
+    }
+}
+
 /// What a key was made from; hashed first, so a token and a cookie value never share a key.
 #[derive(Clone, Copy)]
 enum KeyDomain {
