@@ -122,7 +122,22 @@ struct Forge<'a> {
     kid: String,
 }
 
-impl Forge<'_> {
+impl<'a> Forge<'a> {
+    /// Forges from a fresh session of `EMAIL`, signing with the key `kid` names.
+    fn new(harness: &'a Harness, supabase: &'a Supabase, kid: String) -> Self {
+        let issued = harness
+            .auth
+            .mint_session(EMAIL, 3600)
+            .unwrap_or_else(|e| panic!("{e}"));
+        Self {
+            harness,
+            supabase,
+            claims: payload(&issued.access_token),
+            session_body: issued.body,
+            kid,
+        }
+    }
+
     /// A `Cookie` header carrying a session of `EMAIL` whose access token is `token` and whose
     /// refresh token is worthless (so no refresh can rescue it).
     fn session_with_token(&self, token: &str) -> String {
@@ -202,17 +217,11 @@ fn retired_key_token(harness: &Harness, claims: &Value) -> String {
 /// The catalogue. `valid` is the `Cookie` header of a valid session of `EMAIL`.
 #[allow(clippy::too_many_lines, reason = "a table")]
 pub fn cases(harness: &Harness, supabase: &Supabase, valid: &str) -> Vec<Case> {
-    let issued = harness
-        .auth
-        .mint_session(EMAIL, 3600)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let forge = Forge {
+    let forge = Forge::new(
         harness,
         supabase,
-        claims: payload(&issued.access_token),
-        session_body: issued.body.clone(),
-        kid: harness.auth.signing_kid().unwrap_or_else(|e| panic!("{e}")),
-    };
+        harness.auth.signing_kid().unwrap_or_else(|e| panic!("{e}")),
+    );
     let now = harness.auth.now_secs();
     let kid = forge.kid.clone();
     let good_header = json!({ "alg": "ES256", "typ": "JWT", "kid": kid });
@@ -409,7 +418,7 @@ pub fn cases(harness: &Harness, supabase: &Supabase, valid: &str) -> Vec<Case> {
             "session JSON with huge expires_at",
             &format!(
                 r#"{{"access_token":"x.y.z","refresh_token":"r","expires_at":1e400,"expires_in":3600,"token_type":"bearer","user":{}}}"#,
-                issued.body["user"]
+                forge.session_body["user"]
             ),
         ),
         forge.raw_case("JSON null", "null"),
@@ -603,17 +612,7 @@ pub async fn run_case<A: App>(app: &A, case: &Case) {
 /// 1,000 tokens with distinct forged `kid`s, sent through the app 50 at a time: all 401, and at
 /// most one JWKS fetch (one per unknown-kid interval, 30 s, far longer than the flood).
 pub async fn forged_kid_flood<A: App>(harness: &Harness, supabase: &Supabase, app: &A) {
-    let issued = harness
-        .auth
-        .mint_session(EMAIL, 3600)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let forge = Forge {
-        harness,
-        supabase,
-        claims: payload(&issued.access_token),
-        session_body: issued.body,
-        kid: String::new(),
-    };
+    let forge = Forge::new(harness, supabase, String::new());
     let headers: Vec<String> = (0..1000)
         .map(|i| {
             let header = json!({ "alg": "ES256", "typ": "JWT", "kid": format!("forged-{i}") });
