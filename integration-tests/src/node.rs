@@ -15,6 +15,9 @@ use std::sync::OnceLock;
 /// only provides behind this flag (Node 22+ accepts and ignores it).
 const NODE_FLAGS: &[&str] = &["--experimental-websocket", "--no-warnings"];
 
+/// The oldest Node.js major version the pinned packages (and `--experimental-websocket`) work on.
+pub const MIN_NODE_MAJOR: u32 = 20;
+
 /// Why a Node script could not be run or failed.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
@@ -24,6 +27,15 @@ pub enum NodeError {
          npm: install them (for example `apt-get install nodejs npm`) and run the tests again"
     )]
     Missing(&'static str),
+    /// `node` is older than the pinned packages support.
+    #[error(
+        "Node.js {found} is too old: the JavaScript interop tests need Node.js {MIN_NODE_MAJOR} or \
+         newer. Install a newer Node.js and run the tests again"
+    )]
+    TooOld {
+        /// What `node --version` printed.
+        found: String,
+    },
     /// `npm ci` failed.
     #[error("`npm ci` in {dir} failed:\n{output}")]
     Install {
@@ -67,7 +79,7 @@ impl NodeScripts {
     pub fn ensure() -> Result<Self, NodeError> {
         static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("js");
-        require("node")?;
+        check_node_version(&require("node")?)?;
         let installed = INSTALLED.get_or_init(|| install(&dir).map_err(|e| e.to_string()));
         match installed {
             Ok(()) => Ok(Self { dir }),
@@ -132,10 +144,29 @@ impl NodeScripts {
     }
 }
 
-fn require(tool: &'static str) -> Result<(), NodeError> {
+/// What `<tool> --version` prints, or [`NodeError::Missing`].
+fn require(tool: &'static str) -> Result<String, NodeError> {
     match Command::new(tool).arg("--version").output() {
-        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) if out.status.success() => {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        }
         _ => Err(NodeError::Missing(tool)),
+    }
+}
+
+/// Refuses a Node.js older than [`MIN_NODE_MAJOR`] up front, so a test fails with that reason
+/// instead of a syntax or missing-global error from deep inside a script.
+fn check_node_version(version: &str) -> Result<(), NodeError> {
+    let major = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|major| major.parse::<u32>().ok());
+    match major {
+        Some(major) if major >= MIN_NODE_MAJOR => Ok(()),
+        _ => Err(NodeError::TooOld {
+            found: version.to_owned(),
+        }),
     }
 }
 
@@ -166,5 +197,21 @@ fn install(dir: &Path) -> Result<(), NodeError> {
                 String::from_utf8_lossy(&out.stderr)
             ),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NodeError, check_node_version};
+
+    #[test]
+    fn node_versions_below_20_are_refused_with_the_reason() {
+        assert!(check_node_version("v20.20.2").is_ok());
+        assert!(check_node_version("v22.1.0").is_ok());
+        for old in ["v18.19.0", "v8.0.0", "", "not a version"] {
+            let error = check_node_version(old).unwrap_err();
+            assert!(matches!(error, NodeError::TooOld { .. }), "{old}");
+            assert!(error.to_string().contains("Node.js 20 or newer"), "{error}");
+        }
     }
 }
