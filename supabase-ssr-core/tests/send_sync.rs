@@ -1,6 +1,6 @@
 //! Compile-time checks that what users hold across `.await`s, share between threads or return
 //! from handlers is `Send` (and `Sync` where it is shared): a regression here breaks every
-//! multi-threaded runtime (axum, Poem, Rocket, tokio::spawn) at the user's call site.
+//! multi-threaded runtime (axum, Poem, Rocket, `tokio::spawn`) at the user's call site.
 //!
 //! The checks are the functions' bounds; the test bodies only instantiate them.
 #![allow(clippy::unwrap_used)]
@@ -13,9 +13,8 @@ use supabase_ssr_core::{Config, Session, Supabase, SupabaseBuilder, SupabaseClie
 
 fn shared<T: Send + Sync + Clone + 'static>() {}
 fn sendable<T: Send + 'static>() {}
-fn send_future<F: Future + Send>(future: F) -> F {
-    future
-}
+/// Takes the future and drops it unpolled: only its type is checked.
+fn send_future<F: Future + Send>(_future: F) {}
 
 #[test]
 fn handles_are_send_and_sync() {
@@ -43,22 +42,22 @@ async fn the_futures_of_the_client_are_send() {
     let client = supabase.client(std::iter::empty());
     // Built, not awaited: only their types matter (nothing listens on port 9).
     let credentials = PasswordCredentials::email("a@example.com", "pw");
-    let _ = send_future(client.proxy());
-    let _ = send_future(client.require_claims(None));
-    let _ = send_future(client.optional_claims());
-    let _ = send_future(client.auth().get_claims());
-    let _ = send_future(client.auth().get_session());
-    let _ = send_future(client.auth().get_user());
-    let _ = send_future(client.auth().sign_in_with_password(&credentials));
-    let _ = send_future(client.auth().sign_out(SignOutScope::Local));
-    let _ = send_future(client.auth().exchange_code_for_session("code", None));
-    let _ = send_future(client.rest_headers());
-    let _ = send_future(
+    send_future(client.proxy());
+    send_future(client.require_claims(None));
+    send_future(client.optional_claims());
+    send_future(client.auth().get_claims());
+    send_future(client.auth().get_session());
+    send_future(client.auth().get_user());
+    send_future(client.auth().sign_in_with_password(&credentials));
+    send_future(client.auth().sign_out(SignOutScope::Local));
+    send_future(client.auth().exchange_code_for_session("code", None));
+    send_future(client.rest_headers());
+    send_future(
         client
             .from("todos")
             .select("*")
             .execute::<serde_json::Value>(),
     );
-    let _ = send_future(client.functions().invoke("hello", FunctionBody::Empty));
-    let _ = send_future(supabase.prefetch_jwks());
+    send_future(client.functions().invoke("hello", FunctionBody::Empty));
+    send_future(supabase.prefetch_jwks());
 }
