@@ -6,3 +6,9 @@ pub use extract::{AuthRejection, Authenticated, Client};
 pub use supabase_ssr_core as core;
 pub use supabase_ssr_core::{Supabase, SupabaseClient};
 pub use supabase_ssr_tower::{SupabaseLayer, SupabaseService};
+
+/// The workspace README's Rust examples (axum), compiled as doctests so they stay true. Not part
+/// of the published crate's API: the README lives outside the package.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct WorkspaceReadme;
