@@ -165,7 +165,8 @@ impl Auth<'_> {
 
     /// Starts an OAuth sign-in: stores the PKCE verifier cookies (readable by the JS library
     /// too) and returns the URL to redirect the browser to. The provider sends the user back to
-    /// `redirect_to` with a `code` for [`Auth::exchange_code_for_session`].
+    /// `redirect_to` with a `code` for [`Auth::exchange_code_for_session`] (and the flow id, with
+    /// [`OAuthSignIn::append_flow_id_to_redirect`]).
     pub fn sign_in_with_oauth(&self, oauth: &OAuthSignIn) -> OAuthRedirect {
         let flow = PkceFlow::generate();
         pkce::store_verifier(&mut self.client.cookies(), &flow, "");
@@ -176,7 +177,12 @@ impl Auth<'_> {
             encode(&oauth.provider)
         );
         if let Some(redirect_to) = &oauth.redirect_to {
-            let _ = write!(url, "&redirect_to={}", encode(redirect_to));
+            let redirect_to = if oauth.append_flow_id_to_redirect {
+                pkce::append_flow_id(redirect_to, &flow.flow_id)
+            } else {
+                redirect_to.clone()
+            };
+            let _ = write!(url, "&redirect_to={}", encode(&redirect_to));
         }
         if let Some(scopes) = &oauth.scopes {
             let _ = write!(url, "&scopes={}", encode(scopes));
@@ -202,7 +208,11 @@ impl Auth<'_> {
 
     /// Exchanges the `code` of an OAuth or email-link redirect for a session, with the PKCE
     /// verifier stored when the flow started (the flow's own one when `flow_id` is given, else
-    /// the most recent). Without a verifier no request is made.
+    /// the most recent). Without a verifier no request is made; a `flow_id` that is not a
+    /// valid flow id (8 to 64 of `[A-Za-z0-9_-]`, e.g. a tampered
+    /// [`FLOW_ID_PARAM`](super::FLOW_ID_PARAM)) finds none. Afterwards the verifier is removed:
+    /// with `flow_id`, all of the flow's cookies; without, only the most recent one's fixed
+    /// slot (the flow's own slot and the flow index stay until sign-out, as in auth-js).
     pub async fn exchange_code_for_session(
         &self,
         code: &str,

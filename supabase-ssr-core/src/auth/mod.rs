@@ -23,6 +23,7 @@ use serde_json::Value;
 pub use claims::{Claims, Verification};
 pub use error::AuthError;
 use http::{AuthHttp, AuthRequest};
+pub use pkce::FLOW_ID_PARAM;
 pub use types::{
     AuthResponse, Identifier, OAuthRedirect, OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials,
     SignOutScope, SignUp, UserAttributes, VerifyOtp,

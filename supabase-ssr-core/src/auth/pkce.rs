@@ -3,12 +3,22 @@
 
 use aws_lc_rs::digest;
 use base64::Engine as _;
+use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 
-use crate::cookies::CookieState;
+use crate::cookies::{CookieState, URI_COMPONENT};
 
 /// At most this many flows wait for their code at once; starting a sixth evicts the oldest.
 const MAX_PENDING_FLOWS: usize = 5;
+
+/// The query parameter that carries a PKCE flow id on a redirect URL: auth-js's reserved
+/// `sb_flow_id`, appended when [`OAuthSignIn::append_flow_id_to_redirect`] is set (auth-js:
+/// `experimental.appendPkceFlowIdToRedirects`). A callback passes its value to
+/// [`Auth::exchange_code_for_session`], which checks it.
+///
+/// [`OAuthSignIn::append_flow_id_to_redirect`]: super::OAuthSignIn::append_flow_id_to_redirect
+/// [`Auth::exchange_code_for_session`]: super::Auth::exchange_code_for_session
+pub const FLOW_ID_PARAM: &str = "sb_flow_id";
 
 /// A new PKCE flow: its id, verifier and challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +69,32 @@ pub(crate) fn is_valid_flow_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `redirect_to` with `sb_flow_id=<flow_id>` as its last query parameter, replacing any it
+/// had. Works on the string, as auth-js does, so custom schemes and the encoding of the app's
+/// own parameters are kept; a fragment stays at the end.
+pub(crate) fn append_flow_id(redirect_to: &str, flow_id: &str) -> String {
+    let (before_fragment, fragment) = match redirect_to.find('#') {
+        Some(at) => redirect_to.split_at(at),
+        None => (redirect_to, ""),
+    };
+    let (path, query) = before_fragment
+        .split_once('?')
+        .unwrap_or((before_fragment, ""));
+    let is_flow_id = |pair: &str| {
+        pair.strip_prefix(FLOW_ID_PARAM)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('='))
+    };
+    let mut url = path.to_owned();
+    let mut separator = '?';
+    for pair in query.split('&').filter(|p| !p.is_empty() && !is_flow_id(p)) {
+        url.push(separator);
+        url.push_str(pair);
+        separator = '&';
+    }
+    let flow_id = utf8_percent_encode(flow_id, URI_COMPONENT);
+    format!("{url}{separator}{FLOW_ID_PARAM}={flow_id}{fragment}")
 }
 
 fn legacy_key(storage_key: &str) -> String {
@@ -197,6 +233,38 @@ mod tests {
             ("a_b-c_d-e", true),
         ] {
             assert_eq!(is_valid_flow_id(id), valid, "{id}");
+        }
+    }
+
+    #[test]
+    fn flow_ids_are_appended_to_redirects_like_auth_js() {
+        let id = "0123456789abcdef0123456789abcdef";
+        for (redirect_to, expected) in [
+            ("https://app/cb", "https://app/cb?sb_flow_id=ID"),
+            (
+                "https://app/cb?next=%2Fa",
+                "https://app/cb?next=%2Fa&sb_flow_id=ID",
+            ),
+            ("https://app/cb#frag", "https://app/cb?sb_flow_id=ID#frag"),
+            (
+                "https://app/cb?a=1&sb_flow_id=old&b=2#f?x",
+                "https://app/cb?a=1&b=2&sb_flow_id=ID#f?x",
+            ),
+            (
+                "https://app/cb?sb_flow_id&&",
+                "https://app/cb?sb_flow_id=ID",
+            ),
+            (
+                "https://app/cb?sb_flow_idx=1",
+                "https://app/cb?sb_flow_idx=1&sb_flow_id=ID",
+            ),
+            ("myapp://callback", "myapp://callback?sb_flow_id=ID"),
+        ] {
+            assert_eq!(
+                append_flow_id(redirect_to, id),
+                expected.replace("ID", id),
+                "{redirect_to}"
+            );
         }
     }
 

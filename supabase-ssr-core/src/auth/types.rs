@@ -233,6 +233,14 @@ pub struct OAuthSignIn {
     pub scopes: Option<String>,
     /// Extra query parameters for the provider (e.g. `prompt=consent`).
     pub query_params: Vec<(String, String)>,
+    /// Appends the flow id to `redirect_to` as [`FLOW_ID_PARAM`](super::FLOW_ID_PARAM)
+    /// (`sb_flow_id`, as auth-js's `experimental.appendPkceFlowIdToRedirects` does), so the
+    /// callback can hand it to
+    /// [`Auth::exchange_code_for_session`](super::Auth::exchange_code_for_session): the exchange
+    /// then uses and removes this flow's own verifier cookies, none is left behind. Off by
+    /// default, as in auth-js: the hosted Auth server matches `redirect_to` against the allow
+    /// list *including* the query string, so an exact (non-wildcard) entry stops matching.
+    pub append_flow_id_to_redirect: bool,
 }
 
 impl OAuthSignIn {
@@ -243,6 +251,7 @@ impl OAuthSignIn {
             redirect_to: None,
             scopes: None,
             query_params: Vec::new(),
+            append_flow_id_to_redirect: false,
         }
     }
 }
