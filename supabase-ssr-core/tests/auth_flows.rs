@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use supabase_ssr_core::auth::{
-    AuthError, OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials, SignOutScope, SignUp,
-    UserAttributes, VerifyOtp,
+    AuthError, FLOW_ID_PARAM, OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials, SignOutScope,
+    SignUp, UserAttributes, VerifyOtp,
 };
 use supabase_ssr_core::cookies::CookieState;
 use supabase_ssr_core::{Session, Supabase, SupabaseClient};
@@ -272,6 +272,102 @@ async fn oauth_with_pkce_round_trips_through_the_test_provider() {
     request.finish(&mut jar);
     assert!(jar.get(KEY).is_some());
     assert!(jar.get(&format!("{KEY}-code-verifier")).is_none());
+}
+
+/// Follows the sign-in URL to the test provider: the `Location` it redirects back to.
+async fn provider_redirect(sign_in_url: &str) -> url::Url {
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(sign_in_url)
+        .send()
+        .await
+        .unwrap();
+    url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap()
+}
+
+fn query_value(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn verifier_cookies(jar: &BrowserJar) -> Vec<String> {
+    let names = jar.names().into_iter();
+    names
+        .filter(|n| n.ends_with("-code-verifier"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_flow_id_on_the_redirect_lets_the_callback_remove_every_verifier_cookie() {
+    let auth = server().await;
+    let supabase = supabase(&auth);
+    let callback = "http://localhost:3000/auth/callback?next=%2Fprivate";
+    for pass_flow_id in [true, false] {
+        let mut jar = BrowserJar::new();
+        let request = Request::new(&supabase, &jar);
+        let mut oauth = OAuthSignIn::new("github");
+        oauth.redirect_to = Some(callback.into());
+        oauth.append_flow_id_to_redirect = true;
+        let redirect = request.client.auth().sign_in_with_oauth(&oauth);
+        request.finish(&mut jar);
+        let authorize = url::Url::parse(&redirect.url).unwrap();
+        assert_eq!(
+            query_value(&authorize, "redirect_to").unwrap(),
+            format!("{callback}&{FLOW_ID_PARAM}={}", redirect.flow_id)
+        );
+        assert_eq!(verifier_cookies(&jar).len(), 3, "{:?}", jar.names());
+
+        let back = provider_redirect(&redirect.url).await;
+        let code = query_value(&back, "code").unwrap();
+        let flow_id = query_value(&back, FLOW_ID_PARAM).unwrap();
+        assert_eq!(flow_id, redirect.flow_id);
+        let request = Request::new(&supabase, &jar);
+        let flow_id = pass_flow_id.then_some(flow_id.as_str());
+        let exchanged = request
+            .client
+            .auth()
+            .exchange_code_for_session(&code, flow_id)
+            .await
+            .unwrap();
+        assert!(exchanged.session.is_some());
+        request.finish(&mut jar);
+        assert!(jar.get(KEY).is_some());
+        if pass_flow_id {
+            assert_eq!(verifier_cookies(&jar), Vec::<String>::new());
+        } else {
+            // As in auth-js: only the fixed slot goes; the flow's slot and the index stay.
+            assert_eq!(verifier_cookies(&jar).len(), 2, "{:?}", jar.names());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_tampered_flow_id_finds_no_verifier_and_makes_no_request() {
+    let auth = server().await;
+    let supabase = supabase(&auth);
+    let mut jar = BrowserJar::new();
+    let request = Request::new(&supabase, &jar);
+    let mut oauth = OAuthSignIn::new("github");
+    oauth.redirect_to = Some("http://localhost:3000/auth/callback".into());
+    oauth.append_flow_id_to_redirect = true;
+    let redirect = request.client.auth().sign_in_with_oauth(&oauth);
+    request.finish(&mut jar);
+    let code = query_value(&provider_redirect(&redirect.url).await, "code").unwrap();
+    let request = Request::new(&supabase, &jar);
+    let other_flow = "0123456789abcdef0123456789abcdef";
+    for flow_id in ["../../x", "a b", "short", other_flow] {
+        let result = request
+            .client
+            .auth()
+            .exchange_code_for_session(&code, Some(flow_id))
+            .await;
+        assert_eq!(result.unwrap_err(), AuthError::PkceVerifierMissing);
+    }
+    assert_eq!(auth.count(Endpoint::TokenPkce), 0);
 }
 
 #[tokio::test]
