@@ -6,6 +6,7 @@ pub mod cli;
 pub mod conformance;
 pub mod jar;
 pub mod node;
+pub mod redirect_payloads;
 pub mod server;
 
 pub use server::{

@@ -6,42 +6,18 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use supabase_ssr_core::redirect::{MAX_TARGET_LEN, UnsafeRedirect, same_origin_path};
 use supabase_ssr_core::safe_redirect_path;
 use supabase_ssr_testing::node::NodeScripts;
+use supabase_ssr_testing::redirect_payloads::{RedirectPayload, redirect_payloads};
 
 /// The page a redirect is answered from; only its origin may be the result's.
 const PAGE: &str = "https://site.example/auth/confirm?token_hash=x&type=email";
 const ORIGIN: &str = "https://site.example";
 
-struct Case {
-    next: String,
-    expected: Result<String, String>,
-}
-
-fn cases() -> Vec<Case> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../integration-tests/js/redirect-payloads.json"
-    );
-    let table: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    table["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|case| {
-            let mut next = case["next"].as_str().unwrap().to_owned();
-            let pad = case.get("pad").and_then(Value::as_u64).unwrap_or(0);
-            next.push_str(&"a".repeat(usize::try_from(pad).unwrap()));
-            let expected = match (case.get("expect"), case.get("refused")) {
-                (Some(path), None) => Ok(path.as_str().unwrap().to_owned()),
-                (None, Some(reason)) => Err(reason.as_str().unwrap().to_owned()),
-                _ => panic!("a case has either `expect` or `refused`: {case}"),
-            };
-            Case { next, expected }
-        })
-        .collect()
+fn cases() -> Vec<RedirectPayload> {
+    redirect_payloads().unwrap_or_else(|e| panic!("redirect-payloads.json: {e}"))
 }
 
 fn is_header_value(path: &str) -> bool {
@@ -63,8 +39,7 @@ fn the_payload_table() {
             ));
         }
         let fallback = safe_redirect_path(Some(&case.next), "/private");
-        let wanted = case.expected.clone().unwrap_or_else(|_| "/private".into());
-        assert_eq!(fallback, wanted, "{:?}", case.next);
+        assert_eq!(fallback, case.location("/private"), "{:?}", case.next);
         assert!(is_header_value(&fallback), "{:?}", case.next);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -124,10 +99,13 @@ fn browsers_follow_exactly_the_path_returned() {
     let mut asked: Vec<&str> = inputs.iter().map(String::as_str).collect();
     asked.extend(accepted.values().map(String::as_str));
 
-    let node = NodeScripts::ensure().unwrap();
+    // Node is required: without it this test fails saying how to install it, never passes.
+    let node = NodeScripts::ensure().unwrap_or_else(|e| panic!("{e}"));
     let stdin = json!({ "base": PAGE, "inputs": asked }).to_string();
-    let resolved: Vec<Option<(String, Option<String>)>> =
-        serde_json::from_str(&node.run("resolve-urls.mjs", &[], &stdin).unwrap()).unwrap();
+    let output = node
+        .run("resolve-urls.mjs", &[], &stdin)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let resolved: Vec<Option<(String, Option<String>)>> = serde_json::from_str(&output).unwrap();
     let browser: BTreeMap<&str, Option<(String, Option<String>)>> =
         asked.iter().copied().zip(resolved).collect();
 

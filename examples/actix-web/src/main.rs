@@ -2,7 +2,6 @@
 //! <http://127.0.0.1:3000>.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, ContentType};
 use actix_web::web::{self, Data, Form, Query};
 use actix_web::{App, HttpResponse, HttpServer};
 use example_site::{
@@ -14,18 +13,13 @@ use supabase_ssr_actix_web::{Client, SupabaseMiddleware};
 type Shared = Data<Site>;
 
 fn respond(reply: Reply) -> HttpResponse {
-    let status = |code| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match reply {
-        Reply::Page { status: code, html } => HttpResponse::build(status(code))
-            .content_type(ContentType::html())
-            .body(html),
-        Reply::Redirect(to) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, to))
-            .finish(),
-        Reply::Json { status: code, body } => HttpResponse::build(status(code))
-            .content_type(ContentType::json())
-            .body(body),
+    let parts = reply.into_parts();
+    let status = StatusCode::from_u16(parts.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    for header in parts.headers {
+        response.insert_header(header);
     }
+    response.body(parts.body)
 }
 
 async fn home(site: Shared, client: Client) -> HttpResponse {
@@ -33,7 +27,7 @@ async fn home(site: Shared, client: Client) -> HttpResponse {
 }
 
 async fn login_page(site: Shared, query: Query<LoginQuery>) -> HttpResponse {
-    respond(site.login_page(query.error.as_deref()))
+    respond(site.login_page(&query))
 }
 
 async fn login(site: Shared, client: Client, form: Form<Credentials>) -> HttpResponse {

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use example_site::{
@@ -16,17 +17,16 @@ use supabase_ssr_axum::{Client, SupabaseLayer};
 type Shared = State<Arc<Site>>;
 
 fn respond(reply: Reply) -> Response {
-    let status = |code| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match reply {
-        Reply::Page { status: code, html } => (status(code), Html(html)).into_response(),
-        Reply::Redirect(to) => Redirect::to(&to).into_response(),
-        Reply::Json { status: code, body } => (
-            status(code),
-            [(header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response(),
+    let parts = reply.into_parts();
+    let mut response = Response::builder().status(parts.status);
+    for (name, value) in parts.headers {
+        response = response.header(name, value);
     }
+    response
+        .body(Body::from(parts.body))
+        .unwrap_or_else(|error| {
+            (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response()
+        })
 }
 
 async fn home(State(site): Shared, client: Client) -> Response {
@@ -34,7 +34,7 @@ async fn home(State(site): Shared, client: Client) -> Response {
 }
 
 async fn login_page(State(site): Shared, Query(query): Query<LoginQuery>) -> Response {
-    respond(site.login_page(query.error.as_deref()))
+    respond(site.login_page(&query))
 }
 
 async fn login(State(site): Shared, client: Client, Form(form): Form<Credentials>) -> Response {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use example_site::{LoginQuery, Reply, Site, routes};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{CONTENT_TYPE, HeaderValue, LOCATION};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -32,17 +32,12 @@ fn text(status: StatusCode, body: String) -> Response<Body> {
 }
 
 fn respond(reply: Reply) -> Response<Body> {
-    let (status, (name, value), body): (_, (_, String), _) = match reply {
-        Reply::Page { status, html } => (
-            status,
-            (CONTENT_TYPE, "text/html; charset=utf-8".into()),
-            html,
-        ),
-        Reply::Redirect(to) => (303, (LOCATION, to), String::new()),
-        Reply::Json { status, body } => (status, (CONTENT_TYPE, "application/json".into()), body),
-    };
-    let response = Response::builder().status(status).header(name, value);
-    let response = response.body(Full::from(body));
+    let parts = reply.into_parts();
+    let mut response = Response::builder().status(parts.status);
+    for (name, value) in parts.headers {
+        response = response.header(name, value);
+    }
+    let response = response.body(Full::from(parts.body));
     response.unwrap_or_else(|error| text(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))
 }
 
@@ -58,9 +53,7 @@ async fn dispatch(
     let form = Limited::new(body, FORM_LIMIT).collect().await?.to_bytes();
     Ok(match (&parts.method, parts.uri.path()) {
         (&Method::GET, routes::HOME) => site.home(client).await,
-        (&Method::GET, routes::LOGIN) => {
-            site.login_page(from_str::<LoginQuery>(query)?.error.as_deref())
-        }
+        (&Method::GET, routes::LOGIN) => site.login_page(&from_str::<LoginQuery>(query)?),
         (&Method::POST, routes::LOGIN) => site.login(client, &from_bytes(&form)?).await,
         (&Method::POST, routes::SIGNUP) => site.signup(client, &from_bytes(&form)?).await,
         (&Method::POST, routes::MAGIC_LINK) => site.magic_link(client, &from_bytes(&form)?).await,

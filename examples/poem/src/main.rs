@@ -8,22 +8,20 @@ use example_site::{
 };
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::web::{Data, Form, Html, Query, Redirect};
-use poem::{EndpointExt, IntoResponse, Response, Route, Server, get, handler, post};
+use poem::web::{Data, Form, Query};
+use poem::{EndpointExt, Response, Route, Server, get, handler, post};
 use supabase_ssr_poem::{Client, SupabaseMiddleware};
 
 type Shared<'a> = Data<&'a Arc<Site>>;
 
 fn respond(reply: Reply) -> Response {
-    let status = |code| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match reply {
-        Reply::Page { status: code, html } => Html(html).with_status(status(code)).into_response(),
-        Reply::Redirect(to) => Redirect::see_other(to).into_response(),
-        Reply::Json { status: code, body } => Response::builder()
-            .status(status(code))
-            .content_type("application/json")
-            .body(body),
+    let parts = reply.into_parts();
+    let status = StatusCode::from_u16(parts.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = Response::builder().status(status);
+    for (name, value) in parts.headers {
+        response = response.header(name, value);
     }
+    response.body(parts.body)
 }
 
 #[handler]
@@ -33,7 +31,7 @@ async fn home(Data(site): Shared<'_>, client: Client) -> Response {
 
 #[handler]
 fn login_page(Data(site): Shared<'_>, Query(query): Query<LoginQuery>) -> Response {
-    respond(site.login_page(query.error.as_deref()))
+    respond(site.login_page(&query))
 }
 
 #[handler]

@@ -13,7 +13,7 @@ use rocket::fairing::AdHoc;
 use rocket::http::{ContentType, Status};
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
-use rocket::response::{self, Redirect, Responder};
+use rocket::response::{self, Responder};
 use rocket::{State, get, post};
 use serde::de::DeserializeOwned;
 use supabase_ssr_rocket::{Client, SupabaseFairing};
@@ -24,14 +24,15 @@ type Shared<'r> = &'r State<Site>;
 struct Respond(Reply);
 
 impl<'r> Responder<'r, 'static> for Respond {
-    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
-        let (code, kind, body) = match self.0 {
-            Reply::Page { status, html } => (status, ContentType::HTML, html),
-            Reply::Redirect(to) => return Redirect::to(to).respond_to(request), // 303 See Other
-            Reply::Json { status, body } => (status, ContentType::JSON, body),
-        };
-        let status = Status::from_code(code).unwrap_or(Status::InternalServerError);
-        (status, (kind, body)).respond_to(request)
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let parts = self.0.into_parts();
+        let mut response = rocket::Response::build();
+        response.status(Status::from_code(parts.status).unwrap_or(Status::InternalServerError));
+        for (name, value) in parts.headers {
+            response.raw_header(name, value);
+        }
+        response.sized_body(parts.body.len(), std::io::Cursor::new(parts.body));
+        Ok(response.finalize())
     }
 }
 
@@ -83,7 +84,7 @@ async fn home(site: Shared<'_>, client: Client) -> Respond {
 
 #[get("/")]
 fn login_page(site: Shared<'_>, query: Urlencoded<LoginQuery>) -> Respond {
-    Respond(site.login_page(query.0.error.as_deref()))
+    Respond(site.login_page(&query.0))
 }
 
 #[post("/", data = "<form>")]

@@ -62,10 +62,18 @@ impl Site {
                 .map_err(|_| format!("ACCESS_TOKEN_TTL is not a number: {ttl}"))?,
             Err(_) => 3600,
         };
+        Self::offline(port, Duration::from_secs(ttl)).await
+    }
+
+    /// The offline site: the local Auth server with the demo user, tokens living `ttl`.
+    pub(crate) async fn offline(
+        port: u16,
+        ttl: Duration,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let local = LocalAuth::start(
             LocalAuthOptions::default()
                 .user(SeedUser::new(DEMO_EMAIL, DEMO_PASSWORD))
-                .access_token_ttl(Duration::from_secs(ttl)),
+                .access_token_ttl(ttl),
         )
         .await?;
         let supabase = builder(&local.url(), local.publishable_key())?;
@@ -75,6 +83,12 @@ impl Site {
             local: Some(local),
             origin: OnceLock::new(),
         })
+    }
+
+    /// The in-process local Auth server, offline.
+    #[cfg(test)]
+    pub(crate) fn local(&self) -> Option<&LocalAuth> {
+        self.local.as_ref()
     }
 
     /// Which paths the middleware handles: all but static assets and [`routes::HEALTH`].

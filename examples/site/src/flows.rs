@@ -1,51 +1,49 @@
 //! The flows of the Supabase SSR guide, as framework-free handlers returning a [`Reply`].
 
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::{
     OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials, SignOutScope, SignUp, VerifyOtp,
 };
+use supabase_ssr_core::redirect::safe_redirect_path;
 
 use crate::config::Site;
 use crate::forms::{
-    CallbackQuery, ConfirmQuery, Credentials, MagicLinkForm, OAuthQuery, safe_next,
+    CallbackQuery, ConfirmQuery, Credentials, LoginQuery, MagicLinkForm, OAuthQuery,
+    query_component as encode,
 };
 use crate::pages::{self, LoginPage, Todos};
-
-/// What a handler answers; each example turns it into its framework's response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply {
-    /// An HTML page.
-    Page {
-        /// HTTP status.
-        status: u16,
-        /// The page.
-        html: String,
-    },
-    /// `303 See Other` to a path or URL.
-    Redirect(String),
-    /// A JSON body.
-    Json {
-        /// HTTP status.
-        status: u16,
-        /// The body.
-        body: String,
-    },
-}
+use crate::reply::Reply;
+use crate::routes;
 
 fn page(html: String) -> Reply {
     Reply::Page { status: 200, html }
 }
 
-fn login_error(message: &str) -> Reply {
-    let message = utf8_percent_encode(message, NON_ALPHANUMERIC);
-    Reply::Redirect(format!("/login?error={message}"))
+/// Where to go once signed in: `next` if it is a path on this site, else the private page.
+fn next_path(next: Option<&str>) -> String {
+    safe_redirect_path(next, routes::PRIVATE)
+}
+
+/// Back to the sign-in page with `message`, keeping where the user was going.
+fn login_error(message: &str, next: Option<&str>) -> Reply {
+    let next = encode(&next_path(next));
+    Reply::Redirect(format!(
+        "{}?error={}&next={next}",
+        routes::LOGIN,
+        encode(message)
+    ))
 }
 
 impl Site {
     /// The sign-in page with a message, and offline the link of the last email to `email`.
-    fn login_with(&self, status: u16, message: Result<&str, &str>, email: Option<&str>) -> Reply {
+    fn login_with(
+        &self,
+        status: u16,
+        message: Result<&str, &str>,
+        email: Option<&str>,
+        next: Option<&str>,
+    ) -> Reply {
         let link = email.and_then(|email| self.outbox_link(email));
         let (notice, error) = match message {
             Ok(notice) => (Some(notice), None),
@@ -58,6 +56,7 @@ impl Site {
                 notice,
                 outbox_link: link.as_deref(),
                 demo: self.demo(),
+                next: &next_path(next),
             }),
         }
     }
@@ -68,21 +67,25 @@ impl Site {
         page(pages::home(claims.as_ref().and_then(|c| c.email())))
     }
 
-    /// `GET /login`, with an `error` from a failed flow if any.
-    pub fn login_page(&self, error: Option<&str>) -> Reply {
+    /// `GET /login?error&next`: the form, with an `error` from a failed flow if any; `next`
+    /// (checked) rides along in a hidden field.
+    pub fn login_page(&self, query: &LoginQuery) -> Reply {
         page(pages::login(&LoginPage {
-            error,
+            error: query.error.as_deref(),
             demo: self.demo(),
+            next: &next_path(query.next.as_deref()),
             ..LoginPage::default()
         }))
     }
 
-    /// `POST /login`: `303 /private`, or the form again with the error (400).
+    /// `POST /login`: `303` to the form's `next` (checked again: the field is input like any
+    /// other; default `/private`), or the form again with the error (400).
     pub async fn login(&self, client: &SupabaseClient, form: &Credentials) -> Reply {
         let credentials = PasswordCredentials::email(&form.email, &form.password);
+        let next = form.next.as_deref();
         match client.auth().sign_in_with_password(&credentials).await {
-            Ok(_) => Reply::Redirect("/private".into()),
-            Err(error) => self.login_with(400, Err(&error.to_string()), None),
+            Ok(_) => Reply::Redirect(next_path(next)),
+            Err(error) => self.login_with(400, Err(&error.to_string()), None, next),
         }
     }
 
@@ -91,14 +94,16 @@ impl Site {
     pub async fn signup(&self, client: &SupabaseClient, form: &Credentials) -> Reply {
         let mut sign_up = SignUp::email(&form.email, &form.password);
         sign_up.email_redirect_to = Some(format!("{}/auth/confirm", self.origin()));
+        let next = form.next.as_deref();
         match client.auth().sign_up(&sign_up).await {
-            Ok(response) if response.session.is_some() => Reply::Redirect("/private".into()),
+            Ok(response) if response.session.is_some() => Reply::Redirect(next_path(next)),
             Ok(_) => self.login_with(
                 200,
                 Ok("Check your email to confirm your account."),
                 Some(&form.email),
+                next,
             ),
-            Err(error) => self.login_with(400, Err(&error.to_string()), None),
+            Err(error) => self.login_with(400, Err(&error.to_string()), None, next),
         }
     }
 
@@ -111,36 +116,36 @@ impl Site {
                 200,
                 Ok("Check your email for the sign-in link."),
                 Some(&form.email),
+                None,
             ),
-            Err(error) => login_error(&error.to_string()),
+            Err(error) => login_error(&error.to_string(), None),
         }
     }
 
-    /// `GET /private`: the user's page, or `303 /login`.
+    /// `GET /private`: the user's page, or `303 /login?next=/private`.
     pub async fn private(&self, client: &SupabaseClient) -> Reply {
-        match client.optional_claims().await {
-            Some(claims) => {
-                let todos = if self.is_offline() {
-                    Todos::Offline
-                } else {
-                    match client
-                        .from("todos")
-                        .select("*")
-                        .execute::<Vec<serde_json::Value>>()
-                        .await
-                    {
-                        Ok(rows) => Todos::Rows(rows),
-                        Err(error) => Todos::Error(error.to_string()),
-                    }
-                };
-                page(pages::private(
-                    claims.email().unwrap_or("(no email)"),
-                    claims.sub().unwrap_or_default(),
-                    &todos,
-                ))
+        let Some(claims) = client.optional_claims().await else {
+            let next = encode(routes::PRIVATE);
+            return Reply::Redirect(format!("{}?next={next}", routes::LOGIN));
+        };
+        let todos = if self.is_offline() {
+            Todos::Offline
+        } else {
+            match client
+                .from("todos")
+                .select("*")
+                .execute::<Vec<serde_json::Value>>()
+                .await
+            {
+                Ok(rows) => Todos::Rows(rows),
+                Err(error) => Todos::Error(error.to_string()),
             }
-            None => Reply::Redirect("/login".into()),
-        }
+        };
+        page(pages::private(
+            claims.email().unwrap_or("(no email)"),
+            claims.sub().unwrap_or_default(),
+            &todos,
+        ))
     }
 
     /// `GET /api/whoami`: the verified claims, or `401 {"error"}`.
@@ -180,43 +185,53 @@ impl Site {
         Reply::Redirect("/".into())
     }
 
-    /// `GET /auth/confirm?token_hash&type&next`: verifies an email link.
+    /// `GET /auth/confirm?token_hash&type&next`: verifies an email link, then `303` to `next`
+    /// if it is a path on this site (else `/private`).
     pub async fn confirm(&self, client: &SupabaseClient, query: &ConfirmQuery) -> Reply {
+        let next = query.next.as_deref();
         let (Some(token_hash), Some(otp_type)) = (
             query.token_hash.clone(),
             query.otp_type.as_deref().and_then(OtpType::parse),
         ) else {
-            return login_error("The confirmation link is incomplete.");
+            return login_error("The confirmation link is incomplete.", next);
         };
         let verify = VerifyOtp::TokenHash {
             token_hash,
             otp_type,
         };
         match client.auth().verify_otp(&verify).await {
-            Ok(_) => Reply::Redirect(safe_next(query.next.as_deref())),
-            Err(error) => login_error(&error.to_string()),
+            Ok(_) => Reply::Redirect(next_path(next)),
+            Err(error) => login_error(&error.to_string(), next),
         }
     }
 
-    /// `GET /auth/callback?code&next`: exchanges the PKCE code for a session.
+    /// `GET /auth/callback?code&next&sb_flow_id`: exchanges the PKCE code for a session with
+    /// the verifier of the flow [`Site::oauth`] started (which it then removes), then `303` to
+    /// `next` if it is a path on this site (else `/private`).
     pub async fn callback(&self, client: &SupabaseClient, query: &CallbackQuery) -> Reply {
+        let next = query.next.as_deref();
         let Some(code) = query.code.as_deref() else {
             let reason = query
                 .error_description
                 .as_deref()
                 .unwrap_or("The sign-in was cancelled.");
-            return login_error(reason);
+            return login_error(reason, next);
         };
-        match client.auth().exchange_code_for_session(code, None).await {
-            Ok(_) => Reply::Redirect(safe_next(query.next.as_deref())),
-            Err(error) => login_error(&error.to_string()),
+        let flow_id = query.flow_id.as_deref();
+        match client.auth().exchange_code_for_session(code, flow_id).await {
+            Ok(_) => Reply::Redirect(next_path(next)),
+            Err(error) => login_error(&error.to_string(), next),
         }
     }
 
-    /// `GET /auth/oauth?provider`: `303` to the provider, with the PKCE verifier cookie set.
+    /// `GET /auth/oauth?provider&next`: `303` to the provider, with the PKCE verifier cookies
+    /// set. The callback URL carries `next` (checked) and the flow id.
     pub fn oauth(&self, client: &SupabaseClient, query: &OAuthQuery) -> Reply {
         let mut oauth = OAuthSignIn::new(query.provider.as_deref().unwrap_or("github"));
-        oauth.redirect_to = Some(format!("{}/auth/callback?next=/private", self.origin()));
+        let next = encode(&next_path(query.next.as_deref()));
+        let callback = format!("{}{}?next={next}", self.origin(), routes::CALLBACK);
+        oauth.redirect_to = Some(callback);
+        oauth.append_flow_id_to_redirect = true;
         Reply::Redirect(client.auth().sign_in_with_oauth(&oauth).url)
     }
 }

@@ -1,16 +1,19 @@
 //! Everything the example servers share, with no framework types: configuration (including
 //! the offline default, a local Auth server started in-process), the pages, the form types and
 //! the flows of the Supabase SSR guide. Each framework's example maps its requests to these
-//! functions and turns the [`Reply`] into its own response.
+//! functions and sends the [`Reply`]'s status, headers and body ([`Reply::into_parts`]).
 
 mod config;
 mod flows;
 mod forms;
 mod pages;
+mod reply;
+#[cfg(test)]
+mod tests;
 
 pub use config::Site;
-pub use flows::Reply;
 pub use forms::{CallbackQuery, ConfirmQuery, Credentials, LoginQuery, MagicLinkForm, OAuthQuery};
+pub use reply::{FRAME_HEADERS, Reply, ReplyParts};
 
 /// The routes every example serves (the example contract of the design document).
 pub mod routes {

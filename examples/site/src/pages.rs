@@ -2,6 +2,8 @@
 
 use maud::{DOCTYPE, Markup, html};
 
+use crate::forms::query_component;
+
 fn layout(title: &str, body: &Markup) -> String {
     html! {
         (DOCTYPE)
@@ -45,6 +47,8 @@ pub(crate) struct LoginPage<'a> {
     pub outbox_link: Option<&'a str>,
     /// Offline mode: the demo account to sign in with.
     pub demo: Option<(&'a str, &'a str)>,
+    /// Where to go once signed in: a checked path, sent back in a hidden field.
+    pub next: &'a str,
 }
 
 /// The sign-in page: password, sign-up, magic link and OAuth.
@@ -62,6 +66,7 @@ pub(crate) fn login(page: &LoginPage<'_>) -> String {
                 p id="demo" { "Offline mode: sign in as " code { (email) } " / " code { (password) } }
             }
             form method="post" action="/login" id="login-form" {
+                input type="hidden" name="next" value=(page.next);
                 input type="email" name="email" placeholder="Email" required;
                 input type="password" name="password" placeholder="Password" required;
                 button type="submit" id="login" { "Sign in" }
@@ -71,9 +76,14 @@ pub(crate) fn login(page: &LoginPage<'_>) -> String {
                 input type="email" name="email" placeholder="Email" required;
                 button type="submit" id="magic-link" { "Email me a magic link" }
             }
-            p { a id="oauth" href="/auth/oauth?provider=github" { "Sign in with GitHub" } }
+            p { a id="oauth" href=(oauth_href(page.next)) { "Sign in with GitHub" } }
         },
     )
+}
+
+/// The OAuth link, carrying `next` to the callback.
+fn oauth_href(next: &str) -> String {
+    format!("/auth/oauth?provider=github&next={}", query_component(next))
 }
 
 /// What the data call of the private page found.

@@ -1,0 +1,67 @@
+//! What a handler answers, and the status, headers and body it becomes: decided here, once,
+//! so every example server sends the same response whatever its framework.
+
+/// Headers on every reply: no other site may put these pages in a frame (clickjacking).
+/// `X-Frame-Options` for older browsers, the CSP directive for current ones.
+pub const FRAME_HEADERS: [(&str, &str); 2] = [
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+];
+
+/// What a handler answers; each example sends its [`Reply::into_parts`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// An HTML page.
+    Page {
+        /// HTTP status.
+        status: u16,
+        /// The page.
+        html: String,
+    },
+    /// `303 See Other` to a path on this site (checked where it is built: a target taken from
+    /// the request goes through `supabase_ssr_core::redirect`).
+    Redirect(String),
+    /// A JSON body.
+    Json {
+        /// HTTP status.
+        status: u16,
+        /// The body.
+        body: String,
+    },
+}
+
+/// A reply as an HTTP response: status, headers (each set once) and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyParts {
+    /// HTTP status.
+    pub status: u16,
+    /// Header names and values: the content type or `Location`, then [`FRAME_HEADERS`].
+    pub headers: Vec<(&'static str, String)>,
+    /// Response body.
+    pub body: String,
+}
+
+impl Reply {
+    /// The status, headers and body to send.
+    pub fn into_parts(self) -> ReplyParts {
+        let (status, header, body) = match self {
+            Self::Page { status, html } => (
+                status,
+                ("Content-Type", "text/html; charset=utf-8".to_owned()),
+                html,
+            ),
+            Self::Redirect(to) => (303, ("Location", to), String::new()),
+            Self::Json { status, body } => (
+                status,
+                ("Content-Type", "application/json".to_owned()),
+                body,
+            ),
+        };
+        let frame = FRAME_HEADERS.map(|(name, value)| (name, value.to_owned()));
+        ReplyParts {
+            status,
+            headers: std::iter::once(header).chain(frame).collect(),
+            body,
+        }
+    }
+}

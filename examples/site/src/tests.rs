@@ -1,0 +1,303 @@
+//! The site's flows against the in-process local Auth server, as every example serves them:
+//! each payload of the open-redirect table through `/login`, `/auth/confirm` and
+//! `/auth/callback` (success and failure paths), the OAuth round trip's cookies, and the
+//! headers every reply carries.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use supabase_ssr_core::SupabaseClient;
+use supabase_ssr_core::auth::{FLOW_ID_PARAM, OtpSignIn};
+use supabase_ssr_testing::jar::BrowserJar;
+use supabase_ssr_testing::redirect_payloads::{RedirectPayload, redirect_payloads};
+
+use crate::config::{DEMO_EMAIL, DEMO_PASSWORD};
+use crate::{
+    CallbackQuery, ConfirmQuery, Credentials, FRAME_HEADERS, LoginQuery, OAuthQuery, Reply, Site,
+    routes,
+};
+
+async fn site() -> Site {
+    Site::offline(0, Duration::from_secs(3600)).await.unwrap()
+}
+
+fn payloads() -> Vec<RedirectPayload> {
+    redirect_payloads().unwrap_or_else(|e| panic!("redirect-payloads.json: {e}"))
+}
+
+/// One browser: its cookies go into each request's client and come back from its response.
+#[derive(Default)]
+struct Browser {
+    jar: BrowserJar,
+}
+
+impl Browser {
+    fn client(&self, site: &Site) -> SupabaseClient {
+        site.supabase.client([self.jar.header().as_str()])
+    }
+
+    fn keep(&mut self, client: &SupabaseClient) {
+        self.jar.apply(client.response_cookies().set_cookies());
+    }
+
+    fn verifier_cookies(&self) -> Vec<&str> {
+        let names = self.jar.names().into_iter();
+        names.filter(|n| n.ends_with("-code-verifier")).collect()
+    }
+}
+
+/// The reply's `Location`, after checking that every header is one a framework sends as is
+/// (an invalid value is a 500 in every framework).
+fn location(reply: Reply, what: &str) -> String {
+    let parts = reply.into_parts();
+    for (name, value) in &parts.headers {
+        assert!(
+            http::HeaderValue::from_str(value).is_ok(),
+            "{what}: invalid {name}: {value:?}"
+        );
+    }
+    assert_eq!(parts.status, 303, "{what}: {parts:?}");
+    let header = parts.headers.iter().find(|(name, _)| *name == "Location");
+    header.expect("a redirect has a Location").1.clone()
+}
+
+/// What a browser would follow `location` to: it must be this site.
+fn assert_on_site(location: &str, what: &str) {
+    let site = url::Url::parse("http://127.0.0.1:3000/auth/confirm").unwrap();
+    let followed = site.join(location).unwrap();
+    assert_eq!(followed.origin(), site.origin(), "{what}: {location:?}");
+}
+
+fn credentials(password: &str, next: &str) -> Credentials {
+    Credentials {
+        email: DEMO_EMAIL.into(),
+        password: password.into(),
+        next: Some(next.into()),
+    }
+}
+
+#[tokio::test]
+async fn login_redirects_every_payload_to_this_site_only() {
+    let site = site().await;
+    for case in payloads() {
+        let what = format!("POST /login next={:?}", case.next);
+        let client = Browser::default().client(&site);
+        let reply = site
+            .login(&client, &credentials(DEMO_PASSWORD, &case.next))
+            .await;
+        assert_eq!(
+            location(reply, &what),
+            case.location(routes::PRIVATE),
+            "{what}"
+        );
+
+        // A failed sign-in shows the form again, carrying the checked target.
+        let failed = site.login(&client, &credentials("wrong", &case.next)).await;
+        let Reply::Page { status: 400, html } = failed else {
+            panic!("{what} with a wrong password: {failed:?}")
+        };
+        let hidden = format!(
+            r#"name="next" value="{}""#,
+            case.location(routes::PRIVATE).replace('&', "&amp;")
+        );
+        assert!(html.contains(&hidden), "{what}: no {hidden} in the form");
+    }
+}
+
+#[tokio::test]
+async fn the_login_page_carries_only_a_checked_next() {
+    let site = site().await;
+    for case in payloads() {
+        let query = LoginQuery {
+            next: Some(case.next.clone()),
+            ..LoginQuery::default()
+        };
+        let Reply::Page { status: 200, html } = site.login_page(&query) else {
+            panic!("GET /login next={:?}", case.next)
+        };
+        let next = case.location(routes::PRIVATE);
+        let hidden = format!(r#"name="next" value="{}""#, next.replace('&', "&amp;"));
+        assert!(html.contains(&hidden), "{:?}: no {hidden}", case.next);
+    }
+}
+
+/// A fresh magic link's token hash for the demo user.
+async fn fresh_token_hash(site: &Site) -> String {
+    let client = site.supabase.client([]);
+    let otp = OtpSignIn::email(DEMO_EMAIL);
+    client.auth().sign_in_with_otp(&otp).await.unwrap();
+    let local = site.local().unwrap();
+    local.last_message_to(DEMO_EMAIL).unwrap().token_hash
+}
+
+#[tokio::test]
+async fn confirm_redirects_every_payload_to_this_site_only() {
+    let site = site().await;
+    for case in payloads() {
+        let what = format!("/auth/confirm next={:?}", case.next);
+        let query = ConfirmQuery {
+            token_hash: Some(fresh_token_hash(&site).await),
+            otp_type: Some("email".into()),
+            next: Some(case.next.clone()),
+        };
+        let client = Browser::default().client(&site);
+        let reply = site.confirm(&client, &query).await;
+        assert_eq!(
+            location(reply, &what),
+            case.location(routes::PRIVATE),
+            "{what}"
+        );
+
+        // The token is spent: the error path must not trip over the payload either.
+        let again = location(site.confirm(&client, &query).await, &what);
+        assert!(again.starts_with("/login?error="), "{what}, spent: {again}");
+        assert_on_site(&again, &what);
+        let incomplete = ConfirmQuery {
+            token_hash: None,
+            ..query
+        };
+        let incomplete = location(site.confirm(&client, &incomplete).await, &what);
+        assert!(
+            incomplete.starts_with("/login?error="),
+            "{what}: {incomplete}"
+        );
+    }
+}
+
+/// Starts the OAuth flow in `browser` and follows the local test provider back: the callback
+/// query the browser arrives with.
+async fn oauth_round_trip(site: &Site, browser: &mut Browser, next: Option<&str>) -> CallbackQuery {
+    let client = browser.client(site);
+    let query = OAuthQuery {
+        provider: Some("github".into()),
+        next: next.map(str::to_owned),
+    };
+    let authorize = location(site.oauth(&client, &query), "GET /auth/oauth");
+    browser.keep(&client);
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(&authorize)
+        .send()
+        .await
+        .unwrap();
+    let back = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    assert_eq!(back.path(), routes::CALLBACK);
+    // Parsed as every example parses it.
+    serde_urlencoded::from_str(back.query().unwrap_or_default()).unwrap()
+}
+
+#[tokio::test]
+async fn the_oauth_callback_leaves_no_verifier_cookie() {
+    let site = site().await;
+    let mut browser = Browser::default();
+    let query = oauth_round_trip(&site, &mut browser, None).await;
+    assert_eq!(
+        browser.verifier_cookies().len(),
+        3,
+        "{:?}",
+        browser.jar.names()
+    );
+    assert!(
+        query.flow_id.is_some(),
+        "no {FLOW_ID_PARAM} on the callback"
+    );
+    assert_eq!(query.next.as_deref(), Some(routes::PRIVATE));
+
+    let client = browser.client(&site);
+    let reply = site.callback(&client, &query).await;
+    assert_eq!(location(reply, "callback"), routes::PRIVATE);
+    browser.keep(&client);
+    assert!(browser.jar.get("sb-127-auth-token").is_some());
+    assert_eq!(browser.verifier_cookies(), Vec::<&str>::new());
+}
+
+#[tokio::test]
+async fn oauth_and_callback_redirect_every_payload_to_this_site_only() {
+    let site = site().await;
+    for case in payloads() {
+        let what = format!("OAuth next={:?}", case.next);
+        let mut browser = Browser::default();
+        // `next` given to the sign-in link comes back on the callback URL, checked.
+        let mut query = oauth_round_trip(&site, &mut browser, Some(&case.next)).await;
+        assert_eq!(query.next, Some(case.location(routes::PRIVATE)), "{what}");
+
+        // A callback URL forged with the payload in `next`.
+        query.next = Some(case.next.clone());
+        let client = browser.client(&site);
+        let reply = site.callback(&client, &query).await;
+        assert_eq!(
+            location(reply, &what),
+            case.location(routes::PRIVATE),
+            "{what}"
+        );
+
+        // Failures: the code is spent, the provider refused, the flow id is forged.
+        let spent = location(site.callback(&client, &query).await, &what);
+        assert!(spent.starts_with("/login?error="), "{what}, spent: {spent}");
+        let refused = CallbackQuery {
+            code: None,
+            error_description: Some("access_denied\r\n".into()),
+            ..query.clone()
+        };
+        assert_on_site(
+            &location(site.callback(&client, &refused).await, &what),
+            &what,
+        );
+        let forged = CallbackQuery {
+            flow_id: Some("../\r\n".into()),
+            ..query
+        };
+        assert_on_site(
+            &location(site.callback(&client, &forged).await, &what),
+            &what,
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_private_page_sends_visitors_to_sign_in_and_back() {
+    let site = site().await;
+    let client = Browser::default().client(&site);
+    let to = location(site.private(&client).await, "GET /private");
+    assert_eq!(to, "/login?next=%2Fprivate");
+}
+
+#[test]
+fn the_callback_reads_the_flow_id_parameter_of_the_core() {
+    let query: CallbackQuery =
+        serde_urlencoded::from_str(&format!("code=c&{FLOW_ID_PARAM}=abcdefgh")).unwrap();
+    assert_eq!(query.flow_id.as_deref(), Some("abcdefgh"));
+}
+
+#[test]
+fn every_reply_forbids_framing() {
+    let replies = [
+        Reply::Page {
+            status: 200,
+            html: String::new(),
+        },
+        Reply::Redirect("/".into()),
+        Reply::Json {
+            status: 401,
+            body: "{}".into(),
+        },
+    ];
+    for reply in replies {
+        let parts = reply.clone().into_parts();
+        for (name, value) in FRAME_HEADERS {
+            let found = parts.headers.iter().filter(|(n, _)| *n == name);
+            assert_eq!(
+                found.map(|(_, v)| v.as_str()).collect::<Vec<_>>(),
+                [value],
+                "{reply:?}"
+            );
+        }
+    }
+    assert_eq!(FRAME_HEADERS[0], ("X-Frame-Options", "DENY"));
+    assert_eq!(
+        FRAME_HEADERS[1],
+        ("Content-Security-Policy", "frame-ancestors 'none'")
+    );
+}
