@@ -1,6 +1,7 @@
 // Real-browser tests of the example servers: headless Chromium (playwright-core, the system
 // browser) signs up, in and out, rides a refresh, follows a magic link and an OAuth round trip
-// on every example, and checks cookie interop with the official createBrowserClient.
+// on every example, and checks cookie interop with the official createBrowserClient; plain
+// `fetch` sends every open-redirect payload (redirect-payloads.json) through the `next` routes.
 //
 //   EXAMPLE_BINS="target/debug/example-axum:axum,target/debug/example-actix-web:actix-web" \
 //     node --test --test-concurrency=1 browser.test.mjs
@@ -13,7 +14,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -34,6 +35,13 @@ const DEMO = { email: "demo@example.com", password: "password123" };
 const COOKIE = "sb-127-auth-token"; // storage key of http://127.0.0.1:<port>
 const OAUTH_EMAIL = "oauth-user@example.com"; // the local test provider's account
 const TTL_SECS = 5;
+const FLOW_ID_PARAM = "sb_flow_id"; // supabase_ssr_core::auth::FLOW_ID_PARAM, as auth-js
+// Untrusted `next` values and where they must lead (supabase_ssr_testing::redirect_payloads).
+const PAYLOADS = JSON.parse(readFileSync(join(HERE, "redirect-payloads.json"), "utf8")).cases.map((c) => ({
+  next: c.next + "a".repeat(c.pad ?? 0),
+  location: c.expect ?? "/private",
+}));
+const FRAME_HEADERS = { "x-frame-options": "DENY", "content-security-policy": "frame-ancestors 'none'" };
 const STEP_TIMEOUT = 15_000;
 
 const SHOTS = process.env.SCREENSHOT_DIR
@@ -223,6 +231,68 @@ async function step(label, body) {
     throw error;
   }
 }
+
+/**
+ * Plain HTTP against an example, without a browser: `fetch` that never follows redirects and
+ * keeps the cookies it is given (a minimal jar: name → value, deletions applied).
+ */
+class HttpClient {
+  constructor(origin) {
+    this.origin = origin;
+    this.cookies = new Map();
+  }
+
+  async request(url, init = {}) {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+    const res = await fetch(new URL(url, this.origin), {
+      ...init,
+      headers,
+      redirect: "manual",
+      signal: AbortSignal.timeout(5_000),
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(";");
+      const at = pair.indexOf("=");
+      const name = pair.slice(0, at).trim();
+      const value = pair.slice(at + 1).trim();
+      const gone = value === "" || attributes.some((a) => /^\s*max-age=0\s*$/i.test(a));
+      if (gone) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+
+  get(url) {
+    return this.request(url);
+  }
+
+  postForm(url, fields) {
+    return this.request(url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(fields).toString(),
+    });
+  }
+}
+
+/** A 303 whose `Location` a browser resolves to `origin`; returns the path it leads to. */
+function sameSiteRedirect(res, origin, what) {
+  assert.equal(res.status, 303, `${what}: HTTP ${res.status}, expected 303`);
+  const location = res.headers.get("location");
+  assert.ok(location, `${what}: no Location`);
+  const followed = new URL(location, `${origin}/auth/confirm`);
+  assert.equal(followed.origin, origin, `${what}: Location ${JSON.stringify(location)} leaves the site`);
+  return followed.href.slice(followed.origin.length);
+}
+
+function assertFrameHeaders(res, what) {
+  for (const [name, value] of Object.entries(FRAME_HEADERS)) {
+    assert.equal(res.headers.get(name), value, `${what}: ${name}`);
+  }
+}
+
+const label = (next) => JSON.stringify(next.length > 60 ? `${next.slice(0, 60)}…(${next.length})` : next);
 
 // ---------------------------------------------------------------------------------------------
 // The interop page: bundled from the pinned @supabase/ssr, served from another port.
@@ -423,7 +493,13 @@ for (const example of EXAMPLES) {
         const page = await oauthContext.newPage();
         const c0 = await counters(ex);
         const seen = [];
-        page.on("request", (r) => r.isNavigationRequest() && seen.push(new URL(r.url()).pathname));
+        let seenCallbackFlowId = false;
+        page.on("request", (r) => {
+          if (!r.isNavigationRequest()) return;
+          const url = new URL(r.url());
+          seen.push(url.pathname);
+          if (url.pathname === "/auth/callback") seenCallbackFlowId ||= url.searchParams.has(FLOW_ID_PARAM);
+        });
         await page.goto(at("/login"));
         await page.click("#oauth");
         await expectPrivate(page, OAUTH_EMAIL, "OAuth");
@@ -433,12 +509,64 @@ for (const example of EXAMPLES) {
         const c1 = await counters(ex);
         assert.equal(count(c1, "authorize") - count(c0, "authorize"), 1, "one /authorize call");
         assert.equal(count(c1, "token_pkce") - count(c0, "token_pkce"), 1, "one PKCE code exchange");
-        // As auth-js does after an exchange without a flow id: the fixed verifier key is gone
-        // (the per-flow slot and the index stay until sign-out, as in auth-js).
+        // The callback URL carries the flow id (sb_flow_id), so the exchange removes every
+        // verifier cookie of the flow: its slot, the flow index and the fixed key.
+        assert.ok(seenCallbackFlowId, `OAuth: no ${FLOW_ID_PARAM} on /auth/callback`);
         const names = await sbCookies(oauthContext);
-        assert.ok(!names.includes(`${COOKIE}-code-verifier`), `PKCE verifier cookie left: ${names}`);
+        const verifiers = names.filter((n) => n.endsWith("-code-verifier"));
+        assert.deepEqual(verifiers, [], `PKCE verifier cookies left after the callback: ${names}`);
         decodeSession(await sessionCookie(oauthContext));
         await page.close();
+      }));
+
+    test(`next: ${PAYLOADS.length} payloads through /login, /auth/confirm and /auth/callback stay on the site, never a 500`, () =>
+      step(`${example.name}-next`, async () => {
+        for (const path of ["/", "/login", "/private", "/api/whoami"]) {
+          assertFrameHeaders(await new HttpClient(ex.origin).get(path), `GET ${path}`);
+        }
+        for (const { next, location } of PAYLOADS) {
+          const what = (route) => `${route} next=${label(next)}`;
+          // The sign-in page: the hidden field holds the checked target.
+          const http = new HttpClient(ex.origin);
+          const form = await http.get(`/login?next=${encodeURIComponent(next)}`);
+          assert.equal(form.status, 200, `${what("GET /login")}: HTTP ${form.status}`);
+          const hidden = (await form.text()).match(/name="next" value="([^"]*)"/);
+          assert.equal(hidden?.[1].replaceAll("&amp;", "&"), location, `${what("GET /login")}: hidden next`);
+
+          // Signing in, and failing to.
+          const login = await http.postForm("/login", { email: DEMO.email, password: DEMO.password, next });
+          assert.equal(sameSiteRedirect(login, ex.origin, what("POST /login")), location, what("POST /login"));
+          const wrong = await new HttpClient(ex.origin).postForm("/login", { email: DEMO.email, password: "wrong", next });
+          assert.equal(wrong.status, 400, `${what("POST /login (wrong password)")}: HTTP ${wrong.status}`);
+
+          // A fresh magic link, confirmed with the payload; then once more, spent.
+          const sent = await new HttpClient(ex.origin).postForm("/magic-link", { email: DEMO.email });
+          const link = (await sent.text()).match(/id="outbox-link" href="([^"]+)"/)?.[1].replaceAll("&amp;", "&");
+          assert.ok(link, `${what("POST /magic-link")}: no #outbox-link`);
+          const confirm = new URL(link, ex.origin);
+          confirm.searchParams.set("next", next);
+          const browser = new HttpClient(ex.origin);
+          const confirmed = await browser.get(confirm);
+          assert.equal(sameSiteRedirect(confirmed, ex.origin, what("/auth/confirm")), location, what("/auth/confirm"));
+          const spent = sameSiteRedirect(await browser.get(confirm), ex.origin, what("/auth/confirm (spent)"));
+          assert.match(spent, /^\/login\?error=/, what("/auth/confirm (spent)"));
+
+          // OAuth: the sign-in link's next comes back checked; a callback forged with the
+          // payload redirects on the site; the spent code's error path too.
+          const oauth = new HttpClient(ex.origin);
+          const start = await oauth.get(`/auth/oauth?provider=github&next=${encodeURIComponent(next)}`);
+          assert.equal(start.status, 303, `${what("/auth/oauth")}: HTTP ${start.status}`);
+          const provider = await fetch(start.headers.get("location"), { redirect: "manual", signal: AbortSignal.timeout(5_000) });
+          const callback = new URL(provider.headers.get("location"));
+          assert.equal(callback.searchParams.get("next"), location, `${what("/auth/oauth")}: next on the callback URL`);
+          callback.searchParams.set("next", next);
+          const back = await oauth.get(callback.pathname + callback.search);
+          assert.equal(sameSiteRedirect(back, ex.origin, what("/auth/callback")), location, what("/auth/callback"));
+          const verifiers = [...oauth.cookies.keys()].filter((n) => n.endsWith("-code-verifier"));
+          assert.deepEqual(verifiers, [], `${what("/auth/callback")}: verifier cookies left`);
+          const again = sameSiteRedirect(await oauth.get(callback.pathname + callback.search), ex.origin, what("/auth/callback (spent)"));
+          assert.match(again, /^\/login\?error=/, what("/auth/callback (spent)"));
+        }
       }));
 
     test("sign out: /private redirects to /login and no sb- cookie is left", () =>
