@@ -18,8 +18,8 @@ pub enum Reply {
         /// The page.
         html: String,
     },
-    /// `303 See Other` to a path on this site (checked where it is built: a target taken from
-    /// the request goes through `supabase_ssr_core::redirect`).
+    /// `303 See Other` to a path on this site or to the Auth server's authorize URL. A target
+    /// taken from the request (`next`) goes through `supabase_ssr_core::redirect` first.
     Redirect(String),
     /// A JSON body.
     Json {
