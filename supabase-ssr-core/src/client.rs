@@ -51,6 +51,7 @@ pub struct SupabaseBuilder {
     cookie_options: Option<CookieOptions>,
     encoding: CookieEncoding,
     http_client: Option<reqwest::Client>,
+    root_certificates: Vec<Vec<u8>>,
     jwt_secret: Option<String>,
     audience: String,
     request_timeout: Duration,
@@ -73,6 +74,7 @@ impl Supabase {
             cookie_options: None,
             encoding: CookieEncoding::default(),
             http_client: None,
+            root_certificates: Vec::new(),
             jwt_secret: None,
             audience: "authenticated".to_owned(),
             request_timeout: Duration::from_secs(5),
@@ -85,11 +87,43 @@ impl Supabase {
         }
     }
 
-    /// A handle configured from `SUPABASE_URL` and `SUPABASE_PUBLISHABLE_KEY` (or the legacy
-    /// `SUPABASE_ANON_KEY`), with default options.
+    /// A handle configured from the environment ([`Supabase::builder_from_env`]), with default
+    /// options otherwise.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let config = Config::from_env()?;
-        Self::builder(config.url().as_str(), config.publishable_key()).build()
+        Self::builder_from_env()?.build()
+    }
+
+    /// A builder configured from the environment, to add options to:
+    ///
+    /// - `SUPABASE_URL` and `SUPABASE_PUBLISHABLE_KEY` (or the legacy `SUPABASE_ANON_KEY`),
+    ///   required;
+    /// - `SUPABASE_CA_CERT`, optional: the path of a PEM file of root certificates to trust
+    ///   besides the system's ([`SupabaseBuilder::root_certificates_pem`]), for a self-hosted
+    ///   project behind a private CA or a local HTTPS server.
+    ///
+    /// The error names the variable that is missing or invalid (an unreadable file, or one
+    /// without a certificate, is an error here rather than a failed TLS handshake later).
+    ///
+    /// ```no_run
+    /// use supabase_ssr_core::Supabase;
+    ///
+    /// let supabase = Supabase::builder_from_env()?.login_path("/login").build()?;
+    /// # Ok::<(), supabase_ssr_core::ConfigError>(())
+    /// ```
+    pub fn builder_from_env() -> Result<SupabaseBuilder, ConfigError> {
+        Self::builder_from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`Supabase::builder_from_env`] over any variable source.
+    fn builder_from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<SupabaseBuilder, ConfigError> {
+        let config = Config::from_lookup(&lookup)?;
+        let builder = Self::builder(config.url().as_str(), config.publishable_key());
+        Ok(match crate::http_client::ca_cert_from_env(&lookup)? {
+            Some(pem) => builder.root_certificates_pem(pem),
+            None => builder,
+        })
     }
 
     /// The project configuration.
@@ -136,8 +170,36 @@ impl SupabaseBuilder {
     }
 
     /// Uses your HTTP client (proxy, TLS roots, connection limits) for every Auth call.
+    ///
+    /// The client is used as it is: [`root_certificates_pem`](Self::root_certificates_pem)
+    /// (and `SUPABASE_CA_CERT`) do not apply to it — add the roots to your client instead
+    /// (`reqwest::ClientBuilder::tls_certs_merge`).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// Trusts the certificates of a PEM bundle (one or more `-----BEGIN CERTIFICATE-----`
+    /// blocks) as root certificates, besides the system's: for a self-hosted Supabase behind
+    /// a private CA, or a local Auth server over HTTPS. May be called several times; the
+    /// bundles add up.
+    ///
+    /// A bundle without a certificate, or with one the TLS library rejects, makes
+    /// [`build`](Self::build) fail with a [`ConfigError`]. It applies to the client the builder
+    /// makes, not to one given to [`http_client`](Self::http_client).
+    /// [`Supabase::builder_from_env`] reads a bundle from the file named by `SUPABASE_CA_CERT`.
+    ///
+    /// ```no_run
+    /// use supabase_ssr_core::Supabase;
+    ///
+    /// let ca = std::fs::read("/etc/supabase/ca.pem")?;
+    /// let supabase = Supabase::builder("https://supabase.internal:8443", "sb_publishable_x")
+    ///     .root_certificates_pem(ca)
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.push(pem.as_ref().to_vec());
         self
     }
 
@@ -211,10 +273,16 @@ impl SupabaseBuilder {
             config = config.with_cookie_options(options)?;
         }
         let client = match self.http_client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .build()
-                .map_err(|e| ConfigError::HttpClient(e.to_string()))?,
+            Some(client) => {
+                if !self.root_certificates.is_empty() {
+                    tracing::warn!(
+                        "root_certificates_pem is ignored: the HTTP client given to \
+                         http_client() is used as it is"
+                    );
+                }
+                client
+            }
+            None => crate::http_client::build(&self.root_certificates)?,
         };
         let http = AuthHttp::new(
             client.clone(),
@@ -336,5 +404,36 @@ impl SupabaseClient {
             .cookies
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ENV_CA_CERT, ENV_PUBLISHABLE_KEY, ENV_URL};
+
+    fn env(ca: Option<&'static str>) -> impl Fn(&str) -> Option<String> {
+        move |name| match name {
+            ENV_URL => Some("https://abcdefghijklmnop.supabase.co".to_owned()),
+            ENV_PUBLISHABLE_KEY => Some("sb_publishable_x".to_owned()),
+            ENV_CA_CERT => ca.map(str::to_owned),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_ca_variable_is_optional() {
+        let builder = Supabase::builder_from_lookup(env(None)).unwrap();
+        assert!(builder.root_certificates.is_empty());
+        assert!(builder.build().is_ok());
+    }
+
+    #[test]
+    fn an_unreadable_ca_file_is_an_error_naming_the_variable() {
+        let error = Supabase::builder_from_lookup(env(Some("/nonexistent/ca.pem"))).unwrap_err();
+        assert!(
+            matches!(&error, ConfigError::InvalidEnv { var, .. } if *var == ENV_CA_CERT),
+            "{error:?}"
+        );
     }
 }

@@ -11,6 +11,9 @@ pub const ENV_URL: &str = "SUPABASE_URL";
 pub const ENV_PUBLISHABLE_KEY: &str = "SUPABASE_PUBLISHABLE_KEY";
 /// Legacy name of the publishable key, read when [`ENV_PUBLISHABLE_KEY`] is not set.
 pub const ENV_ANON_KEY: &str = "SUPABASE_ANON_KEY";
+/// Environment variable holding the path of a PEM file of extra root certificates to trust
+/// (optional; see [`SupabaseBuilder::root_certificates_pem`](crate::SupabaseBuilder::root_certificates_pem)).
+pub const ENV_CA_CERT: &str = "SUPABASE_CA_CERT";
 
 /// Why a [`Config`] could not be built.
 ///
@@ -45,9 +48,15 @@ pub enum ConfigError {
     /// The cookie options are not valid (see [`CookieOptions::validate`]).
     #[error("invalid cookie options: {0}")]
     CookieOptions(String),
-    /// The HTTP client could not be built (TLS initialisation).
+    /// The HTTP client could not be built (TLS initialisation, or a root certificate the TLS
+    /// library rejects).
     #[error("could not build the HTTP client: {0}")]
     HttpClient(String),
+    /// A PEM bundle given to
+    /// [`SupabaseBuilder::root_certificates_pem`](crate::SupabaseBuilder::root_certificates_pem)
+    /// holds no usable certificate.
+    #[error("invalid root certificates: {0}")]
+    RootCertificates(String),
 }
 
 /// Everything a server needs to know about one Supabase project.

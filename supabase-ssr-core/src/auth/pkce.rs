@@ -1,7 +1,6 @@
 //! PKCE: code verifiers, challenges and flow ids (spec §16), and where verifiers are stored so
 //! the JavaScript library can read them too.
 
-use aws_lc_rs::digest;
 use base64::Engine as _;
 use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
@@ -33,10 +32,10 @@ impl PkceFlow {
     /// 32-character hex flow id, both from the system's secure random source.
     pub(crate) fn generate() -> Self {
         let mut random = [0u8; 56 + 16];
-        // aws-lc's generator only fails when the OS has no entropy source, which leaves no
-        // secure way to continue.
+        // The generator only fails when the OS has no entropy source, which leaves no secure
+        // way to continue.
         #[allow(clippy::expect_used, reason = "no entropy means no safe fallback")]
-        aws_lc_rs::rand::fill(&mut random).expect("the system random source failed");
+        crate::crypto::fill_random(&mut random).expect("the system random source failed");
         let (verifier_bytes, flow_bytes) = random.split_at(56);
         let verifier = hex(verifier_bytes);
         Self {
@@ -59,8 +58,8 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The S256 challenge of a verifier: unpadded base64url of its SHA-256.
 pub(crate) fn challenge(verifier: &str) -> String {
-    let hash = digest::digest(&digest::SHA256, verifier.as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hash.as_ref())
+    let hash = crate::crypto::sha256(verifier.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hash)
 }
 
 /// Flow ids the JS library accepts: 8 to 64 characters of `[A-Za-z0-9_-]`.

@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_lc_rs::digest;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
@@ -64,10 +63,7 @@ impl RefreshCoordinator {
         if refresh_token.is_empty() {
             return Err(AuthError::SessionMissing);
         }
-        let key: [u8; 32] = digest::digest(&digest::SHA256, refresh_token.as_bytes())
-            .as_ref()
-            .try_into()
-            .unwrap_or([0; 32]);
+        let key = crate::crypto::sha256(refresh_token.as_bytes());
         let flight = self.flight(key);
         let outcome = flight
             .outcome

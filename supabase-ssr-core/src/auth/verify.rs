@@ -159,6 +159,8 @@ fn invalid(reason: &str) -> AuthError {
 
 impl Verifier {
     pub(crate) fn new(http: AuthHttp, settings: VerifierSettings) -> Self {
+        // Every signature check goes through here: pick jsonwebtoken's backend first.
+        crate::crypto::install_jwt_provider();
         Self {
             jwks: JwksCache::new(
                 http,
@@ -537,7 +539,7 @@ struct ClaimsCache {
 impl ClaimsCache {
     fn new(capacity: usize) -> Self {
         let mut secret = [0; 16];
-        let capacity = if let Err(error) = aws_lc_rs::rand::fill(&mut secret) {
+        let capacity = if let Err(error) = crate::crypto::fill_random(&mut secret) {
             tracing::warn!(%error, "no random key for the verified-claims cache; it is turned off");
             0
         } else {
