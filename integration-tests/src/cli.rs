@@ -1,5 +1,6 @@
 //! Command-line options of the `local-auth` binary: every [`LocalAuthOptions`] field is a flag.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
@@ -64,6 +65,14 @@ pub struct Cli {
     /// Account the built-in OAuth provider signs in (unless `login_hint` is given).
     #[arg(long, default_value = "oauth-user@example.com")]
     pub oauth_email: String,
+    /// Serve HTTPS with a certificate for 127.0.0.1 and localhost, signed by a CA made at
+    /// start.
+    #[arg(long)]
+    pub tls: bool,
+    /// Write the CA certificate (PEM) to this file before listening, for clients to trust
+    /// (e.g. `SUPABASE_CA_CERT=<file>`).
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub cert_out: Option<PathBuf>,
 }
 
 /// A `--user` value is not `email:password[:unconfirmed]`.
@@ -102,6 +111,7 @@ impl Cli {
                 oauth_email: self.oauth_email.clone(),
             },
             users,
+            tls: self.tls,
         })
     }
 }
@@ -160,6 +170,16 @@ mod tests {
         );
         assert_eq!(options.users[1].password, "pw:with:colons");
         assert!(!options.users[1].confirmed);
+    }
+
+    #[test]
+    fn tls_flags() {
+        let cli = Cli::parse_from(["local-auth", "--tls", "--cert-out", "/tmp/ca.pem"]);
+        assert!(cli.options().unwrap().tls);
+        assert_eq!(cli.cert_out, Some(PathBuf::from("/tmp/ca.pem")));
+        assert!(!Cli::parse_from(["local-auth"]).options().unwrap().tls);
+        // A certificate file without HTTPS is a usage error, not a silently useless file.
+        assert!(Cli::try_parse_from(["local-auth", "--cert-out", "/tmp/ca.pem"]).is_err());
     }
 
     #[test]

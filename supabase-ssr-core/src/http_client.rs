@@ -52,7 +52,8 @@ pub(crate) fn ca_cert_from_env(
     Ok(Some(pem))
 }
 
-fn with_sources(error: &dyn std::error::Error) -> String {
+/// An error's message followed by its causes, `: `-separated.
+pub(crate) fn with_sources(error: &dyn std::error::Error) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -1,12 +1,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! Token verification whatever TLS features the crate is built with.
+//! HTTPS and token verification whatever TLS features the crate is built with.
 //!
 //! `rustls` puts jsonwebtoken on aws-lc-rs and `native-tls` on its pure-Rust backend. With both
 //! (`--all-features`, or two crates of one application choosing differently) jsonwebtoken
 //! cannot pick and panics at the first verification unless the core installs a backend when
-//! the handle is built. `.ci/alone.sh` runs this file with both features on
-//! (`cargo test -p supabase-ssr-core --features native-tls --test tls_features`); the default
-//! test run covers `rustls` alone.
+//! the handle is built; and reqwest then speaks TLS through native-tls (OpenSSL). The default
+//! test run covers `rustls` alone; `.ci/alone.sh` runs this file with both features on
+//! (`cargo test -p supabase-ssr-core --features native-tls --test tls_features`).
 
 use supabase_ssr_core::Supabase;
 use supabase_ssr_core::auth::PasswordCredentials;
@@ -16,16 +16,21 @@ use supabase_ssr_testing::server::{DEFAULT_JWT_SECRET, KeyAlgorithm, LocalAuth, 
 const EMAIL: &str = "tls-features@example.com";
 const PASSWORD: &str = "password123";
 
-/// Signs in through the handle and verifies the new session's token locally.
+/// Signs in over HTTPS (the server's private CA trusted through `root_certificates_pem`) and
+/// verifies the new session's token locally.
 async fn sign_in_and_verify(algorithm: KeyAlgorithm) {
     let auth = LocalAuth::start(
         LocalAuthOptions::default()
+            .tls(true)
             .jwt_algorithm(algorithm)
             .user(SeedUser::new(EMAIL, PASSWORD)),
     )
     .await
     .unwrap();
-    let mut builder = Supabase::builder(auth.url(), auth.publishable_key());
+    assert!(auth.url().starts_with("https://"));
+    let ca = auth.ca_certificate_pem().expect("a CA over TLS");
+    let mut builder =
+        Supabase::builder(auth.url(), auth.publishable_key()).root_certificates_pem(ca);
     if algorithm == KeyAlgorithm::Hs256 {
         // Verified locally with the secret (HMAC through jsonwebtoken), not by `GET /user`.
         builder = builder.jwt_secret(DEFAULT_JWT_SECRET);

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use supabase_ssr_core::Supabase;
 use supabase_ssr_core::proxy::PathFilter;
+use supabase_ssr_core::{Supabase, SupabaseBuilder};
 use supabase_ssr_testing::{LocalAuth, LocalAuthOptions, SeedUser};
 
 use crate::routes;
@@ -27,7 +27,8 @@ pub struct Site {
 }
 
 impl Site {
-    /// Reads `PORT` (default 3000) and `SUPABASE_URL` + `SUPABASE_PUBLISHABLE_KEY`. Without
+    /// Reads `PORT` (default 3000) and `SUPABASE_URL` + `SUPABASE_PUBLISHABLE_KEY` (+ the
+    /// optional `SUPABASE_CA_CERT`, a PEM file of extra root certificates). Without
     /// `SUPABASE_URL`, starts the local Auth server (`ACCESS_TOKEN_TTL` seconds, default 3600)
     /// with the demo user: the example then works offline, magic links and OAuth included.
     /// `SUPABASE_CLAIMS_CACHE` sets how many verified tokens are remembered (default 10,000;
@@ -47,8 +48,7 @@ impl Site {
             Err(_) => 3000,
         };
         if std::env::var_os("SUPABASE_URL").is_some() {
-            let config = supabase_ssr_core::Config::from_env()?;
-            let supabase = builder(config.url().as_str(), config.publishable_key())?;
+            let supabase = configure(Supabase::builder_from_env()?)?;
             return Ok(Self {
                 supabase,
                 port,
@@ -76,7 +76,7 @@ impl Site {
                 .access_token_ttl(ttl),
         )
         .await?;
-        let supabase = builder(&local.url(), local.publishable_key())?;
+        let supabase = configure(Supabase::builder(local.url(), local.publishable_key()))?;
         Ok(Self {
             supabase,
             port,
@@ -151,8 +151,8 @@ impl Site {
 }
 
 /// The project handle every example uses, whichever Auth server it talks to.
-fn builder(url: &str, publishable_key: &str) -> Result<Supabase, Box<dyn std::error::Error>> {
-    let mut builder = Supabase::builder(url, publishable_key).login_path("/login");
+fn configure(builder: SupabaseBuilder) -> Result<Supabase, Box<dyn std::error::Error>> {
+    let mut builder = builder.login_path("/login");
     if let Ok(capacity) = std::env::var("SUPABASE_CLAIMS_CACHE") {
         let capacity = capacity
             .parse()

@@ -1,7 +1,8 @@
 //! `local-auth`: runs the local Supabase Auth server until killed.
 //!
-//! The first two lines on stdout are `listening on http://127.0.0.1:<port>` and
-//! `publishable key: <key>`, for scripts that start it.
+//! The first two lines on stdout are `listening on http://127.0.0.1:<port>` (`https://` with
+//! `--tls`) and `publishable key: <key>`, for scripts that start it. With `--cert-out <file>` the
+//! CA certificate is in that file before the first line is printed.
 
 // The binary is a thin shell over the library; the library's dependencies are not its own.
 
@@ -30,6 +31,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let (Some(path), Some(pem)) = (&cli.cert_out, server.ca_certificate_pem())
+        && let Err(error) = std::fs::write(path, pem)
+    {
+        eprintln!("local-auth: could not write {}: {error}", path.display());
+        return ExitCode::FAILURE;
+    }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "listening on {}", server.url());
     let _ = writeln!(out, "publishable key: {}", server.publishable_key());

@@ -20,6 +20,7 @@ use super::options::{LocalAuthOptions, SeedUser, Settings};
 use super::outbox::OutboxMessage;
 use super::routes;
 use super::state::{Inner, Shared};
+use super::tls::{TlsIdentity, TlsSetupError};
 
 /// Why a library call on the server failed.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +37,9 @@ pub enum LocalAuthError {
     /// A key operation failed.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// The HTTPS certificate or configuration could not be made.
+    #[error(transparent)]
+    Tls(#[from] TlsSetupError),
     /// No user has this id or email.
     #[error("no user `{0}`")]
     UnknownUser(String),
@@ -96,14 +100,17 @@ pub struct IssuedSession {
 pub struct LocalAuth {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    /// The CA certificate (PEM) when serving HTTPS.
+    ca_pem: Option<String>,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
 
 impl LocalAuth {
-    /// Starts a server on `127.0.0.1:<options.port>` (0: any free port). Must be called inside
-    /// a tokio runtime.
+    /// Starts a server on `127.0.0.1:<options.port>` (0: any free port), over HTTPS when
+    /// [`LocalAuthOptions::tls`] is set. Must be called inside a tokio runtime.
     pub async fn start(options: LocalAuthOptions) -> Result<Self, LocalAuthError> {
+        let tls = options.tls.then(TlsIdentity::generate).transpose()?;
         let listener = TcpListener::bind(("127.0.0.1", options.port))
             .await
             .map_err(|source| LocalAuthError::Bind {
@@ -116,29 +123,46 @@ impl LocalAuth {
                 port: options.port,
                 source,
             })?;
-        let inner = Inner::new(&options, format!("http://{addr}"))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let inner = Inner::new(&options, format!("{scheme}://{addr}"))?;
         let shared = Arc::new(Shared::new(inner, options.publishable_key.clone()));
         let (shutdown, rx) = watch::channel(false);
         let task = tokio::spawn(http::serve(
             listener,
             routes::router(Arc::clone(&shared)),
+            tls.as_ref().map(|tls| tls.acceptor.clone()),
             rx,
         ));
-        tracing::info!(%addr, "local auth server listening");
+        tracing::info!(%addr, scheme, "local auth server listening");
         Ok(Self {
             shared,
             addr,
+            ca_pem: tls.map(|tls| tls.ca_pem),
             shutdown,
             task: Some(task),
         })
     }
 
-    /// `http://127.0.0.1:<port>`: the Supabase project URL to give a client.
+    /// `http://127.0.0.1:<port>` (`https://` over TLS): the Supabase project URL to give a
+    /// client.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
-    /// `http://127.0.0.1:<port>/auth/v1`: the Auth API base and the JWT issuer.
+    /// The PEM certificate of the CA that signed the server's certificate, when it serves
+    /// HTTPS: what a client must trust, e.g. with
+    /// `SupabaseBuilder::root_certificates_pem` or the `SUPABASE_CA_CERT` file. A new CA is made
+    /// at every start; its key never leaves the process.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// `<url>/auth/v1`: the Auth API base and the JWT issuer.
     pub fn auth_url(&self) -> String {
         format!("{}/auth/v1", self.url())
     }

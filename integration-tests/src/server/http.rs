@@ -1,8 +1,10 @@
 //! The accept loop. Hand-rolled over hyper (rather than `axum::serve`) so that a fault can drop
-//! one connection without answering, and `stop` can end hanging requests.
+//! one connection without answering, and `stop` can end hanging requests. Over HTTPS each
+//! connection does its TLS handshake in its own task, so a slow client never stalls the loop.
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -10,19 +12,26 @@ use axum::extract::Request;
 use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 use tower::Service as _;
+
+/// A client that has not finished its TLS handshake by then is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Put in every request's extensions: notifying it closes the request's connection.
 #[derive(Debug, Clone)]
 pub(crate) struct ConnectionKill(pub(crate) Arc<Notify>);
 
-/// Serves `router` on `listener` until `shutdown` changes; then every open connection is closed.
+/// Serves `router` on `listener` (over TLS when `tls` is given) until `shutdown` changes; then
+/// every open connection is closed.
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
+    tls: Option<TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut connections = JoinSet::new();
@@ -31,7 +40,17 @@ pub(crate) async fn serve(
             _ = shutdown.changed() => break,
             accepted = listener.accept() => {
                 let Ok((stream, _peer)) = accepted else { continue };
-                connections.spawn(connection(stream, router.clone(), shutdown.clone()));
+                let (router, shutdown) = (router.clone(), shutdown.clone());
+                match tls.clone() {
+                    None => connections.spawn(connection(stream, router, shutdown)),
+                    Some(acceptor) => connections.spawn(async move {
+                        match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                            Ok(Ok(stream)) => connection(stream, router, shutdown).await,
+                            Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
+                            Err(_) => tracing::debug!("TLS handshake timed out"),
+                        }
+                    }),
+                };
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
@@ -39,11 +58,10 @@ pub(crate) async fn serve(
     connections.abort_all();
 }
 
-async fn connection(
-    stream: tokio::net::TcpStream,
-    router: Router,
-    mut shutdown: watch::Receiver<bool>,
-) {
+async fn connection<S>(stream: S, router: Router, mut shutdown: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let kill = Arc::new(Notify::new());
     let for_requests = Arc::clone(&kill);
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {

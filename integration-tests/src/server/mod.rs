@@ -20,6 +20,7 @@ mod refresh;
 mod routes;
 mod sessions;
 mod state;
+mod tls;
 mod tokens;
 mod users;
 
@@ -32,3 +33,4 @@ pub use options::{
     DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, LocalAuthOptions, SeedUser, Settings,
 };
 pub use outbox::OutboxMessage;
+pub use tls::TlsSetupError;

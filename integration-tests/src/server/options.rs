@@ -131,6 +131,10 @@ pub struct LocalAuthOptions {
     pub settings: Settings,
     /// Users created at start.
     pub users: Vec<SeedUser>,
+    /// Serve HTTPS instead of HTTP, with a certificate for `127.0.0.1` and `localhost` signed
+    /// by a CA made at start (trust it with
+    /// [`LocalAuth::ca_certificate_pem`](super::LocalAuth::ca_certificate_pem)). Default false.
+    pub tls: bool,
 }
 
 impl Default for LocalAuthOptions {
@@ -142,6 +146,7 @@ impl Default for LocalAuthOptions {
             jwt_secret: DEFAULT_JWT_SECRET.to_owned(),
             settings: Settings::default(),
             users: Vec::new(),
+            tls: false,
         }
     }
 }
@@ -179,6 +184,13 @@ impl LocalAuthOptions {
     #[must_use]
     pub fn refresh_token_reuse_interval(mut self, interval: Duration) -> Self {
         self.settings.refresh_token_reuse_interval = interval;
+        self
+    }
+
+    /// Serves HTTPS (see [`LocalAuthOptions::tls`]).
+    #[must_use]
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
         self
     }
 

@@ -123,11 +123,16 @@ fn transport_error(error: reqwest::Error) -> AuthError {
     } else {
         "the connection failed"
     };
-    // The URL is dropped from the message: it may carry a token in its query.
+    // The URL is dropped from the message: it may carry a token in its query. The causes stay:
+    // reqwest's own text ("error sending request") hides why, e.g. a certificate from an
+    // unknown issuer (see `SupabaseBuilder::root_certificates_pem`).
     AuthError::Transient {
         status: None,
         code: None,
-        message: format!("{what}: {}", error.without_url()),
+        message: format!(
+            "{what}: {}",
+            crate::http_client::with_sources(&error.without_url())
+        ),
     }
 }
 
