@@ -9,8 +9,9 @@
 # 1. `cargo tree -p <pkg> -e normal,features -i reqwest` must show a TLS backend on reqwest
 #    (`rustls`/`__rustls` or `native-tls`/`__native-tls`).
 # 2. An adapter built with `--no-default-features` must fail with the core's compile_error!.
-# 3. The core builds with `--no-default-features --features native-tls`, and that build has
-#    no aws-lc-sys (no second C crypto stack).
+# 3. The core builds with `--no-default-features --features native-tls`, and no adapter on
+#    native-tls has aws-lc-sys (no second C crypto stack). With both TLS features the core
+#    still verifies tokens (tests/tls_features.rs, over OpenSSL then).
 # 4. Each example binary is built alone (one `cargo build -p` at a time) and driven over HTTP
 #    while it talks to `local-auth --tls` over HTTPS (integration-tests/tests/https_examples.rs).
 set -euo pipefail
@@ -51,11 +52,22 @@ if cargo build --locked -p supabase-ssr-core --no-default-features --features na
 else
   fail "supabase-ssr-core --no-default-features --features native-tls does not build"
 fi
-native_tree=$(cargo tree --locked -p supabase-ssr-core --no-default-features --features native-tls -e normal --prefix none)
-if grep -qE '^aws-lc-(sys|rs) ' <<<"$native_tree"; then
-  fail "supabase-ssr-core on native-tls still depends on aws-lc: $(grep -E '^aws-lc' <<<"$native_tree" | sort -u | tr '\n' ' ' || true)"
+for pkg in supabase-ssr-core "${adapters[@]}"; do
+  native_tree=$(cargo tree --locked -p "$pkg" --no-default-features --features native-tls -e normal --prefix none)
+  if grep -qE '^aws-lc-(sys|rs) ' <<<"$native_tree"; then
+    fail "$pkg on native-tls still depends on aws-lc: $(grep -E '^aws-lc' <<<"$native_tree" | sort -u | tr '\n' ' ' || true)"
+  elif ! grep -qE '^native-tls ' <<<"$native_tree"; then
+    fail "$pkg --features native-tls does not reach native-tls"
+  else
+    echo "ok   $pkg on native-tls: native-tls, no aws-lc-rs / aws-lc-sys"
+  fi
+done
+
+echo "== both TLS features: tokens verify (jsonwebtoken backend installed), HTTPS over OpenSSL"
+if cargo test --locked -p supabase-ssr-core --features native-tls --test tls_features; then
+  echo "ok   supabase-ssr-core with rustls + native-tls"
 else
-  echo "ok   no aws-lc-rs / aws-lc-sys in the native-tls build"
+  fail "supabase-ssr-core with rustls + native-tls: tests/tls_features.rs"
 fi
 
 if [ "${1:-}" != "--quick" ]; then

@@ -48,6 +48,21 @@
 //!
 //! Frameworks that have no adapter crate integrate through [`cookies::CookieMethods`].
 //!
+//! # TLS features
+//!
+//! One of two features is required; a build with neither fails with a `compile_error!`:
+//!
+//! - `rustls` (default): rustls with the aws-lc-rs provider and the system's root
+//!   certificates; JWT signatures, SHA-256 and random bytes use aws-lc-rs too.
+//! - `native-tls`: the platform's TLS (OpenSSL on Linux); JWT signatures, SHA-256 and random
+//!   bytes use pure-Rust crates, so no second C crypto library is built.
+//!
+//! With both, reqwest uses native-tls and JWTs are verified with aws-lc-rs (the choice is made
+//! when a [`Supabase`] handle is built, unless the application installed a jsonwebtoken
+//! `CryptoProvider` first). Extra root certificates (a private CA):
+//! [`SupabaseBuilder::root_certificates_pem`], or `SUPABASE_CA_CERT` with
+//! [`Supabase::builder_from_env`].
+//!
 //! # Compatibility
 //!
 //! - Cookie name `sb-<first label of the project host>-auth-token` ([`Config::storage_key`]),
