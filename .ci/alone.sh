@@ -64,10 +64,10 @@ for pkg in supabase-ssr-core "${adapters[@]}"; do
 done
 
 echo "== both TLS features: tokens verify (jsonwebtoken backend installed), HTTPS over OpenSSL"
-if cargo test --locked -p supabase-ssr-core --features native-tls --test tls_features; then
+if cargo test --locked -p supabase-ssr-core --features native-tls --lib --test tls_features; then
   echo "ok   supabase-ssr-core with rustls + native-tls"
 else
-  fail "supabase-ssr-core with rustls + native-tls: tests/tls_features.rs"
+  fail "supabase-ssr-core with rustls + native-tls: unit tests or tests/tls_features.rs"
 fi
 
 if [ "${1:-}" != "--quick" ]; then
