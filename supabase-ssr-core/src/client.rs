@@ -143,6 +143,10 @@ impl SupabaseBuilder {
 
     /// The legacy JWT secret of a project that still signs with HS256, so those tokens are
     /// verified locally instead of by a `GET /user` call per request.
+    ///
+    /// [`build`](Self::build) refuses a secret shorter than
+    /// [`MIN_JWT_SECRET_LEN`](crate::config::MIN_JWT_SECRET_LEN) bytes
+    /// ([`ConfigError::JwtSecretTooShort`]). The secret never appears in `Debug` output.
     pub fn jwt_secret(mut self, secret: impl Into<String>) -> Self {
         self.jwt_secret = Some(secret.into());
         self
@@ -201,6 +205,11 @@ impl SupabaseBuilder {
 
     /// Builds the handle.
     pub fn build(self) -> Result<Supabase, ConfigError> {
+        if let Some(secret) = &self.jwt_secret
+            && secret.len() < crate::config::MIN_JWT_SECRET_LEN
+        {
+            return Err(ConfigError::JwtSecretTooShort { len: secret.len() });
+        }
         let mut config = Config::new(&self.url, &self.publishable_key)?
             .with_encoding(self.encoding)
             .with_cookie_size_budget(self.cookie_size_budget);
