@@ -9,6 +9,7 @@ use crate::auth::verify::{CacheKey, Verifier, VerifierSettings};
 use crate::auth::{Auth, AuthError, Claims};
 use crate::config::{Config, ConfigError};
 use crate::cookies::{CookieEncoding, CookieOptions, CookieState, ResponseCookies};
+use crate::redact;
 
 /// Everything shared by the requests of one project: configuration, the HTTP connection pool,
 /// the JWKS cache, the refresh coordinator and the verified-claims cache.
@@ -29,7 +30,6 @@ pub struct Supabase {
     shared: Arc<Shared>,
 }
 
-#[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) config: Arc<Config>,
     pub(crate) http: AuthHttp,
@@ -41,8 +41,25 @@ pub(crate) struct Shared {
     pub(crate) login_path: Option<String>,
 }
 
+// The HTTP client is left out: its `Debug` shows default headers and proxies, which may hold
+// credentials of the application's.
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("config", &self.config)
+            .field("http", &self.http)
+            .field("refresh", &self.refresh)
+            .field("verifier", &self.verifier)
+            .field("refresh_margin", &self.refresh_margin)
+            .field("login_path", &self.login_path)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Options for [`Supabase`]; start from [`Supabase::builder`].
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the JWT secret as `<redacted>`.
+#[derive(Clone)]
 #[must_use]
 pub struct SupabaseBuilder {
     url: String,
@@ -113,6 +130,46 @@ impl Supabase {
                 remembered: OnceLock::new(),
             }),
         }
+    }
+}
+
+impl std::fmt::Debug for SupabaseBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self {
+            url,
+            publishable_key,
+            storage_key,
+            cookie_options,
+            encoding,
+            http_client,
+            jwt_secret,
+            audience,
+            request_timeout,
+            refresh_budget,
+            refresh_reuse_window,
+            refresh_margin,
+            login_path,
+            claims_cache_capacity,
+            cookie_size_budget,
+        } = self;
+        f.debug_struct("SupabaseBuilder")
+            .field("url", url)
+            // Public by design: every browser of the site gets it.
+            .field("publishable_key", publishable_key)
+            .field("storage_key", storage_key)
+            .field("cookie_options", cookie_options)
+            .field("encoding", encoding)
+            .field("http_client", &http_client.as_ref().map(|_| ".."))
+            .field("jwt_secret", &redact::optional(jwt_secret.as_ref()))
+            .field("audience", audience)
+            .field("request_timeout", request_timeout)
+            .field("refresh_budget", refresh_budget)
+            .field("refresh_reuse_window", refresh_reuse_window)
+            .field("refresh_margin", refresh_margin)
+            .field("login_path", login_path)
+            .field("claims_cache_capacity", claims_cache_capacity)
+            .field("cookie_size_budget", cookie_size_budget)
+            .finish()
     }
 }
 

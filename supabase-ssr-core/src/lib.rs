@@ -67,6 +67,7 @@ pub mod config;
 pub mod cookies;
 pub mod functions;
 pub mod proxy;
+mod redact;
 pub mod redirect;
 pub mod rest;
 pub mod session;

@@ -14,6 +14,7 @@ pub mod faults;
 pub mod handlers;
 mod harness;
 pub mod hostile;
+pub mod redaction;
 pub mod scenarios;
 pub mod soak;
 

@@ -13,12 +13,23 @@ use crate::as_user::CLIENT_INFO;
 pub(crate) const API_VERSION: (&str, &str) = ("X-Supabase-Api-Version", "2024-01-01");
 
 /// The Auth API of one project: its base URL, the publishable key and the shared HTTP client.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct AuthHttp {
     client: reqwest::Client,
     base: Url,
     publishable_key: String,
     timeout: Duration,
+}
+
+// The HTTP client's `Debug` shows default headers and proxies, which may hold the
+// application's credentials; the publishable key is in the `Config`.
+impl std::fmt::Debug for AuthHttp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthHttp")
+            .field("base", &self.base.as_str())
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One request to the Auth API.

@@ -38,13 +38,24 @@ pub(crate) struct RefreshSettings {
 }
 
 /// Single-flight refreshes shared by every request of the process.
-#[derive(Debug)]
 pub(crate) struct RefreshCoordinator {
     flights: Mutex<HashMap<[u8; 32], Flight>>,
     settings: RefreshSettings,
 }
 
-#[derive(Debug, Clone)]
+// Flights are keyed by the hash of a refresh token and hold sessions: only their number is shown.
+impl std::fmt::Debug for RefreshCoordinator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `try_lock`: formatting must never wait for (or deadlock on) a refresh in progress.
+        let flights = self.flights.try_lock().map(|flights| flights.len()).ok();
+        f.debug_struct("RefreshCoordinator")
+            .field("settings", &self.settings)
+            .field("flights", &flights)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
 struct Flight {
     outcome: Arc<OnceCell<Outcome>>,
     started: Instant,
