@@ -3,8 +3,10 @@
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
+use crate::auth::failures::{self, FailureMemory};
 use crate::auth::http::AuthHttp;
 use crate::auth::refresh::{RefreshCoordinator, RefreshSettings};
+use crate::auth::server_check::ServerChecks;
 use crate::auth::verify::{CacheKey, Verifier, VerifierSettings};
 use crate::auth::{Auth, AuthError, Claims};
 use crate::config::{Config, ConfigError};
@@ -37,6 +39,8 @@ pub(crate) struct Shared {
     pub(crate) http_client: reqwest::Client,
     pub(crate) refresh: RefreshCoordinator,
     pub(crate) verifier: Verifier,
+    /// `GET /user` confirmations of tokens the verifier cannot check itself.
+    pub(crate) server_checks: ServerChecks,
     pub(crate) refresh_margin: Duration,
     pub(crate) login_path: Option<String>,
 }
@@ -50,6 +54,7 @@ impl std::fmt::Debug for Shared {
             .field("http", &self.http)
             .field("refresh", &self.refresh)
             .field("verifier", &self.verifier)
+            .field("server_checks", &self.server_checks)
             .field("refresh_margin", &self.refresh_margin)
             .field("login_path", &self.login_path)
             .finish_non_exhaustive()
@@ -77,6 +82,7 @@ pub struct SupabaseBuilder {
     login_path: Option<String>,
     claims_cache_capacity: usize,
     cookie_size_budget: usize,
+    failure_window: Duration,
 }
 
 impl Supabase {
@@ -99,6 +105,7 @@ impl Supabase {
             login_path: None,
             claims_cache_capacity: 10_000,
             cookie_size_budget: crate::config::DEFAULT_COOKIE_SIZE_BUDGET,
+            failure_window: Duration::from_secs(60),
         }
     }
 
@@ -151,6 +158,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             login_path,
             claims_cache_capacity,
             cookie_size_budget,
+            failure_window,
         } = self;
         f.debug_struct("SupabaseBuilder")
             .field("url", url)
@@ -169,6 +177,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             .field("login_path", login_path)
             .field("claims_cache_capacity", claims_cache_capacity)
             .field("cookie_size_budget", cookie_size_budget)
+            .field("failure_window", failure_window)
             .finish()
     }
 }
@@ -260,6 +269,18 @@ impl SupabaseBuilder {
         self
     }
 
+    /// How long a token the Auth server refused is refused again without asking it (default
+    /// 60 s; zero asks every time): a refresh token `/token` refused, an access token `GET /user`
+    /// refused. A request with a remembered token ends exactly as the first one did (the same
+    /// error, the same cookie handling), so a flood of requests with one forged cookie makes one
+    /// Auth call per window instead of one per request. Only the server's refusals are
+    /// remembered, never an outage (timeout, 5xx, 429); tokens are remembered by a keyed hash,
+    /// at most 10,000 of each kind (the oldest are forgotten first).
+    pub fn failure_memory_window(mut self, window: Duration) -> Self {
+        self.failure_window = window;
+        self
+    }
+
     /// Builds the handle.
     pub fn build(self) -> Result<Supabase, ConfigError> {
         if let Some(secret) = &self.jwt_secret
@@ -288,11 +309,16 @@ impl SupabaseBuilder {
             config.publishable_key().to_owned(),
             self.request_timeout,
         );
-        let refresh = RefreshCoordinator::new(RefreshSettings {
-            budget: self.refresh_budget,
-            reuse_window: self.refresh_reuse_window,
-            capacity: 10_000,
-        });
+        let refresh = RefreshCoordinator::new(
+            RefreshSettings {
+                budget: self.refresh_budget,
+                reuse_window: self.refresh_reuse_window,
+                capacity: 10_000,
+            },
+            FailureMemory::new(self.failure_window, failures::CAPACITY),
+        );
+        let server_checks =
+            ServerChecks::new(FailureMemory::new(self.failure_window, failures::CAPACITY));
         let mut verifier_settings = VerifierSettings::new(config.auth_url().as_str());
         verifier_settings.audience = self.audience;
         verifier_settings.hs256_secret = self.jwt_secret;
@@ -305,6 +331,7 @@ impl SupabaseBuilder {
                 http_client: client,
                 refresh,
                 verifier,
+                server_checks,
                 refresh_margin: self.refresh_margin,
                 login_path: self.login_path,
             }),

@@ -1,5 +1,6 @@
 //! Refreshing sessions: one `/token` call per refresh token in the whole process, a short memory
-//! of recent rotations for requests that still carry the old cookie, and bounded retries.
+//! of recent rotations for requests that still carry the old cookie, a memory of refused refresh
+//! tokens ([`FailureMemory`]), and bounded retries.
 //!
 //! The JavaScript library refreshes per client, so concurrent requests with the same expiring
 //! cookie each spend the refresh token, and all but one lose their session when the server
@@ -17,6 +18,7 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
 use super::error::AuthError;
+use super::failures::FailureMemory;
 use super::http::{AuthHttp, AuthRequest};
 use super::session_response::session_from_response;
 use crate::Session;
@@ -39,7 +41,11 @@ pub(crate) struct RefreshSettings {
 
 /// Single-flight refreshes shared by every request of the process.
 pub(crate) struct RefreshCoordinator {
+    /// Refreshes in progress and recent rotations; never refusals, so a flood of forged
+    /// refresh tokens cannot push real rotations out of it.
     flights: Mutex<HashMap<[u8; 32], Flight>>,
+    /// Refresh tokens the server refused.
+    refused: Arc<FailureMemory>,
     settings: RefreshSettings,
 }
 
@@ -51,6 +57,7 @@ impl std::fmt::Debug for RefreshCoordinator {
         f.debug_struct("RefreshCoordinator")
             .field("settings", &self.settings)
             .field("flights", &flights)
+            .field("refused", &self.refused)
             .finish()
     }
 }
@@ -62,18 +69,25 @@ struct Flight {
 }
 
 impl RefreshCoordinator {
-    pub(crate) fn new(settings: RefreshSettings) -> Self {
+    pub(crate) fn new(settings: RefreshSettings, refused: FailureMemory) -> Self {
         Self {
             flights: Mutex::new(HashMap::new()),
+            refused: Arc::new(refused),
             settings,
         }
     }
 
     /// The session `refresh_token` refreshes to. Concurrent and recent callers with the same
-    /// token share one `/token` call and get the same session.
+    /// token share one `/token` call and get the same session; a token the server refused
+    /// within the failure window gets the same refusal without a call.
     pub(crate) async fn refresh(&self, http: &AuthHttp, refresh_token: &str) -> Outcome {
         if refresh_token.is_empty() {
             return Err(AuthError::SessionMissing);
+        }
+        let refused_key = self.refused.key(refresh_token);
+        if let Some(error) = refused_key.as_ref().and_then(|k| self.refused.get(k)) {
+            tracing::debug!(reason = %error, "the Auth server refused this refresh token moments ago");
+            return Err(error);
         }
         let key: [u8; 32] = digest::digest(&digest::SHA256, refresh_token.as_bytes())
             .as_ref()
@@ -88,22 +102,37 @@ impl RefreshCoordinator {
                 let http = http.clone();
                 let token = refresh_token.to_owned();
                 let budget = self.settings.budget;
+                let refused = self.refused.clone();
                 async move {
-                    tokio::spawn(async move { call_with_retries(&http, &token, budget).await })
-                        .await
-                        .unwrap_or_else(|e| {
-                            Err(AuthError::Transient {
-                                status: None,
-                                code: None,
-                                message: format!("the refresh task failed: {e}"),
-                            })
+                    tokio::spawn(async move {
+                        let outcome = call_with_retries(&http, &token, budget).await;
+                        if let (Err(error), Some(key)) = (&outcome, refused_key) {
+                            // Before the flight completes: a request arriving after it finds
+                            // the refusal remembered.
+                            refused.remember(key, error);
+                        }
+                        outcome
+                    })
+                    .await
+                    .unwrap_or_else(|e| {
+                        Err(AuthError::Transient {
+                            status: None,
+                            code: None,
+                            message: format!("the refresh task failed: {e}"),
                         })
+                    })
                 }
             })
             .await
             .clone();
-        if outcome.as_ref().is_err_and(AuthError::is_transient) {
-            // The next request should try again rather than inherit an outage.
+        let remembered = refused_key.is_some();
+        if outcome
+            .as_ref()
+            .is_err_and(|error| error.is_transient() || remembered)
+        {
+            // After an outage the next request should try again rather than inherit it; a
+            // refusal is answered by the failure memory from now on (with the memory off, the
+            // flight keeps answering it for the reuse window).
             self.forget(&key, &flight);
         }
         outcome
