@@ -13,6 +13,7 @@ mod jwks;
 mod keyed_hash;
 mod pkce;
 pub(crate) mod refresh;
+mod retry;
 pub(crate) mod server_check;
 mod session_response;
 mod types;

@@ -1,6 +1,6 @@
 //! Refreshing sessions: one `/token` call per refresh token in the whole process, a short memory
 //! of recent rotations for requests that still carry the old cookie, a memory of refused refresh
-//! tokens ([`FailureMemory`]), and bounded retries.
+//! tokens ([`FailureMemory`]), and retries bounded by a budget ([`super::retry`]).
 //!
 //! The JavaScript library refreshes per client, so concurrent requests with the same expiring
 //! cookie each spend the refresh token, and all but one lose their session when the server
@@ -19,12 +19,10 @@ use tokio::sync::OnceCell;
 
 use super::error::AuthError;
 use super::failures::FailureMemory;
-use super::http::{AuthHttp, AuthRequest};
+use super::http::{AuthHttp, AuthRequest, HttpFailure};
+use super::retry::with_retries;
 use super::session_response::session_from_response;
 use crate::Session;
-
-/// First wait between retries; doubled each time, like auth-js.
-const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 
 type Outcome = Result<Session, AuthError>;
 
@@ -189,32 +187,25 @@ impl RefreshCoordinator {
     }
 }
 
-/// `POST /token?grant_type=refresh_token`, retrying transient failures with doubling waits
-/// while the budget lasts. The budget bounds the whole refresh: no request waits 30 s for an
-/// Auth server that is down.
+/// `POST /token?grant_type=refresh_token`, retrying transient failures (with jitter, and as
+/// late as `Retry-After` asks) while the budget lasts.
 async fn call_with_retries(http: &AuthHttp, refresh_token: &str, budget: Duration) -> Outcome {
-    let deadline = Instant::now() + budget;
     let body = json!({ "refresh_token": refresh_token });
-    let mut backoff = FIRST_BACKOFF;
-    loop {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let mut request = AuthRequest::new(Method::POST, "token");
-        request.query = &[("grant_type", "refresh_token")];
-        request.body = Some(&body);
-        request.timeout = Some(remaining.max(Duration::from_millis(1)));
-        let result = http
-            .send(request)
-            .await
-            .and_then(|response: Value| session_from_response(response)?.0.ok_or_else(no_session));
-        match result {
-            Err(error) if error.is_transient() && Instant::now() + backoff < deadline => {
-                tracing::debug!(reason = %error, "refresh failed, retrying");
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
-            }
-            other => return other,
+    let mut rng = fastrand::Rng::new();
+    with_retries(budget, &mut rng, |timeout| {
+        let body = &body;
+        async move {
+            let mut request = AuthRequest::new(Method::POST, "token");
+            request.query = &[("grant_type", "refresh_token")];
+            request.body = Some(body);
+            request.timeout = Some(timeout);
+            let response: Value = http.send_detailed(request).await?;
+            session_from_response(response)
+                .and_then(|(session, _)| session.ok_or_else(no_session))
+                .map_err(HttpFailure::from)
         }
-    }
+    })
+    .await
 }
 
 /// A 2xx refresh answer without a session is treated as an outage, not as the end of the
