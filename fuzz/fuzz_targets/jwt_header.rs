@@ -41,7 +41,8 @@ static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
     };
     // reqwest's client must be built inside the runtime context.
     let _guard = runtime.enter();
-    let with_secret = VerifierHarness::new(AUTH_URL, "k", settings(Some("fuzz-secret")))
+    let secret = "fuzz-secret-of-at-least-32-bytes-long";
+    let with_secret = VerifierHarness::new(AUTH_URL, "k", settings(Some(secret)))
         .expect("auth url");
     let without_secret = VerifierHarness::new(AUTH_URL, "k", settings(None)).expect("auth url");
     drop(_guard);

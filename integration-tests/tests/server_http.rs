@@ -93,6 +93,23 @@ async fn errors_come_in_the_shape_the_request_asked_for() {
 }
 
 #[tokio::test]
+async fn a_rate_limit_fault_says_when_to_retry_in_both_shapes() {
+    let s = server().await;
+    s.set_fault(Endpoint::TokenPassword, Fault::rate_limited("7"));
+    for versioned in [true, false] {
+        let r = sign_in(&s, versioned).await.unwrap();
+        assert_eq!(r.status(), 429);
+        assert_eq!(r.headers()["retry-after"], "7", "versioned: {versioned}");
+        assert!(
+            json_of(r)
+                .await
+                .to_string()
+                .contains("over_request_rate_limit")
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_counted_fault_applies_to_the_next_n_calls_only() {
     let s = server().await;
     s.set_fault(Endpoint::TokenPassword, Fault::status(503).times(2));

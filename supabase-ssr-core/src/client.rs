@@ -3,12 +3,15 @@
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
+use crate::auth::failures::{self, FailureMemory};
 use crate::auth::http::AuthHttp;
 use crate::auth::refresh::{RefreshCoordinator, RefreshSettings};
+use crate::auth::server_check::ServerChecks;
 use crate::auth::verify::{CacheKey, Verifier, VerifierSettings};
 use crate::auth::{Auth, AuthError, Claims};
 use crate::config::{Config, ConfigError};
 use crate::cookies::{CookieEncoding, CookieOptions, CookieState, ResponseCookies};
+use crate::redact;
 
 /// Everything shared by the requests of one project: configuration, the HTTP connection pool,
 /// the JWKS cache, the refresh coordinator and the verified-claims cache.
@@ -29,7 +32,6 @@ pub struct Supabase {
     shared: Arc<Shared>,
 }
 
-#[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) config: Arc<Config>,
     pub(crate) http: AuthHttp,
@@ -37,12 +39,32 @@ pub(crate) struct Shared {
     pub(crate) http_client: reqwest::Client,
     pub(crate) refresh: RefreshCoordinator,
     pub(crate) verifier: Verifier,
+    /// `GET /user` confirmations of tokens the verifier cannot check itself.
+    pub(crate) server_checks: ServerChecks,
     pub(crate) refresh_margin: Duration,
     pub(crate) login_path: Option<String>,
 }
 
+// The HTTP client is left out: its `Debug` shows default headers and proxies, which may hold
+// credentials of the application's.
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("config", &self.config)
+            .field("http", &self.http)
+            .field("refresh", &self.refresh)
+            .field("verifier", &self.verifier)
+            .field("server_checks", &self.server_checks)
+            .field("refresh_margin", &self.refresh_margin)
+            .field("login_path", &self.login_path)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Options for [`Supabase`]; start from [`Supabase::builder`].
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the JWT secret as `<redacted>`.
+#[derive(Clone)]
 #[must_use]
 pub struct SupabaseBuilder {
     url: String,
@@ -61,6 +83,7 @@ pub struct SupabaseBuilder {
     login_path: Option<String>,
     claims_cache_capacity: usize,
     cookie_size_budget: usize,
+    failure_window: Duration,
 }
 
 impl Supabase {
@@ -84,6 +107,7 @@ impl Supabase {
             login_path: None,
             claims_cache_capacity: 10_000,
             cookie_size_budget: crate::config::DEFAULT_COOKIE_SIZE_BUDGET,
+            failure_window: Duration::from_secs(60),
         }
     }
 
@@ -150,6 +174,51 @@ impl Supabase {
     }
 }
 
+impl std::fmt::Debug for SupabaseBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self {
+            url,
+            publishable_key,
+            storage_key,
+            cookie_options,
+            encoding,
+            http_client,
+            jwt_secret,
+            audience,
+            request_timeout,
+            refresh_budget,
+            refresh_reuse_window,
+            refresh_margin,
+            login_path,
+            claims_cache_capacity,
+            cookie_size_budget,
+            failure_window,
+            root_certificates,
+        } = self;
+        f.debug_struct("SupabaseBuilder")
+            .field("url", url)
+            // Public by design: every browser of the site gets it.
+            .field("publishable_key", publishable_key)
+            .field("storage_key", storage_key)
+            .field("cookie_options", cookie_options)
+            .field("encoding", encoding)
+            .field("http_client", &http_client.as_ref().map(|_| ".."))
+            .field("jwt_secret", &redact::optional(jwt_secret.as_ref()))
+            .field("audience", audience)
+            .field("request_timeout", request_timeout)
+            .field("refresh_budget", refresh_budget)
+            .field("refresh_reuse_window", refresh_reuse_window)
+            .field("refresh_margin", refresh_margin)
+            .field("login_path", login_path)
+            .field("claims_cache_capacity", claims_cache_capacity)
+            .field("cookie_size_budget", cookie_size_budget)
+            .field("failure_window", failure_window)
+            // Public certificates, but kilobytes of PEM: their count is what a reader needs.
+            .field("root_certificates", &root_certificates.len())
+            .finish()
+    }
+}
+
 impl SupabaseBuilder {
     /// Replaces the storage key (cookie base name) derived from the URL.
     pub fn storage_key(mut self, storage_key: impl Into<String>) -> Self {
@@ -205,6 +274,10 @@ impl SupabaseBuilder {
 
     /// The legacy JWT secret of a project that still signs with HS256, so those tokens are
     /// verified locally instead of by a `GET /user` call per request.
+    ///
+    /// [`build`](Self::build) refuses a secret shorter than
+    /// [`MIN_JWT_SECRET_LEN`](crate::config::MIN_JWT_SECRET_LEN) bytes
+    /// ([`ConfigError::JwtSecretTooShort`]). The secret never appears in `Debug` output.
     pub fn jwt_secret(mut self, secret: impl Into<String>) -> Self {
         self.jwt_secret = Some(secret.into());
         self
@@ -261,8 +334,25 @@ impl SupabaseBuilder {
         self
     }
 
+    /// How long a token the Auth server refused is refused again without asking it (default
+    /// 60 s; zero asks every time): a refresh token `/token` refused, an access token `GET /user`
+    /// refused. A request with a remembered token ends exactly as the first one did (the same
+    /// error, the same cookie handling), so a flood of requests with one forged cookie makes one
+    /// Auth call per window instead of one per request. Only the server's refusals are
+    /// remembered, never an outage (timeout, 5xx, 429); tokens are remembered by a keyed hash,
+    /// at most 10,000 of each kind (the oldest are forgotten first).
+    pub fn failure_memory_window(mut self, window: Duration) -> Self {
+        self.failure_window = window;
+        self
+    }
+
     /// Builds the handle.
     pub fn build(self) -> Result<Supabase, ConfigError> {
+        if let Some(secret) = &self.jwt_secret
+            && secret.len() < crate::config::MIN_JWT_SECRET_LEN
+        {
+            return Err(ConfigError::JwtSecretTooShort { len: secret.len() });
+        }
         let mut config = Config::new(&self.url, &self.publishable_key)?
             .with_encoding(self.encoding)
             .with_cookie_size_budget(self.cookie_size_budget);
@@ -290,11 +380,16 @@ impl SupabaseBuilder {
             config.publishable_key().to_owned(),
             self.request_timeout,
         );
-        let refresh = RefreshCoordinator::new(RefreshSettings {
-            budget: self.refresh_budget,
-            reuse_window: self.refresh_reuse_window,
-            capacity: 10_000,
-        });
+        let refresh = RefreshCoordinator::new(
+            RefreshSettings {
+                budget: self.refresh_budget,
+                reuse_window: self.refresh_reuse_window,
+                capacity: 10_000,
+            },
+            FailureMemory::new(self.failure_window, failures::CAPACITY),
+        );
+        let server_checks =
+            ServerChecks::new(FailureMemory::new(self.failure_window, failures::CAPACITY));
         let mut verifier_settings = VerifierSettings::new(config.auth_url().as_str());
         verifier_settings.audience = self.audience;
         verifier_settings.hs256_secret = self.jwt_secret;
@@ -307,6 +402,7 @@ impl SupabaseBuilder {
                 http_client: client,
                 refresh,
                 verifier,
+                server_checks,
                 refresh_margin: self.refresh_margin,
                 login_path: self.login_path,
             }),

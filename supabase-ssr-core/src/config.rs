@@ -57,7 +57,21 @@ pub enum ConfigError {
     /// holds no usable certificate.
     #[error("invalid root certificates: {0}")]
     RootCertificates(String),
+    /// The JWT secret is shorter than [`MIN_JWT_SECRET_LEN`] bytes: anyone could guess it and
+    /// sign tokens for any user. (An empty secret would verify tokens signed with an empty key.)
+    #[error(
+        "the JWT secret is {len} bytes long; HS256 secrets must have at least {MIN_JWT_SECRET_LEN} \
+         (the project's JWT secret is in its API settings)"
+    )]
+    JwtSecretTooShort {
+        /// The length of the secret that was given, in bytes (never the secret itself).
+        len: usize,
+    },
 }
+
+/// The shortest JWT secret accepted: 32 bytes, the 256 bits of the HS256 hash (RFC 7518 §3.2
+/// requires a key at least that long).
+pub const MIN_JWT_SECRET_LEN: usize = 32;
 
 /// Everything a server needs to know about one Supabase project.
 ///

@@ -84,6 +84,7 @@ mod crypto;
 pub mod functions;
 mod http_client;
 pub mod proxy;
+mod redact;
 pub mod redirect;
 pub mod rest;
 pub mod session;

@@ -189,7 +189,9 @@ impl ListOptions {
 }
 
 /// One result of [`Bucket::create_signed_urls`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the signed URL without its query: the token there grants access to the file.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignedUrl {
     /// The path asked for.
     pub path: Option<String>,
@@ -197,6 +199,23 @@ pub struct SignedUrl {
     pub signed_url: Option<String>,
     /// Why it could not be signed.
     pub error: Option<String>,
+}
+
+impl std::fmt::Debug for SignedUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = self
+            .signed_url
+            .as_deref()
+            .map(|url| match url.split_once('?') {
+                Some((base, _)) => format!("{base}?<redacted>"),
+                None => url.to_owned(),
+            });
+        f.debug_struct("SignedUrl")
+            .field("path", &self.path)
+            .field("signed_url", &url)
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 /// What `encodeURI` leaves alone: letters, digits and `;,/?:@&=+$-_.!~*'()#`.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
+use supabase_ssr_core::ConfigError;
 use supabase_ssr_core::auth::__private::{Verified, VerifierHarness, VerifierSettings};
 use supabase_ssr_core::auth::{AuthError, Claims, Verification};
 use supabase_ssr_testing::server::{
@@ -564,6 +565,31 @@ fn hs256_options() -> LocalAuthOptions {
         jwt_secret: SECRET.into(),
         ..LocalAuthOptions::default()
     }
+}
+
+/// An empty secret would verify tokens signed with the empty key: anyone could sign in as
+/// anyone. Secrets under 32 bytes are refused when the handle is built, and the error never
+/// shows the secret.
+#[test]
+fn short_jwt_secrets_are_refused_at_build() {
+    let build = |secret: &str| {
+        supabase_ssr_core::Supabase::builder("http://127.0.0.1:54321", "sb_publishable_x")
+            .jwt_secret(secret)
+            .build()
+    };
+    let short = "thirty-one-bytes-of-jwt-secret!";
+    assert_eq!(short.len(), 31);
+    for (secret, len) in [("", 0), (short, 31)] {
+        let error = build(secret).unwrap_err();
+        assert_eq!(error, ConfigError::JwtSecretTooShort { len });
+        assert!(error.to_string().contains("at least 32"), "{error}");
+        if !secret.is_empty() {
+            assert!(!error.to_string().contains(secret));
+            assert!(!format!("{error:?}").contains(secret));
+        }
+    }
+    assert!(build(&"s".repeat(32)).is_ok());
+    assert!(build(SECRET).is_ok());
 }
 
 #[tokio::test]

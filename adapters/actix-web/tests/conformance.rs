@@ -6,7 +6,9 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App as ActixApp, HttpMessage, HttpRequest, HttpResponse, test, web};
-use supabase_ssr_actix_web::{Authenticated, Client, Supabase, SupabaseClient, SupabaseMiddleware};
+use supabase_ssr_actix_web::{
+    AuthRejection, Authenticated, Client, Supabase, SupabaseClient, SupabaseMiddleware,
+};
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 
 /// The conformance app: every route of `routes`, behind the middleware.
@@ -165,5 +167,22 @@ async fn cookies_survive_an_error_from_an_inner_middleware() {
     assert_eq!(
         response.headers().get(CACHE_CONTROL).unwrap(),
         "private, no-cache, no-store, must-revalidate, max-age=0"
+    );
+}
+
+/// No `Debug` output of this adapter's public types holds a token, a cookie value or the JWT
+/// secret (the core's types are checked in `supabase-ssr-core/tests/debug_redaction.rs`).
+#[actix_web::test]
+async fn debug_output_holds_no_secret() {
+    let fixture = supabase_ssr_testing::conformance::redaction::SecretFixture::start().await;
+    fixture.assert_redacted("Client", &Client(fixture.client.clone()));
+    fixture.assert_redacted("Authenticated", &Authenticated(fixture.claims.clone()));
+    fixture.assert_redacted(
+        "AuthRejection",
+        &AuthRejection::Denied(fixture.rejection.clone()),
+    );
+    fixture.assert_redacted(
+        "SupabaseMiddleware",
+        &SupabaseMiddleware::new(fixture.supabase.clone()),
     );
 }

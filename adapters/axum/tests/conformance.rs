@@ -6,7 +6,9 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use supabase_ssr_axum::{Authenticated, Client, Supabase, SupabaseClient, SupabaseLayer};
+use supabase_ssr_axum::{
+    AuthRejection, Authenticated, Client, Supabase, SupabaseClient, SupabaseLayer,
+};
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 use tower::ServiceExt;
 
@@ -110,3 +112,20 @@ impl App for AxumApp {
 }
 
 supabase_ssr_testing::conformance_tests!(app, tokio::test);
+
+/// No `Debug` output of this adapter's public types holds a token, a cookie value or the JWT
+/// secret (the core's types are checked in `supabase-ssr-core/tests/debug_redaction.rs`).
+#[tokio::test]
+async fn debug_output_holds_no_secret() {
+    let fixture = supabase_ssr_testing::conformance::redaction::SecretFixture::start().await;
+    fixture.assert_redacted("Client", &Client(fixture.client.clone()));
+    fixture.assert_redacted("Authenticated", &Authenticated(fixture.claims.clone()));
+    fixture.assert_redacted(
+        "AuthRejection",
+        &AuthRejection::Denied(fixture.rejection.clone()),
+    );
+    fixture.assert_redacted(
+        "SupabaseLayer",
+        &SupabaseLayer::new(fixture.supabase.clone()),
+    );
+}

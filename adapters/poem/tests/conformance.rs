@@ -10,7 +10,9 @@ use poem::http::{HeaderMap, Method, StatusCode, header};
 use poem::{
     Endpoint, EndpointExt, Error, IntoResponse, Request, Response, Route, get, handler, post,
 };
-use supabase_ssr_poem::{Authenticated, Client, Supabase, SupabaseClient, SupabaseMiddleware};
+use supabase_ssr_poem::{
+    AuthRejection, Authenticated, Client, Supabase, SupabaseClient, SupabaseMiddleware,
+};
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 
 #[handler]
@@ -117,3 +119,20 @@ impl App for PoemApp {
 }
 
 supabase_ssr_testing::conformance_tests!(app, tokio::test);
+
+/// No `Debug` output of this adapter's public types holds a token, a cookie value or the JWT
+/// secret (the core's types are checked in `supabase-ssr-core/tests/debug_redaction.rs`).
+#[tokio::test]
+async fn debug_output_holds_no_secret() {
+    let fixture = supabase_ssr_testing::conformance::redaction::SecretFixture::start().await;
+    fixture.assert_redacted("Client", &Client(fixture.client.clone()));
+    fixture.assert_redacted("Authenticated", &Authenticated(fixture.claims.clone()));
+    fixture.assert_redacted(
+        "AuthRejection",
+        &AuthRejection::Denied(fixture.rejection.clone()),
+    );
+    fixture.assert_redacted(
+        "SupabaseMiddleware",
+        &SupabaseMiddleware::new(fixture.supabase.clone()),
+    );
+}

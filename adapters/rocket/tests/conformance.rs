@@ -11,7 +11,7 @@ use rocket::http::{ContentType, Header, Method, Status};
 use rocket::local::asynchronous::Client as LocalClient;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Build, Rocket, get, post, routes};
-use supabase_ssr_rocket::{Authenticated, Client, Supabase, SupabaseFairing};
+use supabase_ssr_rocket::{AuthRejection, Authenticated, Client, Supabase, SupabaseFairing};
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 use tokio::sync::OnceCell;
 
@@ -168,3 +168,20 @@ impl App for RocketApp {
 }
 
 supabase_ssr_testing::conformance_tests!(app, tokio::test);
+
+/// No `Debug` output of this adapter's public types holds a token, a cookie value or the JWT
+/// secret (the core's types are checked in `supabase-ssr-core/tests/debug_redaction.rs`).
+#[tokio::test]
+async fn debug_output_holds_no_secret() {
+    let fixture = supabase_ssr_testing::conformance::redaction::SecretFixture::start().await;
+    fixture.assert_redacted("Client", &Client(fixture.client.clone()));
+    fixture.assert_redacted("Authenticated", &Authenticated(fixture.claims.clone()));
+    fixture.assert_redacted(
+        "AuthRejection",
+        &AuthRejection::Denied(fixture.rejection.clone()),
+    );
+    fixture.assert_redacted(
+        "SupabaseFairing",
+        &SupabaseFairing::new(fixture.supabase.clone()),
+    );
+}

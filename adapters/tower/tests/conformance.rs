@@ -151,3 +151,14 @@ impl App for HyperApp {
 }
 
 supabase_ssr_testing::conformance_tests!(app, tokio::test);
+
+/// No `Debug` output of this adapter's public types holds a token, a cookie value or the JWT
+/// secret (the core's types are checked in `supabase-ssr-core/tests/debug_redaction.rs`).
+#[tokio::test]
+async fn debug_output_holds_no_secret() {
+    let fixture = supabase_ssr_testing::conformance::redaction::SecretFixture::start().await;
+    let layer = SupabaseLayer::new(fixture.supabase.clone());
+    fixture.assert_redacted("SupabaseService", &tower::Layer::layer(&layer, ()));
+    fixture.assert_redacted("SupabaseLayer", &layer);
+    fixture.assert_redacted("SupabaseClient", &fixture.client);
+}

@@ -112,12 +112,19 @@ pub trait App {
 /// the servers') is captured at TRACE level; when it is dropped at the end of a scenario that
 /// passed, the capture must hold no JWT and no refresh token the harness minted: tokens and
 /// cookie values never reach the logs.
-#[derive(Debug)]
 pub struct Harness {
     /// The Auth server.
     pub auth: LocalAuth,
     logs: LogCapture,
     secrets: std::cell::RefCell<Vec<String>>,
+}
+
+impl std::fmt::Debug for Harness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Harness")
+            .field("auth", &self.auth.url())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Captured log output and the guard that keeps the capturing subscriber installed.
@@ -219,6 +226,11 @@ impl Harness {
             logs,
             secrets: std::cell::RefCell::new(Vec::new()),
         }
+    }
+
+    /// Adds `secret` to what the logs must never hold (checked when the harness is dropped).
+    pub fn remember_secret(&self, secret: &str) {
+        self.secrets.borrow_mut().push(secret.to_owned());
     }
 
     /// A builder for the project's `Supabase` handle.

@@ -11,13 +11,15 @@
 )]
 
 pub mod faults;
+pub mod flood;
 pub mod handlers;
 mod harness;
 pub mod hostile;
+pub mod redaction;
 pub mod scenarios;
 pub mod soak;
 
-pub use harness::{App, Harness, TestRequest, TestResponse};
+pub use harness::{App, EMAIL, Harness, TestRequest, TestResponse, jar_holding};
 
 /// The routes a conformance app serves, with the handler logic each one runs.
 pub mod routes {
@@ -71,6 +73,7 @@ macro_rules! conformance_tests {
             token_endpoint_faults,
             jwks_endpoint_faults,
         );
+        $crate::conformance_tests!(@each_in flood, $make, $attr, failure_flood);
         $crate::conformance_tests!(@each_in soak, $make, $attr, soak);
     };
     (@each_in $module:ident, $make:path, $attr:meta, $($scenario:ident),* $(,)?) => {

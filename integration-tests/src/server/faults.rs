@@ -23,6 +23,10 @@ pub enum FaultKind {
     Status {
         /// HTTP status.
         status: u16,
+        /// A `Retry-After` header to send with it (seconds or an HTTP date), as rate limiters and
+        /// proxies send with 429 and 503.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<String>,
     },
     /// Answer with this status and a body that is not JSON (`text/html`), as a proxy would.
     NotJson {
@@ -78,7 +82,18 @@ impl Fault {
 
     /// A fixed error status with the matching Auth API error body.
     pub fn status(status: u16) -> Self {
-        Self::until_cleared(FaultKind::Status { status })
+        Self::until_cleared(FaultKind::Status {
+            status,
+            retry_after: None,
+        })
+    }
+
+    /// `429 over_request_rate_limit` with `Retry-After: <retry_after>` (seconds or an HTTP date).
+    pub fn rate_limited(retry_after: impl Into<String>) -> Self {
+        Self::until_cleared(FaultKind::Status {
+            status: 429,
+            retry_after: Some(retry_after.into()),
+        })
     }
 
     /// A non-JSON (HTML) body with `status`.
@@ -198,11 +213,17 @@ mod tests {
         t.push(Endpoint::TokenRefresh, Fault::drop_connection().times(1));
         assert_eq!(
             t.take(Endpoint::TokenRefresh),
-            Some(FaultKind::Status { status: 503 })
+            Some(FaultKind::Status {
+                status: 503,
+                retry_after: None
+            })
         );
         assert_eq!(
             t.take(Endpoint::TokenRefresh),
-            Some(FaultKind::Status { status: 503 })
+            Some(FaultKind::Status {
+                status: 503,
+                retry_after: None
+            })
         );
         assert_eq!(t.take(Endpoint::TokenRefresh), Some(FaultKind::Drop));
         assert_eq!(t.take(Endpoint::TokenRefresh), None);
@@ -224,6 +245,9 @@ mod tests {
     fn admin_json_shape() {
         let f: Fault = serde_json::from_str(r#"{"kind":"status","status":429,"times":1}"#).unwrap();
         assert_eq!(f, Fault::status(429).times(1));
+        let f: Fault =
+            serde_json::from_str(r#"{"kind":"status","status":429,"retry_after":"2"}"#).unwrap();
+        assert_eq!(f, Fault::rate_limited("2"));
         let f: Fault = serde_json::from_str(r#"{"kind":"latency","ms":50}"#).unwrap();
         assert_eq!(f, Fault::latency(Duration::from_millis(50)));
     }

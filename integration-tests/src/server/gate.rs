@@ -21,8 +21,9 @@ use super::state::Shared;
 enum Outcome {
     /// Go on to the handler.
     Proceed,
-    /// Answer with an Auth API error (rendered in the request's shape).
-    Error(ApiError),
+    /// Answer with an Auth API error (rendered in the request's shape), with a `Retry-After`
+    /// header when given.
+    Error(ApiError, Option<String>),
     /// Answer with exactly this response, untouched.
     Raw(Response),
 }
@@ -45,9 +46,13 @@ pub(crate) async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: 
         Some(kind) => apply(kind, kill).await,
         None => Outcome::Proceed,
     };
+    let mut retry_after = None;
     let mut response = match outcome {
         Outcome::Raw(response) => return response,
-        Outcome::Error(error) => error.into_response(),
+        Outcome::Error(error, header) => {
+            retry_after = header.and_then(|v| HeaderValue::try_from(v).ok());
+            error.into_response()
+        }
         Outcome::Proceed if require_key && !endpoint.is_open() && !has_key(&req, &shared) => {
             return invalid_api_key();
         }
@@ -57,6 +62,9 @@ pub(crate) async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: 
         && versioned
     {
         response = error.render(true);
+    }
+    if let Some(value) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     if versioned {
         response.headers_mut().insert(
@@ -73,7 +81,10 @@ async fn apply(kind: FaultKind, kill: Option<ConnectionKill>) -> Outcome {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             Outcome::Proceed
         }
-        FaultKind::Status { status } => Outcome::Error(ApiError::for_status(status)),
+        FaultKind::Status {
+            status,
+            retry_after,
+        } => Outcome::Error(ApiError::for_status(status), retry_after),
         FaultKind::NotJson { status, body } => Outcome::Raw(
             (
                 status_code(status),

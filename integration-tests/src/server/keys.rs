@@ -273,7 +273,7 @@ mod tests {
 
     #[test]
     fn hmac_keys_are_never_published() {
-        let ring = KeyRing::new(KeyAlgorithm::Hs256, "secret").unwrap();
+        let ring = KeyRing::new(KeyAlgorithm::Hs256, crate::server::DEFAULT_JWT_SECRET).unwrap();
         assert_eq!(ring.jwks(), json!({"keys": []}));
     }
 

@@ -1,7 +1,8 @@
 //! HTTP calls to the Auth API and the mapping of its answers to [`AuthError`] (spec §12).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use url::Url;
@@ -13,12 +14,23 @@ use crate::as_user::CLIENT_INFO;
 pub(crate) const API_VERSION: (&str, &str) = ("X-Supabase-Api-Version", "2024-01-01");
 
 /// The Auth API of one project: its base URL, the publishable key and the shared HTTP client.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct AuthHttp {
     client: reqwest::Client,
     base: Url,
     publishable_key: String,
     timeout: Duration,
+}
+
+// The HTTP client's `Debug` shows default headers and proxies, which may hold the
+// application's credentials; the publishable key is in the `Config`.
+impl std::fmt::Debug for AuthHttp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthHttp")
+            .field("base", &self.base.as_str())
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One request to the Auth API.
@@ -77,6 +89,16 @@ impl AuthHttp {
     /// Sends a request and returns the JSON body of a 2xx answer (`Value::Null` for an empty
     /// body), or the error the answer means.
     pub(crate) async fn send(&self, request: AuthRequest<'_>) -> Result<Value, AuthError> {
+        self.send_detailed(request)
+            .await
+            .map_err(|failure| failure.error)
+    }
+
+    /// [`AuthHttp::send`], with the server's `Retry-After` on failure.
+    pub(crate) async fn send_detailed(
+        &self,
+        request: AuthRequest<'_>,
+    ) -> Result<Value, HttpFailure> {
         let url = self.url(request.path, request.query);
         let bearer = request.bearer.unwrap_or(&self.publishable_key);
         let mut builder = self
@@ -95,6 +117,7 @@ impl AuthHttp {
         }
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
+        let retry_after = retry_after(status, response.headers(), SystemTime::now());
         let api_version_ok = response
             .headers()
             .get(API_VERSION.0)
@@ -105,17 +128,57 @@ impl AuthHttp {
             if text.trim().is_empty() {
                 return Ok(Value::Null);
             }
-            return serde_json::from_str(&text).map_err(|e| AuthError::Transient {
-                status: Some(status.as_u16()),
-                code: None,
-                message: format!("the response body is not JSON: {e}"),
+            return serde_json::from_str(&text).map_err(|e| {
+                HttpFailure::from(AuthError::Transient {
+                    status: Some(status.as_u16()),
+                    code: None,
+                    message: format!("the response body is not JSON: {e}"),
+                })
             });
         }
-        Err(error_from_response(status, api_version_ok, &text))
+        Err(HttpFailure {
+            error: error_from_response(status, api_version_ok, &text),
+            retry_after,
+        })
     }
 }
 
-fn transport_error(error: reqwest::Error) -> AuthError {
+/// A failed Auth call: what it means, and when the server asked to be called again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HttpFailure {
+    pub error: AuthError,
+    /// The `Retry-After` of a 429 or 503 answer.
+    pub retry_after: Option<Duration>,
+}
+
+impl From<AuthError> for HttpFailure {
+    fn from(error: AuthError) -> Self {
+        Self {
+            error,
+            retry_after: None,
+        }
+    }
+}
+
+/// The `Retry-After` of a 429 (RFC 6585) or 503 (RFC 9110 §10.2.3) answer: delay-seconds or an
+/// HTTP date (a date in the past means now). Other statuses and unreadable values give `None`.
+fn retry_after(status: StatusCode, headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    if !matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+    ) {
+        return None;
+    }
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Too many digits for a u64 is still "later than any budget".
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+fn transport_error(error: reqwest::Error) -> HttpFailure {
     let what = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
@@ -126,14 +189,14 @@ fn transport_error(error: reqwest::Error) -> AuthError {
     // The URL is dropped from the message: it may carry a token in its query. The causes stay:
     // reqwest's own text ("error sending request") hides why, e.g. a certificate from an
     // unknown issuer (see `SupabaseBuilder::root_certificates_pem`).
-    AuthError::Transient {
+    HttpFailure::from(AuthError::Transient {
         status: None,
         code: None,
         message: format!(
             "{what}: {}",
             crate::http_client::with_sources(&error.without_url())
         ),
-    }
+    })
 }
 
 /// Maps a non-2xx answer (spec §12): 5xx, 408, 409 and 429 are transient; the error code is
@@ -245,6 +308,42 @@ mod tests {
         }
         let html = error_from_response(StatusCode::BAD_REQUEST, true, "<html>");
         assert!(html.is_transient());
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates_of_429_and_503() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600); // 2026-01-01
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(RETRY_AFTER, value.parse().unwrap());
+            headers
+        };
+        let read = |status: u16, value: &str| {
+            retry_after(StatusCode::from_u16(status).unwrap(), &with(value), now)
+        };
+        assert_eq!(read(429, "3"), Some(Duration::from_secs(3)));
+        assert_eq!(read(503, " 120 "), Some(Duration::from_secs(120)));
+        assert_eq!(read(429, "0"), Some(Duration::ZERO));
+        assert_eq!(
+            read(429, "99999999999999999999999"),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(
+            read(429, "Thu, 01 Jan 2026 00:00:05 GMT"),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            read(503, "Wed, 31 Dec 2025 23:59:00 GMT"),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+        for value in ["-1", "1.5", "soon", ""] {
+            assert_eq!(read(429, value), None, "{value:?}");
+        }
+        assert_eq!(read(500, "3"), None);
+        assert_eq!(read(400, "3"), None);
+        let none = retry_after(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new(), now);
+        assert_eq!(none, None);
     }
 
     #[test]

@@ -6,11 +6,15 @@
 
 mod claims;
 mod error;
+pub(crate) mod failures;
 mod flows;
 pub(crate) mod http;
 mod jwks;
+mod keyed_hash;
 mod pkce;
 pub(crate) mod refresh;
+mod retry;
+pub(crate) mod server_check;
 mod session_response;
 mod types;
 pub(crate) mod verify;
@@ -229,12 +233,22 @@ impl<'a> Auth<'a> {
 
     /// Verifies any access token (e.g. from an `Authorization: Bearer` header) the way
     /// [`Auth::get_claims`] verifies the session's.
+    ///
+    /// A token the verifier cannot check itself (no `kid`, or HS256 without the JWT secret) is
+    /// confirmed with `GET /user`; one the server refused is refused again without a call for
+    /// the [failure window](crate::SupabaseBuilder::failure_memory_window).
     pub async fn claims_for_token(&self, access_token: &str) -> Result<Claims, AuthError> {
         let verifier = &self.client.shared.verifier;
         match verifier.verify(access_token).await? {
             verify::Verified::Claims(claims) => Ok(claims),
             verify::Verified::NeedsServerCheck => {
-                self.user_for_token(access_token).await?;
+                self.client
+                    .shared
+                    .server_checks
+                    .confirm(access_token, || async {
+                        self.user_for_token(access_token).await.map(drop)
+                    })
+                    .await?;
                 verifier.claims_confirmed_by_server(access_token)
             }
         }

@@ -20,11 +20,22 @@ const MAX_PENDING_FLOWS: usize = 5;
 pub const FLOW_ID_PARAM: &str = "sb_flow_id";
 
 /// A new PKCE flow: its id, verifier and challenge.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct PkceFlow {
     pub flow_id: String,
     pub verifier: String,
     pub challenge: String,
+}
+
+// The verifier is what proves the code exchange is ours; the id and the challenge are public.
+impl std::fmt::Debug for PkceFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PkceFlow")
+            .field("flow_id", &self.flow_id)
+            .field("verifier", &crate::redact::Redacted)
+            .field("challenge", &self.challenge)
+            .finish()
+    }
 }
 
 impl PkceFlow {

@@ -1,5 +1,6 @@
 //! Refreshing sessions: one `/token` call per refresh token in the whole process, a short memory
-//! of recent rotations for requests that still carry the old cookie, and bounded retries.
+//! of recent rotations for requests that still carry the old cookie, a memory of refused refresh
+//! tokens ([`FailureMemory`]), and retries bounded by a budget ([`super::retry`]).
 //!
 //! The JavaScript library refreshes per client, so concurrent requests with the same expiring
 //! cookie each spend the refresh token, and all but one lose their session when the server
@@ -16,12 +17,11 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
 use super::error::AuthError;
-use super::http::{AuthHttp, AuthRequest};
+use super::failures::FailureMemory;
+use super::http::{AuthHttp, AuthRequest, HttpFailure};
+use super::retry::with_retries;
 use super::session_response::session_from_response;
 use crate::Session;
-
-/// First wait between retries; doubled each time, like auth-js.
-const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 
 type Outcome = Result<Session, AuthError>;
 
@@ -37,31 +37,54 @@ pub(crate) struct RefreshSettings {
 }
 
 /// Single-flight refreshes shared by every request of the process.
-#[derive(Debug)]
 pub(crate) struct RefreshCoordinator {
+    /// Refreshes in progress and recent rotations; never refusals, so a flood of forged
+    /// refresh tokens cannot push real rotations out of it.
     flights: Mutex<HashMap<[u8; 32], Flight>>,
+    /// Refresh tokens the server refused.
+    refused: Arc<FailureMemory>,
     settings: RefreshSettings,
 }
 
-#[derive(Debug, Clone)]
+// Flights are keyed by the hash of a refresh token and hold sessions: only their number is shown.
+impl std::fmt::Debug for RefreshCoordinator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `try_lock`: formatting must never wait for (or deadlock on) a refresh in progress.
+        let flights = self.flights.try_lock().map(|flights| flights.len()).ok();
+        f.debug_struct("RefreshCoordinator")
+            .field("settings", &self.settings)
+            .field("flights", &flights)
+            .field("refused", &self.refused)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
 struct Flight {
     outcome: Arc<OnceCell<Outcome>>,
     started: Instant,
 }
 
 impl RefreshCoordinator {
-    pub(crate) fn new(settings: RefreshSettings) -> Self {
+    pub(crate) fn new(settings: RefreshSettings, refused: FailureMemory) -> Self {
         Self {
             flights: Mutex::new(HashMap::new()),
+            refused: Arc::new(refused),
             settings,
         }
     }
 
     /// The session `refresh_token` refreshes to. Concurrent and recent callers with the same
-    /// token share one `/token` call and get the same session.
+    /// token share one `/token` call and get the same session; a token the server refused
+    /// within the failure window gets the same refusal without a call.
     pub(crate) async fn refresh(&self, http: &AuthHttp, refresh_token: &str) -> Outcome {
         if refresh_token.is_empty() {
             return Err(AuthError::SessionMissing);
+        }
+        let refused_key = self.refused.key(refresh_token);
+        if let Some(error) = refused_key.as_ref().and_then(|k| self.refused.get(k)) {
+            tracing::debug!(reason = %error, "the Auth server refused this refresh token moments ago");
+            return Err(error);
         }
         let key = crate::crypto::sha256(refresh_token.as_bytes());
         let flight = self.flight(key);
@@ -73,22 +96,37 @@ impl RefreshCoordinator {
                 let http = http.clone();
                 let token = refresh_token.to_owned();
                 let budget = self.settings.budget;
+                let refused = self.refused.clone();
                 async move {
-                    tokio::spawn(async move { call_with_retries(&http, &token, budget).await })
-                        .await
-                        .unwrap_or_else(|e| {
-                            Err(AuthError::Transient {
-                                status: None,
-                                code: None,
-                                message: format!("the refresh task failed: {e}"),
-                            })
+                    tokio::spawn(async move {
+                        let outcome = call_with_retries(&http, &token, budget).await;
+                        if let (Err(error), Some(key)) = (&outcome, refused_key) {
+                            // Before the flight completes: a request arriving after it finds
+                            // the refusal remembered.
+                            refused.remember(key, error);
+                        }
+                        outcome
+                    })
+                    .await
+                    .unwrap_or_else(|e| {
+                        Err(AuthError::Transient {
+                            status: None,
+                            code: None,
+                            message: format!("the refresh task failed: {e}"),
                         })
+                    })
                 }
             })
             .await
             .clone();
-        if outcome.as_ref().is_err_and(AuthError::is_transient) {
-            // The next request should try again rather than inherit an outage.
+        let remembered = refused_key.is_some();
+        if outcome
+            .as_ref()
+            .is_err_and(|error| error.is_transient() || remembered)
+        {
+            // After an outage the next request should try again rather than inherit it; a
+            // refusal is answered by the failure memory from now on (with the memory off, the
+            // flight keeps answering it for the reuse window).
             self.forget(&key, &flight);
         }
         outcome
@@ -145,32 +183,25 @@ impl RefreshCoordinator {
     }
 }
 
-/// `POST /token?grant_type=refresh_token`, retrying transient failures with doubling waits
-/// while the budget lasts. The budget bounds the whole refresh: no request waits 30 s for an
-/// Auth server that is down.
+/// `POST /token?grant_type=refresh_token`, retrying transient failures (with jitter, and as
+/// late as `Retry-After` asks) while the budget lasts.
 async fn call_with_retries(http: &AuthHttp, refresh_token: &str, budget: Duration) -> Outcome {
-    let deadline = Instant::now() + budget;
     let body = json!({ "refresh_token": refresh_token });
-    let mut backoff = FIRST_BACKOFF;
-    loop {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let mut request = AuthRequest::new(Method::POST, "token");
-        request.query = &[("grant_type", "refresh_token")];
-        request.body = Some(&body);
-        request.timeout = Some(remaining.max(Duration::from_millis(1)));
-        let result = http
-            .send(request)
-            .await
-            .and_then(|response: Value| session_from_response(response)?.0.ok_or_else(no_session));
-        match result {
-            Err(error) if error.is_transient() && Instant::now() + backoff < deadline => {
-                tracing::debug!(reason = %error, "refresh failed, retrying");
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
-            }
-            other => return other,
+    let mut rng = fastrand::Rng::new();
+    with_retries(budget, &mut rng, |timeout| {
+        let body = &body;
+        async move {
+            let mut request = AuthRequest::new(Method::POST, "token");
+            request.query = &[("grant_type", "refresh_token")];
+            request.body = Some(body);
+            request.timeout = Some(timeout);
+            let response: Value = http.send_detailed(request).await?;
+            session_from_response(response)
+                .and_then(|(session, _)| session.ok_or_else(no_session))
+                .map_err(HttpFailure::from)
         }
-    }
+    })
+    .await
 }
 
 /// A 2xx refresh answer without a session is treated as an outage, not as the end of the

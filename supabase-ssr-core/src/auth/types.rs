@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::redact::{self, Redacted};
 use crate::{Session, User};
 
 /// Who signs in or up: an email address or a phone number.
@@ -31,7 +32,9 @@ pub(crate) fn meta_security(captcha_token: Option<&str>) -> Value {
 }
 
 /// Email or phone and password, for [`Auth::sign_in_with_password`](super::Auth::sign_in_with_password).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` redacts the password and the CAPTCHA token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PasswordCredentials {
     /// Who signs in.
     pub identifier: Identifier,
@@ -39,6 +42,19 @@ pub struct PasswordCredentials {
     pub password: String,
     /// A CAPTCHA token, when the project requires one.
     pub captcha_token: Option<String>,
+}
+
+impl std::fmt::Debug for PasswordCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordCredentials")
+            .field("identifier", &self.identifier)
+            .field("password", &Redacted)
+            .field(
+                "captcha_token",
+                &redact::optional(self.captcha_token.as_ref()),
+            )
+            .finish()
+    }
 }
 
 impl PasswordCredentials {
@@ -73,7 +89,9 @@ impl PasswordCredentials {
 }
 
 /// A new account, for [`Auth::sign_up`](super::Auth::sign_up).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` redacts the password and the CAPTCHA token.
+#[derive(Clone, PartialEq)]
 pub struct SignUp {
     /// Email or phone of the new user.
     pub identifier: Identifier,
@@ -85,6 +103,21 @@ pub struct SignUp {
     pub email_redirect_to: Option<String>,
     /// A CAPTCHA token, when the project requires one.
     pub captcha_token: Option<String>,
+}
+
+impl std::fmt::Debug for SignUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignUp")
+            .field("identifier", &self.identifier)
+            .field("password", &Redacted)
+            .field("data", &self.data)
+            .field("email_redirect_to", &self.email_redirect_to)
+            .field(
+                "captcha_token",
+                &redact::optional(self.captcha_token.as_ref()),
+            )
+            .finish()
+    }
 }
 
 impl SignUp {
@@ -111,7 +144,9 @@ impl SignUp {
 
 /// A one-time-password or magic-link sign-in, for
 /// [`Auth::sign_in_with_otp`](super::Auth::sign_in_with_otp).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` redacts the CAPTCHA token.
+#[derive(Clone, PartialEq)]
 pub struct OtpSignIn {
     /// Where the code or link is sent.
     pub identifier: Identifier,
@@ -123,6 +158,21 @@ pub struct OtpSignIn {
     pub email_redirect_to: Option<String>,
     /// A CAPTCHA token, when the project requires one.
     pub captcha_token: Option<String>,
+}
+
+impl std::fmt::Debug for OtpSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OtpSignIn")
+            .field("identifier", &self.identifier)
+            .field("data", &self.data)
+            .field("should_create_user", &self.should_create_user)
+            .field("email_redirect_to", &self.email_redirect_to)
+            .field(
+                "captcha_token",
+                &redact::optional(self.captcha_token.as_ref()),
+            )
+            .finish()
+    }
 }
 
 impl OtpSignIn {
@@ -200,7 +250,9 @@ impl OtpType {
 }
 
 /// What [`Auth::verify_otp`](super::Auth::verify_otp) checks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` redacts the token hash and the code: either signs the user in.
+#[derive(Clone, PartialEq, Eq)]
 pub enum VerifyOtp {
     /// The `token_hash` of a link (the server-side confirmation route of the SSR guide).
     TokenHash {
@@ -220,6 +272,30 @@ pub enum VerifyOtp {
         /// Redirect URL for the server, if any.
         redirect_to: Option<String>,
     },
+}
+
+impl std::fmt::Debug for VerifyOtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::TokenHash { otp_type, .. } => f
+                .debug_struct("TokenHash")
+                .field("token_hash", &Redacted)
+                .field("otp_type", otp_type)
+                .finish(),
+            Self::Code {
+                identifier,
+                otp_type,
+                redirect_to,
+                ..
+            } => f
+                .debug_struct("Code")
+                .field("identifier", identifier)
+                .field("token", &Redacted)
+                .field("otp_type", otp_type)
+                .field("redirect_to", redirect_to)
+                .finish(),
+        }
+    }
 }
 
 /// An OAuth sign-in, for [`Auth::sign_in_with_oauth`](super::Auth::sign_in_with_oauth).
@@ -290,7 +366,9 @@ impl SignOutScope {
 }
 
 /// Changes to the signed-in user, for [`Auth::update_user`](super::Auth::update_user).
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// `Debug` redacts the password and the nonce.
+#[derive(Clone, PartialEq, Default)]
 pub struct UserAttributes {
     /// A new email address (confirmed by a link).
     pub email: Option<String>,
@@ -302,6 +380,18 @@ pub struct UserAttributes {
     pub nonce: Option<String>,
     /// User metadata to merge.
     pub data: Option<Map<String, Value>>,
+}
+
+impl std::fmt::Debug for UserAttributes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserAttributes")
+            .field("email", &self.email)
+            .field("phone", &self.phone)
+            .field("password", &redact::optional(self.password.as_ref()))
+            .field("nonce", &redact::optional(self.nonce.as_ref()))
+            .field("data", &self.data)
+            .finish()
+    }
 }
 
 /// The session and user an Auth call produced.

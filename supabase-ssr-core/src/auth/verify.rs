@@ -18,8 +18,7 @@
 //! its key leaves the JWKS, and so is the session cookie that carried it: the next request with
 //! the same cookie costs a hash and a lookup, without decoding the cookie.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -29,12 +28,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use siphasher::sip128::{Hasher128 as _, SipHasher13};
 
 use super::claims::{Claims, Verification};
 use super::error::AuthError;
 use super::http::AuthHttp;
 use super::jwks::JwksCache;
+use super::keyed_hash::{HashKey, HashKeyMap, KeyedHasher};
 
 /// Longer tokens are rejected before any parsing. Supabase access tokens are 1–2 KB; even
 /// with large metadata a session cookie stays far below this.
@@ -458,55 +457,15 @@ fn is_base64url(part: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// A cache key: the 128-bit SipHash-1-3 of a token or of a session cookie value under a random
-/// key of the process. `SipHash` is a keyed pseudorandom function: the cache never holds a token,
-/// and without the key nobody can make a value whose cache key is another's. (It hashes a
-/// 3 KB cookie in a third of the time SHA-256 took on a 1 KB token, which was more than the
-/// rest of an authenticated request.)
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct CacheKey(u128);
-
-// Keys stay out of logs: they are cheap to print but say nothing useful.
-impl std::fmt::Debug for CacheKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CacheKey(..)")
-    }
-}
+/// A cache key: the keyed hash of a token or of a session cookie value (the cache never holds
+/// a token).
+pub(crate) type CacheKey = HashKey;
 
 /// What a key was made from; hashed first, so a token and a cookie value never share a key.
 #[derive(Clone, Copy)]
 enum KeyDomain {
-    Token,
-    SessionCookie,
-}
-
-// The key is already a keyed hash: its low 64 bits are a perfectly good map hash, and not
-// hashing it again keeps a cache hit cheap.
-impl Hash for CacheKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        #[expect(
-            clippy::cast_possible_truncation,
-            reason = "the low half is the map hash"
-        )]
-        state.write_u64(self.0 as u64);
-    }
-}
-
-#[derive(Default)]
-struct PassThroughHasher(u64);
-
-impl Hasher for PassThroughHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
+    Token = 1,
+    SessionCookie = 2,
 }
 
 struct CacheEntry {
@@ -521,7 +480,7 @@ struct CacheEntry {
 
 #[derive(Default)]
 struct CacheInner {
-    entries: HashMap<CacheKey, CacheEntry, BuildHasherDefault<PassThroughHasher>>,
+    entries: HashKeyMap<CacheEntry>,
     /// Insertion order, oldest first.
     order: BTreeMap<u64, CacheKey>,
     next_seq: u64,
@@ -531,23 +490,20 @@ struct CacheInner {
 /// Verified tokens by hash, bounded: when full, expired entries go first, then the oldest.
 struct ClaimsCache {
     capacity: usize,
-    /// The `SipHash` key of [`CacheKey`]s.
-    secret: [u8; 16],
+    /// Makes [`CacheKey`]s; `None` turns the cache off.
+    hasher: Option<KeyedHasher>,
     inner: RwLock<CacheInner>,
 }
 
 impl ClaimsCache {
     fn new(capacity: usize) -> Self {
-        let mut secret = [0; 16];
-        let capacity = if let Err(error) = crate::crypto::fill_random(&mut secret) {
-            tracing::warn!(%error, "no random key for the verified-claims cache; it is turned off");
-            0
-        } else {
-            capacity
-        };
+        let hasher = KeyedHasher::random();
+        if hasher.is_none() {
+            tracing::warn!("no random key for the verified-claims cache; it is turned off");
+        }
         Self {
-            capacity,
-            secret,
+            capacity: if hasher.is_some() { capacity } else { 0 },
+            hasher,
             inner: RwLock::new(CacheInner::default()),
         }
     }
@@ -557,13 +513,7 @@ impl ClaimsCache {
         if self.capacity == 0 {
             return None;
         }
-        let mut hasher = SipHasher13::new_with_key(&self.secret);
-        hasher.write_u8(match domain {
-            KeyDomain::Token => 1,
-            KeyDomain::SessionCookie => 2,
-        });
-        hasher.write(value.as_bytes());
-        Some(CacheKey(hasher.finish128().as_u128()))
+        Some(self.hasher.as_ref()?.hash(domain as u8, value))
     }
 
     fn get(

@@ -7,12 +7,23 @@ use std::borrow::Cow;
 pub const MAX_CHUNK_SIZE: usize = 3180;
 
 /// One cookie of a possibly chunked value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the value's length, never the value.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Chunk {
     /// `key` for a value that fits in one cookie, else `key.0`, `key.1`, …
     pub name: String,
     /// The (unencoded) part of the value this cookie holds.
     pub value: String,
+}
+
+impl std::fmt::Debug for Chunk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chunk")
+            .field("name", &self.name)
+            .field("value", &crate::redact::RedactedLen(self.value.len()))
+            .finish()
+    }
 }
 
 /// Splits `value` into cookies of at most `max_encoded` characters once percent-encoded like

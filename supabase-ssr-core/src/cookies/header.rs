@@ -11,12 +11,23 @@ use std::collections::HashSet;
 use percent_encoding::percent_decode_str;
 
 /// One cookie of a request: its name and its percent-decoded value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the value's length, never the value.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RequestCookie {
     /// The cookie name, as sent.
     pub name: String,
     /// The value, percent-decoded when it holds a `%` and decodes to UTF-8, else as sent.
     pub value: String,
+}
+
+impl std::fmt::Debug for RequestCookie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestCookie")
+            .field("name", &self.name)
+            .field("value", &crate::redact::RedactedLen(self.value.len()))
+            .finish()
+    }
 }
 
 /// Parses one `Cookie` header value.

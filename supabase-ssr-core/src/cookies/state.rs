@@ -10,6 +10,7 @@ use super::codec::{decode_value, encode_value};
 use super::header::{RequestCookie, find_cookie, parse_cookie_headers};
 use super::options::{MAX_AGE_SECONDS, URI_COMPONENT};
 use crate::config::Config;
+use crate::redact;
 use crate::session::{Session, SessionError};
 
 /// The cache headers every response that writes an auth cookie must carry, so no shared cache
@@ -60,7 +61,9 @@ pub enum StoredSession {
 /// assert_eq!(response.cache_headers().len(), 3);
 /// # Ok::<(), supabase_ssr_core::ConfigError>(())
 /// ```
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows cookie names, never values.
+#[derive(Clone)]
 pub struct CookieState {
     config: Arc<Config>,
     /// The request's `Cookie` lines joined with `; `.
@@ -77,6 +80,33 @@ pub struct CookieState {
     /// session needs them for the rewritten `Cookie` header and again for the response, and
     /// encoding and chunking a session takes a microsecond or two.
     changes: OnceLock<Changes>,
+}
+
+impl std::fmt::Debug for CookieState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Names only, and only of what was already parsed: formatting changes nothing.
+        let incoming: Option<Vec<&str>> = self
+            .incoming
+            .get()
+            .map(|cookies| cookies.iter().map(|c| c.name.as_str()).collect());
+        let writes: Vec<(&str, &str)> = self
+            .writes
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str(),
+                    if value.is_some() { "set" } else { "remove" },
+                )
+            })
+            .collect();
+        f.debug_struct("CookieState")
+            .field("storage_key", &self.config.storage_key())
+            .field("cookie_header", &redact::RedactedLen(self.raw_header.len()))
+            .field("incoming", &incoming)
+            .field("session", &self.session.get())
+            .field("writes", &writes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CookieState {
@@ -403,9 +433,26 @@ struct Changes {
 }
 
 /// The cookies a response must carry.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// `Debug` shows each `Set-Cookie` with its value redacted (`name=<redacted>; Path=/; …`).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ResponseCookies {
     set_cookies: Vec<String>,
+}
+
+impl std::fmt::Debug for ResponseCookies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseCookies")
+            .field(
+                "set_cookies",
+                &self
+                    .set_cookies
+                    .iter()
+                    .map(|c| redact::RedactedSetCookie(c))
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
 }
 
 impl ResponseCookies {

@@ -28,13 +28,28 @@ pub enum SessionStatus {
 }
 
 /// What the middleware applies to the request before calling the handler.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the length of the `Cookie` header, never its content.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProxyOutcome {
     /// The `Cookie` header to put on the request (replacing all its `Cookie` headers) so code
     /// after the middleware sees the refreshed session; `None` when nothing changed.
     pub request_cookie_header: Option<String>,
     /// The session's state.
     pub status: SessionStatus,
+}
+
+impl std::fmt::Debug for ProxyOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let header = self
+            .request_cookie_header
+            .as_ref()
+            .map(|h| crate::redact::RedactedLen(h.len()));
+        f.debug_struct("ProxyOutcome")
+            .field("request_cookie_header", &header)
+            .field("status", &self.status)
+            .finish()
+    }
 }
 
 impl SupabaseClient {

@@ -1,0 +1,227 @@
+//! No `Debug` output of a public type holds a secret: every type of the crate that can hold a
+//! token, a cookie value, a PKCE verifier, a password or the JWT secret is formatted with `{:?}`
+//! and `{:#?}` while holding known ones (the shared [`SecretFixture`], plus the secrets of
+//! sign-in inputs), and none appears. The adapters run the same check over their types.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use supabase_ssr_core::auth::{
+    AuthError, AuthResponse, Identifier, OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials,
+    SignUp, UserAttributes, VerifyOtp,
+};
+use supabase_ssr_core::cookies::{CookieState, StoredSession, create_chunks, parse_cookie_header};
+use supabase_ssr_core::storage::SignedUrl;
+use supabase_ssr_core::{Session, Supabase};
+use supabase_ssr_testing::conformance::redaction::{JWT_SECRET, SecretFixture};
+use supabase_ssr_testing::{Endpoint, Fault};
+
+const PASSWORD: &str = "a-password-never-in-debug-output";
+const CAPTCHA: &str = "a-captcha-token-never-in-debug-output";
+const OTP: &str = "otp-code-or-token-hash-never-in-debug";
+const NONCE: &str = "a-reauthentication-nonce-never-in-debug";
+const SIGNED_URL_TOKEN: &str = "signed-url-token-never-in-debug-output";
+
+/// Collects every leak, so a failure names every type that leaks.
+struct Leaks<'a> {
+    fixture: &'a SecretFixture,
+    found: std::cell::RefCell<Vec<String>>,
+}
+
+impl<'a> Leaks<'a> {
+    fn new(fixture: &'a SecretFixture) -> Self {
+        Self {
+            fixture,
+            found: std::cell::RefCell::default(),
+        }
+    }
+
+    fn check(&self, what: &str, value: &dyn std::fmt::Debug) {
+        let more = [PASSWORD, CAPTCHA, OTP, NONCE, SIGNED_URL_TOKEN];
+        if let Some(leak) = self.fixture.leak(value, &more) {
+            self.found.borrow_mut().push(format!("{what}: {leak}"));
+        }
+    }
+
+    fn assert_none(self) {
+        let found = self.found.into_inner();
+        assert!(
+            found.is_empty(),
+            "{} leaks:\n{}",
+            found.len(),
+            found.join("\n")
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn handles_clients_sessions_and_cookies_hide_their_secrets() {
+    let fixture = SecretFixture::start().await;
+    // The check must have something to find: the fixture's values really hold the secrets.
+    assert!(fixture.secrets().len() >= 8, "{}", fixture.secrets().len());
+    let header = fixture.client.request_cookie_header().unwrap();
+    assert!(
+        fixture
+            .secrets()
+            .iter()
+            .any(|s| header.contains(s.as_str()))
+    );
+    let leaks = Leaks::new(&fixture);
+    let check = |what: &str, value: &dyn std::fmt::Debug| leaks.check(what, value);
+
+    let supabase = &fixture.supabase;
+    let client = &fixture.client;
+    check("Supabase", supabase);
+    check("Config", supabase.config());
+    check(
+        "SupabaseBuilder",
+        &Supabase::builder("http://127.0.0.1:1", "sb_publishable_x")
+            .jwt_secret(JWT_SECRET)
+            .http_client(reqwest::Client::new()),
+    );
+    check("SupabaseClient", client);
+    check("Auth", &client.auth());
+    check("ResponseCookies", &client.response_cookies());
+    check("ProxyOutcome", &fixture.proxy_outcome);
+    check("SessionStatus", &fixture.proxy_outcome.status);
+    check("Claims", &fixture.claims);
+    check("Rejection", &fixture.rejection);
+    check("Storage", &client.storage());
+    check("Bucket", &client.storage().from("avatars"));
+    check("Functions", &client.functions());
+    check("QueryBuilder", &client.from("todos"));
+    check("FilterBuilder", &client.from("todos").select("*"));
+
+    let session = client.auth().get_session().await.unwrap().unwrap();
+    check("UnverifiedSession", &session);
+    check("Session", &*session);
+    check("User", &session.user());
+    check(
+        "AuthResponse",
+        &AuthResponse {
+            session: Some(session.clone().into_inner()),
+            user: session.user(),
+        },
+    );
+
+    let config = Arc::new(supabase.config().clone());
+    let jar_header = fixture.proxy_outcome.request_cookie_header.clone().unwrap();
+    let state = CookieState::new(config.clone(), [jar_header.as_str()]);
+    check("CookieState (unread)", &state);
+    let stored = state.stored_session();
+    assert!(matches!(stored, StoredSession::Present(_)));
+    check("StoredSession", &stored);
+    check("CookieState (read)", &state);
+    check("RequestCookie", &parse_cookie_header(&jar_header));
+    check(
+        "Chunk",
+        &create_chunks("sb-127-auth-token", &session.to_json(), 3180),
+    );
+    let mut written = CookieState::new(config, []);
+    written.set_session(&session);
+    check("CookieState (written)", &written);
+    check("ResponseCookies (written)", &written.response_cookies());
+    leaks.assert_none();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_inputs_hide_passwords_codes_and_verifiers() {
+    let fixture = SecretFixture::start().await;
+    let leaks = Leaks::new(&fixture);
+    let check = |what: &str, value: &dyn std::fmt::Debug| leaks.check(what, value);
+    let oauth = OAuthSignIn::new("github");
+    check("OAuthSignIn", &oauth);
+    let pkce_client = fixture.supabase.client([]);
+    check(
+        "OAuthRedirect",
+        &pkce_client.auth().sign_in_with_oauth(&oauth),
+    );
+    check("SupabaseClient (PKCE flow started)", &pkce_client);
+    let mut credentials = PasswordCredentials::email("a@example.com", PASSWORD);
+    credentials.captcha_token = Some(CAPTCHA.to_owned());
+    check("PasswordCredentials", &credentials);
+    let mut sign_up = SignUp::email("a@example.com", PASSWORD);
+    sign_up.captcha_token = Some(CAPTCHA.to_owned());
+    check("SignUp", &sign_up);
+    let mut otp = OtpSignIn::email("a@example.com");
+    otp.captcha_token = Some(CAPTCHA.to_owned());
+    check("OtpSignIn", &otp);
+    check(
+        "VerifyOtp::TokenHash",
+        &VerifyOtp::TokenHash {
+            token_hash: OTP.to_owned(),
+            otp_type: OtpType::Email,
+        },
+    );
+    check(
+        "VerifyOtp::Code",
+        &VerifyOtp::Code {
+            identifier: Identifier::Email("a@example.com".into()),
+            token: OTP.to_owned(),
+            otp_type: OtpType::Email,
+            redirect_to: None,
+        },
+    );
+    check(
+        "UserAttributes",
+        &UserAttributes {
+            password: Some(PASSWORD.to_owned()),
+            nonce: Some(NONCE.to_owned()),
+            ..UserAttributes::default()
+        },
+    );
+    check(
+        "SignedUrl",
+        &SignedUrl {
+            path: Some("a.png".into()),
+            signed_url: Some(format!(
+                "http://127.0.0.1/storage/v1/object/sign/b/a.png?token={SIGNED_URL_TOKEN}"
+            )),
+            error: None,
+        },
+    );
+    leaks.assert_none();
+}
+
+/// Errors carrying the server's text, from calls made with the secrets.
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_hide_the_tokens_they_were_made_with() {
+    let fixture = SecretFixture::start().await;
+    let leaks = Leaks::new(&fixture);
+    let auth = &fixture.harness.auth;
+    let expired = auth.mint_session("conformance@example.com", -10).unwrap();
+    fixture.harness.remember_secret(&expired.refresh_token);
+    let expired = Session::from_value(expired.body).unwrap();
+    let supabase = fixture
+        .harness
+        .supabase_builder()
+        .refresh_budget(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let mut errors: Vec<AuthError> = Vec::new();
+    let client = supabase.client([]);
+    auth.set_fault(Endpoint::TokenRefresh, Fault::status(503));
+    errors.push(
+        client
+            .auth()
+            .set_session(expired.access_token(), expired.refresh_token())
+            .await
+            .unwrap_err(),
+    );
+    auth.clear_faults();
+    for token in fixture.secrets() {
+        // Every secret as a refresh token (mostly refused: `Api`) and as an access token (mostly
+        // `InvalidJwt`); the live ones succeed.
+        let auth = client.auth();
+        errors.extend(auth.set_session(expired.access_token(), token).await.err());
+        errors.extend(auth.claims_for_token(token).await.err());
+    }
+    assert!(errors.iter().any(AuthError::is_transient));
+    assert!(errors.iter().any(|e| matches!(e, AuthError::Api { .. })));
+    for error in &errors {
+        leaks.check("AuthError", error);
+        leaks.check("AuthError (Display)", &error.to_string());
+    }
+    leaks.assert_none();
+}
