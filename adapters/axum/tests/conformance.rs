@@ -6,11 +6,16 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use supabase_ssr_axum::core::proxy::CsrfGuard;
 use supabase_ssr_axum::{Authenticated, Client, Supabase, SupabaseClient, SupabaseLayer};
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 use tower::ServiceExt;
 
 fn app(supabase: Supabase) -> AxumApp {
+    app_with(supabase, CsrfGuard::default())
+}
+
+fn app_with(supabase: Supabase, guard: CsrfGuard) -> AxumApp {
     let router =
         Router::new()
             .route(
@@ -33,6 +38,18 @@ fn app(supabase: Supabase) -> AxumApp {
                     (
                         [(header::CACHE_CONTROL, handlers::PUBLIC_CACHE_CONTROL)],
                         "ok",
+                    )
+                }),
+            )
+            .route(
+                routes::CLAIMS_OWN_CACHE,
+                get(|user: Option<Authenticated>| async move {
+                    (
+                        [
+                            (header::CACHE_CONTROL, handlers::OWN_CACHE_CONTROL),
+                            (header::VARY, handlers::OWN_VARY),
+                        ],
+                        handlers::optional_body(user.as_deref()),
                     )
                 }),
             )
@@ -60,7 +77,7 @@ fn app(supabase: Supabase) -> AxumApp {
                     }
                 }),
             )
-            .layer(SupabaseLayer::new(supabase));
+            .layer(SupabaseLayer::new(supabase).with_csrf(guard));
     AxumApp(router)
 }
 
@@ -109,4 +126,4 @@ impl App for AxumApp {
     }
 }
 
-supabase_ssr_testing::conformance_tests!(app, tokio::test);
+supabase_ssr_testing::conformance_tests!(app, app_with, tokio::test);
