@@ -168,8 +168,8 @@ impl Fairing for SupabaseFairing {
     }
 }
 
-/// Runs the CSRF guard on the request. `Request::host` is the `Host` header, or the HTTP/2
-/// `:authority`; `X-Forwarded-Host` is not read.
+/// Runs the CSRF guard on the request. The host is the `Host` header, else `Request::host` (the
+/// HTTP/2 `:authority`); `X-Forwarded-Host` is not read.
 fn check_cross_site(guard: &CsrfGuard, request: &Request<'_>) -> Result<(), Rejection> {
     if !guard.is_on() {
         return Ok(());
@@ -179,7 +179,7 @@ fn check_cross_site(guard: &CsrfGuard, request: &Request<'_>) -> Result<(), Reje
     let sec_fetch_site = header("Sec-Fetch-Site");
     let origin = header("Origin");
     let accept = header("Accept");
-    let host = request.host().map(ToString::to_string);
+    let host = header("Host").or_else(|| request.host().map(|host| host.to_string().into()));
     guard.check(&GuardedRequest {
         method: request.method().as_str(),
         path: request.uri().path().as_str(),

@@ -109,7 +109,9 @@ pub async fn same_origin_and_non_browser_posts_are_served<A: App>(
     ];
     let mut served = 0;
     for request in requests {
-        assert_signed_in(&app.send(request).await);
+        let response = app.send(request.clone()).await;
+        assert_eq!(response.status, 200, "{request:?} → {response:?}");
+        assert_signed_in(&response);
         served += 1;
     }
     assert_eq!(harness.auth.count(Endpoint::TokenPassword), served);
