@@ -54,7 +54,8 @@ impl SupabaseClient {
     /// }
     /// // … call the handler with `client` in the request's extensions …
     /// let cookies = client.response_cookies();
-    /// // append each of cookies.set_cookies() as Set-Cookie, set cookies.cache_headers()
+    /// // append each of cookies.set_cookies() as Set-Cookie, then set each header of
+    /// // cookies.cache_headers_for(<the handler's Cache-Control>, <its Vary values>)
     /// # }
     /// ```
     pub async fn proxy(&self) -> ProxyOutcome {
