@@ -12,7 +12,7 @@ use actix_web::{App, HttpServer, web};
 use supabase_ssr_actix_web::{Supabase, SupabaseMiddleware};
 
 /// Sends `request` over a new connection and reads the whole response.
-fn exchange(addr: std::net::SocketAddr, request: String) -> String {
+fn exchange(addr: std::net::SocketAddr, request: &str) -> String {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.write_all(request.as_bytes()).unwrap();
     let mut response = String::new();
@@ -58,7 +58,7 @@ async fn the_403_and_its_body_reach_the_client_and_the_handler_never_runs() {
     let refused = actix_web::rt::task::spawn_blocking(move || {
         exchange(
             addr,
-            post("Sec-Fetch-Site: cross-site\r\nAccept: application/json\r\n"),
+            &post("Sec-Fetch-Site: cross-site\r\nAccept: application/json\r\n"),
         )
     });
     let refused = refused.await.unwrap();
@@ -74,7 +74,7 @@ async fn the_403_and_its_body_reach_the_client_and_the_handler_never_runs() {
     assert_eq!(runs.load(Ordering::SeqCst), 0);
 
     let served = actix_web::rt::task::spawn_blocking(move || {
-        exchange(addr, post("Sec-Fetch-Site: same-origin\r\n"))
+        exchange(addr, &post("Sec-Fetch-Site: same-origin\r\n"))
     });
     let served = served.await.unwrap();
     assert!(served.starts_with("HTTP/1.1 200"), "{served}");
