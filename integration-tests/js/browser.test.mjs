@@ -1,7 +1,8 @@
 // Real-browser tests of the example servers: headless Chromium (playwright-core, the system
 // browser) signs up, in and out, rides a refresh, follows a magic link and an OAuth round trip
-// on every example, and checks cookie interop with the official createBrowserClient; plain
-// `fetch` sends every open-redirect payload (redirect-payloads.json) through the `next` routes.
+// on every example, checks that a login form on another site is refused (CSRF guard), and checks
+// cookie interop with the official createBrowserClient; plain `fetch` sends every open-redirect
+// payload (redirect-payloads.json) through the `next` routes.
 //
 //   EXAMPLE_BINS="target/debug/example-axum:axum,target/debug/example-actix-web:actix-web" \
 //     node --test --test-concurrency=1 browser.test.mjs
@@ -325,10 +326,34 @@ async function startInteropServer() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Another site: http://localhost:<port> is a different site from the examples' http://127.0.0.1.
+
+const escapeAttr = (value) => value.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;");
+
+/** A login form that posts the demo user's credentials to `action`. */
+const loginForm = (action) =>
+  `<form id="elsewhere-form" method="post" action="${escapeAttr(action)}">` +
+  `<input name="email" value="${escapeAttr(DEMO.email)}">` +
+  `<input name="password" type="password" value="${escapeAttr(DEMO.password)}">` +
+  '<button id="elsewhere-submit">Sign in</button></form>';
+
+/** Serves `loginForm(?action=)` from another site. */
+async function startOtherSite() {
+  const server = createServer((req, res) => {
+    const action = new URL(req.url, "http://localhost").searchParams.get("action") ?? "/";
+    const html = '<!doctype html><meta charset="utf-8"><title>another site</title>' + loginForm(action);
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { server, origin: `http://localhost:${server.address().port}` };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The suite
 
 let browser;
 let interopServer;
+let otherSite;
 
 before(async () => {
   assert.ok(
@@ -349,11 +374,13 @@ before(async () => {
     ],
   });
   interopServer = await startInteropServer();
+  otherSite = await startOtherSite();
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
   interopServer?.server.close();
+  otherSite?.server.close();
   for (const child of children) child.kill("SIGKILL");
   if (shotsDir) console.log(`# screenshots in ${shotsDir}`);
 });
@@ -594,6 +621,33 @@ for (const example of EXAMPLES) {
         await oauthPage.goto(at("/private"));
         assert.equal(new URL(oauthPage.url()).pathname, "/login", `/private after the OAuth user's sign-out went to ${oauthPage.url()}`);
         assert.deepEqual(await sbCookies(oauthContext), [], "sb- cookies left after the OAuth user's sign-out");
+      }));
+
+    test("a login form posted from another site is refused; the same form on the site signs in", () =>
+      step(`${example.name}-csrf`, async () => {
+        const fresh = await browser.newContext();
+        try {
+          const page = await fresh.newPage();
+          const c0 = await counters(ex);
+          await page.goto(`${otherSite.origin}/?action=${encodeURIComponent(at("/login"))}`);
+          const [refused] = await Promise.all([page.waitForNavigation(), page.click("#elsewhere-submit")]);
+          assert.equal(refused.status(), 403, `cross-site POST /login: HTTP ${refused.status()} (on ${page.url()})`);
+          const sent = await refused.request().allHeaders();
+          assert.equal(sent["sec-fetch-site"], "cross-site", "Chromium's Sec-Fetch-Site for the other site's form");
+          assert.match(await page.locator("body").textContent(), /cross-site request refused/);
+          const c1 = await counters(ex);
+          assert.equal(count(c1, "token_password") - count(c0, "token_password"), 0, "the refused sign-in reached the Auth server");
+          assert.equal(await sessionCookie(fresh), null, "the refused sign-in set a session cookie");
+
+          // The very same form, served by the site itself.
+          await page.goto(at("/login"));
+          await page.evaluate((html) => document.body.insertAdjacentHTML("beforeend", html), loginForm(at("/login")));
+          await page.click("#elsewhere-submit");
+          await expectPrivate(page, DEMO.email, "the same form on the site");
+          decodeSession(await sessionCookie(fresh));
+        } finally {
+          await fresh.close();
+        }
       }));
 
     if (INTEROP.includes(example.name)) {

@@ -13,6 +13,8 @@ pub(crate) const CLIENT_INFO: &str = concat!("supabase-ssr-rs/", env!("CARGO_PKG
 /// The bearer token of the request's user. Goes through the same session loading as the Auth
 /// client, so an expiring session is refreshed first and its new cookies are recorded.
 pub(crate) async fn bearer(client: &SupabaseClient) -> Result<String, AuthError> {
+    // The answer depends on who is signed in: a personal response.
+    client.mark_session_read();
     Ok(match client.auth().load_session().await? {
         Some(session) => session.access_token().to_owned(),
         None => client.config().publishable_key().to_owned(),

@@ -1,5 +1,6 @@
 //! The process-wide [`Supabase`] handle and the per-request [`SupabaseClient`].
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -169,6 +170,7 @@ impl Supabase {
             request: Arc::new(RequestState {
                 cookies: Mutex::new(CookieState::new(self.shared.config.clone(), cookie_headers)),
                 remembered: OnceLock::new(),
+                session_read: AtomicBool::new(false),
             }),
         }
     }
@@ -428,6 +430,9 @@ struct RequestState {
     /// The claims-cache lookup of the session cookie the request came with: done once, by the
     /// proxy step or the first `get_claims`.
     remembered: OnceLock<CookieLookup>,
+    /// Whether the handler read the session: its response is personal (`Cache-Control:
+    /// private`). The proxy step's read, which every request makes, does not set it.
+    session_read: AtomicBool,
 }
 
 /// The cache key of the request's session cookie (`None`: no cookie, or the cache is off) and
@@ -478,9 +483,21 @@ impl SupabaseClient {
         crate::functions::Functions::new(self.clone())
     }
 
-    /// The `Set-Cookie` values (and cache headers) the response must carry so far.
+    /// The `Set-Cookie` values the response must carry so far, and whether the handler read
+    /// the user's session; [`ResponseCookies::cache_headers_for`] gives the caching headers.
     pub fn response_cookies(&self) -> ResponseCookies {
-        self.cookies().response_cookies()
+        let cookies = self.cookies().response_cookies();
+        if self.request.session_read.load(Ordering::Relaxed) {
+            cookies.mark_session_read()
+        } else {
+            cookies
+        }
+    }
+
+    /// Records that the handler read the user's session (claims, session, user, or a call
+    /// with the user's token), so its response is marked private.
+    pub(crate) fn mark_session_read(&self) {
+        self.request.session_read.store(true, Ordering::Relaxed);
     }
 
     /// The `Cookie` header the rest of the request should see after this request's changes, or

@@ -15,7 +15,12 @@
 //!    refresh or sign-out record writes in it.
 //! 3. **Out**: [`cookies::CookieState::response_cookies`] gives the `Set-Cookie` values to
 //!    *append* (one header each) and the three no-store cache headers to *set*, replacing any
-//!    `Cache-Control` the handler chose, so no shared cache stores a session.
+//!    `Cache-Control` the handler chose, so no shared cache stores a session. A response that
+//!    writes no cookie but was rendered from the user's session gets `Cache-Control: private`
+//!    and `Vary: Cookie` instead ([`cookies::ResponseCookies::cache_headers_for`]).
+//!
+//! Before all that, the middleware's [`proxy::CsrfGuard`] refuses unsafe-method requests from
+//! other sites with `403`, so a form elsewhere cannot sign a visitor in (login CSRF).
 //!
 //! ```
 //! use std::sync::Arc;

@@ -40,13 +40,15 @@ impl Deref for Authenticated {
     }
 }
 
-/// Why an extractor refused a request; answers with the response it describes.
+/// Why an extractor or the middleware refused a request; answers with the response it
+/// describes.
 #[derive(Debug, Clone)]
 pub enum AuthRejection {
     /// The route is not behind [`SupabaseMiddleware`](crate::SupabaseMiddleware): a server bug,
     /// `500`.
     MissingMiddleware,
-    /// No verified user (`401`/`303`) or the Auth server is unreachable (`503`).
+    /// No verified user (`401`/`303`), the Auth server is unreachable (`503`), or the
+    /// middleware's CSRF guard refused a cross-site request (`403`).
     Denied(Rejection),
 }
 

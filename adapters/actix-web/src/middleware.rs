@@ -6,21 +6,32 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::header::{COOKIE, HeaderMap, HeaderName, HeaderValue, SET_COOKIE};
+use actix_web::http::header::{
+    ACCEPT, CACHE_CONTROL, COOKIE, HOST, HeaderMap, HeaderName, HeaderValue, ORIGIN, SET_COOKIE,
+    VARY,
+};
 use actix_web::{Error, HttpMessage};
 use supabase_ssr_core::Supabase;
 use supabase_ssr_core::cookies::ResponseCookies;
-use supabase_ssr_core::proxy::PathFilter;
+use supabase_ssr_core::proxy::{
+    CsrfGuard, GuardedRequest, PathFilter, Rejection, combine_header_values,
+};
 
-/// Adds Supabase Auth to every request: refreshes an expiring session before the handler (so
-/// the handler and everything inside this middleware see the new session in the `Cookie`
-/// header), makes the request's [`SupabaseClient`](supabase_ssr_core::SupabaseClient) available
-/// to the extractors, and after the handler — success or error — appends the auth cookies and
-/// the no-store headers. Register it last with `.wrap(..)` so it is the outermost middleware.
+use crate::AuthRejection;
+
+/// Adds Supabase Auth to every request: refuses cross-site requests with unsafe methods
+/// ([`CsrfGuard`], `403`, on by default; the refusal is an `Err` whose response carries the
+/// status and body), refreshes an expiring session before the handler (so the handler and
+/// everything inside this middleware see the new session in the `Cookie` header), makes the
+/// request's [`SupabaseClient`](supabase_ssr_core::SupabaseClient) available to the
+/// extractors, and after the handler — success or error — appends the auth cookies and the
+/// caching headers (no-store when cookies are written, `private` when the handler read the
+/// session). Register it last with `.wrap(..)` so it is the outermost middleware.
 #[derive(Debug, Clone)]
 pub struct SupabaseMiddleware {
     supabase: Supabase,
     filter: Arc<PathFilter>,
+    csrf: Arc<CsrfGuard>,
 }
 
 impl SupabaseMiddleware {
@@ -29,6 +40,7 @@ impl SupabaseMiddleware {
         Self {
             supabase,
             filter: Arc::new(PathFilter::default()),
+            csrf: Arc::new(CsrfGuard::default()),
         }
     }
 
@@ -36,6 +48,24 @@ impl SupabaseMiddleware {
     #[must_use]
     pub fn with_filter(mut self, filter: PathFilter) -> Self {
         self.filter = Arc::new(filter);
+        self
+    }
+
+    /// Chooses the CSRF guard (default: on, no allowed origins). It checks every request the
+    /// middleware sees, paths the filter skips included.
+    ///
+    /// ```
+    /// use supabase_ssr_actix_web::core::proxy::CsrfGuard;
+    /// use supabase_ssr_actix_web::{Supabase, SupabaseMiddleware};
+    ///
+    /// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "key").build()?;
+    /// let guard = CsrfGuard::default().allow_origin("https://app.example.com")?;
+    /// let middleware = SupabaseMiddleware::new(supabase).with_csrf(guard);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_csrf(mut self, guard: CsrfGuard) -> Self {
+        self.csrf = Arc::new(guard);
         self
     }
 }
@@ -56,6 +86,7 @@ where
             inner: Rc::new(service),
             supabase: self.supabase.clone(),
             filter: self.filter.clone(),
+            csrf: self.csrf.clone(),
         }))
     }
 }
@@ -66,6 +97,7 @@ pub struct SupabaseService<S> {
     inner: Rc<S>,
     supabase: Supabase,
     filter: Arc<PathFilter>,
+    csrf: Arc<CsrfGuard>,
 }
 
 type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -82,6 +114,11 @@ where
     forward_ready!(inner);
 
     fn call(&self, mut request: ServiceRequest) -> Self::Future {
+        if let Err(refused) = check_cross_site(&self.csrf, &request) {
+            // An `Err` keeps the middleware's body type; its response is built from the
+            // rejection each time it is asked for, so the 403 and its body reach the client.
+            return Box::pin(ready(Err(AuthRejection::Denied(refused).into())));
+        }
         let inner = Rc::clone(&self.inner);
         if !self.filter.applies_to(request.path()) {
             return Box::pin(async move { inner.call(request).await });
@@ -111,7 +148,7 @@ where
                     // The response is built from the error further out (by an outer middleware
                     // or the server): have the cookies added to it whenever that happens.
                     let cookies = client.response_cookies();
-                    if !cookies.is_empty() {
+                    if !cookies.is_empty() || cookies.session_read() {
                         error.add_response_mapper(move |mut response| {
                             apply(&cookies, response.headers_mut());
                             response
@@ -124,16 +161,49 @@ where
     }
 }
 
-/// Appends one `Set-Cookie` per cookie and sets (replaces) the cache headers.
+/// Runs the CSRF guard on the request. The host is the `Host` header, else the URI's authority
+/// (HTTP/2); not `connection_info().host()`, which trusts `X-Forwarded-Host`.
+fn check_cross_site(guard: &CsrfGuard, request: &ServiceRequest) -> Result<(), Rejection> {
+    if !guard.is_on() {
+        return Ok(());
+    }
+    let headers = request.headers();
+    let header = |name| combine_header_values(headers.get_all(name).map(HeaderValue::as_bytes));
+    let sec_fetch_site = header(HeaderName::from_static("sec-fetch-site"));
+    let origin = header(ORIGIN);
+    let host = header(HOST).or_else(|| request.uri().authority().map(|a| a.as_str().into()));
+    let accept = header(ACCEPT);
+    guard.check(&GuardedRequest {
+        method: request.method().as_str(),
+        path: request.path(),
+        sec_fetch_site: sec_fetch_site.as_deref(),
+        origin: origin.as_deref(),
+        host: host.as_deref(),
+        accept: accept.as_deref(),
+    })
+}
+
+/// Appends one `Set-Cookie` per cookie and sets (replaces) the caching headers the core decides
+/// from the ones the handler set.
 fn apply(cookies: &ResponseCookies, headers: &mut HeaderMap) {
     for set_cookie in cookies.set_cookies() {
         if let Ok(value) = HeaderValue::from_str(set_cookie) {
             headers.append(SET_COOKIE, value);
         }
     }
-    for (name, value) in cookies.cache_headers() {
-        if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
-            headers.insert(name, HeaderValue::from_static(value));
+    let updates = {
+        let text = |value: &HeaderValue| String::from_utf8_lossy(value.as_bytes()).into_owned();
+        let cache_control = headers.get(CACHE_CONTROL).map(text);
+        let vary: Vec<String> = headers.get_all(VARY).map(text).collect();
+        let vary: Vec<&str> = vary.iter().map(String::as_str).collect();
+        cookies.cache_headers_for(cache_control.as_deref(), &vary)
+    };
+    for (name, value) in updates {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.insert(name, value);
         }
     }
 }

@@ -3,17 +3,19 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, VARY};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App as ActixApp, HttpMessage, HttpRequest, HttpResponse, test, web};
+use supabase_ssr_actix_web::core::proxy::CsrfGuard;
 use supabase_ssr_actix_web::{
     AuthRejection, Authenticated, Client, Supabase, SupabaseClient, SupabaseMiddleware,
 };
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 
-/// The conformance app: every route of `routes`, behind the middleware.
+/// The conformance app: every route of `routes`, behind the middleware with `guard`.
 fn routes_app(
     supabase: Supabase,
+    guard: CsrfGuard,
 ) -> ActixApp<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -47,6 +49,15 @@ fn routes_app(
             }),
         )
         .route(
+            routes::CLAIMS_OWN_CACHE,
+            web::get().to(|user: Option<Authenticated>| async move {
+                HttpResponse::Ok()
+                    .insert_header((CACHE_CONTROL, handlers::OWN_CACHE_CONTROL))
+                    .insert_header((VARY, handlers::OWN_VARY))
+                    .body(handlers::optional_body(user.as_deref()))
+            }),
+        )
+        .route(
             routes::FAIL,
             web::get().to(|| async {
                 Err::<String, _>(actix_web::error::ErrorInternalServerError("failed"))
@@ -73,7 +84,7 @@ fn routes_app(
                 }
             }),
         )
-        .wrap(SupabaseMiddleware::new(supabase))
+        .wrap(SupabaseMiddleware::new(supabase).with_csrf(guard))
 }
 
 fn cookie_header(request: &HttpRequest) -> String {
@@ -90,16 +101,20 @@ fn reply((status, body): (u16, String)) -> HttpResponse {
 }
 
 fn app(supabase: Supabase) -> ActixWebApp {
-    ActixWebApp(supabase)
+    app_with(supabase, CsrfGuard::default())
+}
+
+fn app_with(supabase: Supabase, guard: CsrfGuard) -> ActixWebApp {
+    ActixWebApp(supabase, guard)
 }
 
 /// `App::send` is called from a sync constructor, so the service is initialised per request
 /// (cheap: every instance shares the `Supabase` handle and so its refresh coordination).
-struct ActixWebApp(Supabase);
+struct ActixWebApp(Supabase, CsrfGuard);
 
 impl App for ActixWebApp {
     async fn send(&self, request: TestRequest) -> TestResponse {
-        let service = test::init_service(routes_app(self.0.clone())).await;
+        let service = test::init_service(routes_app(self.0.clone(), self.1.clone())).await;
         let mut builder = test::TestRequest::default()
             .method(Method::from_bytes(request.method.as_bytes()).unwrap())
             .uri(&request.path);
@@ -111,14 +126,20 @@ impl App for ActixWebApp {
                 .insert_header((CONTENT_TYPE, "application/json"))
                 .set_payload(body);
         }
-        let response = test::call_service(&service, builder.to_request()).await;
+        // A middleware's `Err` becomes its response in the server, as here.
+        let response = match test::try_call_service(&service, builder.to_request()).await {
+            Ok(response) => response.into_parts().1.map_into_boxed_body(),
+            Err(error) => error.error_response(),
+        };
         let status = response.status().as_u16();
         let headers = response
             .headers()
             .iter()
             .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
             .collect();
-        let body = test::read_body(response).await;
+        let body = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap();
         TestResponse {
             status,
             headers,
@@ -127,7 +148,7 @@ impl App for ActixWebApp {
     }
 }
 
-supabase_ssr_testing::conformance_tests!(app, actix_web::test);
+supabase_ssr_testing::conformance_tests!(app, app_with, actix_web::test);
 
 /// An `Err` out of an inner middleware (not a handler error, which actix turns into a response
 /// inside the route) still carries the refreshed cookies once it becomes a response.

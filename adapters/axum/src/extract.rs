@@ -5,10 +5,10 @@ use std::ops::Deref;
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
-use http::{HeaderValue, StatusCode, header};
+use http::{StatusCode, header};
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
-use supabase_ssr_core::proxy::Rejection;
+use supabase_ssr_core::proxy::{Rejection, http_headers};
 
 /// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
 /// Cookies it writes are sent by the [`SupabaseLayer`](crate::SupabaseLayer).
@@ -48,27 +48,14 @@ pub enum AuthRejection {
 
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
-        let rejection = match self {
-            Self::MissingLayer => {
-                return (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "SupabaseLayer is not installed on this route",
-                )
-                    .into_response();
-            }
-            Self::Denied(rejection) => rejection,
-        };
-        let status = StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::UNAUTHORIZED);
-        let mut response = (status, rejection.body).into_response();
-        for (name, value) in rejection.headers {
-            if let (Ok(name), Ok(value)) = (
-                header::HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(&value),
-            ) {
-                response.headers_mut().insert(name, value);
-            }
+        match self {
+            Self::MissingLayer => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "SupabaseLayer is not installed on this route",
+            )
+                .into_response(),
+            Self::Denied(rejection) => http_headers::rejection_response(rejection),
         }
-        response
     }
 }
 

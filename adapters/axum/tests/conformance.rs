@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use supabase_ssr_axum::core::proxy::CsrfGuard;
 use supabase_ssr_axum::{
     AuthRejection, Authenticated, Client, Supabase, SupabaseClient, SupabaseLayer,
 };
@@ -13,6 +14,10 @@ use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers
 use tower::ServiceExt;
 
 fn app(supabase: Supabase) -> AxumApp {
+    app_with(supabase, CsrfGuard::default())
+}
+
+fn app_with(supabase: Supabase, guard: CsrfGuard) -> AxumApp {
     let router =
         Router::new()
             .route(
@@ -35,6 +40,18 @@ fn app(supabase: Supabase) -> AxumApp {
                     (
                         [(header::CACHE_CONTROL, handlers::PUBLIC_CACHE_CONTROL)],
                         "ok",
+                    )
+                }),
+            )
+            .route(
+                routes::CLAIMS_OWN_CACHE,
+                get(|user: Option<Authenticated>| async move {
+                    (
+                        [
+                            (header::CACHE_CONTROL, handlers::OWN_CACHE_CONTROL),
+                            (header::VARY, handlers::OWN_VARY),
+                        ],
+                        handlers::optional_body(user.as_deref()),
                     )
                 }),
             )
@@ -62,7 +79,7 @@ fn app(supabase: Supabase) -> AxumApp {
                     }
                 }),
             )
-            .layer(SupabaseLayer::new(supabase));
+            .layer(SupabaseLayer::new(supabase).with_csrf(guard));
     AxumApp(router)
 }
 
@@ -111,7 +128,7 @@ impl App for AxumApp {
     }
 }
 
-supabase_ssr_testing::conformance_tests!(app, tokio::test);
+supabase_ssr_testing::conformance_tests!(app, app_with, tokio::test);
 
 /// No `Debug` output of this adapter's public types holds a token, a cookie value or the JWT
 /// secret (the core's types are checked in `supabase-ssr-core/tests/debug_redaction.rs`).

@@ -3,12 +3,15 @@
 use std::fmt;
 use std::ops::Deref;
 
-use poem::http::header::{ACCEPT, HeaderName};
-use poem::http::{HeaderValue, StatusCode};
-use poem::{FromRequest, IntoResponse, Request, RequestBody, Response, error::ResponseError};
+use poem::http::StatusCode;
+use poem::http::header::ACCEPT;
+use poem::{
+    Body, FromRequest, IntoResponse, Request, RequestBody, Response, ResponseParts,
+    error::ResponseError,
+};
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
-use supabase_ssr_core::proxy::Rejection;
+use supabase_ssr_core::proxy::{Rejection, http_headers};
 
 /// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
 /// Cookies it writes are sent by the [`SupabaseMiddleware`](crate::SupabaseMiddleware).
@@ -72,20 +75,23 @@ impl ResponseError for AuthRejection {
     }
 
     fn as_response(&self) -> Response {
-        let Self::Denied(rejection) = self else {
-            return (self.status(), MISSING).into_response();
-        };
-        let mut response = (self.status(), rejection.body.clone()).into_response();
-        for (name, value) in &rejection.headers {
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
-                response.headers_mut().insert(name, value);
-            }
+        match self {
+            Self::MissingMiddleware => (self.status(), MISSING).into_response(),
+            Self::Denied(rejection) => rejection_response(rejection.clone()),
         }
-        response
     }
+}
+
+/// The poem response a [`Rejection`] describes.
+pub(crate) fn rejection_response(rejection: Rejection) -> Response {
+    let (parts, body) = http_headers::rejection_response::<Body>(rejection).into_parts();
+    let parts = ResponseParts {
+        status: parts.status,
+        version: parts.version,
+        headers: parts.headers,
+        extensions: parts.extensions,
+    };
+    Response::from_parts(parts, body)
 }
 
 fn client(request: &Request) -> Result<SupabaseClient, AuthRejection> {

@@ -4,17 +4,20 @@ use std::sync::Arc;
 
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use supabase_ssr_core::Supabase;
-use supabase_ssr_core::proxy::{PathFilter, http_headers};
+use supabase_ssr_core::proxy::{CsrfGuard, PathFilter, http_headers};
 
-/// Adds Supabase Auth to every request: refreshes an expiring session before the handler (so
+/// Adds Supabase Auth to every request: refuses cross-site requests with unsafe methods
+/// ([`CsrfGuard`], `403`, on by default), refreshes an expiring session before the handler (so
 /// the handler and every endpoint inside this middleware see the new session), puts the
 /// request's [`SupabaseClient`](supabase_ssr_core::SupabaseClient) in the request data, and
 /// after the handler — whether it returned `Ok` or `Err` — appends the auth cookies and the
-/// no-store headers.
+/// caching headers (no-store when cookies are written, `private` when the handler read the
+/// session).
 #[derive(Debug, Clone)]
 pub struct SupabaseMiddleware {
     supabase: Supabase,
     filter: Arc<PathFilter>,
+    csrf: Arc<CsrfGuard>,
 }
 
 impl SupabaseMiddleware {
@@ -23,6 +26,7 @@ impl SupabaseMiddleware {
         Self {
             supabase,
             filter: Arc::new(PathFilter::default()),
+            csrf: Arc::new(CsrfGuard::default()),
         }
     }
 
@@ -30,6 +34,24 @@ impl SupabaseMiddleware {
     #[must_use]
     pub fn with_filter(mut self, filter: PathFilter) -> Self {
         self.filter = Arc::new(filter);
+        self
+    }
+
+    /// Chooses the CSRF guard (default: on, no allowed origins). It checks every request the
+    /// middleware sees, paths the filter skips included.
+    ///
+    /// ```
+    /// use supabase_ssr_poem::core::proxy::CsrfGuard;
+    /// use supabase_ssr_poem::{Supabase, SupabaseMiddleware};
+    ///
+    /// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "key").build()?;
+    /// let guard = CsrfGuard::default().allow_origin("https://app.example.com")?;
+    /// let middleware = SupabaseMiddleware::new(supabase).with_csrf(guard);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_csrf(mut self, guard: CsrfGuard) -> Self {
+        self.csrf = Arc::new(guard);
         self
     }
 }
@@ -42,6 +64,7 @@ impl<E: Endpoint> Middleware<E> for SupabaseMiddleware {
             inner,
             supabase: self.supabase.clone(),
             filter: self.filter.clone(),
+            csrf: self.csrf.clone(),
         }
     }
 }
@@ -52,12 +75,17 @@ pub struct SupabaseEndpoint<E> {
     inner: E,
     supabase: Supabase,
     filter: Arc<PathFilter>,
+    csrf: Arc<CsrfGuard>,
 }
 
 impl<E: Endpoint> Endpoint for SupabaseEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut request: Request) -> Result<Response> {
+        let (method, uri, headers) = (request.method(), request.uri(), request.headers());
+        if let Err(refused) = http_headers::check_cross_site(&self.csrf, method, uri, headers) {
+            return Ok(crate::extract::rejection_response(refused));
+        }
         // `uri()`, not `original_uri()`: the latter is `/` on requests made with
         // `Request::builder()` (poem's `TestClient` included). Inside a `Route::nest` the
         // filter sees the path relative to the nest, like axum's `nest`.

@@ -10,6 +10,7 @@ use poem::http::{HeaderMap, Method, StatusCode, header};
 use poem::{
     Endpoint, EndpointExt, Error, IntoResponse, Request, Response, Route, get, handler, post,
 };
+use supabase_ssr_poem::core::proxy::CsrfGuard;
 use supabase_ssr_poem::{
     AuthRejection, Authenticated, Client, Supabase, SupabaseClient, SupabaseMiddleware,
 };
@@ -38,6 +39,13 @@ fn cookie_header(headers: &HeaderMap) -> String {
 #[handler]
 fn public_cache() -> impl IntoResponse {
     "ok".with_header(header::CACHE_CONTROL, handlers::PUBLIC_CACHE_CONTROL)
+}
+
+#[handler]
+fn claims_own_cache(user: Option<Authenticated>) -> impl IntoResponse {
+    handlers::optional_body(user.as_deref())
+        .with_header(header::CACHE_CONTROL, handlers::OWN_CACHE_CONTROL)
+        .with_header(header::VARY, handlers::OWN_VARY)
 }
 
 #[handler]
@@ -72,16 +80,21 @@ fn reply((status, body): (u16, String)) -> Response {
 }
 
 fn app(supabase: Supabase) -> PoemApp {
+    app_with(supabase, CsrfGuard::default())
+}
+
+fn app_with(supabase: Supabase, guard: CsrfGuard) -> PoemApp {
     let route = Route::new()
         .at(routes::CLAIMS, get(claims))
         .at(routes::OPTIONAL, get(optional))
         .at(routes::COOKIE_HEADER, get(cookie_header))
         .at(routes::PUBLIC_CACHE, get(public_cache))
+        .at(routes::CLAIMS_OWN_CACHE, get(claims_own_cache))
         .at(routes::FAIL, get(fail))
         .at(routes::SIGN_IN, post(sign_in))
         .at(routes::SIGN_OUT, post(sign_out))
         .at(routes::STATIC_ASSET, get(static_asset))
-        .with(SupabaseMiddleware::new(supabase));
+        .with(SupabaseMiddleware::new(supabase).with_csrf(guard));
     PoemApp(route.boxed())
 }
 
@@ -118,7 +131,7 @@ impl App for PoemApp {
     }
 }
 
-supabase_ssr_testing::conformance_tests!(app, tokio::test);
+supabase_ssr_testing::conformance_tests!(app, app_with, tokio::test);
 
 /// No `Debug` output of this adapter's public types holds a token, a cookie value or the JWT
 /// secret (the core's types are checked in `supabase-ssr-core/tests/debug_redaction.rs`).

@@ -1,24 +1,52 @@
-//! The fairing: the proxy step before routing, the auth cookies after every response.
+//! The fairing: the CSRF guard and the proxy step before routing, the auth cookies after every
+//! response.
 
 use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
 
-use rocket::fairing::{Fairing, Info, Kind};
-use rocket::http::{Header, Status};
-use rocket::{Data, Request, Response};
-use supabase_ssr_core::proxy::{PathFilter, Rejection};
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::http::uri::Origin;
+use rocket::http::{Header, Method, Status};
+use rocket::route::{self, Handler, Route};
+use rocket::{Build, Data, Request, Response, Rocket};
+use supabase_ssr_core::proxy::{
+    CsrfGuard, GuardedRequest, PathFilter, Rejection, combine_header_values,
+};
 use supabase_ssr_core::{Supabase, SupabaseClient};
 
-/// Adds Supabase Auth to every request: refreshes an expiring session before routing (so the
+/// Adds Supabase Auth to every request: refuses cross-site requests with unsafe methods
+/// ([`CsrfGuard`], `403`, on by default), refreshes an expiring session before routing (so the
 /// guards and handlers see the new session in the `Cookie` header), makes the request's
 /// [`SupabaseClient`] available to the [`Client`](crate::Client) and
 /// [`Authenticated`](crate::Authenticated) guards, and on every response — from a handler or a
-/// catcher — appends the auth cookies and the no-store headers.
+/// catcher — appends the auth cookies and the caching headers (no-store when cookies are
+/// written, `private` when the handler read the session).
+///
+/// A fairing cannot answer a request itself, so a refused request is routed to
+/// [`REFUSED_PATH`], where the fairing mounts (at ignite) a route for every unsafe method with
+/// the lowest rank there is: no route of the app, catch-alls included, runs for it. Attach this
+/// fairing before other request fairings, which run in order. Rocket turns a form `POST` with
+/// a `_method` field into that method before any fairing runs; the guard sees the result.
 #[derive(Debug, Clone)]
 pub struct SupabaseFairing {
     supabase: Supabase,
     filter: Arc<PathFilter>,
+    csrf: Arc<CsrfGuard>,
 }
+
+/// Where the fairing sends the requests its CSRF guard refuses; a request for it that was not
+/// refused is forwarded (`404` unless an app route serves the path).
+pub const REFUSED_PATH: &str = "/__supabase-ssr/cross-site-refused";
+
+/// The methods a refused request can have: every one but `GET`, `HEAD` and `OPTIONS`.
+const UNSAFE_METHODS: [Method; 6] = [
+    Method::Post,
+    Method::Put,
+    Method::Delete,
+    Method::Patch,
+    Method::Trace,
+    Method::Connect,
+];
 
 impl SupabaseFairing {
     /// The fairing for a project; static assets are skipped ([`PathFilter::default`]).
@@ -26,6 +54,7 @@ impl SupabaseFairing {
         Self {
             supabase,
             filter: Arc::new(PathFilter::default()),
+            csrf: Arc::new(CsrfGuard::default()),
         }
     }
 
@@ -33,6 +62,24 @@ impl SupabaseFairing {
     #[must_use]
     pub fn with_filter(mut self, filter: PathFilter) -> Self {
         self.filter = Arc::new(filter);
+        self
+    }
+
+    /// Chooses the CSRF guard (default: on, no allowed origins). It checks every request the
+    /// fairing sees, paths the filter skips included.
+    ///
+    /// ```
+    /// use supabase_ssr_rocket::core::proxy::CsrfGuard;
+    /// use supabase_ssr_rocket::{Supabase, SupabaseFairing};
+    ///
+    /// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "key").build()?;
+    /// let guard = CsrfGuard::default().allow_origin("https://app.example.com")?;
+    /// let fairing = SupabaseFairing::new(supabase).with_csrf(guard);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_csrf(mut self, guard: CsrfGuard) -> Self {
+        self.csrf = Arc::new(guard);
         self
     }
 }
@@ -45,6 +92,8 @@ impl SupabaseFairing {
 pub(crate) struct Sink {
     pub(crate) client: Option<SupabaseClient>,
     pub(crate) rejection: OnceLock<Rejection>,
+    /// The CSRF guard's refusal, answered by the route at [`REFUSED_PATH`].
+    pub(crate) refused: Option<Rejection>,
 }
 
 /// The request's sink; an empty one when the fairing did not run for it.
@@ -57,11 +106,27 @@ impl Fairing for SupabaseFairing {
     fn info(&self) -> Info {
         Info {
             name: "Supabase Auth",
-            kind: Kind::Request | Kind::Response,
+            kind: Kind::Ignite | Kind::Request | Kind::Response,
         }
     }
 
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        let routes: Vec<Route> = UNSAFE_METHODS
+            .into_iter()
+            .map(|method| Route::ranked(isize::MIN, method, REFUSED_PATH, Refused))
+            .collect();
+        Ok(rocket.mount("/", routes))
+    }
+
     async fn on_request(&self, request: &mut Request<'_>, _: &mut Data<'_>) {
+        if let Err(refused) = check_cross_site(&self.csrf, request) {
+            request.local_cache(|| Sink {
+                refused: Some(refused),
+                ..Sink::default()
+            });
+            request.set_uri(Origin::const_new(REFUSED_PATH, None));
+            return;
+        }
         if !self.filter.applies_to(request.uri().path().as_str()) {
             return;
         }
@@ -74,7 +139,7 @@ impl Fairing for SupabaseFairing {
         }
         request.local_cache(|| Sink {
             client: Some(client),
-            rejection: OnceLock::new(),
+            ..Sink::default()
         });
     }
 
@@ -92,8 +157,53 @@ impl Fairing for SupabaseFairing {
         for set_cookie in cookies.set_cookies() {
             response.adjoin_raw_header("Set-Cookie", set_cookie.clone());
         }
-        for (name, value) in cookies.cache_headers() {
-            response.set_raw_header(*name, *value);
+        let updates = {
+            let headers = response.headers();
+            let vary: Vec<&str> = headers.get("Vary").collect();
+            cookies.cache_headers_for(headers.get_one("Cache-Control"), &vary)
+        };
+        for (name, value) in updates {
+            response.set_raw_header(name, value);
+        }
+    }
+}
+
+/// Runs the CSRF guard on the request. The host is the `Host` header, else `Request::host` (the
+/// HTTP/2 `:authority`); `X-Forwarded-Host` is not read.
+fn check_cross_site(guard: &CsrfGuard, request: &Request<'_>) -> Result<(), Rejection> {
+    if !guard.is_on() {
+        return Ok(());
+    }
+    let headers = request.headers();
+    let header = |name| combine_header_values(headers.get(name).map(str::as_bytes));
+    let sec_fetch_site = header("Sec-Fetch-Site");
+    let origin = header("Origin");
+    let accept = header("Accept");
+    let host = header("Host").or_else(|| request.host().map(|host| host.to_string().into()));
+    guard.check(&GuardedRequest {
+        method: request.method().as_str(),
+        path: request.uri().path().as_str(),
+        sec_fetch_site: sec_fetch_site.as_deref(),
+        origin: origin.as_deref(),
+        host: host.as_deref(),
+        accept: accept.as_deref(),
+    })
+}
+
+/// The handler of [`REFUSED_PATH`]: answers with the refusal the fairing stored.
+#[derive(Clone)]
+struct Refused;
+
+#[rocket::async_trait]
+impl Handler for Refused {
+    async fn handle<'r>(&self, request: &'r Request<'_>, data: Data<'r>) -> route::Outcome<'r> {
+        match &sink(request).refused {
+            Some(rejection) => {
+                let mut response = Response::new();
+                write_rejection(rejection, &mut response);
+                route::Outcome::Success(response)
+            }
+            None => route::Outcome::Forward((data, Status::NotFound)),
         }
     }
 }

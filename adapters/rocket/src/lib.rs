@@ -3,7 +3,7 @@
 mod fairing;
 mod guard;
 
-pub use fairing::SupabaseFairing;
+pub use fairing::{REFUSED_PATH, SupabaseFairing};
 pub use guard::{AuthRejection, Authenticated, Client};
 pub use supabase_ssr_core as core;
 pub use supabase_ssr_core::{Supabase, SupabaseClient};

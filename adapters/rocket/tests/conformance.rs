@@ -11,6 +11,7 @@ use rocket::http::{ContentType, Header, Method, Status};
 use rocket::local::asynchronous::Client as LocalClient;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Build, Rocket, get, post, routes};
+use supabase_ssr_rocket::core::proxy::CsrfGuard;
 use supabase_ssr_rocket::{AuthRejection, Authenticated, Client, Supabase, SupabaseFairing};
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 use tokio::sync::OnceCell;
@@ -55,6 +56,19 @@ fn public_cache() -> PublicCache {
     )
 }
 
+#[derive(rocket::Responder)]
+#[response(status = 200)]
+struct OwnCache(String, Header<'static>, Header<'static>);
+
+#[get("/claims-own-cache")]
+fn claims_own_cache(user: Option<Authenticated>) -> OwnCache {
+    OwnCache(
+        handlers::optional_body(user.as_deref()),
+        Header::new("Cache-Control", handlers::OWN_CACHE_CONTROL),
+        Header::new("Vary", handlers::OWN_VARY),
+    )
+}
+
 /// Rocket's error path: an `Err(Status)` goes to the 500 catcher.
 #[get("/fail")]
 fn fail() -> Result<String, Status> {
@@ -85,12 +99,16 @@ fn reply((status, body): (u16, String)) -> (Status, String) {
 }
 
 fn app(supabase: Supabase) -> RocketApp {
+    app_with(supabase, CsrfGuard::default())
+}
+
+fn app_with(supabase: Supabase, guard: CsrfGuard) -> RocketApp {
     let config = rocket::Config {
         log_level: rocket::config::LogLevel::Off,
         ..rocket::Config::debug_default()
     };
     let rocket = rocket::custom(config)
-        .attach(SupabaseFairing::new(supabase))
+        .attach(SupabaseFairing::new(supabase).with_csrf(guard))
         .mount(
             "/",
             routes![
@@ -98,6 +116,7 @@ fn app(supabase: Supabase) -> RocketApp {
                 optional,
                 cookie_header,
                 public_cache,
+                claims_own_cache,
                 fail,
                 sign_in,
                 sign_out,
@@ -111,6 +130,7 @@ fn app(supabase: Supabase) -> RocketApp {
         routes::OPTIONAL,
         routes::COOKIE_HEADER,
         routes::PUBLIC_CACHE,
+        routes::CLAIMS_OWN_CACHE,
         routes::FAIL,
         routes::SIGN_IN,
         routes::SIGN_OUT,
@@ -167,7 +187,7 @@ impl App for RocketApp {
     }
 }
 
-supabase_ssr_testing::conformance_tests!(app, tokio::test);
+supabase_ssr_testing::conformance_tests!(app, app_with, tokio::test);
 
 /// No `Debug` output of this adapter's public types holds a token, a cookie value or the JWT
 /// secret (the core's types are checked in `supabase-ssr-core/tests/debug_redaction.rs`).

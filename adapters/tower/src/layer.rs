@@ -7,18 +7,24 @@ use std::task::{Context, Poll};
 
 use http::{Request, Response};
 use supabase_ssr_core::Supabase;
-use supabase_ssr_core::proxy::{PathFilter, http_headers};
+use supabase_ssr_core::proxy::{CsrfGuard, PathFilter, http_headers};
 use tower_layer::Layer;
 use tower_service::Service;
 
-/// Adds Supabase Auth to every request: refreshes an expiring session before the handler (so
+/// Adds Supabase Auth to every request: refuses cross-site requests with unsafe methods
+/// ([`CsrfGuard`], `403`, on by default), refreshes an expiring session before the handler (so
 /// the handler and everything after this layer see the new session), puts the request's
 /// [`SupabaseClient`](supabase_ssr_core::SupabaseClient) in the request extensions, and after
-/// the handler — whatever it returned — appends the auth cookies and the no-store headers.
+/// the handler — whatever it returned — appends the auth cookies and the caching headers
+/// (no-store when cookies are written, `private` when the handler read the session).
+///
+/// The `403` body is built with `ResBody: From<String>` (axum's `Body`,
+/// `http_body_util::Full<Bytes>`, `String`).
 #[derive(Debug, Clone)]
 pub struct SupabaseLayer {
     supabase: Supabase,
     filter: Arc<PathFilter>,
+    csrf: Arc<CsrfGuard>,
 }
 
 impl SupabaseLayer {
@@ -27,6 +33,7 @@ impl SupabaseLayer {
         Self {
             supabase,
             filter: Arc::new(PathFilter::default()),
+            csrf: Arc::new(CsrfGuard::default()),
         }
     }
 
@@ -34,6 +41,24 @@ impl SupabaseLayer {
     #[must_use]
     pub fn with_filter(mut self, filter: PathFilter) -> Self {
         self.filter = Arc::new(filter);
+        self
+    }
+
+    /// Chooses the CSRF guard (default: on, no allowed origins). It checks every request the
+    /// layer sees, paths the filter skips included.
+    ///
+    /// ```
+    /// use supabase_ssr_core::proxy::CsrfGuard;
+    /// use supabase_ssr_tower::{Supabase, SupabaseLayer};
+    ///
+    /// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "key").build()?;
+    /// let guard = CsrfGuard::default().allow_origin("https://app.example.com")?;
+    /// let layer = SupabaseLayer::new(supabase).with_csrf(guard);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_csrf(mut self, guard: CsrfGuard) -> Self {
+        self.csrf = Arc::new(guard);
         self
     }
 }
@@ -46,6 +71,7 @@ impl<S> Layer<S> for SupabaseLayer {
             inner,
             supabase: self.supabase.clone(),
             filter: self.filter.clone(),
+            csrf: self.csrf.clone(),
         }
     }
 }
@@ -56,6 +82,7 @@ pub struct SupabaseService<S> {
     inner: S,
     supabase: Supabase,
     filter: Arc<PathFilter>,
+    csrf: Arc<CsrfGuard>,
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SupabaseService<S>
@@ -63,6 +90,7 @@ where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     ReqBody: Send + 'static,
+    ResBody: From<String> + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -76,6 +104,11 @@ where
         // The service that was polled ready is the one to call; leave a fresh clone behind.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
+        let (method, uri, headers) = (request.method(), request.uri(), request.headers());
+        if let Err(refused) = http_headers::check_cross_site(&self.csrf, method, uri, headers) {
+            let response = http_headers::rejection_response(refused);
+            return Box::pin(async move { Ok(response) });
+        }
         if !self.filter.applies_to(request.uri().path()) {
             return Box::pin(inner.call(request));
         }

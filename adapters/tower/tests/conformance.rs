@@ -12,6 +12,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
+use supabase_ssr_tower::core::proxy::{CsrfGuard, http_headers};
 use supabase_ssr_tower::{Supabase, SupabaseClient, SupabaseLayer};
 use tower::ServiceBuilder;
 
@@ -31,10 +32,9 @@ async fn route(request: Request<Incoming>) -> Result<Response<Body>, Infallible>
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let path = request.uri().path().to_owned();
-    let cookie_header =
-        supabase_ssr_tower::core::proxy::http_headers::cookie_headers(request.headers())
-            .collect::<Vec<_>>()
-            .join("; ");
+    let cookie_header = http_headers::cookie_headers(request.headers())
+        .collect::<Vec<_>>()
+        .join("; ");
     let body = request.into_body().collect().await.unwrap().to_bytes();
     let body = String::from_utf8_lossy(&body).into_owned();
     let response = match (path.as_str(), client) {
@@ -49,21 +49,23 @@ async fn route(request: Request<Incoming>) -> Result<Response<Body>, Infallible>
         (_, None) => respond(500, "SupabaseLayer is not installed"),
         (routes::CLAIMS, Some(client)) => match client.require_claims(accept.as_deref()).await {
             Ok(claims) => respond(200, handlers::claims_body(&claims)),
-            Err(rejection) => {
-                let mut response = respond(rejection.status, rejection.body);
-                for (name, value) in rejection.headers {
-                    response.headers_mut().insert(
-                        header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                        value.parse().unwrap(),
-                    );
-                }
-                response
-            }
+            Err(rejection) => http_headers::rejection_response(rejection),
         },
         (routes::OPTIONAL, Some(client)) => respond(
             200,
             handlers::optional_body(client.optional_claims().await.as_ref()),
         ),
+        (routes::CLAIMS_OWN_CACHE, Some(client)) => {
+            let body = handlers::optional_body(client.optional_claims().await.as_ref());
+            let mut response = respond(200, body);
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CACHE_CONTROL,
+                handlers::OWN_CACHE_CONTROL.parse().unwrap(),
+            );
+            headers.insert(header::VARY, handlers::OWN_VARY.parse().unwrap());
+            response
+        }
         (routes::COOKIE_HEADER, Some(_)) => respond(200, cookie_header),
         (routes::PUBLIC_CACHE, Some(_)) => {
             let mut response = respond(200, "ok");
@@ -93,11 +95,15 @@ struct HyperApp {
 }
 
 fn app(supabase: Supabase) -> HyperApp {
+    app_with(supabase, CsrfGuard::default())
+}
+
+fn app_with(supabase: Supabase, guard: CsrfGuard) -> HyperApp {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
     let service = ServiceBuilder::new()
-        .layer(SupabaseLayer::new(supabase))
+        .layer(SupabaseLayer::new(supabase).with_csrf(guard))
         .service_fn(route);
     tokio::spawn(async move {
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
@@ -150,7 +156,7 @@ impl App for HyperApp {
     }
 }
 
-supabase_ssr_testing::conformance_tests!(app, tokio::test);
+supabase_ssr_testing::conformance_tests!(app, app_with, tokio::test);
 
 /// No `Debug` output of this adapter's public types holds a token, a cookie value or the JWT
 /// secret (the core's types are checked in `supabase-ssr-core/tests/debug_redaction.rs`).

@@ -47,3 +47,9 @@ pub async fn sign_out(client: &SupabaseClient) -> (u16, String) {
 
 /// The `Cache-Control` value [`routes::PUBLIC_CACHE`](super::routes::PUBLIC_CACHE) sets.
 pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=600";
+
+/// The `Cache-Control` [`routes::CLAIMS_OWN_CACHE`](super::routes::CLAIMS_OWN_CACHE) sets.
+pub const OWN_CACHE_CONTROL: &str = "max-age=60";
+
+/// The `Vary` [`routes::CLAIMS_OWN_CACHE`](super::routes::CLAIMS_OWN_CACHE) sets.
+pub const OWN_VARY: &str = "Accept-Encoding";

@@ -3,13 +3,16 @@
 //! built with each adapter and the local Auth server.
 //!
 //! An adapter's test builds a small app serving the routes of [`routes`] with the shared
-//! handler logic of [`handlers`], implements [`App`] for it (about 30 lines), and instantiates
-//! every scenario with [`conformance_tests!`](crate::conformance_tests).
+//! handler logic of [`handlers`] behind its middleware with a given CSRF guard, implements
+//! [`App`] for it (about 30 lines), and instantiates every scenario with
+//! [`conformance_tests!`](crate::conformance_tests).
 #![allow(
     clippy::missing_panics_doc,
     reason = "scenarios report failures by panicking"
 )]
 
+pub mod caching;
+pub mod csrf;
 pub mod faults;
 pub mod flood;
 pub mod handlers;
@@ -18,6 +21,7 @@ pub mod hostile;
 pub mod redaction;
 pub mod scenarios;
 pub mod soak;
+pub mod subject;
 
 pub use harness::{App, EMAIL, Harness, TestRequest, TestResponse, jar_holding};
 
@@ -32,6 +36,10 @@ pub mod routes {
     pub const COOKIE_HEADER: &str = "/cookie-header";
     /// `GET`: sets `Cache-Control: public, max-age=600` and answers `ok`.
     pub const PUBLIC_CACHE: &str = "/public-cache";
+    /// `GET`: optional claims, answered like [`OPTIONAL`], with the handler's own
+    /// `Cache-Control` ([`OWN_CACHE_CONTROL`](super::handlers::OWN_CACHE_CONTROL)) and `Vary`
+    /// ([`OWN_VARY`](super::handlers::OWN_VARY)).
+    pub const CLAIMS_OWN_CACHE: &str = "/claims-own-cache";
     /// `GET`: goes through the framework's error path with status 500 (an `Err` where the
     /// framework has one).
     pub const FAIL: &str = "/fail";
@@ -46,11 +54,13 @@ pub mod routes {
 
 /// Instantiates every conformance scenario as its own test.
 ///
-/// `$make` is a `fn(supabase_ssr_core::Supabase) -> impl App`; `$attr` the test attribute of the
-/// framework's runtime (e.g. `tokio::test`, `actix_web::test`).
+/// `$make` is a `fn(supabase_ssr_core::Supabase) -> impl App` (the middleware with its default
+/// CSRF guard), `$make_guarded` a `fn(Supabase, supabase_ssr_core::proxy::CsrfGuard) -> impl
+/// App` (the middleware with that guard); `$attr` the test attribute of the framework's runtime
+/// (e.g. `tokio::test`, `actix_web::test`).
 #[macro_export]
 macro_rules! conformance_tests {
-    ($make:path, $attr:meta) => {
+    ($make:path, $make_guarded:path, $attr:meta) => {
         $crate::conformance_tests!(@each $make, $attr,
             no_cookie,
             valid_plain_session,
@@ -75,6 +85,19 @@ macro_rules! conformance_tests {
         );
         $crate::conformance_tests!(@each_in flood, $make, $attr, failure_flood);
         $crate::conformance_tests!(@each_in soak, $make, $attr, soak);
+        $crate::conformance_tests!(@each_in csrf, $make_guarded, $attr,
+            cross_site_posts_are_refused_before_the_handler,
+            same_origin_and_non_browser_posts_are_served,
+            allow_listed_origins_are_served,
+            guard_off_and_safe_methods_are_served,
+        );
+        $crate::conformance_tests!(@each_in caching, $make, $attr,
+            reading_claims_makes_the_response_private,
+            the_handlers_cache_control_is_kept_and_vary_merged,
+            a_handler_that_reads_nothing_gets_no_cache_headers,
+            signing_in_is_still_no_store,
+        );
+        $crate::conformance_tests!(@each_in subject, $make, $attr, a_token_without_sub_is_not_a_user);
     };
     (@each_in $module:ident, $make:path, $attr:meta, $($scenario:ident),* $(,)?) => {
         $(

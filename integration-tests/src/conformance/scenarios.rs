@@ -41,7 +41,8 @@ pub async fn no_cookie<A: App>(make: fn(Supabase) -> A) {
         (response.status, response.body.as_str()),
         (200, "anonymous")
     );
-    assert!(response.header("cache-control").is_none());
+    // No cookie written; the page still depends on the (absent) session.
+    assert_eq!(response.all("cache-control"), ["private"]);
 }
 
 /// A valid one-cookie session: claims served, nothing written, no cache headers added.
@@ -55,7 +56,8 @@ pub async fn valid_plain_session<A: App>(make: fn(Supabase) -> A) {
         .await;
     assert_claims_of(&response, EMAIL);
     assert!(response.set_cookies().is_empty());
-    assert!(response.header("cache-control").is_none());
+    // A page for this user, not the no-store of a cookie write ([`super::caching`]).
+    assert_eq!(response.all("cache-control"), ["private"]);
     let response = app
         .send(TestRequest::get(routes::OPTIONAL).cookies(&jar))
         .await;

@@ -62,7 +62,9 @@ impl Claims {
         }
     }
 
-    /// `sub`: the user id.
+    /// `sub`: the user id. Never missing nor empty in the claims of
+    /// [`Auth::get_claims`](crate::auth::Auth::get_claims) and
+    /// [`Auth::claims_for_token`](crate::auth::Auth::claims_for_token), which refuse such tokens.
     pub fn sub(&self) -> Option<&str> {
         self.inner.standard.sub.as_deref()
     }

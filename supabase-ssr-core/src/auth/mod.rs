@@ -62,6 +62,12 @@ fn unverified_expiry(token: &str) -> Result<i64, AuthError> {
         .ok_or_else(|| invalid("missing exp claim"))
 }
 
+/// Whether verified claims name a user: a non-empty `sub` (a service-role key or a token signed
+/// for something else has none).
+fn has_subject(claims: &Claims) -> bool {
+    claims.sub().is_some_and(|sub| !sub.is_empty())
+}
+
 /// The Auth API of one request.
 #[derive(Debug, Clone)]
 pub struct Auth<'a> {
@@ -102,6 +108,7 @@ impl<'a> Auth<'a> {
     ///
     /// **Unverified.** For authorization, use verified claims.
     pub async fn get_session(&self) -> Result<Option<UnverifiedSession>, AuthError> {
+        self.client.mark_session_read();
         Ok(self.load_session().await?.map(UnverifiedSession))
     }
 
@@ -179,8 +186,10 @@ impl<'a> Auth<'a> {
     /// when one is configured, else by `GET /user`.
     ///
     /// A token that does not verify is an [`AuthError::InvalidJwt`]; its cookies are left
-    /// alone (a forged cookie must not sign out the real session of the browser).
+    /// alone (a forged cookie must not sign out the real session of the browser). So is a
+    /// token without a non-empty `sub`: it names no user, whoever signed it.
     pub async fn get_claims(&self) -> Result<Option<Claims>, AuthError> {
+        self.client.mark_session_read();
         if let Some(claims) = self.remembered_claims() {
             return Ok(Some(claims));
         }
@@ -204,7 +213,8 @@ impl<'a> Auth<'a> {
         // Checked on every use: the lookup may be older than this call, or the session written since.
         let untouched = self.client.cookies().session_untouched();
         let valid = verifier.still_valid(&claims);
-        (untouched && valid && !self.needs_refresh(session_expires_at)).then_some(claims)
+        let usable = untouched && valid && has_subject(&claims);
+        (usable && !self.needs_refresh(session_expires_at)).then_some(claims)
     }
 
     /// The request's one claims-cache lookup by session cookie (hashing the cookie once).
@@ -232,15 +242,15 @@ impl<'a> Auth<'a> {
     }
 
     /// Verifies any access token (e.g. from an `Authorization: Bearer` header) the way
-    /// [`Auth::get_claims`] verifies the session's.
+    /// [`Auth::get_claims`] verifies the session's, `sub` included.
     ///
     /// A token the verifier cannot check itself (no `kid`, or HS256 without the JWT secret) is
     /// confirmed with `GET /user`; one the server refused is refused again without a call for
     /// the [failure window](crate::SupabaseBuilder::failure_memory_window).
     pub async fn claims_for_token(&self, access_token: &str) -> Result<Claims, AuthError> {
         let verifier = &self.client.shared.verifier;
-        match verifier.verify(access_token).await? {
-            verify::Verified::Claims(claims) => Ok(claims),
+        let claims = match verifier.verify(access_token).await? {
+            verify::Verified::Claims(claims) => claims,
             verify::Verified::NeedsServerCheck => {
                 self.client
                     .shared
@@ -249,8 +259,15 @@ impl<'a> Auth<'a> {
                         self.user_for_token(access_token).await.map(drop)
                     })
                     .await?;
-                verifier.claims_confirmed_by_server(access_token)
+                verifier.claims_confirmed_by_server(access_token)?
             }
+        };
+        // Checked here rather than in the verifier, which stays the faithful port of auth-js's
+        // `getClaims` its recorded vectors replay: every caller that wants a user gets one.
+        if has_subject(&claims) {
+            Ok(claims)
+        } else {
+            Err(AuthError::InvalidJwt("missing sub claim".to_owned()))
         }
     }
 
@@ -319,6 +336,7 @@ impl<'a> Auth<'a> {
     /// The user of the current session, from the Auth server (`GET /user`). Refreshes the
     /// session first when needed. A session the server no longer knows is removed.
     pub async fn get_user(&self) -> Result<User, AuthError> {
+        self.client.mark_session_read();
         let session = self
             .load_session()
             .await?

@@ -13,9 +13,8 @@ use crate::config::Config;
 /// the core.
 ///
 /// ```
-/// use std::sync::Arc;
-/// use supabase_ssr_core::Config;
-/// use supabase_ssr_core::cookies::{CookieMethods, CookieState};
+/// use supabase_ssr_core::Supabase;
+/// use supabase_ssr_core::cookies::CookieMethods;
 ///
 /// /// A minimal request/response pair of some framework.
 /// struct Exchange {
@@ -28,40 +27,71 @@ use crate::config::Config;
 ///         self.cookie_headers.iter().map(String::as_str)
 ///     }
 ///
-///     fn set_all(&mut self, set_cookies: &[String], cache_headers: &[(&str, &str)]) {
+///     fn response_headers(&self, name: &str) -> impl Iterator<Item = &str> {
+///         self.response_headers
+///             .iter()
+///             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+///             .map(|(_, v)| v.as_str())
+///     }
+///
+///     fn set_all(&mut self, set_cookies: &[String], headers: &[(&str, &str)]) {
 ///         for value in set_cookies {
 ///             // Append: one header per cookie.
 ///             self.response_headers.push(("Set-Cookie".into(), value.clone()));
 ///         }
-///         for (name, value) in cache_headers {
-///             // Replace: no-store must win over whatever the handler set.
+///         for (name, value) in headers {
+///             // Replace: the core already merged what the handler set.
 ///             self.response_headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
 ///             self.response_headers.push(((*name).into(), (*value).into()));
 ///         }
 ///     }
 /// }
 ///
-/// let config = Arc::new(Config::new("https://abcdefghijklmnop.supabase.co", "key")?);
+/// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+/// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "key").build()?;
 /// let mut exchange = Exchange {
-///     cookie_headers: vec!["sb-abcdefghijklmnop-auth-token=base64-eyJ9".into()],
+///     cookie_headers: vec!["theme=dark".into()],
+///     response_headers: vec![("Vary".into(), "Accept-Encoding".into())],
+/// };
+/// // One client per request, from the request's cookies.
+/// let client = supabase.client(exchange.cookie_headers());
+/// // The handler renders a page for whoever is signed in: here nobody, but the page depends
+/// // on the cookies all the same.
+/// let user = client.auth().get_claims().await?;
+/// assert!(user.is_none());
+/// client.response_cookies().write_to(&mut exchange);
+/// assert!(exchange.response_headers.contains(&("Cache-Control".into(), "private".into())));
+/// assert!(exchange.response_headers.contains(&("Vary".into(), "Accept-Encoding, Cookie".into())));
+///
+/// // A sign-out writes cookies: the no-store headers replace whatever the handler set.
+/// let client = supabase.client(["sb-abcdefghijklmnop-auth-token=base64-eyJ9"]);
+/// let mut exchange = Exchange {
+///     cookie_headers: Vec::new(),
 ///     response_headers: vec![("Cache-Control".into(), "public, max-age=600".into())],
 /// };
-/// let mut state = CookieState::from_methods(config, &exchange);
-/// state.remove_session(); // e.g. after signing out
-/// state.response_cookies().write_to(&mut exchange);
+/// client.auth().sign_out(supabase_ssr_core::auth::SignOutScope::Local).await?;
+/// client.response_cookies().write_to(&mut exchange);
 /// assert!(exchange.response_headers.iter().any(|(n, v)| n == "Set-Cookie"
 ///     && v.starts_with("sb-abcdefghijklmnop-auth-token=;")));
 /// assert!(exchange.response_headers.iter().any(|(n, v)| n == "Cache-Control"
 ///     && v.starts_with("private, no-cache, no-store")));
-/// # Ok::<(), supabase_ssr_core::ConfigError>(())
+/// # Ok(())
+/// # }
+/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(example())?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait CookieMethods {
     /// Every `Cookie` header value of the request (HTTP/2 may send several).
     fn cookie_headers(&self) -> impl Iterator<Item = &str>;
 
+    /// Every value of the response header `name` (case-insensitive) the handler set. The core
+    /// reads `Cache-Control` and `Vary` to merge its caching headers with them.
+    fn response_headers(&self, name: &str) -> impl Iterator<Item = &str>;
+
     /// Writes the response side: append one `Set-Cookie` header per value, and set (replace)
-    /// each cache header. Called once per response, and only when there is something to write.
-    fn set_all(&mut self, set_cookies: &[String], cache_headers: &[(&str, &str)]);
+    /// each of `headers` (caching headers). Called once per response, and only when there is
+    /// something to write.
+    fn set_all(&mut self, set_cookies: &[String], headers: &[(&str, &str)]);
 }
 
 impl CookieState {
@@ -72,10 +102,18 @@ impl CookieState {
 }
 
 impl ResponseCookies {
-    /// Hands the cookies and cache headers to `methods`; does nothing when there are none.
+    /// Hands the cookies and the caching headers ([`ResponseCookies::cache_headers_for`]) to
+    /// `methods`; does nothing when there are none.
     pub fn write_to(&self, methods: &mut impl CookieMethods) {
-        if !self.is_empty() {
-            methods.set_all(self.set_cookies(), self.cache_headers());
+        let headers = {
+            let cache_control = methods.response_headers("Cache-Control").next();
+            let vary: Vec<&str> = methods.response_headers("Vary").collect();
+            self.cache_headers_for(cache_control, &vary)
+        };
+        if self.is_empty() && headers.is_empty() {
+            return;
         }
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_ref())).collect();
+        methods.set_all(self.set_cookies(), &headers);
     }
 }

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use super::cache::{self, CACHE_HEADERS};
 use super::chunk::{MAX_CHUNK_SIZE, combine_chunks, create_chunks, is_chunk_like};
 use super::codec::{decode_value, encode_value};
 use super::header::{RequestCookie, find_cookie, parse_cookie_headers};
@@ -12,17 +13,6 @@ use super::options::{MAX_AGE_SECONDS, URI_COMPONENT};
 use crate::config::Config;
 use crate::redact;
 use crate::session::{Session, SessionError};
-
-/// The cache headers every response that writes an auth cookie must carry, so no shared cache
-/// stores one user's session and hands it to another (spec §7).
-pub const CACHE_HEADERS: [(&str, &str); 3] = [
-    (
-        "Cache-Control",
-        "private, no-cache, no-store, must-revalidate, max-age=0",
-    ),
-    ("Expires", "0"),
-    ("Pragma", "no-cache"),
-];
 
 /// Above this many incoming cookies, lookups go through a hash index.
 const INDEX_THRESHOLD: usize = 32;
@@ -354,7 +344,10 @@ impl CookieState {
                  limit may drop the response (large user metadata makes large sessions)"
             );
         }
-        ResponseCookies { set_cookies }
+        ResponseCookies {
+            set_cookies,
+            session_read: false,
+        }
     }
 
     /// The `Cookie` header the rest of this request should see: the incoming one with this
@@ -432,12 +425,14 @@ struct Changes {
     sets: Vec<(String, String)>,
 }
 
-/// The cookies a response must carry.
+/// The cookies a response must carry, and whether the handler read the user's session (which
+/// decides the caching headers, [`ResponseCookies::cache_headers_for`]).
 ///
 /// `Debug` shows each `Set-Cookie` with its value redacted (`name=<redacted>; Path=/; …`).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ResponseCookies {
     set_cookies: Vec<String>,
+    session_read: bool,
 }
 
 impl std::fmt::Debug for ResponseCookies {
@@ -451,6 +446,7 @@ impl std::fmt::Debug for ResponseCookies {
                     .map(|c| redact::RedactedSetCookie(c))
                     .collect::<Vec<_>>(),
             )
+            .field("session_read", &self.session_read)
             .finish()
     }
 }
@@ -466,19 +462,70 @@ impl ResponseCookies {
         self.set_cookies
     }
 
-    /// Whether there is nothing to write.
+    /// Whether there is no cookie to write. The response may still need caching headers
+    /// ([`ResponseCookies::session_read`]).
     pub fn is_empty(&self) -> bool {
         self.set_cookies.is_empty()
     }
 
-    /// The headers to set (replacing any the handler set) along with the cookies: the three
-    /// no-store headers when any auth cookie is written, else none.
+    /// Whether the handler read the user's session: verified claims, the session, the user, or
+    /// a Data API, Storage or Functions call made with the user's token. The middleware's own
+    /// read before the handler does not count. [`SupabaseClient::response_cookies`] sets it.
+    ///
+    /// [`SupabaseClient::response_cookies`]: crate::SupabaseClient::response_cookies
+    pub fn session_read(&self) -> bool {
+        self.session_read
+    }
+
+    /// Marks the response as rendered from the user's session, for integrations that read it
+    /// through [`CookieState`] directly.
+    #[must_use]
+    pub fn mark_session_read(mut self) -> Self {
+        self.session_read = true;
+        self
+    }
+
+    /// The three no-store headers when any auth cookie is written, else none. The complete
+    /// rule, with the private-cache headers of responses rendered from the session, is
+    /// [`ResponseCookies::cache_headers_for`].
     pub fn cache_headers(&self) -> &'static [(&'static str, &'static str)] {
         if self.set_cookies.is_empty() {
             &[]
         } else {
             &CACHE_HEADERS
         }
+    }
+
+    /// The caching headers to set on the response, each replacing the response's header of
+    /// that name, given the `Cache-Control` and `Vary` values the handler set:
+    ///
+    /// - auth cookies written: the three no-store headers ([`CACHE_HEADERS`]), whatever the
+    ///   handler set;
+    /// - no cookie, but the handler read the session ([`ResponseCookies::session_read`]):
+    ///   `Cache-Control: private` when the handler set no `Cache-Control`, and `Vary` with
+    ///   `Cookie` added to the handler's fields (not when already there, nor with `Vary: *`);
+    /// - otherwise nothing.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use supabase_ssr_core::Config;
+    /// use supabase_ssr_core::cookies::CookieState;
+    ///
+    /// let config = Arc::new(Config::new("https://abcdefghijklmnop.supabase.co", "key")?);
+    /// let read = CookieState::new(config, []).response_cookies().mark_session_read();
+    /// let headers = read.cache_headers_for(None, &["Accept-Encoding"]);
+    /// assert_eq!(headers[0], ("Cache-Control", "private".into()));
+    /// assert_eq!(headers[1], ("Vary", "Accept-Encoding, Cookie".into()));
+    /// // The handler's own Cache-Control is kept.
+    /// assert_eq!(read.cache_headers_for(Some("max-age=60"), &[]), [("Vary", "Cookie".into())]);
+    /// # Ok::<(), supabase_ssr_core::ConfigError>(())
+    /// ```
+    pub fn cache_headers_for(
+        &self,
+        cache_control: Option<&str>,
+        vary: &[&str],
+    ) -> Vec<(&'static str, Cow<'static, str>)> {
+        cache::cache_headers(!self.is_empty(), self.session_read, cache_control, vary)
     }
 }
 

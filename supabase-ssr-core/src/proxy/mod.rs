@@ -1,12 +1,14 @@
 //! The proxy step: what a middleware does before the handler (refresh the session if needed and
 //! let the rest of the request see it) and after it (send the cookies), plus the pieces every
-//! framework adapter shares: which paths to handle, how to reject unauthenticated requests, and
-//! the header plumbing for `http` 1.x.
+//! framework adapter shares: which paths to handle, which cross-site requests to refuse, how to
+//! reject unauthenticated requests, and the header plumbing for `http` 1.x.
 
+mod csrf;
 mod filter;
 pub mod http_headers;
 mod rejection;
 
+pub use csrf::{CsrfGuard, GuardedRequest, InvalidOrigin, combine_header_values};
 pub use filter::PathFilter;
 pub(crate) use rejection::Denied;
 pub use rejection::Rejection;
@@ -67,7 +69,8 @@ impl SupabaseClient {
     /// }
     /// // … call the handler with `client` in the request's extensions …
     /// let cookies = client.response_cookies();
-    /// // append each of cookies.set_cookies() as Set-Cookie, set cookies.cache_headers()
+    /// // append each of cookies.set_cookies() as Set-Cookie, then set each header of
+    /// // cookies.cache_headers_for(<the handler's Cache-Control>, <its Vary values>)
     /// # }
     /// ```
     pub async fn proxy(&self) -> ProxyOutcome {

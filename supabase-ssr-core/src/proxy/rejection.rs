@@ -1,15 +1,19 @@
-//! What to answer when a handler requires a signed-in user and the request has none.
+//! What to answer when a handler requires a signed-in user and the request has none, or when
+//! the CSRF guard refuses a request.
 
 use crate::auth::AuthError;
 
-/// How unauthenticated requests to protected routes are answered.
+/// How unauthenticated requests to protected routes, and cross-site requests the
+/// [`CsrfGuard`](super::CsrfGuard) refuses, are answered.
 ///
 /// JSON clients get `401 {"error": …}`. When a login page is configured
 /// ([`SupabaseBuilder::login_path`](crate::SupabaseBuilder::login_path)), browser navigations
 /// (an `Accept` header that prefers HTML) are redirected there with `303 See Other` instead.
+/// A refused cross-site request is a `403`: JSON for clients that prefer it, else plain text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
-    /// HTTP status: 401, 303, or 503 when the Auth server is unreachable.
+    /// HTTP status: 401, 303, 503 when the Auth server is unreachable, 403 for a cross-site
+    /// request.
     pub status: u16,
     /// Headers to set, e.g. `Location`, `Content-Type`, `Retry-After`.
     pub headers: Vec<(&'static str, String)>,
@@ -24,6 +28,8 @@ pub(crate) enum Denied {
     Unauthenticated,
     /// The Auth server could not be reached to refresh or verify.
     Unavailable(AuthError),
+    /// The CSRF guard refused an unsafe-method request from another site.
+    CrossSite,
 }
 
 impl Rejection {
@@ -42,9 +48,17 @@ impl Rejection {
                 rejection.headers.push(("Retry-After", "1".to_owned()));
                 rejection
             }
+            Denied::CrossSite if prefers_json(accept) => json(403, CROSS_SITE),
+            Denied::CrossSite => Self {
+                status: 403,
+                headers: vec![("Content-Type", "text/plain; charset=utf-8".to_owned())],
+                body: CROSS_SITE.to_owned(),
+            },
         }
     }
 }
+
+const CROSS_SITE: &str = "cross-site request refused";
 
 fn json(status: u16, message: &str) -> Rejection {
     Rejection {
@@ -60,6 +74,16 @@ fn wants_html(accept: Option<&str>) -> bool {
     let position = |needle: &str| accept.find(needle);
     match (position("text/html"), position("json")) {
         (Some(html), Some(json)) => html < json,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+/// An API client: a JSON type is accepted before any HTML.
+fn prefers_json(accept: Option<&str>) -> bool {
+    let Some(accept) = accept else { return false };
+    match (accept.find("json"), accept.find("text/html")) {
+        (Some(json), Some(html)) => json < html,
         (Some(_), None) => true,
         _ => false,
     }
