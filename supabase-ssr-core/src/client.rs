@@ -171,6 +171,7 @@ impl Supabase {
                 cookies: Mutex::new(CookieState::new(self.shared.config.clone(), cookie_headers)),
                 remembered: OnceLock::new(),
                 session_read: AtomicBool::new(false),
+                refresh_outage: OnceLock::new(),
             }),
         }
     }
@@ -433,6 +434,10 @@ struct RequestState {
     /// Whether the handler read the session: its response is personal (`Cache-Control:
     /// private`). The proxy step's read, which every request makes, does not set it.
     session_read: AtomicBool,
+    /// The outage a refresh of this request's session met: later reads in the same request
+    /// (the proxy step, then the handler's `get_claims`) answer with it instead of calling
+    /// `/token` again, so an outage costs one call and one budget per request, not two.
+    refresh_outage: OnceLock<crate::auth::AuthError>,
 }
 
 /// The cache key of the request's session cookie (`None`: no cookie, or the cache is off) and
@@ -509,6 +514,16 @@ impl SupabaseClient {
     /// The claims-cache lookup of the request's session cookie, done at most once.
     pub(crate) fn remembered(&self, lookup: impl FnOnce() -> CookieLookup) -> &CookieLookup {
         self.request.remembered.get_or_init(lookup)
+    }
+
+    /// The outage an earlier refresh in this request met, if any.
+    pub(crate) fn refresh_outage(&self) -> Option<&AuthError> {
+        self.request.refresh_outage.get()
+    }
+
+    /// Records that a refresh in this request met an outage (the first one is kept).
+    pub(crate) fn record_refresh_outage(&self, error: &AuthError) {
+        let _ = self.request.refresh_outage.set(error.clone());
     }
 
     /// The request's cookie state. The lock is never held across an `.await`.

@@ -90,6 +90,63 @@ pub async fn token_endpoint_faults<A: App>(make: fn(Supabase) -> A) {
     println!("fault matrix: {} /token faults", faults().len());
 }
 
+/// `/token` answering `429` with `Retry-After`, for a request whose session has expired. When
+/// the wait fits in the refresh budget the request waits at least that long, the retry
+/// refreshes and the request is served with the new session; when it asks for more than the
+/// budget the request gives up at once (`503`, cookies kept) instead of waiting the budget out.
+pub async fn token_endpoint_rate_limit<A: App>(make: fn(Supabase) -> A) {
+    const RATE_LIMIT_BUDGET: Duration = Duration::from_secs(3);
+    let harness = Harness::start().await;
+    let supabase = harness
+        .supabase_builder()
+        .refresh_budget(RATE_LIMIT_BUDGET)
+        .request_timeout(BUDGET)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let app = make(supabase.clone());
+
+    let jar = harness.jar_with_session(&supabase, EMAIL, -10);
+    harness
+        .auth
+        .push_fault(Endpoint::TokenRefresh, Fault::rate_limited("1").times(1));
+    let calls = harness.auth.count(Endpoint::TokenRefresh);
+    let started = Instant::now();
+    let response = app
+        .send(TestRequest::get(routes::CLAIMS).cookies(&jar))
+        .await;
+    let waited = started.elapsed();
+    assert_eq!(response.status, 200, "Retry-After: 1 → {response:?}");
+    assert_eq!(response.set_cookies().len(), 1, "refreshed cookie");
+    assert!(
+        waited >= Duration::from_secs(1),
+        "retried before Retry-After: 1 was over ({waited:?})"
+    );
+    assert_eq!(harness.auth.count(Endpoint::TokenRefresh) - calls, 2);
+
+    let jar = harness.jar_with_session(&supabase, EMAIL, -10);
+    harness
+        .auth
+        .set_fault(Endpoint::TokenRefresh, Fault::rate_limited("30"));
+    let calls = harness.auth.count(Endpoint::TokenRefresh);
+    let started = Instant::now();
+    let response = app
+        .send(TestRequest::get(routes::CLAIMS).cookies(&jar))
+        .await;
+    let gave_up = started.elapsed();
+    assert_unavailable_and_untouched(&response, "Retry-After: 30");
+    assert!(
+        gave_up < RATE_LIMIT_BUDGET,
+        "waited the budget out although Retry-After exceeds it ({gave_up:?})"
+    );
+    assert_eq!(harness.auth.count(Endpoint::TokenRefresh) - calls, 1);
+    harness.auth.clear_faults();
+    println!(
+        "fault matrix: 429 Retry-After: 1 waited {} ms then refreshed; Retry-After: 30 gave up in {} ms",
+        waited.as_millis(),
+        gave_up.as_millis()
+    );
+}
+
 /// Every fault of the JWKS endpoint before its first fetch: `503` within the budget, nothing
 /// deleted, then the keys are fetched once the fault clears. Afterwards the JWKS being down
 /// changes nothing (cached keys), and a rotated-in key is picked up with one refetch.

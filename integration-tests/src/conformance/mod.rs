@@ -82,6 +82,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@each_in faults, $make, $attr,
             token_endpoint_faults,
             jwks_endpoint_faults,
+            token_endpoint_rate_limit,
         );
         $crate::conformance_tests!(@each_in flood, $make, $attr, failure_flood);
         $crate::conformance_tests!(@each_in soak, $make, $attr, soak);

@@ -137,12 +137,22 @@ impl<'a> Auth<'a> {
         if fresh || !self.needs_refresh(session.expires_at()) {
             return Ok(Some(session));
         }
-        let refreshed = self
-            .client
-            .shared
-            .refresh
-            .refresh(self.http(), session.refresh_token())
-            .await;
+        let refreshed = if let Some(outage) = self.client.refresh_outage() {
+            Err(outage.clone())
+        } else {
+            let refreshed = self
+                .client
+                .shared
+                .refresh
+                .refresh(self.http(), session.refresh_token())
+                .await;
+            if let Err(error) = &refreshed
+                && error.is_transient()
+            {
+                self.client.record_refresh_outage(error);
+            }
+            refreshed
+        };
         match refreshed {
             Ok(new) => {
                 self.client.cookies().set_session(&new);
