@@ -843,14 +843,17 @@ mod tests {
         assert!(v.claims_confirmed_by_server(&t).is_err());
     }
 
-    /// A verifier with an HS256 secret, and a good token signed with it.
+    /// A verifier with an HS256 secret, and a good token signed with it. The verifier comes
+    /// first: building it picks jsonwebtoken's backend, which signing needs too when both TLS
+    /// features are on.
     fn hs256_verifier_and_token() -> (Verifier, String) {
         let mut s = settings();
         s.hs256_secret = Some(HS256_SECRET.into());
+        let verifier = verifier(s);
         let header = jsonwebtoken::Header::new(Algorithm::HS256);
         let key = jsonwebtoken::EncodingKey::from_secret(HS256_SECRET.as_bytes());
         let token = jsonwebtoken::encode(&header, &good_payload(), &key).unwrap();
-        (verifier(s), token)
+        (verifier, token)
     }
 
     const HS256_SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters-long";
