@@ -459,11 +459,13 @@ impl SupabaseClient {
         &self.shared.config
     }
 
+    #[cfg(feature = "rest")]
     /// A query on a table or view of the Data API (`PostgREST`), as this request's user.
     pub fn from(&self, relation: &str) -> crate::rest::QueryBuilder {
         crate::rest::QueryBuilder::new(self.clone(), relation)
     }
 
+    #[cfg(feature = "rest")]
     /// A call of a Postgres function through the Data API (`POST /rest/v1/rpc/<function>`), as
     /// this request's user; [`FilterBuilder::get`](crate::rest::FilterBuilder::get) makes it a
     /// `GET` for read-only functions.
@@ -478,11 +480,13 @@ impl SupabaseClient {
         crate::as_user::headers(self).await
     }
 
+    #[cfg(feature = "storage")]
     /// Supabase Storage, as this request's user.
     pub fn storage(&self) -> crate::storage::Storage {
         crate::storage::Storage::new(self.clone())
     }
 
+    #[cfg(feature = "functions")]
     /// Supabase Edge Functions, as this request's user.
     pub fn functions(&self) -> crate::functions::Functions {
         crate::functions::Functions::new(self.clone())

@@ -86,13 +86,16 @@ mod client;
 pub mod config;
 pub mod cookies;
 mod crypto;
+#[cfg(feature = "functions")]
 pub mod functions;
 mod http_client;
 pub mod proxy;
 mod redact;
 pub mod redirect;
+#[cfg(feature = "rest")]
 pub mod rest;
 pub mod session;
+#[cfg(feature = "storage")]
 pub mod storage;
 
 pub use client::{Supabase, SupabaseBuilder, SupabaseClient};
