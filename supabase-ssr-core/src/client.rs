@@ -37,6 +37,13 @@ pub(crate) struct Shared {
     pub(crate) config: Arc<Config>,
     pub(crate) http: AuthHttp,
     /// The connection pool, shared with Auth, for Data API, Storage and Functions calls.
+    #[cfg_attr(
+        not(any(feature = "rest", feature = "storage", feature = "functions")),
+        allow(
+            dead_code,
+            reason = "only the rest, storage and functions clients use it"
+        )
+    )]
     pub(crate) http_client: reqwest::Client,
     pub(crate) refresh: RefreshCoordinator,
     pub(crate) verifier: Verifier,

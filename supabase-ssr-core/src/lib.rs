@@ -68,6 +68,20 @@
 //! [`SupabaseBuilder::root_certificates_pem`], or `SUPABASE_CA_CERT` with
 //! [`Supabase::builder_from_env`].
 //!
+//! # Client features
+//!
+//! The Data API, Storage and Edge Functions clients are features, all on by default; an
+//! application that only needs Auth sessions can leave them out
+//! (`default-features = false, features = ["rustls"]`). The adapter crates forward them.
+//!
+//! | feature | gives |
+//! |---|---|
+//! | `rest` | [`SupabaseClient::from`], [`SupabaseClient::rpc`] and the `rest` module |
+//! | `storage` | [`SupabaseClient::storage`] and the `storage` module |
+//! | `functions` | [`SupabaseClient::functions`] and the `functions` module |
+//!
+//! [`SupabaseClient::rest_headers`] is always there, for use with another `PostgREST` client.
+//!
 //! # Compatibility
 //!
 //! - Cookie name `sb-<first label of the project host>-auth-token` ([`Config::storage_key`]),
