@@ -89,8 +89,7 @@ pub fn check_cross_site(
 /// `Body`, `http_body_util::Full`, `String`).
 pub fn rejection_response<B: From<String>>(rejection: Rejection) -> Response<B> {
     let mut response = Response::new(B::from(rejection.body));
-    *response.status_mut() =
-        StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() = rejection.status;
     for (name, value) in rejection.headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),

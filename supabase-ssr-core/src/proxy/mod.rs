@@ -11,7 +11,7 @@ mod rejection;
 pub use csrf::{CsrfGuard, GuardedRequest, InvalidOrigin, combine_header_values};
 pub use filter::PathFilter;
 pub(crate) use rejection::Denied;
-pub use rejection::Rejection;
+pub use rejection::{MISSING_MIDDLEWARE, Rejection};
 
 use crate::auth::{AuthError, Claims};
 use crate::client::SupabaseClient;
