@@ -4,8 +4,8 @@ use std::ops::Deref;
 
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
-use http::request::Parts;
 use http::header;
+use http::request::Parts;
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
 use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection, http_headers};

@@ -4,7 +4,7 @@
 use http::header::{
     ACCEPT, CACHE_CONTROL, COOKIE, HOST, HeaderName, HeaderValue, ORIGIN, SET_COOKIE, VARY,
 };
-use http::{HeaderMap, Method, Response, StatusCode, Uri};
+use http::{HeaderMap, Method, Response, Uri};
 
 use super::csrf::{CsrfGuard, GuardedRequest, combine_header_values};
 use super::rejection::Rejection;
@@ -104,6 +104,8 @@ pub fn rejection_response<B: From<String>>(rejection: Rejection) -> Response<B> 
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+
+    use http::StatusCode;
 
     use super::*;
     use crate::Config;

@@ -92,7 +92,10 @@ impl Rejection {
                 None => json(StatusCode::UNAUTHORIZED, "not signed in"),
             },
             Denied::Unavailable(_) => {
-                let mut rejection = json(StatusCode::SERVICE_UNAVAILABLE, "the Auth server is unavailable, try again");
+                let mut rejection = json(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the Auth server is unavailable, try again",
+                );
                 rejection.headers.push(("Retry-After", "1".to_owned()));
                 rejection
             }
@@ -176,7 +179,10 @@ mod tests {
     #[test]
     fn display_names_the_status_only() {
         let rejection = Rejection::new(&Denied::Unauthenticated, None, None);
-        assert_eq!(rejection.to_string(), "request rejected with 401 Unauthorized");
+        assert_eq!(
+            rejection.to_string(),
+            "request rejected with 401 Unauthorized"
+        );
         let missing = Rejection::missing_middleware();
         assert_eq!(missing.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(missing.body, MISSING_MIDDLEWARE);
