@@ -4,11 +4,11 @@ use std::ops::Deref;
 
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
+use http::header;
 use http::request::Parts;
-use http::{StatusCode, header};
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
-use supabase_ssr_core::proxy::{Rejection, http_headers};
+use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection, http_headers};
 
 /// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
 /// Cookies it writes are sent by the [`SupabaseLayer`](crate::SupabaseLayer).
@@ -38,24 +38,33 @@ impl Deref for Authenticated {
 }
 
 /// Why an extractor refused a request; answers with the response it describes.
-#[derive(Debug, Clone)]
+///
+/// Every adapter's `AuthRejection` has these variants and messages.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthRejection {
-    /// The route is not behind [`SupabaseLayer`](crate::SupabaseLayer): a server bug, `500`.
-    MissingLayer,
+    /// [`SupabaseLayer`](crate::SupabaseLayer) did not handle this request (not installed on
+    /// the route, or its path filter skips the path): a server bug, `500` with
+    /// [`MISSING_MIDDLEWARE`].
+    #[error("{MISSING_MIDDLEWARE}")]
+    MissingMiddleware,
     /// No verified user (`401`/`303`) or the Auth server is unreachable (`503`).
-    Denied(Rejection),
+    #[error(transparent)]
+    Denied(#[from] Rejection),
+}
+
+impl From<AuthRejection> for Rejection {
+    fn from(rejection: AuthRejection) -> Self {
+        match rejection {
+            AuthRejection::MissingMiddleware => Rejection::missing_middleware(),
+            AuthRejection::Denied(rejection) => rejection,
+        }
+    }
 }
 
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
-        match self {
-            Self::MissingLayer => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "SupabaseLayer is not installed on this route",
-            )
-                .into_response(),
-            Self::Denied(rejection) => http_headers::rejection_response(rejection),
-        }
+        http_headers::rejection_response(self.into())
     }
 }
 
@@ -64,7 +73,7 @@ fn client(parts: &Parts) -> Result<SupabaseClient, AuthRejection> {
         .extensions
         .get::<SupabaseClient>()
         .cloned()
-        .ok_or(AuthRejection::MissingLayer)
+        .ok_or(AuthRejection::MissingMiddleware)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Client {

@@ -1,17 +1,15 @@
 //! Extractors: the per-request client and verified claims.
 
-use std::fmt;
 use std::ops::Deref;
 
 use poem::http::StatusCode;
 use poem::http::header::ACCEPT;
 use poem::{
-    Body, FromRequest, IntoResponse, Request, RequestBody, Response, ResponseParts,
-    error::ResponseError,
+    Body, FromRequest, Request, RequestBody, Response, ResponseParts, error::ResponseError,
 };
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
-use supabase_ssr_core::proxy::{Rejection, http_headers};
+use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection, http_headers};
 
 /// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
 /// Cookies it writes are sent by the [`SupabaseMiddleware`](crate::SupabaseMiddleware).
@@ -42,43 +40,40 @@ impl Deref for Authenticated {
 
 /// Why an extractor refused a request; a [`ResponseError`] answering with the response it
 /// describes (find it with `poem::Error::downcast_ref::<AuthRejection>()`).
-#[derive(Debug, Clone)]
+///
+/// Every adapter's `AuthRejection` has these variants and messages.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthRejection {
-    /// The route is not behind [`SupabaseMiddleware`](crate::SupabaseMiddleware): a server bug,
-    /// `500`.
+    /// [`SupabaseMiddleware`](crate::SupabaseMiddleware) did not handle this request (not
+    /// installed on the route, or its path filter skips the path): a server bug, `500` with
+    /// [`MISSING_MIDDLEWARE`].
+    #[error("{MISSING_MIDDLEWARE}")]
     MissingMiddleware,
     /// No verified user (`401`/`303`) or the Auth server is unreachable (`503`).
-    Denied(Rejection),
+    #[error(transparent)]
+    Denied(#[from] Rejection),
 }
 
-impl fmt::Display for AuthRejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::MissingMiddleware => f.write_str(MISSING),
-            Self::Denied(rejection) => write!(f, "request denied ({})", rejection.status),
+impl From<AuthRejection> for Rejection {
+    fn from(rejection: AuthRejection) -> Self {
+        match rejection {
+            AuthRejection::MissingMiddleware => Rejection::missing_middleware(),
+            AuthRejection::Denied(rejection) => rejection,
         }
     }
 }
-
-const MISSING: &str = "SupabaseMiddleware is not installed on this route";
-
-impl std::error::Error for AuthRejection {}
 
 impl ResponseError for AuthRejection {
     fn status(&self) -> StatusCode {
         match self {
             Self::MissingMiddleware => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Denied(rejection) => {
-                StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::UNAUTHORIZED)
-            }
+            Self::Denied(rejection) => rejection.status,
         }
     }
 
     fn as_response(&self) -> Response {
-        match self {
-            Self::MissingMiddleware => (self.status(), MISSING).into_response(),
-            Self::Denied(rejection) => rejection_response(rejection.clone()),
-        }
+        rejection_response(self.clone().into())
     }
 }
 

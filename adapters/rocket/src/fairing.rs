@@ -168,7 +168,7 @@ impl Fairing for SupabaseFairing {
         // The catcher Rocket ran for the failed guard answered with the guard's status: answer
         // with the rejection itself (a 303 with `Location`, a 401/503 JSON body).
         if let Some(rejection) = sink.rejection.get()
-            && response.status().code == rejection.status
+            && response.status().code == rejection.status.as_u16()
         {
             write_rejection(rejection, response);
         }
@@ -229,7 +229,7 @@ impl Handler for Refused {
 
 /// Makes `response` the one `rejection` describes: status, headers and body.
 pub(crate) fn write_rejection(rejection: &Rejection, response: &mut Response<'_>) {
-    response.set_status(Status::new(rejection.status));
+    response.set_status(Status::new(rejection.status.as_u16()));
     response.remove_header("Content-Type");
     for (name, value) in &rejection.headers {
         response.set_raw_header(*name, value.clone());
