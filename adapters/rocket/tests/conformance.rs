@@ -151,6 +151,9 @@ struct RocketApp {
 }
 
 impl App for RocketApp {
+    // A fairing cannot wrap the handler (see `SupabaseFairing`, "Tracing").
+    const HANDLER_IN_REQUEST_SPAN: bool = false;
+
     async fn send(&self, request: TestRequest) -> TestResponse {
         let client = self
             .client

@@ -21,6 +21,7 @@ pub mod hostile;
 pub mod redaction;
 pub mod scenarios;
 pub mod soak;
+pub mod spans;
 pub mod subject;
 
 pub use harness::{App, EMAIL, Harness, TestRequest, TestResponse, jar_holding};
@@ -99,6 +100,9 @@ macro_rules! conformance_tests {
             signing_in_is_still_no_store,
         );
         $crate::conformance_tests!(@each_in subject, $make, $attr, a_token_without_sub_is_not_a_user);
+        $crate::conformance_tests!(@each_in spans, $make, $attr,
+            request_spans_record_the_session_and_nest_the_auth_calls,
+        );
     };
     (@each_in $module:ident, $make:path, $attr:meta, $($scenario:ident),* $(,)?) => {
         $(
