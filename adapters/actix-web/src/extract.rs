@@ -39,6 +39,24 @@ impl Deref for Authenticated {
     }
 }
 
+/// The verified claims of a signed-in user, or `None` for anonymous visitors, sessions that do
+/// not verify and Auth outages alike ([`SupabaseClient::optional_claims`]); but a `500`
+/// ([`AuthRejection::MissingMiddleware`]) when the [`SupabaseMiddleware`](crate::SupabaseMiddleware) did not handle the request.
+///
+/// Use it on pages open to everyone. `Option<Authenticated>` is actix-web's
+/// `Option<T>` extractor, which answers `None` on *every* error: on a route the middleware does
+/// not handle it would treat every user as anonymous instead of reporting the mistake.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthenticated(pub Option<Claims>);
+
+impl Deref for MaybeAuthenticated {
+    type Target = Option<Claims>;
+
+    fn deref(&self) -> &Option<Claims> {
+        &self.0
+    }
+}
+
 /// Why an extractor or the middleware refused a request; answers with the response it
 /// describes.
 ///
@@ -111,7 +129,8 @@ impl FromRequest for Client {
 
 /// `Option<Authenticated>` uses actix-web's `impl FromRequest for Option<T>`, which answers
 /// `None` whenever this extractor fails: anonymous visitors, sessions that do not verify and
-/// Auth outages alike, as [`SupabaseClient::optional_claims`] does.
+/// Auth outages alike, as [`SupabaseClient::optional_claims`] does, but also a route the
+/// middleware does not handle; [`MaybeAuthenticated`] answers `500` for that one.
 impl FromRequest for Authenticated {
     type Error = AuthRejection;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AuthRejection>>>>;
@@ -130,5 +149,15 @@ impl FromRequest for Authenticated {
                 .map(Authenticated)
                 .map_err(AuthRejection::Denied)
         })
+    }
+}
+
+impl FromRequest for MaybeAuthenticated {
+    type Error = AuthRejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AuthRejection>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let client = client(request);
+        Box::pin(async move { Ok(MaybeAuthenticated(client?.optional_claims().await)) })
     }
 }

@@ -25,7 +25,9 @@ impl Deref for Client {
 
 /// The verified claims of a signed-in user. Rejects other requests with `401` JSON, a `303` to
 /// the login page for browser navigations when one is configured, or `503` when the Auth server
-/// cannot be reached. Use `Option<Authenticated>` on pages open to everyone.
+/// cannot be reached. Use `Option<Authenticated>` (or [`MaybeAuthenticated`]) on pages open to
+/// everyone: `None` for visitors without a verified session, a `500` when the layer did not
+/// handle the request.
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Claims);
 
@@ -33,6 +35,24 @@ impl Deref for Authenticated {
     type Target = Claims;
 
     fn deref(&self) -> &Claims {
+        &self.0
+    }
+}
+
+/// The verified claims of a signed-in user, or `None` for anonymous visitors, sessions that do
+/// not verify and Auth outages alike ([`SupabaseClient::optional_claims`]); but a `500`
+/// ([`AuthRejection::MissingMiddleware`]) when the [`SupabaseLayer`](crate::SupabaseLayer) did not handle the request.
+///
+/// Use it on pages open to everyone. In this crate `Option<Authenticated>` answers the
+/// same (axum's `OptionalFromRequestParts`); `MaybeAuthenticated` exists so that code reads
+/// the same with every adapter.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthenticated(pub Option<Claims>);
+
+impl Deref for MaybeAuthenticated {
+    type Target = Option<Claims>;
+
+    fn deref(&self) -> &Option<Claims> {
         &self.0
     }
 }
@@ -106,5 +126,13 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, AuthRejection> {
         Ok(client(parts)?.optional_claims().await.map(Authenticated))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthenticated {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AuthRejection> {
+        Ok(MaybeAuthenticated(client(parts)?.optional_claims().await))
     }
 }

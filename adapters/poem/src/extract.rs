@@ -38,6 +38,24 @@ impl Deref for Authenticated {
     }
 }
 
+/// The verified claims of a signed-in user, or `None` for anonymous visitors, sessions that do
+/// not verify and Auth outages alike ([`SupabaseClient::optional_claims`]); but a `500`
+/// ([`AuthRejection::MissingMiddleware`]) when the [`SupabaseMiddleware`](crate::SupabaseMiddleware) did not handle the request.
+///
+/// Use it on pages open to everyone. `Option<Authenticated>` is poem's `Option<T>`
+/// extractor, which answers `None` on *every* error: on a route the middleware does not handle
+/// it would treat every user as anonymous instead of reporting the mistake.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthenticated(pub Option<Claims>);
+
+impl Deref for MaybeAuthenticated {
+    type Target = Option<Claims>;
+
+    fn deref(&self) -> &Option<Claims> {
+        &self.0
+    }
+}
+
 /// Why an extractor refused a request; a [`ResponseError`] answering with the response it
 /// describes (find it with `poem::Error::downcast_ref::<AuthRejection>()`).
 ///
@@ -109,5 +127,11 @@ impl<'a> FromRequest<'a> for Authenticated {
             Ok(claims) => Ok(Authenticated(claims)),
             Err(rejection) => Err(AuthRejection::Denied(rejection).into()),
         }
+    }
+}
+
+impl<'a> FromRequest<'a> for MaybeAuthenticated {
+    async fn from_request(request: &'a Request, _: &mut RequestBody) -> poem::Result<Self> {
+        Ok(MaybeAuthenticated(client(request)?.optional_claims().await))
     }
 }

@@ -164,14 +164,15 @@ impl Fairing for SupabaseFairing {
         let sink = sink(request);
         // The response's cookie work is inside the request's span too (no await below).
         let _entered = sink.span.as_ref().map(|span| span.span().enter());
-        let Some(client) = &sink.client else { return };
         // The catcher Rocket ran for the failed guard answered with the guard's status: answer
-        // with the rejection itself (a 303 with `Location`, a 401/503 JSON body).
+        // with the rejection itself (a 303 with `Location`, a 401/503 JSON body, or the 500 of
+        // a guard on a path this fairing skips).
         if let Some(rejection) = sink.rejection.get()
             && response.status().code == rejection.status.as_u16()
         {
             write_rejection(rejection, response);
         }
+        let Some(client) = &sink.client else { return };
         let cookies = client.response_cookies();
         for set_cookie in cookies.set_cookies() {
             response.adjoin_raw_header("Set-Cookie", set_cookie.clone());

@@ -40,6 +40,24 @@ impl Deref for Authenticated {
     }
 }
 
+/// The verified claims of a signed-in user, or `None` for anonymous visitors, sessions that do
+/// not verify and Auth outages alike ([`SupabaseClient::optional_claims`](supabase_ssr_core::SupabaseClient::optional_claims)); but a `500`
+/// ([`AuthRejection::MissingMiddleware`]) when the [`SupabaseFairing`](crate::SupabaseFairing) did not handle the request.
+///
+/// Use it on pages open to everyone. `Option<Authenticated>` is Rocket's `Option<T>`
+/// guard, which answers `None` on *every* failure: on a route the fairing does not handle it
+/// would treat every user as anonymous instead of reporting the mistake.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthenticated(pub Option<Claims>);
+
+impl Deref for MaybeAuthenticated {
+    type Target = Option<Claims>;
+
+    fn deref(&self) -> &Option<Claims> {
+        &self.0
+    }
+}
+
 /// Why a guard refused a request (the guard's error type). As a [`Responder`] it answers with
 /// the response it describes, for handlers that take `Result<Authenticated, AuthRejection>`.
 ///
@@ -74,10 +92,16 @@ impl<'r> Responder<'r, 'static> for AuthRejection {
 }
 
 fn client<'r>(request: &'r Request<'_>) -> Result<&'r SupabaseClient, (Status, AuthRejection)> {
-    sink(request).client.as_ref().ok_or((
-        Status::InternalServerError,
-        AuthRejection::MissingMiddleware,
-    ))
+    let sink = sink(request);
+    sink.client.as_ref().ok_or_else(|| {
+        // For the fairing, when it is attached but skips the path: it writes this answer over
+        // the catcher's.
+        let _ = sink.rejection.set(Rejection::missing_middleware());
+        (
+            Status::InternalServerError,
+            AuthRejection::MissingMiddleware,
+        )
+    })
 }
 
 #[rocket::async_trait]
@@ -114,6 +138,18 @@ impl<'r> FromRequest<'r> for Authenticated {
                 let _ = sink(request).rejection.set(rejection.clone());
                 Outcome::Error((status, AuthRejection::Denied(rejection)))
             }
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for MaybeAuthenticated {
+    type Error = AuthRejection;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthRejection> {
+        match client(request) {
+            Ok(client) => Outcome::Success(MaybeAuthenticated(client.optional_claims().await)),
+            Err(error) => Outcome::Error(error),
         }
     }
 }

@@ -51,6 +51,13 @@ pub mod routes {
     /// `GET`: a static asset the default path filter skips; answers `client` or `no client`
     /// depending on whether the adapter's per-request client is present.
     pub const STATIC_ASSET: &str = "/static/logo.png";
+    /// `GET`: a path the default path filter skips (so the middleware does not handle it),
+    /// served with the adapter's optional-claims extractor for pages open to everyone
+    /// (`MaybeAuthenticated`; the tower app reads the client with `request_client`). It must
+    /// answer `500` with [`MISSING_MIDDLEWARE`](supabase_ssr_core::proxy::MISSING_MIDDLEWARE),
+    /// never treat the visitor as anonymous; handlers answer
+    /// [`optional_body`](super::handlers::optional_body) otherwise.
+    pub const OPTIONAL_UNHANDLED: &str = "/unhandled/optional.js";
 }
 
 /// Instantiates every conformance scenario as its own test.
@@ -78,6 +85,7 @@ macro_rules! conformance_tests {
             concurrent_requests_share_one_refresh,
             two_cookie_header_lines,
             skipped_path_does_no_auth_work,
+            optional_claims_without_the_middleware_are_a_500,
             hostile_input_catalogue,
         );
         $crate::conformance_tests!(@each_in faults, $make, $attr,
