@@ -132,6 +132,7 @@ mod client;
 pub mod config;
 pub mod cookies;
 mod crypto;
+mod error_source;
 pub mod functions;
 mod http_client;
 pub mod proxy;
@@ -143,6 +144,7 @@ pub mod storage;
 
 pub use client::{Supabase, SupabaseBuilder, SupabaseClient};
 pub use config::{Config, ConfigError};
+pub use error_source::ErrorSource;
 pub use proxy::{ProxyOutcome, SessionStatus};
 pub use redirect::safe_redirect_path;
 pub use session::{Session, SessionError, User};

@@ -176,6 +176,7 @@ impl AuthHttp {
                     status: Some(status.as_u16()),
                     code: None,
                     message: format!("the response body is not JSON: {e}"),
+                    source: Some(crate::ErrorSource::new(e)),
                 })
             });
         }
@@ -242,13 +243,12 @@ fn transport_error(error: reqwest::Error) -> HttpFailure {
     // The URL is dropped from the message: it may carry a token in its query. The causes stay:
     // reqwest's own text ("error sending request") hides why, e.g. a certificate from an
     // unknown issuer (see `SupabaseBuilder::root_certificates_pem`).
+    let source = crate::ErrorSource::http(error);
     HttpFailure::from(AuthError::Transient {
         status: None,
         code: None,
-        message: format!(
-            "{what}: {}",
-            crate::http_client::with_sources(&error.without_url())
-        ),
+        message: format!("{what}: {}", crate::http_client::with_sources(&source)),
+        source: Some(source),
     })
 }
 
@@ -287,6 +287,7 @@ fn error_from_response(status: StatusCode, api_version_ok: bool, text: &str) -> 
             status: Some(status.as_u16()),
             code,
             message,
+            source: None,
         };
     }
     let weak_reasons = body

@@ -147,6 +147,7 @@ impl RefreshCoordinator {
                             status: None,
                             code: None,
                             message: format!("the refresh task failed: {e}"),
+                            source: None,
                         })
                     })
                 }

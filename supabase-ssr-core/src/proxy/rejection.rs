@@ -170,6 +170,7 @@ mod tests {
             status: Some(503),
             code: None,
             message: "down".into(),
+            source: None,
         });
         let rejection = Rejection::new(&denied, Some("/login"), Some("text/html"));
         assert_eq!(rejection.status, StatusCode::SERVICE_UNAVAILABLE);
