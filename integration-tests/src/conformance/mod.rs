@@ -111,6 +111,9 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@each_in spans, $make, $attr,
             request_spans_record_the_session_and_nest_the_auth_calls,
         );
+        $crate::conformance_tests!(@each_in spans, $make_guarded, $attr,
+            a_refused_cross_site_request_is_recorded,
+        );
     };
     (@each_in $module:ident, $make:path, $attr:meta, $($scenario:ident),* $(,)?) => {
         $(

@@ -3,6 +3,7 @@
 //! request nested in it, and no token, cookie value, email or query string in any field.
 
 use supabase_ssr_core::Supabase;
+use supabase_ssr_core::proxy::CsrfGuard;
 
 use super::harness::{App, EMAIL, Harness, PASSWORD, TestRequest, TestResponse};
 use super::routes;
@@ -118,4 +119,29 @@ fn set_cookie_values(response: &TestResponse) -> Vec<String> {
     let mut jar = BrowserJar::new();
     jar.apply(response.set_cookies());
     jar.values().into_iter().map(str::to_owned).collect()
+}
+
+/// A cross-site `POST` the CSRF guard refuses still gets its request span, marked
+/// `cross_site_refused`, with no Auth call.
+pub async fn a_refused_cross_site_request_is_recorded<A: App>(make: fn(Supabase, CsrfGuard) -> A) {
+    let harness = Harness::start().await;
+    let app = make(harness.supabase(), CsrfGuard::default());
+    let (recorder, _guard) = Recorder::install();
+    let body = serde_json::json!({ "email": EMAIL, "password": PASSWORD }).to_string();
+    let request = TestRequest::post(routes::SIGN_IN, body)
+        .header("Host", "app.test")
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Origin", "https://evil.test");
+    let response = app.send(request).await;
+    assert_eq!(response.status, 403, "{response:?}");
+    let requests = recorder.named(REQUEST);
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert_fields(
+        &requests[0],
+        "POST",
+        routes::SIGN_IN,
+        "cross_site_refused",
+        false,
+    );
+    assert!(recorder.named(AUTH_CALL).is_empty());
 }
