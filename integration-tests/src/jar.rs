@@ -56,6 +56,11 @@ impl BrowserJar {
         self.cookies.get(name).map(String::as_str)
     }
 
+    /// The raw values of the cookies held, in the order of their names.
+    pub fn values(&self) -> Vec<&str> {
+        self.cookies.values().map(String::as_str).collect()
+    }
+
     /// The names of the cookies held, sorted.
     pub fn names(&self) -> Vec<&str> {
         self.cookies.keys().map(String::as_str).collect()

@@ -11,6 +11,7 @@ pub mod jar;
 pub mod node;
 pub mod redirect_payloads;
 pub mod server;
+pub mod trace;
 
 pub use server::{
     Endpoint, Fault, FaultKind, IssuedSession, KeyAlgorithm, LocalAuth, LocalAuthError,

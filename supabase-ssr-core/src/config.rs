@@ -3,6 +3,7 @@
 
 use url::Url;
 
+use crate::ErrorSource;
 use crate::cookies::{CookieEncoding, CookieOptions, CookieOptionsError};
 
 /// Environment variable holding the project URL.
@@ -47,11 +48,17 @@ pub enum ConfigError {
     },
     /// The cookie options are not valid (see [`CookieOptions::validate`]).
     #[error("invalid cookie options: {0}")]
-    CookieOptions(String),
+    CookieOptions(#[from] CookieOptionsError),
     /// The HTTP client could not be built (TLS initialisation, or a root certificate the TLS
     /// library rejects).
-    #[error("could not build the HTTP client: {0}")]
-    HttpClient(String),
+    #[error("could not build the HTTP client: {message}")]
+    HttpClient {
+        /// What went wrong, with the causes.
+        message: String,
+        /// The HTTP client's error.
+        #[source]
+        source: ErrorSource,
+    },
     /// A PEM bundle given to
     /// [`SupabaseBuilder::root_certificates_pem`](crate::SupabaseBuilder::root_certificates_pem)
     /// holds no usable certificate.
@@ -170,9 +177,9 @@ impl Config {
     pub fn with_storage_key(mut self, storage_key: impl Into<String>) -> Result<Self, ConfigError> {
         let storage_key = storage_key.into();
         if !crate::cookies::is_valid_cookie_name(&storage_key) {
-            return Err(ConfigError::CookieOptions(
-                CookieOptionsError::Name(storage_key).to_string(),
-            ));
+            return Err(ConfigError::CookieOptions(CookieOptionsError::Name(
+                storage_key,
+            )));
         }
         self.storage_key = storage_key;
         Ok(self)
@@ -180,9 +187,7 @@ impl Config {
 
     /// Sets the options every auth cookie is written with.
     pub fn with_cookie_options(mut self, options: CookieOptions) -> Result<Self, ConfigError> {
-        options
-            .validate()
-            .map_err(|e| ConfigError::CookieOptions(e.to_string()))?;
+        options.validate().map_err(ConfigError::CookieOptions)?;
         self.cookie_options = options;
         Ok(self)
     }

@@ -16,6 +16,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::ErrorSource;
 use crate::as_user;
 use crate::auth::AuthError;
 use crate::client::SupabaseClient;
@@ -42,7 +43,7 @@ pub enum FunctionsError {
     },
     /// The function could not be reached (`FunctionsFetchError`).
     #[error("Failed to send a request to the Edge Function: {0}")]
-    Fetch(String),
+    Fetch(#[source] ErrorSource),
     /// The session could not be loaded, so the function was not invoked.
     #[error("the session could not be loaded: {0}")]
     Auth(#[from] AuthError),
@@ -132,7 +133,7 @@ impl Functions {
         let response = request
             .send()
             .await
-            .map_err(|e| FunctionsError::Fetch(e.without_url().to_string()))?;
+            .map_err(|e| FunctionsError::Fetch(ErrorSource::http(e)))?;
         let status = response.status().as_u16();
         let relay_error = response
             .headers()
@@ -146,7 +147,7 @@ impl Functions {
         let body = response
             .bytes()
             .await
-            .map_err(|e| FunctionsError::Fetch(e.without_url().to_string()))?
+            .map_err(|e| FunctionsError::Fetch(ErrorSource::http(e)))?
             .to_vec();
         let answer = FunctionResponse {
             status,

@@ -18,9 +18,10 @@ pub(crate) fn build(extra_roots: &[Vec<u8>]) -> Result<reqwest::Client, ConfigEr
     }
     // reqwest's own message is just "builder error": the cause (a certificate the TLS library
     // rejects, no system roots) is in the source chain.
-    builder
-        .build()
-        .map_err(|error| ConfigError::HttpClient(with_sources(&error)))
+    builder.build().map_err(|error| ConfigError::HttpClient {
+        message: with_sources(&error),
+        source: crate::ErrorSource::http(error),
+    })
 }
 
 /// The certificates of a PEM bundle; an input without any is an error, not an empty list.
@@ -101,7 +102,7 @@ mod tests {
         assert!(
             matches!(
                 error,
-                ConfigError::RootCertificates(_) | ConfigError::HttpClient(_)
+                ConfigError::RootCertificates(_) | ConfigError::HttpClient { .. }
             ),
             "{error:?}"
         );

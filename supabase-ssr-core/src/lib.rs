@@ -68,6 +68,52 @@
 //! [`SupabaseBuilder::root_certificates_pem`], or `SUPABASE_CA_CERT` with
 //! [`Supabase::builder_from_env`].
 //!
+//! # Tracing
+//!
+//! The crates report through [`tracing`](https://docs.rs/tracing). Besides events (warnings
+//! when a refresh fails, debug notes), they make three spans:
+//!
+//! | Span | Level | Fields |
+//! |------|-------|--------|
+//! | `supabase_ssr.request` | INFO | `http.method`, `http.path`, `session`, `refreshed` |
+//! | `supabase_ssr.refresh` | DEBUG | `source`, `outcome` |
+//! | `supabase_ssr.auth_call` | DEBUG | `endpoint`, `grant_type`, `attempt`, `status`, `outcome` |
+//!
+//! - `supabase_ssr.request` ([`proxy::RequestSpan`]) is made by every adapter's middleware for
+//!   each request, around the proxy step and the handler. `http.path` is the path without its
+//!   query. `session` is where the session stands after the proxy step: `none`, `invalid` (a
+//!   cookie that holds no session), `valid` (verified earlier in the request), `present`,
+//!   `refreshed`, `refresh_failed` (kept until it expires), `signed_out` (the Auth server ended
+//!   it), `auth_unavailable` (expired, and the Auth server cannot refresh it now), `skipped`
+//!   (the path filter skipped the request) or `cross_site_refused`; `refreshed` is a bool. With
+//!   the Rocket adapter the span covers the fairing's work only: a fairing cannot wrap the
+//!   handler, so the handler's events are not inside it.
+//! - `supabase_ssr.refresh` wraps a session refresh: `source` is `call` (this request called
+//!   `/token`), `shared` (it got the answer of another request's call, or of a rotation within
+//!   the reuse window) or `failure_memory` (a refusal remembered); `outcome` is `ok`,
+//!   `transient` or `refused`.
+//! - `supabase_ssr.auth_call` wraps every HTTP call to the Auth API: `endpoint` is its path
+//!   (`token`, `user`, `.well-known/jwks.json`, …), `grant_type` the only query value recorded,
+//!   `attempt` counts retries from 1, `status` is the HTTP status (absent when no answer came)
+//!   and `outcome` as above. Inside a request, both nest in its `supabase_ssr.request` span.
+//!
+//! **Never recorded**: tokens, codes, cookie values, keys, emails, request and response
+//! bodies, query strings (they may carry an authorization code or a token), and the user id —
+//! not even hashed, since a hash of a user id is still a stable identifier of the user.
+//!
+//! Turn them on with tracing-subscriber's `EnvFilter` (feature `env-filter`), e.g.
+//! `RUST_LOG=info,supabase_ssr=debug` — the directive's target is a prefix, so `supabase_ssr`
+//! covers `supabase_ssr_core` and every adapter:
+//!
+//! ```ignore
+//! tracing_subscriber::fmt()
+//!     .with_env_filter(tracing_subscriber::EnvFilter::new("info,supabase_ssr=debug"))
+//!     .init();
+//! ```
+//!
+//! With no subscriber interested, a span costs a check of its level: no allocation, nothing
+//! recorded.
+//!
 //! # Compatibility
 //!
 //! - Cookie name `sb-<first label of the project host>-auth-token` ([`Config::storage_key`]),
@@ -89,6 +135,7 @@ mod client;
 pub mod config;
 pub mod cookies;
 mod crypto;
+mod error_source;
 pub mod functions;
 mod http_client;
 pub mod proxy;
@@ -100,6 +147,7 @@ pub mod storage;
 
 pub use client::{Supabase, SupabaseBuilder, SupabaseClient};
 pub use config::{Config, ConfigError};
+pub use error_source::ErrorSource;
 pub use proxy::{ProxyOutcome, SessionStatus};
 pub use redirect::safe_redirect_path;
 pub use session::{Session, SessionError, User};

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::ErrorSource;
 use crate::as_user;
 use crate::auth::AuthError;
 use crate::client::SupabaseClient;
@@ -46,7 +47,7 @@ pub enum StorageError {
     Auth(#[from] AuthError),
     /// The call could not be made or its answer not read.
     #[error("Storage could not be reached: {0}")]
-    Transport(String),
+    Transport(#[source] ErrorSource),
     /// The answer is not what was expected.
     #[error("the Storage answer could not be decoded: {0}")]
     Decode(String),
@@ -290,7 +291,7 @@ impl Bucket {
         let response = request
             .send()
             .await
-            .map_err(|e| StorageError::Transport(e.without_url().to_string()))?;
+            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
         if response.status().is_success() {
             return Ok(response);
         }
@@ -316,7 +317,7 @@ impl Bucket {
         let text = response
             .text()
             .await
-            .map_err(|e| StorageError::Transport(e.without_url().to_string()))?;
+            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
         serde_json::from_str(&text).map_err(|e| StorageError::Decode(e.to_string()))
     }
 
@@ -370,7 +371,7 @@ impl Bucket {
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| StorageError::Transport(e.without_url().to_string()))?;
+            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
         Ok(bytes.to_vec())
     }
 

@@ -1,6 +1,5 @@
 //! Extractors: the per-request client and verified claims.
 
-use std::fmt;
 use std::future::{Future, Ready, ready};
 use std::ops::Deref;
 use std::pin::Pin;
@@ -11,7 +10,7 @@ use actix_web::http::header::{ACCEPT, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
-use supabase_ssr_core::proxy::Rejection;
+use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection};
 
 /// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
 /// Cookies it writes are sent by the [`SupabaseMiddleware`](crate::SupabaseMiddleware).
@@ -40,25 +39,47 @@ impl Deref for Authenticated {
     }
 }
 
+/// The verified claims of a signed-in user, or `None` for anonymous visitors, sessions that do
+/// not verify and Auth outages alike ([`SupabaseClient::optional_claims`]); but a `500`
+/// ([`AuthRejection::MissingMiddleware`]) when the [`SupabaseMiddleware`](crate::SupabaseMiddleware) did not handle the request.
+///
+/// Use it on pages open to everyone. `Option<Authenticated>` is actix-web's
+/// `Option<T>` extractor, which answers `None` on *every* error: on a route the middleware does
+/// not handle it would treat every user as anonymous instead of reporting the mistake.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthenticated(pub Option<Claims>);
+
+impl Deref for MaybeAuthenticated {
+    type Target = Option<Claims>;
+
+    fn deref(&self) -> &Option<Claims> {
+        &self.0
+    }
+}
+
 /// Why an extractor or the middleware refused a request; answers with the response it
 /// describes.
-#[derive(Debug, Clone)]
+///
+/// Every adapter's `AuthRejection` has these variants and messages.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthRejection {
-    /// The route is not behind [`SupabaseMiddleware`](crate::SupabaseMiddleware): a server bug,
-    /// `500`.
+    /// [`SupabaseMiddleware`](crate::SupabaseMiddleware) did not handle this request (not
+    /// installed on the route, or its path filter skips the path): a server bug, `500` with
+    /// [`MISSING_MIDDLEWARE`].
+    #[error("{MISSING_MIDDLEWARE}")]
     MissingMiddleware,
     /// No verified user (`401`/`303`), the Auth server is unreachable (`503`), or the
     /// middleware's CSRF guard refused a cross-site request (`403`).
-    Denied(Rejection),
+    #[error(transparent)]
+    Denied(#[from] Rejection),
 }
 
-impl fmt::Display for AuthRejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::MissingMiddleware => {
-                f.write_str("SupabaseMiddleware is not installed on this route")
-            }
-            Self::Denied(rejection) => write!(f, "request rejected with {}", rejection.status),
+impl From<AuthRejection> for Rejection {
+    fn from(rejection: AuthRejection) -> Self {
+        match rejection {
+            AuthRejection::MissingMiddleware => Rejection::missing_middleware(),
+            AuthRejection::Denied(rejection) => rejection,
         }
     }
 }
@@ -67,17 +88,15 @@ impl ResponseError for AuthRejection {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::MissingMiddleware => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Denied(rejection) => {
-                StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::UNAUTHORIZED)
-            }
+            // actix-web 4 has its own `http` 0.2 status type.
+            Self::Denied(rejection) => StatusCode::from_u16(rejection.status.as_u16())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        let Self::Denied(rejection) = self else {
-            return response.body(self.to_string());
-        };
+        let rejection = Rejection::from(self.clone());
         for (name, value) in &rejection.headers {
             if let (Ok(name), Ok(value)) = (
                 HeaderName::from_bytes(name.as_bytes()),
@@ -86,7 +105,7 @@ impl ResponseError for AuthRejection {
                 response.insert_header((name, value));
             }
         }
-        response.body(rejection.body.clone())
+        response.body(rejection.body)
     }
 }
 
@@ -110,7 +129,8 @@ impl FromRequest for Client {
 
 /// `Option<Authenticated>` uses actix-web's `impl FromRequest for Option<T>`, which answers
 /// `None` whenever this extractor fails: anonymous visitors, sessions that do not verify and
-/// Auth outages alike, as [`SupabaseClient::optional_claims`] does.
+/// Auth outages alike, as [`SupabaseClient::optional_claims`] does, but also a route the
+/// middleware does not handle; [`MaybeAuthenticated`] answers `500` for that one.
 impl FromRequest for Authenticated {
     type Error = AuthRejection;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AuthRejection>>>>;
@@ -129,5 +149,15 @@ impl FromRequest for Authenticated {
                 .map(Authenticated)
                 .map_err(AuthRejection::Denied)
         })
+    }
+}
+
+impl FromRequest for MaybeAuthenticated {
+    type Error = AuthRejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AuthRejection>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let client = client(request);
+        Box::pin(async move { Ok(MaybeAuthenticated(client?.optional_claims().await)) })
     }
 }

@@ -14,7 +14,7 @@ use actix_web::{Error, HttpMessage};
 use supabase_ssr_core::Supabase;
 use supabase_ssr_core::cookies::ResponseCookies;
 use supabase_ssr_core::proxy::{
-    CsrfGuard, GuardedRequest, PathFilter, Rejection, combine_header_values,
+    CsrfGuard, GuardedRequest, PathFilter, Rejection, RequestSpan, combine_header_values,
 };
 
 use crate::AuthRejection;
@@ -27,6 +27,9 @@ use crate::AuthRejection;
 /// extractors, and after the handler — success or error — appends the auth cookies and the
 /// caching headers (no-store when cookies are written, `private` when the handler read the
 /// session). Register it last with `.wrap(..)` so it is the outermost middleware.
+///
+/// Each request runs — the proxy step and the handler — inside a `supabase_ssr.request` span
+/// ([`RequestSpan`]; see the core's docs, "Tracing").
 #[derive(Debug, Clone)]
 pub struct SupabaseMiddleware {
     supabase: Supabase,
@@ -114,14 +117,18 @@ where
     forward_ready!(inner);
 
     fn call(&self, mut request: ServiceRequest) -> Self::Future {
+        let span = RequestSpan::new(request.method().as_str(), request.path());
         if let Err(refused) = check_cross_site(&self.csrf, &request) {
+            span.record_cross_site_refused();
             // An `Err` keeps the middleware's body type; its response is built from the
             // rejection each time it is asked for, so the 403 and its body reach the client.
             return Box::pin(ready(Err(AuthRejection::Denied(refused).into())));
         }
         let inner = Rc::clone(&self.inner);
         if !self.filter.applies_to(request.path()) {
-            return Box::pin(async move { inner.call(request).await });
+            span.record_skipped();
+            let call = span.span().in_scope(|| inner.call(request));
+            return Box::pin(span.instrument(call));
         }
         let cookie_lines = request.headers().get_all(COOKIE);
         let client = self
@@ -129,8 +136,10 @@ where
             // UTF-8, not `to_str` (visible ASCII only): a cookie with a UTF-8 name or value
             // must not hide the session on the same line.
             .client(cookie_lines.filter_map(|value| std::str::from_utf8(value.as_bytes()).ok()));
-        Box::pin(async move {
+        let recorder = span.clone();
+        Box::pin(span.instrument(async move {
             let outcome = client.proxy().await;
+            recorder.record_outcome(&outcome);
             if let Some(header) = outcome.request_cookie_header {
                 // `insert` replaces every `Cookie` line. Nothing has parsed the cookies yet
                 // (`HttpRequest::cookies` caches them) as long as this middleware is outermost.
@@ -157,7 +166,7 @@ where
                     Err(error)
                 }
             }
-        })
+        }))
     }
 }
 

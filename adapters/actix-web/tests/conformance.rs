@@ -8,7 +8,8 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{App as ActixApp, HttpMessage, HttpRequest, HttpResponse, test, web};
 use supabase_ssr_actix_web::core::proxy::CsrfGuard;
 use supabase_ssr_actix_web::{
-    AuthRejection, Authenticated, Client, Supabase, SupabaseClient, SupabaseMiddleware,
+    AuthRejection, Authenticated, Client, MaybeAuthenticated, Supabase, SupabaseClient,
+    SupabaseMiddleware,
 };
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 
@@ -73,6 +74,12 @@ fn routes_app(
             routes::SIGN_OUT,
             web::post()
                 .to(|client: Client| async move { reply(handlers::sign_out(&client).await) }),
+        )
+        .route(
+            routes::OPTIONAL_UNHANDLED,
+            web::get().to(|user: MaybeAuthenticated| async move {
+                handlers::optional_body(user.0.as_ref())
+            }),
         )
         .route(
             routes::STATIC_ASSET,

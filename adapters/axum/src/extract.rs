@@ -4,11 +4,11 @@ use std::ops::Deref;
 
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
+use http::header;
 use http::request::Parts;
-use http::{StatusCode, header};
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
-use supabase_ssr_core::proxy::{Rejection, http_headers};
+use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection, http_headers};
 
 /// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
 /// Cookies it writes are sent by the [`SupabaseLayer`](crate::SupabaseLayer).
@@ -25,7 +25,9 @@ impl Deref for Client {
 
 /// The verified claims of a signed-in user. Rejects other requests with `401` JSON, a `303` to
 /// the login page for browser navigations when one is configured, or `503` when the Auth server
-/// cannot be reached. Use `Option<Authenticated>` on pages open to everyone.
+/// cannot be reached. Use `Option<Authenticated>` (or [`MaybeAuthenticated`]) on pages open to
+/// everyone: `None` for visitors without a verified session, a `500` when the layer did not
+/// handle the request.
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Claims);
 
@@ -37,25 +39,52 @@ impl Deref for Authenticated {
     }
 }
 
-/// Why an extractor refused a request; answers with the response it describes.
+/// The verified claims of a signed-in user, or `None` for anonymous visitors, sessions that do
+/// not verify and Auth outages alike ([`SupabaseClient::optional_claims`]); but a `500`
+/// ([`AuthRejection::MissingMiddleware`]) when the [`SupabaseLayer`](crate::SupabaseLayer) did not handle the request.
+///
+/// Use it on pages open to everyone. In this crate `Option<Authenticated>` answers the
+/// same (axum's `OptionalFromRequestParts`); `MaybeAuthenticated` exists so that code reads
+/// the same with every adapter.
 #[derive(Debug, Clone)]
+pub struct MaybeAuthenticated(pub Option<Claims>);
+
+impl Deref for MaybeAuthenticated {
+    type Target = Option<Claims>;
+
+    fn deref(&self) -> &Option<Claims> {
+        &self.0
+    }
+}
+
+/// Why an extractor refused a request; answers with the response it describes.
+///
+/// Every adapter's `AuthRejection` has these variants and messages.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthRejection {
-    /// The route is not behind [`SupabaseLayer`](crate::SupabaseLayer): a server bug, `500`.
-    MissingLayer,
+    /// [`SupabaseLayer`](crate::SupabaseLayer) did not handle this request (not installed on
+    /// the route, or its path filter skips the path): a server bug, `500` with
+    /// [`MISSING_MIDDLEWARE`].
+    #[error("{MISSING_MIDDLEWARE}")]
+    MissingMiddleware,
     /// No verified user (`401`/`303`) or the Auth server is unreachable (`503`).
-    Denied(Rejection),
+    #[error(transparent)]
+    Denied(#[from] Rejection),
+}
+
+impl From<AuthRejection> for Rejection {
+    fn from(rejection: AuthRejection) -> Self {
+        match rejection {
+            AuthRejection::MissingMiddleware => Rejection::missing_middleware(),
+            AuthRejection::Denied(rejection) => rejection,
+        }
+    }
 }
 
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
-        match self {
-            Self::MissingLayer => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "SupabaseLayer is not installed on this route",
-            )
-                .into_response(),
-            Self::Denied(rejection) => http_headers::rejection_response(rejection),
-        }
+        http_headers::rejection_response(self.into())
     }
 }
 
@@ -64,7 +93,7 @@ fn client(parts: &Parts) -> Result<SupabaseClient, AuthRejection> {
         .extensions
         .get::<SupabaseClient>()
         .cloned()
-        .ok_or(AuthRejection::MissingLayer)
+        .ok_or(AuthRejection::MissingMiddleware)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Client {
@@ -97,5 +126,13 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, AuthRejection> {
         Ok(client(parts)?.optional_claims().await.map(Authenticated))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthenticated {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AuthRejection> {
+        Ok(MaybeAuthenticated(client(parts)?.optional_claims().await))
     }
 }

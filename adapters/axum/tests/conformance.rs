@@ -8,7 +8,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use supabase_ssr_axum::core::proxy::CsrfGuard;
 use supabase_ssr_axum::{
-    AuthRejection, Authenticated, Client, Supabase, SupabaseClient, SupabaseLayer,
+    AuthRejection, Authenticated, Client, MaybeAuthenticated, Supabase, SupabaseClient,
+    SupabaseLayer,
 };
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 use tower::ServiceExt;
@@ -68,6 +69,12 @@ fn app_with(supabase: Supabase, guard: CsrfGuard) -> AxumApp {
             .route(
                 routes::SIGN_OUT,
                 post(|client: Client| async move { reply(handlers::sign_out(&client).await) }),
+            )
+            .route(
+                routes::OPTIONAL_UNHANDLED,
+                get(|user: MaybeAuthenticated| async move {
+                    handlers::optional_body(user.0.as_ref())
+                }),
             )
             .route(
                 routes::STATIC_ASSET,

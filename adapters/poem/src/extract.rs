@@ -1,17 +1,15 @@
 //! Extractors: the per-request client and verified claims.
 
-use std::fmt;
 use std::ops::Deref;
 
 use poem::http::StatusCode;
 use poem::http::header::ACCEPT;
 use poem::{
-    Body, FromRequest, IntoResponse, Request, RequestBody, Response, ResponseParts,
-    error::ResponseError,
+    Body, FromRequest, Request, RequestBody, Response, ResponseParts, error::ResponseError,
 };
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
-use supabase_ssr_core::proxy::{Rejection, http_headers};
+use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection, http_headers};
 
 /// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
 /// Cookies it writes are sent by the [`SupabaseMiddleware`](crate::SupabaseMiddleware).
@@ -40,45 +38,60 @@ impl Deref for Authenticated {
     }
 }
 
-/// Why an extractor refused a request; a [`ResponseError`] answering with the response it
-/// describes (find it with `poem::Error::downcast_ref::<AuthRejection>()`).
+/// The verified claims of a signed-in user, or `None` for anonymous visitors, sessions that do
+/// not verify and Auth outages alike ([`SupabaseClient::optional_claims`]); but a `500`
+/// ([`AuthRejection::MissingMiddleware`]) when the [`SupabaseMiddleware`](crate::SupabaseMiddleware) did not handle the request.
+///
+/// Use it on pages open to everyone. `Option<Authenticated>` is poem's `Option<T>`
+/// extractor, which answers `None` on *every* error: on a route the middleware does not handle
+/// it would treat every user as anonymous instead of reporting the mistake.
 #[derive(Debug, Clone)]
-pub enum AuthRejection {
-    /// The route is not behind [`SupabaseMiddleware`](crate::SupabaseMiddleware): a server bug,
-    /// `500`.
-    MissingMiddleware,
-    /// No verified user (`401`/`303`) or the Auth server is unreachable (`503`).
-    Denied(Rejection),
-}
+pub struct MaybeAuthenticated(pub Option<Claims>);
 
-impl fmt::Display for AuthRejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::MissingMiddleware => f.write_str(MISSING),
-            Self::Denied(rejection) => write!(f, "request denied ({})", rejection.status),
-        }
+impl Deref for MaybeAuthenticated {
+    type Target = Option<Claims>;
+
+    fn deref(&self) -> &Option<Claims> {
+        &self.0
     }
 }
 
-const MISSING: &str = "SupabaseMiddleware is not installed on this route";
+/// Why an extractor refused a request; a [`ResponseError`] answering with the response it
+/// describes (find it with `poem::Error::downcast_ref::<AuthRejection>()`).
+///
+/// Every adapter's `AuthRejection` has these variants and messages.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthRejection {
+    /// [`SupabaseMiddleware`](crate::SupabaseMiddleware) did not handle this request (not
+    /// installed on the route, or its path filter skips the path): a server bug, `500` with
+    /// [`MISSING_MIDDLEWARE`].
+    #[error("{MISSING_MIDDLEWARE}")]
+    MissingMiddleware,
+    /// No verified user (`401`/`303`) or the Auth server is unreachable (`503`).
+    #[error(transparent)]
+    Denied(#[from] Rejection),
+}
 
-impl std::error::Error for AuthRejection {}
+impl From<AuthRejection> for Rejection {
+    fn from(rejection: AuthRejection) -> Self {
+        match rejection {
+            AuthRejection::MissingMiddleware => Rejection::missing_middleware(),
+            AuthRejection::Denied(rejection) => rejection,
+        }
+    }
+}
 
 impl ResponseError for AuthRejection {
     fn status(&self) -> StatusCode {
         match self {
             Self::MissingMiddleware => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Denied(rejection) => {
-                StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::UNAUTHORIZED)
-            }
+            Self::Denied(rejection) => rejection.status,
         }
     }
 
     fn as_response(&self) -> Response {
-        match self {
-            Self::MissingMiddleware => (self.status(), MISSING).into_response(),
-            Self::Denied(rejection) => rejection_response(rejection.clone()),
-        }
+        rejection_response(self.clone().into())
     }
 }
 
@@ -114,5 +127,11 @@ impl<'a> FromRequest<'a> for Authenticated {
             Ok(claims) => Ok(Authenticated(claims)),
             Err(rejection) => Err(AuthRejection::Denied(rejection).into()),
         }
+    }
+}
+
+impl<'a> FromRequest<'a> for MaybeAuthenticated {
+    async fn from_request(request: &'a Request, _: &mut RequestBody) -> poem::Result<Self> {
+        Ok(MaybeAuthenticated(client(request)?.optional_claims().await))
     }
 }

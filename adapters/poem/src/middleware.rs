@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use supabase_ssr_core::Supabase;
-use supabase_ssr_core::proxy::{CsrfGuard, PathFilter, http_headers};
+use supabase_ssr_core::proxy::{CsrfGuard, PathFilter, RequestSpan, http_headers};
 
 /// Adds Supabase Auth to every request: refuses cross-site requests with unsafe methods
 /// ([`CsrfGuard`], `403`, on by default), refreshes an expiring session before the handler (so
@@ -13,6 +13,9 @@ use supabase_ssr_core::proxy::{CsrfGuard, PathFilter, http_headers};
 /// after the handler — whether it returned `Ok` or `Err` — appends the auth cookies and the
 /// caching headers (no-store when cookies are written, `private` when the handler read the
 /// session).
+///
+/// Each request runs — the proxy step and the endpoint — inside a `supabase_ssr.request` span
+/// ([`RequestSpan`]; see the core's docs, "Tracing").
 #[derive(Debug, Clone)]
 pub struct SupabaseMiddleware {
     supabase: Supabase,
@@ -81,15 +84,25 @@ pub struct SupabaseEndpoint<E> {
 impl<E: Endpoint> Endpoint for SupabaseEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, mut request: Request) -> Result<Response> {
+    async fn call(&self, request: Request) -> Result<Response> {
+        let span = RequestSpan::new(request.method().as_str(), request.uri().path());
+        span.instrument(self.call_in(request, &span)).await
+    }
+}
+
+impl<E: Endpoint> SupabaseEndpoint<E> {
+    /// [`Endpoint::call`], inside the request's span.
+    async fn call_in(&self, mut request: Request, span: &RequestSpan) -> Result<Response> {
         let (method, uri, headers) = (request.method(), request.uri(), request.headers());
         if let Err(refused) = http_headers::check_cross_site(&self.csrf, method, uri, headers) {
+            span.record_cross_site_refused();
             return Ok(crate::extract::rejection_response(refused));
         }
         // `uri()`, not `original_uri()`: the latter is `/` on requests made with
         // `Request::builder()` (poem's `TestClient` included). Inside a `Route::nest` the
         // filter sees the path relative to the nest, like axum's `nest`.
         if !self.filter.applies_to(request.uri().path()) {
+            span.record_skipped();
             return self
                 .inner
                 .call(request)
@@ -100,6 +113,7 @@ impl<E: Endpoint> Endpoint for SupabaseEndpoint<E> {
             .supabase
             .client(http_headers::cookie_headers(request.headers()));
         let outcome = client.proxy().await;
+        span.record_outcome(&outcome);
         if let Some(header) = &outcome.request_cookie_header {
             http_headers::replace_cookie_header(request.headers_mut(), header);
         }

@@ -12,7 +12,8 @@ use poem::{
 };
 use supabase_ssr_poem::core::proxy::CsrfGuard;
 use supabase_ssr_poem::{
-    AuthRejection, Authenticated, Client, Supabase, SupabaseClient, SupabaseMiddleware,
+    AuthRejection, Authenticated, Client, MaybeAuthenticated, Supabase, SupabaseClient,
+    SupabaseMiddleware,
 };
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 
@@ -67,6 +68,11 @@ async fn sign_out(client: Client) -> Response {
 }
 
 #[handler]
+fn optional_unhandled(user: MaybeAuthenticated) -> String {
+    handlers::optional_body(user.0.as_ref())
+}
+
+#[handler]
 fn static_asset(request: &Request) -> &'static str {
     if request.data::<SupabaseClient>().is_some() {
         "client"
@@ -93,6 +99,7 @@ fn app_with(supabase: Supabase, guard: CsrfGuard) -> PoemApp {
         .at(routes::FAIL, get(fail))
         .at(routes::SIGN_IN, post(sign_in))
         .at(routes::SIGN_OUT, post(sign_out))
+        .at(routes::OPTIONAL_UNHANDLED, get(optional_unhandled))
         .at(routes::STATIC_ASSET, get(static_asset))
         .with(SupabaseMiddleware::new(supabase).with_csrf(guard));
     PoemApp(route.boxed())

@@ -10,7 +10,7 @@ use rocket::http::{Header, Method, Status};
 use rocket::route::{self, Handler, Route};
 use rocket::{Build, Data, Request, Response, Rocket};
 use supabase_ssr_core::proxy::{
-    CsrfGuard, GuardedRequest, PathFilter, Rejection, combine_header_values,
+    CsrfGuard, GuardedRequest, PathFilter, Rejection, RequestSpan, combine_header_values,
 };
 use supabase_ssr_core::{Supabase, SupabaseClient};
 
@@ -27,6 +27,11 @@ use supabase_ssr_core::{Supabase, SupabaseClient};
 /// the lowest rank there is: no route of the app, catch-alls included, runs for it. Attach this
 /// fairing before other request fairings, which run in order. Rocket turns a form `POST` with
 /// a `_method` field into that method before any fairing runs; the guard sees the result.
+///
+/// **Tracing.** The request's `supabase_ssr.request` span (see the core's docs, "Tracing")
+/// covers the fairing's work — the CSRF guard and the proxy step with its Auth calls — and
+/// lasts as long as the request, but a fairing cannot wrap the handler: the handler's events
+/// and spans are not inside it (unlike the other adapters).
 #[derive(Debug, Clone)]
 pub struct SupabaseFairing {
     supabase: Supabase,
@@ -94,6 +99,8 @@ pub(crate) struct Sink {
     pub(crate) rejection: OnceLock<Rejection>,
     /// The CSRF guard's refusal, answered by the route at [`REFUSED_PATH`].
     pub(crate) refused: Option<Rejection>,
+    /// The request's span, kept open as long as the request.
+    pub(crate) span: Option<RequestSpan>,
 }
 
 /// The request's sink; an empty one when the fairing did not run for it.
@@ -119,19 +126,28 @@ impl Fairing for SupabaseFairing {
     }
 
     async fn on_request(&self, request: &mut Request<'_>, _: &mut Data<'_>) {
+        let span = RequestSpan::new(request.method().as_str(), request.uri().path().as_str());
         if let Err(refused) = check_cross_site(&self.csrf, request) {
+            span.record_cross_site_refused();
             request.local_cache(|| Sink {
                 refused: Some(refused),
+                span: Some(span),
                 ..Sink::default()
             });
             request.set_uri(Origin::const_new(REFUSED_PATH, None));
             return;
         }
         if !self.filter.applies_to(request.uri().path().as_str()) {
+            span.record_skipped();
+            request.local_cache(|| Sink {
+                span: Some(span),
+                ..Sink::default()
+            });
             return;
         }
         let client = self.supabase.client(request.headers().get("Cookie"));
-        let outcome = client.proxy().await;
+        let outcome = span.instrument(client.proxy()).await;
+        span.record_outcome(&outcome);
         if let Some(header) = outcome.request_cookie_header {
             // Replaces every `Cookie` line. Rocket parsed its `CookieJar` when the request was
             // built, so `request.cookies()` still holds the old session; read the header.
@@ -139,20 +155,24 @@ impl Fairing for SupabaseFairing {
         }
         request.local_cache(|| Sink {
             client: Some(client),
+            span: Some(span),
             ..Sink::default()
         });
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
         let sink = sink(request);
-        let Some(client) = &sink.client else { return };
+        // The response's cookie work is inside the request's span too (no await below).
+        let _entered = sink.span.as_ref().map(|span| span.span().enter());
         // The catcher Rocket ran for the failed guard answered with the guard's status: answer
-        // with the rejection itself (a 303 with `Location`, a 401/503 JSON body).
+        // with the rejection itself (a 303 with `Location`, a 401/503 JSON body, or the 500 of
+        // a guard on a path this fairing skips).
         if let Some(rejection) = sink.rejection.get()
-            && response.status().code == rejection.status
+            && response.status().code == rejection.status.as_u16()
         {
             write_rejection(rejection, response);
         }
+        let Some(client) = &sink.client else { return };
         let cookies = client.response_cookies();
         for set_cookie in cookies.set_cookies() {
             response.adjoin_raw_header("Set-Cookie", set_cookie.clone());
@@ -210,7 +230,7 @@ impl Handler for Refused {
 
 /// Makes `response` the one `rejection` describes: status, headers and body.
 pub(crate) fn write_rejection(rejection: &Rejection, response: &mut Response<'_>) {
-    response.set_status(Status::new(rejection.status));
+    response.set_status(Status::new(rejection.status.as_u16()));
     response.remove_header("Content-Type");
     for (name, value) in &rejection.headers {
         response.set_raw_header(*name, value.clone());

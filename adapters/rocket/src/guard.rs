@@ -8,7 +8,7 @@ use rocket::response::{self, Responder};
 use rocket::{Request, Response};
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
-use supabase_ssr_core::proxy::Rejection;
+use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection};
 
 use crate::fairing::{sink, write_rejection};
 
@@ -40,40 +40,68 @@ impl Deref for Authenticated {
     }
 }
 
-const NOT_ATTACHED: &str = "SupabaseFairing is not attached, or its path filter skips this route";
+/// The verified claims of a signed-in user, or `None` for anonymous visitors, sessions that do
+/// not verify and Auth outages alike ([`SupabaseClient::optional_claims`](supabase_ssr_core::SupabaseClient::optional_claims)); but a `500`
+/// ([`AuthRejection::MissingMiddleware`]) when the [`SupabaseFairing`](crate::SupabaseFairing) did not handle the request.
+///
+/// Use it on pages open to everyone. `Option<Authenticated>` is Rocket's `Option<T>`
+/// guard, which answers `None` on *every* failure: on a route the fairing does not handle it
+/// would treat every user as anonymous instead of reporting the mistake.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthenticated(pub Option<Claims>);
+
+impl Deref for MaybeAuthenticated {
+    type Target = Option<Claims>;
+
+    fn deref(&self) -> &Option<Claims> {
+        &self.0
+    }
+}
 
 /// Why a guard refused a request (the guard's error type). As a [`Responder`] it answers with
 /// the response it describes, for handlers that take `Result<Authenticated, AuthRejection>`.
-#[derive(Debug, Clone)]
+///
+/// Every adapter's `AuthRejection` has these variants and messages.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthRejection {
-    /// [`SupabaseFairing`](crate::SupabaseFairing) did not handle this request: a server bug,
-    /// `500`.
-    FairingNotAttached,
+    /// [`SupabaseFairing`](crate::SupabaseFairing) did not handle this request (not attached,
+    /// or its path filter skips the path): a server bug, `500` with [`MISSING_MIDDLEWARE`].
+    #[error("{MISSING_MIDDLEWARE}")]
+    MissingMiddleware,
     /// No verified user (`401`/`303`) or the Auth server is unreachable (`503`).
-    Denied(Rejection),
+    #[error(transparent)]
+    Denied(#[from] Rejection),
+}
+
+impl From<AuthRejection> for Rejection {
+    fn from(rejection: AuthRejection) -> Self {
+        match rejection {
+            AuthRejection::MissingMiddleware => Rejection::missing_middleware(),
+            AuthRejection::Denied(rejection) => rejection,
+        }
+    }
 }
 
 impl<'r> Responder<'r, 'static> for AuthRejection {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        let rejection = match self {
-            Self::FairingNotAttached => Rejection {
-                status: 500,
-                headers: Vec::new(),
-                body: NOT_ATTACHED.to_owned(),
-            },
-            Self::Denied(rejection) => rejection,
-        };
         let mut response = Response::new();
-        write_rejection(&rejection, &mut response);
+        write_rejection(&self.into(), &mut response);
         Ok(response)
     }
 }
 
 fn client<'r>(request: &'r Request<'_>) -> Result<&'r SupabaseClient, (Status, AuthRejection)> {
-    sink(request).client.as_ref().ok_or((
-        Status::InternalServerError,
-        AuthRejection::FairingNotAttached,
-    ))
+    let sink = sink(request);
+    sink.client.as_ref().ok_or_else(|| {
+        // For the fairing, when it is attached but skips the path: it writes this answer over
+        // the catcher's.
+        let _ = sink.rejection.set(Rejection::missing_middleware());
+        (
+            Status::InternalServerError,
+            AuthRejection::MissingMiddleware,
+        )
+    })
 }
 
 #[rocket::async_trait]
@@ -105,11 +133,23 @@ impl<'r> FromRequest<'r> for Authenticated {
         {
             Ok(claims) => Outcome::Success(Authenticated(claims)),
             Err(rejection) => {
-                let status = Status::new(rejection.status);
+                let status = Status::new(rejection.status.as_u16());
                 // For the fairing, which writes it over the catcher's response.
                 let _ = sink(request).rejection.set(rejection.clone());
                 Outcome::Error((status, AuthRejection::Denied(rejection)))
             }
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for MaybeAuthenticated {
+    type Error = AuthRejection;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthRejection> {
+        match client(request) {
+            Ok(client) => Outcome::Success(MaybeAuthenticated(client.optional_claims().await)),
+            Err(error) => Outcome::Error(error),
         }
     }
 }

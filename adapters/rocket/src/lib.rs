@@ -6,6 +6,6 @@ mod fairing;
 mod guard;
 
 pub use fairing::{REFUSED_PATH, SupabaseFairing};
-pub use guard::{AuthRejection, Authenticated, Client};
+pub use guard::{AuthRejection, Authenticated, Client, MaybeAuthenticated};
 pub use supabase_ssr_core as core;
 pub use supabase_ssr_core::{Supabase, SupabaseClient};

@@ -12,7 +12,9 @@ use rocket::local::asynchronous::Client as LocalClient;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Build, Rocket, get, post, routes};
 use supabase_ssr_rocket::core::proxy::CsrfGuard;
-use supabase_ssr_rocket::{AuthRejection, Authenticated, Client, Supabase, SupabaseFairing};
+use supabase_ssr_rocket::{
+    AuthRejection, Authenticated, Client, MaybeAuthenticated, Supabase, SupabaseFairing,
+};
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 use tokio::sync::OnceCell;
 
@@ -85,6 +87,11 @@ async fn sign_out(client: Client) -> (Status, String) {
     reply(handlers::sign_out(&client).await)
 }
 
+#[get("/unhandled/optional.js")]
+fn optional_unhandled(user: MaybeAuthenticated) -> String {
+    handlers::optional_body(user.0.as_ref())
+}
+
 #[get("/static/logo.png")]
 fn static_asset(client: Option<Client>) -> &'static str {
     if client.is_some() {
@@ -120,6 +127,7 @@ fn app_with(supabase: Supabase, guard: CsrfGuard) -> RocketApp {
                 fail,
                 sign_in,
                 sign_out,
+                optional_unhandled,
                 static_asset
             ],
         );
@@ -135,6 +143,7 @@ fn app_with(supabase: Supabase, guard: CsrfGuard) -> RocketApp {
         routes::SIGN_IN,
         routes::SIGN_OUT,
         routes::STATIC_ASSET,
+        routes::OPTIONAL_UNHANDLED,
     ] {
         assert!(paths.iter().any(|p| p == path), "{path} not in {paths:?}");
     }
@@ -151,6 +160,9 @@ struct RocketApp {
 }
 
 impl App for RocketApp {
+    // A fairing cannot wrap the handler (see `SupabaseFairing`, "Tracing").
+    const HANDLER_IN_REQUEST_SPAN: bool = false;
+
     async fn send(&self, request: TestRequest) -> TestResponse {
         let client = self
             .client

@@ -97,7 +97,7 @@ async fn without_the_fairing_the_guards_fail_with_500() {
             .into_string()
             .await
             .unwrap()
-            .contains("SupabaseFairing is not attached")
+            .contains(supabase_ssr_rocket::core::proxy::MISSING_MIDDLEWARE)
     );
 }
 

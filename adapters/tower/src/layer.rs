@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use http::{Request, Response};
 use supabase_ssr_core::Supabase;
-use supabase_ssr_core::proxy::{CsrfGuard, PathFilter, http_headers};
+use supabase_ssr_core::proxy::{CsrfGuard, PathFilter, RequestSpan, http_headers};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -17,6 +17,9 @@ use tower_service::Service;
 /// [`SupabaseClient`](supabase_ssr_core::SupabaseClient) in the request extensions, and after
 /// the handler — whatever it returned — appends the auth cookies and the caching headers
 /// (no-store when cookies are written, `private` when the handler read the session).
+///
+/// Each request runs — the proxy step and your service — inside a `supabase_ssr.request`
+/// span ([`RequestSpan`]; see the core's docs, "Tracing").
 ///
 /// The `403` body is built with `ResBody: From<String>` (axum's `Body`,
 /// `http_body_util::Full<Bytes>`, `String`).
@@ -105,18 +108,24 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let (method, uri, headers) = (request.method(), request.uri(), request.headers());
+        let span = RequestSpan::new(method.as_str(), uri.path());
         if let Err(refused) = http_headers::check_cross_site(&self.csrf, method, uri, headers) {
+            span.record_cross_site_refused();
             let response = http_headers::rejection_response(refused);
             return Box::pin(async move { Ok(response) });
         }
         if !self.filter.applies_to(request.uri().path()) {
-            return Box::pin(inner.call(request));
+            span.record_skipped();
+            let call = span.span().in_scope(|| inner.call(request));
+            return Box::pin(span.instrument(call));
         }
         let client = self
             .supabase
             .client(http_headers::cookie_headers(request.headers()));
-        Box::pin(async move {
+        let recorder = span.clone();
+        Box::pin(span.instrument(async move {
             let outcome = client.proxy().await;
+            recorder.record_outcome(&outcome);
             if let Some(header) = &outcome.request_cookie_header {
                 http_headers::replace_cookie_header(request.headers_mut(), header);
             }
@@ -127,6 +136,6 @@ where
                 response.headers_mut(),
             );
             Ok(response)
-        })
+        }))
     }
 }

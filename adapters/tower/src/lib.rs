@@ -3,7 +3,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod layer;
+mod rejection;
 
 pub use layer::{SupabaseLayer, SupabaseService};
+pub use rejection::{AuthRejection, request_client};
 pub use supabase_ssr_core as core;
 pub use supabase_ssr_core::{Supabase, SupabaseClient};

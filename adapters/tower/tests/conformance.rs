@@ -13,7 +13,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 use supabase_ssr_tower::core::proxy::{CsrfGuard, http_headers};
-use supabase_ssr_tower::{Supabase, SupabaseClient, SupabaseLayer};
+use supabase_ssr_tower::{Supabase, SupabaseLayer, request_client};
 use tower::ServiceBuilder;
 
 type Body = Full<Bytes>;
@@ -25,7 +25,7 @@ fn respond(status: u16, body: impl Into<Bytes>) -> Response<Body> {
 }
 
 async fn route(request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
-    let client = request.extensions().get::<SupabaseClient>().cloned();
+    let client = request_client(&request);
     let accept = request
         .headers()
         .get(header::ACCEPT)
@@ -40,22 +40,22 @@ async fn route(request: Request<Incoming>) -> Result<Response<Body>, Infallible>
     let response = match (path.as_str(), client) {
         (routes::STATIC_ASSET, client) => respond(
             200,
-            if client.is_some() {
+            if client.is_ok() {
                 "client"
             } else {
                 "no client"
             },
         ),
-        (_, None) => respond(500, "SupabaseLayer is not installed"),
-        (routes::CLAIMS, Some(client)) => match client.require_claims(accept.as_deref()).await {
+        (_, Err(missing)) => missing.into_response(),
+        (routes::CLAIMS, Ok(client)) => match client.require_claims(accept.as_deref()).await {
             Ok(claims) => respond(200, handlers::claims_body(&claims)),
             Err(rejection) => http_headers::rejection_response(rejection),
         },
-        (routes::OPTIONAL, Some(client)) => respond(
+        (routes::OPTIONAL | routes::OPTIONAL_UNHANDLED, Ok(client)) => respond(
             200,
             handlers::optional_body(client.optional_claims().await.as_ref()),
         ),
-        (routes::CLAIMS_OWN_CACHE, Some(client)) => {
+        (routes::CLAIMS_OWN_CACHE, Ok(client)) => {
             let body = handlers::optional_body(client.optional_claims().await.as_ref());
             let mut response = respond(200, body);
             let headers = response.headers_mut();
@@ -66,8 +66,8 @@ async fn route(request: Request<Incoming>) -> Result<Response<Body>, Infallible>
             headers.insert(header::VARY, handlers::OWN_VARY.parse().unwrap());
             response
         }
-        (routes::COOKIE_HEADER, Some(_)) => respond(200, cookie_header),
-        (routes::PUBLIC_CACHE, Some(_)) => {
+        (routes::COOKIE_HEADER, Ok(_)) => respond(200, cookie_header),
+        (routes::PUBLIC_CACHE, Ok(_)) => {
             let mut response = respond(200, "ok");
             response.headers_mut().insert(
                 header::CACHE_CONTROL,
@@ -75,12 +75,12 @@ async fn route(request: Request<Incoming>) -> Result<Response<Body>, Infallible>
             );
             response
         }
-        (routes::FAIL, Some(_)) => respond(500, "failed"),
-        (routes::SIGN_IN, Some(client)) => {
+        (routes::FAIL, Ok(_)) => respond(500, "failed"),
+        (routes::SIGN_IN, Ok(client)) => {
             let (status, text) = handlers::sign_in(&client, &body).await;
             respond(status, text)
         }
-        (routes::SIGN_OUT, Some(client)) => {
+        (routes::SIGN_OUT, Ok(client)) => {
             let (status, text) = handlers::sign_out(&client).await;
             respond(status, text)
         }

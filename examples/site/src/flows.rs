@@ -163,7 +163,7 @@ impl Site {
                 .unwrap_or_default(),
             },
             Err(rejection) => Reply::Json {
-                status: rejection.status,
+                status: rejection.status.as_u16(),
                 body: rejection.body,
             },
         }

@@ -101,6 +101,10 @@ impl TestResponse {
 
 /// An app built with one framework adapter, driven by the scenarios.
 pub trait App {
+    /// Whether the handler runs inside the adapter's `supabase_ssr.request` span; `false` where
+    /// the framework cannot wrap the handler (Rocket's fairings).
+    const HANDLER_IN_REQUEST_SPAN: bool = true;
+
     /// Sends one request and returns the full response.
     fn send(&self, request: TestRequest) -> impl Future<Output = TestResponse>;
 }
@@ -231,6 +235,12 @@ impl Harness {
     /// Adds `secret` to what the logs must never hold (checked when the harness is dropped).
     pub fn remember_secret(&self, secret: &str) {
         self.secrets.borrow_mut().push(secret.to_owned());
+    }
+
+    /// The refresh tokens minted so far and the secrets added with
+    /// [`Harness::remember_secret`].
+    pub fn minted_secrets(&self) -> Vec<String> {
+        self.secrets.borrow().clone()
     }
 
     /// A builder for the project's `Supabase` handle.

@@ -21,6 +21,7 @@ pub mod hostile;
 pub mod redaction;
 pub mod scenarios;
 pub mod soak;
+pub mod spans;
 pub mod subject;
 
 pub use harness::{App, EMAIL, Harness, TestRequest, TestResponse, jar_holding};
@@ -50,6 +51,13 @@ pub mod routes {
     /// `GET`: a static asset the default path filter skips; answers `client` or `no client`
     /// depending on whether the adapter's per-request client is present.
     pub const STATIC_ASSET: &str = "/static/logo.png";
+    /// `GET`: a path the default path filter skips (so the middleware does not handle it),
+    /// served with the adapter's optional-claims extractor for pages open to everyone
+    /// (`MaybeAuthenticated`; the tower app reads the client with `request_client`). It must
+    /// answer `500` with [`MISSING_MIDDLEWARE`](supabase_ssr_core::proxy::MISSING_MIDDLEWARE),
+    /// never treat the visitor as anonymous; handlers answer
+    /// [`optional_body`](super::handlers::optional_body) otherwise.
+    pub const OPTIONAL_UNHANDLED: &str = "/unhandled/optional.js";
 }
 
 /// Instantiates every conformance scenario as its own test.
@@ -77,6 +85,7 @@ macro_rules! conformance_tests {
             concurrent_requests_share_one_refresh,
             two_cookie_header_lines,
             skipped_path_does_no_auth_work,
+            optional_claims_without_the_middleware_are_a_500,
             hostile_input_catalogue,
         );
         $crate::conformance_tests!(@each_in faults, $make, $attr,
@@ -99,6 +108,12 @@ macro_rules! conformance_tests {
             signing_in_is_still_no_store,
         );
         $crate::conformance_tests!(@each_in subject, $make, $attr, a_token_without_sub_is_not_a_user);
+        $crate::conformance_tests!(@each_in spans, $make, $attr,
+            request_spans_record_the_session_and_nest_the_auth_calls,
+        );
+        $crate::conformance_tests!(@each_in spans, $make_guarded, $attr,
+            a_refused_cross_site_request_is_recorded,
+        );
     };
     (@each_in $module:ident, $make:path, $attr:meta, $($scenario:ident),* $(,)?) => {
         $(

@@ -370,6 +370,29 @@ pub async fn skipped_path_does_no_auth_work<A: App>(make: fn(Supabase) -> A) {
     assert_eq!(harness.auth.count(Endpoint::TokenRefresh), 0);
 }
 
+/// A route the middleware did not handle is a programming error: the optional-claims extractor
+/// answers `500` with the shared message (logged once) rather than `None`, which would serve
+/// every user as anonymous. Even with a valid session cookie, no refresh is attempted.
+pub async fn optional_claims_without_the_middleware_are_a_500<A: App>(make: fn(Supabase) -> A) {
+    let harness = Harness::start().await;
+    let supabase = harness.supabase();
+    let jar = harness.jar_with_session(&supabase, EMAIL, 3600);
+    let app = make(supabase);
+    for request in [
+        TestRequest::get(routes::OPTIONAL_UNHANDLED),
+        TestRequest::get(routes::OPTIONAL_UNHANDLED).cookies(&jar),
+    ] {
+        let response = app.send(request).await;
+        assert_eq!(
+            (response.status, response.body.as_str()),
+            (500, supabase_ssr_core::proxy::MISSING_MIDDLEWARE),
+            "{response:?}"
+        );
+        assert!(response.set_cookies().is_empty(), "{response:?}");
+    }
+    assert_eq!(harness.auth.count(Endpoint::TokenRefresh), 0);
+}
+
 /// The hostile input catalogue ([`super::hostile`]): every case answers promptly, never 500,
 /// 401 on the protected route and `anonymous` on the open one, and a bad cookie next to a valid
 /// session leaves it working; then a flood of 1,000 forged `kid`s makes at most one JWKS fetch,

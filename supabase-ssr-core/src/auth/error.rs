@@ -1,5 +1,7 @@
 //! Errors of the Auth client, classified by what they mean for the user's session.
 
+use crate::ErrorSource;
+
 /// An Auth operation failed.
 ///
 /// Every variant says whether it is [transient](AuthError::is_transient) (the Auth server could
@@ -37,6 +39,9 @@ pub enum AuthError {
         code: Option<String>,
         /// What happened (never contains a token).
         message: String,
+        /// The HTTP client's error, for a connection failure or timeout (without its URL).
+        #[source]
+        source: Option<ErrorSource>,
     },
     /// There is no session (or its refresh token is empty), or the server no longer knows it.
     #[error("Auth session missing!")]

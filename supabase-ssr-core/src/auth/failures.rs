@@ -170,11 +170,13 @@ mod tests {
                 status: Some(429),
                 code: Some("over_request_rate_limit".into()),
                 message: "slow down".into(),
+                source: None,
             },
             AuthError::Transient {
                 status: None,
                 code: None,
                 message: "timed out".into(),
+                source: None,
             },
             AuthError::InvalidResponse("no session".into()),
         ] {

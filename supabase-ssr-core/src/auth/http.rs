@@ -5,6 +5,8 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use tracing::Instrument;
+use tracing::field::Empty;
 use url::Url;
 
 use super::error::AuthError;
@@ -44,6 +46,8 @@ pub(crate) struct AuthRequest<'a> {
     pub body: Option<&'a Value>,
     /// Overrides the client's timeout (e.g. what is left of a retry budget).
     pub timeout: Option<Duration>,
+    /// Which try of a retried call this is (from 1), for the `supabase_ssr.auth_call` span.
+    pub attempt: u32,
 }
 
 impl<'a> AuthRequest<'a> {
@@ -55,6 +59,7 @@ impl<'a> AuthRequest<'a> {
             bearer: None,
             body: None,
             timeout: None,
+            attempt: 1,
         }
     }
 }
@@ -95,9 +100,46 @@ impl AuthHttp {
     }
 
     /// [`AuthHttp::send`], with the server's `Retry-After` on failure.
+    ///
+    /// Every call to the Auth API goes through here, inside a DEBUG span
+    /// `supabase_ssr.auth_call`: the endpoint (its path, never the query), the `grant_type`
+    /// (the only query value recorded), the attempt, the HTTP status and the outcome. Nothing
+    /// else of the request or the answer is recorded: bodies, headers and the other query
+    /// values carry tokens, codes, keys and emails.
     pub(crate) async fn send_detailed(
         &self,
         request: AuthRequest<'_>,
+    ) -> Result<Value, HttpFailure> {
+        let span = tracing::debug_span!(
+            "supabase_ssr.auth_call",
+            endpoint = request.path,
+            grant_type = Empty,
+            attempt = request.attempt,
+            status = Empty,
+            outcome = Empty,
+        );
+        if span.is_disabled() {
+            return self.send_untraced(request, &span).await;
+        }
+        if let Some((_, grant_type)) = request.query.iter().find(|(k, _)| *k == "grant_type") {
+            span.record("grant_type", grant_type);
+        }
+        let result = self
+            .send_untraced(request, &span)
+            .instrument(span.clone())
+            .await;
+        span.record(
+            "outcome",
+            outcome_label(result.as_ref().err().map(|f| &f.error)),
+        );
+        result
+    }
+
+    /// [`AuthHttp::send_detailed`] without the span; records the status in `span`.
+    async fn send_untraced(
+        &self,
+        request: AuthRequest<'_>,
+        span: &tracing::Span,
     ) -> Result<Value, HttpFailure> {
         let url = self.url(request.path, request.query);
         let bearer = request.bearer.unwrap_or(&self.publishable_key);
@@ -117,6 +159,7 @@ impl AuthHttp {
         }
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
+        span.record("status", status.as_u16());
         let retry_after = retry_after(status, response.headers(), SystemTime::now());
         let api_version_ok = response
             .headers()
@@ -133,6 +176,7 @@ impl AuthHttp {
                     status: Some(status.as_u16()),
                     code: None,
                     message: format!("the response body is not JSON: {e}"),
+                    source: Some(crate::ErrorSource::new(e)),
                 })
             });
         }
@@ -140,6 +184,16 @@ impl AuthHttp {
             error: error_from_response(status, api_version_ok, &text),
             retry_after,
         })
+    }
+}
+
+/// The `outcome` field of the Auth spans: `ok`, `transient` (an outage, a timeout, a 5xx or a
+/// 429: retried or kept), or `refused` (the server's answer stands).
+pub(crate) fn outcome_label(error: Option<&AuthError>) -> &'static str {
+    match error {
+        None => "ok",
+        Some(error) if error.is_transient() => "transient",
+        Some(_) => "refused",
     }
 }
 
@@ -189,13 +243,12 @@ fn transport_error(error: reqwest::Error) -> HttpFailure {
     // The URL is dropped from the message: it may carry a token in its query. The causes stay:
     // reqwest's own text ("error sending request") hides why, e.g. a certificate from an
     // unknown issuer (see `SupabaseBuilder::root_certificates_pem`).
+    let source = crate::ErrorSource::http(error);
     HttpFailure::from(AuthError::Transient {
         status: None,
         code: None,
-        message: format!(
-            "{what}: {}",
-            crate::http_client::with_sources(&error.without_url())
-        ),
+        message: format!("{what}: {}", crate::http_client::with_sources(&source)),
+        source: Some(source),
     })
 }
 
@@ -234,6 +287,7 @@ fn error_from_response(status: StatusCode, api_version_ok: bool, text: &str) -> 
             status: Some(status.as_u16()),
             code,
             message,
+            source: None,
         };
     }
     let weak_reasons = body

@@ -37,6 +37,7 @@ pub use verify::__private;
 
 use crate::client::{CookieLookup, SupabaseClient};
 use crate::cookies::StoredSession;
+use crate::proxy::SessionTrace;
 use crate::{Session, User};
 use session_response::now_secs;
 
@@ -119,23 +120,30 @@ impl<'a> Auth<'a> {
     /// session is over) deletes every auth cookie — but only once the access token has
     /// expired, as auth-js does, so a refresh race cannot sign out a valid session.
     pub(crate) async fn load_session(&self) -> Result<Option<Session>, AuthError> {
+        self.load_session_traced().await.0
+    }
+
+    /// [`Auth::load_session`], and what happened for the request span.
+    pub(crate) async fn load_session_traced(
+        &self,
+    ) -> (Result<Option<Session>, AuthError>, SessionTrace) {
         let (stored, fresh) = {
             let cookies = self.client.cookies();
             (cookies.stored_session(), cookies.wrote_session())
         };
         let session = match stored {
-            StoredSession::Absent => return Ok(None),
+            StoredSession::Absent => return (Ok(None), SessionTrace::None),
             StoredSession::Invalid(reason) => {
                 tracing::info!(%reason, "removing a stored value that is not a session");
                 self.client.cookies().remove_session();
-                return Ok(None);
+                return (Ok(None), SessionTrace::Invalid);
             }
             StoredSession::Present(session) => session,
         };
         // A session stored by this very request is as fresh as it gets: with an access-token
         // lifetime shorter than the margin it would otherwise be refreshed again at once.
         if fresh || !self.needs_refresh(session.expires_at()) {
-            return Ok(Some(session));
+            return (Ok(Some(session)), SessionTrace::Present);
         }
         let refreshed = if let Some(outage) = self.client.refresh_outage() {
             Err(outage.clone())
@@ -156,20 +164,20 @@ impl<'a> Auth<'a> {
         match refreshed {
             Ok(new) => {
                 self.client.cookies().set_session(&new);
-                Ok(Some(new))
+                (Ok(Some(new)), SessionTrace::Refreshed)
             }
             Err(error) if session.expires_at().is_none_or(|at| at > now_secs()) => {
                 tracing::warn!(reason = %error, "refreshing an expiring session failed; it is used until it expires");
-                Ok(Some(session))
+                (Ok(Some(session)), SessionTrace::RefreshFailed)
             }
             Err(error) if error.is_transient() => {
                 tracing::warn!(reason = %error, "refreshing an expired session failed; its cookies are kept");
-                Err(error)
+                (Err(error), SessionTrace::AuthUnavailable)
             }
             Err(error) => {
                 tracing::info!(reason = %error, "the session is over; removing its cookies");
                 self.client.cookies().remove_session();
-                Ok(None)
+                (Ok(None), SessionTrace::SignedOut)
             }
         }
     }

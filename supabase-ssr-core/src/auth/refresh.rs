@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
+use tracing::Instrument;
+use tracing::field::Empty;
 
 use super::error::AuthError;
 use super::failures::FailureMemory;
@@ -77,42 +79,75 @@ impl RefreshCoordinator {
     /// The session `refresh_token` refreshes to. Concurrent and recent callers with the same
     /// token share one `/token` call and get the same session; a token the server refused
     /// within the failure window gets the same refusal without a call.
+    ///
+    /// Runs inside a DEBUG span `supabase_ssr.refresh` whose `source` says where the answer
+    /// came from: `call` (this caller's `/token` call, the `supabase_ssr.auth_call` spans of
+    /// which are its children), `shared` (a call another request started, or a rotation made
+    /// within the reuse window) or `failure_memory` (a refusal remembered), and whose `outcome`
+    /// is `ok`, `transient` or `refused`.
     pub(crate) async fn refresh(&self, http: &AuthHttp, refresh_token: &str) -> Outcome {
         if refresh_token.is_empty() {
             return Err(AuthError::SessionMissing);
         }
+        let span = tracing::debug_span!("supabase_ssr.refresh", source = Empty, outcome = Empty);
+        let (outcome, source) = self
+            .refresh_untraced(http, refresh_token)
+            .instrument(span.clone())
+            .await;
+        span.record("source", source);
+        span.record(
+            "outcome",
+            super::http::outcome_label(outcome.as_ref().err()),
+        );
+        outcome
+    }
+
+    /// [`RefreshCoordinator::refresh`] without the span, and the span's `source`.
+    async fn refresh_untraced(
+        &self,
+        http: &AuthHttp,
+        refresh_token: &str,
+    ) -> (Outcome, &'static str) {
         let refused_key = self.refused.key(refresh_token);
         if let Some(error) = refused_key.as_ref().and_then(|k| self.refused.get(k)) {
             tracing::debug!(reason = %error, "the Auth server refused this refresh token moments ago");
-            return Err(error);
+            return (Err(error), "failure_memory");
         }
         let key = crate::crypto::sha256(refresh_token.as_bytes());
         let flight = self.flight(key);
+        let mut called = false;
         let outcome = flight
             .outcome
             .get_or_init(|| {
+                called = true;
                 // Spawned so that the rotation completes and is remembered even if the request
                 // that started it goes away: the old token is spent either way.
                 let http = http.clone();
                 let token = refresh_token.to_owned();
                 let budget = self.settings.budget;
                 let refused = self.refused.clone();
+                // The task stays in the caller's span (the refresh span, inside the request's).
+                let span = tracing::Span::current();
                 async move {
-                    tokio::spawn(async move {
-                        let outcome = call_with_retries(&http, &token, budget).await;
-                        if let (Err(error), Some(key)) = (&outcome, refused_key) {
-                            // Before the flight completes: a request arriving after it finds
-                            // the refusal remembered.
-                            refused.remember(key, error);
+                    tokio::spawn(
+                        async move {
+                            let outcome = call_with_retries(&http, &token, budget).await;
+                            if let (Err(error), Some(key)) = (&outcome, refused_key) {
+                                // Before the flight completes: a request arriving after it
+                                // finds the refusal remembered.
+                                refused.remember(key, error);
+                            }
+                            outcome
                         }
-                        outcome
-                    })
+                        .instrument(span),
+                    )
                     .await
                     .unwrap_or_else(|e| {
                         Err(AuthError::Transient {
                             status: None,
                             code: None,
                             message: format!("the refresh task failed: {e}"),
+                            source: None,
                         })
                     })
                 }
@@ -129,7 +164,7 @@ impl RefreshCoordinator {
             // flight keeps answering it for the reuse window).
             self.forget(&key, &flight);
         }
-        outcome
+        (outcome, if called { "call" } else { "shared" })
     }
 
     fn flight(&self, key: [u8; 32]) -> Flight {
@@ -188,13 +223,16 @@ impl RefreshCoordinator {
 async fn call_with_retries(http: &AuthHttp, refresh_token: &str, budget: Duration) -> Outcome {
     let body = json!({ "refresh_token": refresh_token });
     let mut rng = fastrand::Rng::new();
+    let mut attempt = 0;
     with_retries(budget, &mut rng, |timeout| {
         let body = &body;
+        attempt += 1;
         async move {
             let mut request = AuthRequest::new(Method::POST, "token");
             request.query = &[("grant_type", "refresh_token")];
             request.body = Some(body);
             request.timeout = Some(timeout);
+            request.attempt = attempt;
             let response: Value = http.send_detailed(request).await?;
             session_from_response(response)
                 .and_then(|(session, _)| session.ok_or_else(no_session))

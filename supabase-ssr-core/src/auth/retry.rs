@@ -89,6 +89,7 @@ mod tests {
                 status: Some(if retry_after.is_some() { 429 } else { 503 }),
                 code: None,
                 message: "unavailable".into(),
+                source: None,
             },
             retry_after,
         }

@@ -164,6 +164,7 @@ mod tests {
                 status: Some(503),
                 code: None,
                 message: "down".into(),
+                source: None,
             })
         };
         assert!(checks.confirm("real", unavailable).await.is_err());

@@ -53,7 +53,7 @@ use super::rejection::{Denied, Rejection};
 /// };
 /// // A form on another site is refused, one on an allowed origin is served.
 /// let refused = guard.check(&form_post(Some("cross-site"), Some("https://evil.example")));
-/// assert_eq!(refused.map_err(|r| r.status), Err(403));
+/// assert_eq!(refused.map_err(|r| r.status.as_u16()), Err(403));
 /// assert!(guard.allows(&form_post(Some("same-site"), Some("https://app.example.com"))));
 /// // Without `Sec-Fetch-Site`, the `Origin` must match the `Host`.
 /// assert!(guard.allows(&form_post(None, Some("https://api.example.com"))));
@@ -471,7 +471,7 @@ mod tests {
         let mut r = request("POST", Some("cross-site"), None, Some("app.example"));
         r.accept = Some("application/json");
         let json = guard.check(&r).unwrap_err();
-        assert_eq!(json.status, 403);
+        assert_eq!(json.status, http::StatusCode::FORBIDDEN);
         assert_eq!(json.body, r#"{"error":"cross-site request refused"}"#);
         assert!(
             json.headers
@@ -481,7 +481,7 @@ mod tests {
             r.accept = accept;
             let text = guard.check(&r).unwrap_err();
             assert_eq!(
-                (text.status, text.body.as_str()),
+                (text.status.as_u16(), text.body.as_str()),
                 (403, "cross-site request refused")
             );
             assert!(

@@ -4,7 +4,7 @@
 use http::header::{
     ACCEPT, CACHE_CONTROL, COOKIE, HOST, HeaderName, HeaderValue, ORIGIN, SET_COOKIE, VARY,
 };
-use http::{HeaderMap, Method, Response, StatusCode, Uri};
+use http::{HeaderMap, Method, Response, Uri};
 
 use super::csrf::{CsrfGuard, GuardedRequest, combine_header_values};
 use super::rejection::Rejection;
@@ -89,8 +89,7 @@ pub fn check_cross_site(
 /// `Body`, `http_body_util::Full`, `String`).
 pub fn rejection_response<B: From<String>>(rejection: Rejection) -> Response<B> {
     let mut response = Response::new(B::from(rejection.body));
-    *response.status_mut() =
-        StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() = rejection.status;
     for (name, value) in rejection.headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
@@ -105,6 +104,8 @@ pub fn rejection_response<B: From<String>>(rejection: Rejection) -> Response<B> 
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+
+    use http::StatusCode;
 
     use super::*;
     use crate::Config;

@@ -7,11 +7,14 @@ mod csrf;
 mod filter;
 pub mod http_headers;
 mod rejection;
+mod trace;
 
 pub use csrf::{CsrfGuard, GuardedRequest, InvalidOrigin, combine_header_values};
 pub use filter::PathFilter;
 pub(crate) use rejection::Denied;
-pub use rejection::Rejection;
+pub use rejection::{MISSING_MIDDLEWARE, Rejection};
+pub use trace::RequestSpan;
+pub(crate) use trace::SessionTrace;
 
 use crate::auth::{AuthError, Claims};
 use crate::client::SupabaseClient;
@@ -39,6 +42,8 @@ pub struct ProxyOutcome {
     pub request_cookie_header: Option<String>,
     /// The session's state.
     pub status: SessionStatus,
+    /// What happened, for the request span's `session` field.
+    pub(crate) trace: SessionTrace,
 }
 
 impl std::fmt::Debug for ProxyOutcome {
@@ -50,6 +55,7 @@ impl std::fmt::Debug for ProxyOutcome {
         f.debug_struct("ProxyOutcome")
             .field("request_cookie_header", &header)
             .field("status", &self.status)
+            .field("trace", &self.trace)
             .finish()
     }
 }
@@ -78,9 +84,11 @@ impl SupabaseClient {
             return ProxyOutcome {
                 request_cookie_header: None,
                 status: SessionStatus::Present,
+                trace: SessionTrace::Valid,
             };
         }
-        let status = match self.auth().load_session().await {
+        let (loaded, trace) = self.auth().load_session_traced().await;
+        let status = match loaded {
             Ok(Some(_)) => SessionStatus::Present,
             Ok(None) => SessionStatus::SignedOut,
             Err(error) => SessionStatus::Unavailable(error),
@@ -88,6 +96,7 @@ impl SupabaseClient {
         ProxyOutcome {
             request_cookie_header: self.request_cookie_header(),
             status,
+            trace,
         }
     }
 }

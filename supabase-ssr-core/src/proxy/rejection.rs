@@ -1,7 +1,19 @@
 //! What to answer when a handler requires a signed-in user and the request has none, or when
 //! the CSRF guard refuses a request.
 
+use std::fmt;
+
+use http::StatusCode;
+
 use crate::auth::AuthError;
+
+/// What every adapter answers (with a `500`) when an extractor or guard runs on a request its
+/// middleware did not handle: the middleware is not installed on the route, or its
+/// [`PathFilter`](super::PathFilter) skips the path. A programming error, never an anonymous
+/// visitor.
+pub const MISSING_MIDDLEWARE: &str = "the Supabase middleware did not handle this request: \
+                                      it is not installed on this route, or its path filter \
+                                      skips the path";
 
 /// How unauthenticated requests to protected routes, and cross-site requests the
 /// [`CsrfGuard`](super::CsrfGuard) refuses, are answered.
@@ -10,11 +22,14 @@ use crate::auth::AuthError;
 /// ([`SupabaseBuilder::login_path`](crate::SupabaseBuilder::login_path)), browser navigations
 /// (an `Accept` header that prefers HTML) are redirected there with `303 See Other` instead.
 /// A refused cross-site request is a `403`: JSON for clients that prefer it, else plain text.
+///
+/// Its `Display` names the status only: the body and headers are for the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Rejection {
     /// HTTP status: 401, 303, 503 when the Auth server is unreachable, 403 for a cross-site
-    /// request.
-    pub status: u16,
+    /// request, 500 for [`Rejection::missing_middleware`].
+    pub status: StatusCode,
     /// Headers to set, e.g. `Location`, `Content-Type`, `Retry-After`.
     pub headers: Vec<(&'static str, String)>,
     /// Response body.
@@ -32,25 +47,61 @@ pub(crate) enum Denied {
     CrossSite,
 }
 
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "request rejected with {}", self.status)
+    }
+}
+
+impl std::error::Error for Rejection {}
+
 impl Rejection {
+    /// The `500` every adapter answers when its middleware did not handle the request: a
+    /// plain-text body of [`MISSING_MIDDLEWARE`]. Adapters build it for their
+    /// `AuthRejection::MissingMiddleware`.
+    ///
+    /// ```
+    /// use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection};
+    ///
+    /// let rejection = Rejection::missing_middleware();
+    /// assert_eq!(rejection.status, http::StatusCode::INTERNAL_SERVER_ERROR);
+    /// assert_eq!(rejection.body, MISSING_MIDDLEWARE);
+    /// ```
+    ///
+    /// Logs an error through `tracing` the first time it is built in the process (once, so a
+    /// misconfigured route under load does not flood the logs).
+    #[must_use]
+    pub fn missing_middleware() -> Self {
+        static LOGGED: std::sync::Once = std::sync::Once::new();
+        LOGGED.call_once(|| tracing::error!("{MISSING_MIDDLEWARE}"));
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            headers: vec![("Content-Type", "text/plain; charset=utf-8".to_owned())],
+            body: MISSING_MIDDLEWARE.to_owned(),
+        }
+    }
+
     pub(crate) fn new(denied: &Denied, login_path: Option<&str>, accept: Option<&str>) -> Self {
         match denied {
             Denied::Unauthenticated => match login_path.filter(|_| wants_html(accept)) {
                 Some(login) => Self {
-                    status: 303,
+                    status: StatusCode::SEE_OTHER,
                     headers: vec![("Location", login.to_owned())],
                     body: String::new(),
                 },
-                None => json(401, "not signed in"),
+                None => json(StatusCode::UNAUTHORIZED, "not signed in"),
             },
             Denied::Unavailable(_) => {
-                let mut rejection = json(503, "the Auth server is unavailable, try again");
+                let mut rejection = json(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the Auth server is unavailable, try again",
+                );
                 rejection.headers.push(("Retry-After", "1".to_owned()));
                 rejection
             }
-            Denied::CrossSite if prefers_json(accept) => json(403, CROSS_SITE),
+            Denied::CrossSite if prefers_json(accept) => json(StatusCode::FORBIDDEN, CROSS_SITE),
             Denied::CrossSite => Self {
-                status: 403,
+                status: StatusCode::FORBIDDEN,
                 headers: vec![("Content-Type", "text/plain; charset=utf-8".to_owned())],
                 body: CROSS_SITE.to_owned(),
             },
@@ -60,7 +111,7 @@ impl Rejection {
 
 const CROSS_SITE: &str = "cross-site request refused";
 
-fn json(status: u16, message: &str) -> Rejection {
+fn json(status: StatusCode, message: &str) -> Rejection {
     Rejection {
         status,
         headers: vec![("Content-Type", "application/json".to_owned())],
@@ -100,17 +151,17 @@ mod tests {
             Some("/login"),
             Some("text/html,application/xhtml+xml,*/*;q=0.8"),
         );
-        assert_eq!(page.status, 303);
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
         assert_eq!(page.headers, vec![("Location", "/login".to_owned())]);
         let api = Rejection::new(
             &Denied::Unauthenticated,
             Some("/login"),
             Some("application/json"),
         );
-        assert_eq!(api.status, 401);
+        assert_eq!(api.status, StatusCode::UNAUTHORIZED);
         assert_eq!(api.body, r#"{"error":"not signed in"}"#);
         let no_login = Rejection::new(&Denied::Unauthenticated, None, Some("text/html"));
-        assert_eq!(no_login.status, 401);
+        assert_eq!(no_login.status, StatusCode::UNAUTHORIZED);
     }
 
     #[test]
@@ -119,9 +170,22 @@ mod tests {
             status: Some(503),
             code: None,
             message: "down".into(),
+            source: None,
         });
         let rejection = Rejection::new(&denied, Some("/login"), Some("text/html"));
-        assert_eq!(rejection.status, 503);
+        assert_eq!(rejection.status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(rejection.headers.contains(&("Retry-After", "1".to_owned())));
+    }
+
+    #[test]
+    fn display_names_the_status_only() {
+        let rejection = Rejection::new(&Denied::Unauthenticated, None, None);
+        assert_eq!(
+            rejection.to_string(),
+            "request rejected with 401 Unauthorized"
+        );
+        let missing = Rejection::missing_middleware();
+        assert_eq!(missing.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(missing.body, MISSING_MIDDLEWARE);
     }
 }

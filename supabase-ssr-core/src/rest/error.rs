@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::ErrorSource;
 use crate::auth::AuthError;
 
 /// An error answer of `PostgREST`, with its fields as sent.
@@ -38,7 +39,7 @@ pub enum RestError {
     Auth(#[from] AuthError),
     /// The request could not be sent or its answer not read.
     #[error("the Data API could not be reached: {0}")]
-    Transport(String),
+    Transport(#[source] ErrorSource),
     /// The answer is not what the request expected (not JSON, or not the type asked for).
     #[error("the Data API answer could not be decoded: {0}")]
     Decode(String),

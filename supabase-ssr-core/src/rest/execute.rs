@@ -96,7 +96,7 @@ impl FilterBuilder {
         let response = request
             .send()
             .await
-            .map_err(|e| RestError::Transport(e.without_url().to_string()))?;
+            .map_err(|e| RestError::Transport(crate::ErrorSource::http(e)))?;
         let status = response.status().as_u16();
         let count = self
             .count
@@ -107,7 +107,7 @@ impl FilterBuilder {
         let text = response
             .text()
             .await
-            .map_err(|e| RestError::Transport(e.without_url().to_string()))?;
+            .map_err(|e| RestError::Transport(crate::ErrorSource::http(e)))?;
         if prepared.method() == Method::HEAD {
             return Ok((status, count, String::new()));
         }
