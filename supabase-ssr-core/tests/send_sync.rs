@@ -8,6 +8,7 @@
 use std::future::Future;
 
 use supabase_ssr_core::auth::{PasswordCredentials, SignOutScope};
+#[cfg(feature = "functions")]
 use supabase_ssr_core::functions::FunctionBody;
 use supabase_ssr_core::{Config, Session, Supabase, SupabaseBuilder, SupabaseClient, User};
 
@@ -29,8 +30,11 @@ fn handles_are_send_and_sync() {
     sendable::<SupabaseBuilder>();
     sendable::<supabase_ssr_core::auth::AuthError>();
     sendable::<supabase_ssr_core::ConfigError>();
+    #[cfg(feature = "rest")]
     sendable::<supabase_ssr_core::rest::RestError>();
+    #[cfg(feature = "storage")]
     sendable::<supabase_ssr_core::storage::StorageError>();
+    #[cfg(feature = "functions")]
     sendable::<supabase_ssr_core::functions::FunctionsError>();
 }
 
@@ -52,12 +56,14 @@ async fn the_futures_of_the_client_are_send() {
     send_future(client.auth().sign_out(SignOutScope::Local));
     send_future(client.auth().exchange_code_for_session("code", None));
     send_future(client.rest_headers());
+    #[cfg(feature = "rest")]
     send_future(
         client
             .from("todos")
             .select("*")
             .execute::<serde_json::Value>(),
     );
+    #[cfg(feature = "functions")]
     send_future(client.functions().invoke("hello", FunctionBody::Empty));
     send_future(supabase.prefetch_jwks());
 }
