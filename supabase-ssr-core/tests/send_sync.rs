@@ -13,6 +13,8 @@ use supabase_ssr_core::{Config, Session, Supabase, SupabaseBuilder, SupabaseClie
 
 fn shared<T: Send + Sync + Clone + 'static>() {}
 fn sendable<T: Send + 'static>() {}
+/// Errors users box as `Box<dyn Error + Send + Sync>` (anyhow, `?` in handlers).
+fn error<T: std::error::Error + Send + Sync + 'static>() {}
 /// Takes the future and drops it unpolled: only its type is checked.
 fn send_future<F: Future + Send>(_future: F) {}
 
@@ -32,6 +34,14 @@ fn handles_are_send_and_sync() {
     sendable::<supabase_ssr_core::rest::RestError>();
     sendable::<supabase_ssr_core::storage::StorageError>();
     sendable::<supabase_ssr_core::functions::FunctionsError>();
+    error::<supabase_ssr_core::auth::AuthError>();
+    error::<supabase_ssr_core::ConfigError>();
+    error::<supabase_ssr_core::rest::RestError>();
+    error::<supabase_ssr_core::storage::StorageError>();
+    error::<supabase_ssr_core::functions::FunctionsError>();
+    error::<supabase_ssr_core::ErrorSource>();
+    error::<supabase_ssr_core::proxy::Rejection>();
+    shared::<supabase_ssr_core::ErrorSource>();
 }
 
 #[tokio::test]
@@ -59,5 +69,7 @@ async fn the_futures_of_the_client_are_send() {
             .execute::<serde_json::Value>(),
     );
     send_future(client.functions().invoke("hello", FunctionBody::Empty));
+    let bucket = client.storage().from("avatars");
+    send_future(bucket.download("a.png"));
     send_future(supabase.prefetch_jwks());
 }
