@@ -37,6 +37,13 @@ pub(crate) struct Shared {
     pub(crate) config: Arc<Config>,
     pub(crate) http: AuthHttp,
     /// The connection pool, shared with Auth, for Data API, Storage and Functions calls.
+    #[cfg_attr(
+        not(any(feature = "rest", feature = "storage", feature = "functions")),
+        allow(
+            dead_code,
+            reason = "only the rest, storage and functions clients use it"
+        )
+    )]
     pub(crate) http_client: reqwest::Client,
     pub(crate) refresh: RefreshCoordinator,
     pub(crate) verifier: Verifier,
@@ -459,11 +466,13 @@ impl SupabaseClient {
         &self.shared.config
     }
 
+    #[cfg(feature = "rest")]
     /// A query on a table or view of the Data API (`PostgREST`), as this request's user.
     pub fn from(&self, relation: &str) -> crate::rest::QueryBuilder {
         crate::rest::QueryBuilder::new(self.clone(), relation)
     }
 
+    #[cfg(feature = "rest")]
     /// A call of a Postgres function through the Data API (`POST /rest/v1/rpc/<function>`), as
     /// this request's user; [`FilterBuilder::get`](crate::rest::FilterBuilder::get) makes it a
     /// `GET` for read-only functions.
@@ -478,11 +487,13 @@ impl SupabaseClient {
         crate::as_user::headers(self).await
     }
 
+    #[cfg(feature = "storage")]
     /// Supabase Storage, as this request's user.
     pub fn storage(&self) -> crate::storage::Storage {
         crate::storage::Storage::new(self.clone())
     }
 
+    #[cfg(feature = "functions")]
     /// Supabase Edge Functions, as this request's user.
     pub fn functions(&self) -> crate::functions::Functions {
         crate::functions::Functions::new(self.clone())

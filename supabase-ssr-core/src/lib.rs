@@ -68,6 +68,20 @@
 //! [`SupabaseBuilder::root_certificates_pem`], or `SUPABASE_CA_CERT` with
 //! [`Supabase::builder_from_env`].
 //!
+//! # Client features
+//!
+//! The Data API, Storage and Edge Functions clients are features, all on by default; an
+//! application that only needs Auth sessions can leave them out
+//! (`default-features = false, features = ["rustls"]`). The adapter crates forward them.
+//!
+//! | feature | gives |
+//! |---|---|
+//! | `rest` | [`SupabaseClient::from`], [`SupabaseClient::rpc`] and the `rest` module |
+//! | `storage` | [`SupabaseClient::storage`] and the `storage` module |
+//! | `functions` | [`SupabaseClient::functions`] and the `functions` module |
+//!
+//! [`SupabaseClient::rest_headers`] is always there, for use with another `PostgREST` client.
+//!
 //! # Tracing
 //!
 //! The crates report through [`tracing`](https://docs.rs/tracing). Besides events (warnings
@@ -126,6 +140,9 @@
 //!   [`cookies::CookieOptions`]; deletions are `Max-Age=0` with an empty value, doubled
 //!   (host-only first) when a `Domain` is set; stale chunks are deleted when a session shrinks.
 
+// docs.rs (`--cfg docsrs`): each feature-gated item shows the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod as_user;
 pub mod auth;
 mod client;
@@ -133,13 +150,16 @@ pub mod config;
 pub mod cookies;
 mod crypto;
 mod error_source;
+#[cfg(feature = "functions")]
 pub mod functions;
 mod http_client;
 pub mod proxy;
 mod redact;
 pub mod redirect;
+#[cfg(feature = "rest")]
 pub mod rest;
 pub mod session;
+#[cfg(feature = "storage")]
 pub mod storage;
 
 pub use client::{Supabase, SupabaseBuilder, SupabaseClient};

@@ -357,10 +357,13 @@ impl Bucket {
                 &extra,
             )
             .await?;
-        let data: Value = response
-            .json()
+        // serde_json directly rather than reqwest's `json` feature, which nothing else needs.
+        let bytes = response
+            .bytes()
             .await
-            .map_err(|e| StorageError::Decode(e.without_url().to_string()))?;
+            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
+        let data: Value =
+            serde_json::from_slice(&bytes).map_err(|e| StorageError::Decode(e.to_string()))?;
         let field = |name: &str| data.get(name).and_then(Value::as_str).map(str::to_owned);
         Ok(Uploaded {
             path: clean,

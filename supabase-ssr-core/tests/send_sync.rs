@@ -8,6 +8,7 @@
 use std::future::Future;
 
 use supabase_ssr_core::auth::{PasswordCredentials, SignOutScope};
+#[cfg(feature = "functions")]
 use supabase_ssr_core::functions::FunctionBody;
 use supabase_ssr_core::{Config, Session, Supabase, SupabaseBuilder, SupabaseClient, User};
 
@@ -31,13 +32,19 @@ fn handles_are_send_and_sync() {
     sendable::<SupabaseBuilder>();
     sendable::<supabase_ssr_core::auth::AuthError>();
     sendable::<supabase_ssr_core::ConfigError>();
+    #[cfg(feature = "rest")]
     sendable::<supabase_ssr_core::rest::RestError>();
+    #[cfg(feature = "storage")]
     sendable::<supabase_ssr_core::storage::StorageError>();
+    #[cfg(feature = "functions")]
     sendable::<supabase_ssr_core::functions::FunctionsError>();
     error::<supabase_ssr_core::auth::AuthError>();
     error::<supabase_ssr_core::ConfigError>();
+    #[cfg(feature = "rest")]
     error::<supabase_ssr_core::rest::RestError>();
+    #[cfg(feature = "storage")]
     error::<supabase_ssr_core::storage::StorageError>();
+    #[cfg(feature = "functions")]
     error::<supabase_ssr_core::functions::FunctionsError>();
     error::<supabase_ssr_core::ErrorSource>();
     error::<supabase_ssr_core::proxy::Rejection>();
@@ -62,14 +69,16 @@ async fn the_futures_of_the_client_are_send() {
     send_future(client.auth().sign_out(SignOutScope::Local));
     send_future(client.auth().exchange_code_for_session("code", None));
     send_future(client.rest_headers());
+    #[cfg(feature = "rest")]
     send_future(
         client
             .from("todos")
             .select("*")
             .execute::<serde_json::Value>(),
     );
+    #[cfg(feature = "functions")]
     send_future(client.functions().invoke("hello", FunctionBody::Empty));
-    let bucket = client.storage().from("avatars");
-    send_future(bucket.download("a.png"));
+    #[cfg(feature = "storage")]
+    send_future(client.storage().from("avatars").download("a.png"));
     send_future(supabase.prefetch_jwks());
 }
