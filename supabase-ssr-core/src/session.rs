@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 /// Why stored text is not a session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionError {
     /// The text is not JSON.
     #[error("the stored session is not JSON")]

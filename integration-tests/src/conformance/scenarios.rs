@@ -288,10 +288,7 @@ pub async fn sign_in_in_a_handler_sets_cookies<A: App>(make: fn(Supabase) -> A) 
 /// Signing out deletes every chunk, host-only first then with the configured domain.
 pub async fn sign_out_deletes_every_chunk_at_both_scopes<A: App>(make: fn(Supabase) -> A) {
     let harness = Harness::start().await;
-    let options = CookieOptions {
-        domain: Some("example.com".to_owned()),
-        ..CookieOptions::default()
-    };
+    let options = CookieOptions::default().with_domain("example.com");
     let supabase = harness
         .supabase_builder()
         .cookie_options(options)
