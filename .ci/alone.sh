@@ -86,7 +86,7 @@ if [ "${1:-}" != "--quick" ]; then
     bins+=("$bins_dir/$pkg:${pkg#example-}")
   done
   if HTTPS_EXAMPLE_BINS=$(IFS=,; echo "${bins[*]}") \
-    cargo test --locked -p supabase-ssr-testing --test https_examples -- --ignored --nocapture; then
+    cargo test --locked -p supabase-ssr-testing --features cli --test https_examples -- --ignored --nocapture; then
     echo "ok   end-to-end HTTPS over ${#bins[@]} examples"
   else
     fail "end-to-end HTTPS test"

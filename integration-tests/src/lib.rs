@@ -1,7 +1,10 @@
 #![doc = include_str!("../README.md")]
+// docs.rs (`--cfg docsrs`): each feature-gated item shows the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "bench")]
 pub mod bench;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod conformance;
 pub mod jar;

@@ -90,6 +90,16 @@ impl NodeScripts {
         }
     }
 
+    /// [`NodeScripts::ensure`] for a test: panics with the error's message (what to install),
+    /// never its `Debug` form (`Missing("node")` says nothing about what to do).
+    ///
+    /// # Panics
+    ///
+    /// When Node.js or npm is missing, Node.js is too old, or `npm ci` fails.
+    pub fn for_test() -> Self {
+        Self::ensure().unwrap_or_else(|error| panic!("{error}"))
+    }
+
     /// The directory holding the scripts.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -202,7 +212,43 @@ fn install(dir: &Path) -> Result<(), NodeError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{NodeError, check_node_version};
+    use super::{NodeError, NodeScripts, check_node_version};
+    use std::process::Command;
+
+    /// Set in the child process of the test below.
+    const CHILD: &str = "SUPABASE_SSR_NODE_MISSING_CHILD";
+
+    /// A machine without Node.js: the test fails, and says what to install. Runs this test
+    /// binary again with a `PATH` that has no `node`.
+    #[test]
+    fn a_missing_node_is_an_error_that_says_what_to_install() {
+        let name = "node::tests::a_missing_node_is_an_error_that_says_what_to_install";
+        if std::env::var_os(CHILD).is_some() {
+            let _ = NodeScripts::for_test();
+            return;
+        }
+        let output = Command::new(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .env("PATH", "/nonexistent-supabase-ssr-test-path")
+            .output()
+            .unwrap();
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!output.status.success(), "passed without node:\n{printed}");
+        assert!(printed.contains("1 failed"), "{printed}");
+        for wanted in [
+            "`node` was not found on PATH",
+            "Node.js 20 or newer",
+            "apt-get install nodejs npm",
+        ] {
+            assert!(printed.contains(wanted), "no {wanted:?} in:\n{printed}");
+        }
+        assert!(!printed.contains("Missing("), "{printed}");
+    }
 
     #[test]
     fn node_versions_below_20_are_refused_with_the_reason() {

@@ -18,7 +18,7 @@ const EMAIL: &str = "interop@example.com";
 const PASSWORD: &str = "password123";
 
 fn run(auth: &LocalAuth, mode: &str, cases: &[Value]) -> Vec<Value> {
-    let node = NodeScripts::ensure().unwrap_or_else(|e| panic!("{e}"));
+    let node = NodeScripts::for_test();
     let stdin = json!({ "url": auth.url(), "key": auth.publishable_key(), "cases": cases });
     let output = node
         .run("cookie-interop.mjs", &[mode], &stdin.to_string())

@@ -102,7 +102,7 @@ fn cookie_pairs(set_cookies: &[String]) -> Vec<String> {
 }
 
 fn node() -> NodeScripts {
-    NodeScripts::ensure().unwrap_or_else(|e| panic!("{e}"))
+    NodeScripts::for_test()
 }
 
 #[test]

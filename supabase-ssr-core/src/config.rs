@@ -21,6 +21,7 @@ pub const ENV_CA_CERT: &str = "SUPABASE_CA_CERT";
 /// The messages of the first three variants are the ones `@supabase/ssr` throws for the same
 /// input (spec §2), so logs read the same in both stacks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// The URL or the key is empty.
     #[error(

@@ -23,6 +23,7 @@ use crate::client::SupabaseClient;
 
 /// Why invoking a function failed; the variants match functions-js's error classes.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum FunctionsError {
     /// The platform's relay could not run the function (`x-relay-error: true`;
     /// `FunctionsRelayError`).
@@ -76,6 +77,7 @@ impl FunctionBody {
 
 /// A function's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FunctionResponse {
     /// The HTTP status.
     pub status: u16,

@@ -140,6 +140,9 @@
 //!   [`cookies::CookieOptions`]; deletions are `Max-Age=0` with an empty value, doubled
 //!   (host-only first) when a `Domain` is set; stale chunks are deleted when a session shrinks.
 
+// docs.rs (`--cfg docsrs`): each feature-gated item shows the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod as_user;
 pub mod auth;
 mod client;

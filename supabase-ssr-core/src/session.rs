@@ -16,6 +16,7 @@ use crate::json::{Json, Object};
 
 /// Why stored text is not a session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionError {
     /// The text is not JSON.
     #[error("the stored session is not JSON")]

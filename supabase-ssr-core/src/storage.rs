@@ -31,6 +31,7 @@ use crate::client::SupabaseClient;
 
 /// Why a Storage call failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StorageError {
     /// Storage answered with an error status.
     #[error("Storage answered {status}: {message}")]
@@ -73,6 +74,7 @@ pub struct Bucket {
 /// How [`Bucket::upload`] stores a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
+#[non_exhaustive]
 pub struct UploadOptions {
     content_type: String,
     cache_control: String,
@@ -111,6 +113,7 @@ impl Default for UploadOptions {
 
 /// A stored file.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Uploaded {
     /// The path in the bucket, cleaned of empty folders.
     pub path: String,
@@ -146,6 +149,7 @@ pub struct FileObject {
 /// How [`Bucket::list`] pages and sorts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
+#[non_exhaustive]
 pub struct ListOptions {
     limit: u32,
     offset: u32,
@@ -192,7 +196,8 @@ impl ListOptions {
 /// One result of [`Bucket::create_signed_urls`].
 ///
 /// `Debug` shows the signed URL without its query: the token there grants access to the file.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct SignedUrl {
     /// The path asked for.
     pub path: Option<String>,

@@ -402,13 +402,7 @@ async fn password_recovery_and_update_user() {
     let user = request
         .client
         .auth()
-        .update_user(
-            &UserAttributes {
-                data: Some(data),
-                ..UserAttributes::default()
-            },
-            None,
-        )
+        .update_user(&UserAttributes::default().with_data(data), None)
         .await
         .unwrap();
     assert_eq!(user.user_metadata().unwrap()["theme"], "dark");

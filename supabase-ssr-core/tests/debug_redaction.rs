@@ -105,13 +105,10 @@ async fn handles_clients_sessions_and_cookies_hide_their_secrets() {
     check("UnverifiedSession", &session);
     check("Session", &*session);
     check("User", &session.user());
-    check(
-        "AuthResponse",
-        &AuthResponse {
-            session: Some(session.clone().into_inner()),
-            user: session.user(),
-        },
-    );
+    let mut response = AuthResponse::default();
+    response.session = Some(session.clone().into_inner());
+    response.user = session.user();
+    check("AuthResponse", &response);
 
     let config = Arc::new(supabase.config().clone());
     let jar_header = fixture.proxy_outcome.request_cookie_header.clone().unwrap();
@@ -171,25 +168,19 @@ async fn sign_in_inputs_hide_passwords_codes_and_verifiers() {
             redirect_to: None,
         },
     );
-    check(
-        "UserAttributes",
-        &UserAttributes {
-            password: Some(PASSWORD.to_owned()),
-            nonce: Some(NONCE.to_owned()),
-            ..UserAttributes::default()
-        },
-    );
+    let mut attributes = UserAttributes::default();
+    attributes.password = Some(PASSWORD.to_owned());
+    attributes.nonce = Some(NONCE.to_owned());
+    check("UserAttributes", &attributes);
     #[cfg(feature = "storage")]
-    check(
-        "SignedUrl",
-        &SignedUrl {
-            path: Some("a.png".into()),
-            signed_url: Some(format!(
-                "http://127.0.0.1/storage/v1/object/sign/b/a.png?token={SIGNED_URL_TOKEN}"
-            )),
-            error: None,
-        },
-    );
+    {
+        let mut signed = SignedUrl::default();
+        signed.path = Some("a.png".into());
+        signed.signed_url = Some(format!(
+            "http://127.0.0.1/storage/v1/object/sign/b/a.png?token={SIGNED_URL_TOKEN}"
+        ));
+        check("SignedUrl", &signed);
+    }
     leaks.assert_none();
 }
 

@@ -106,10 +106,7 @@ async fn an_unreachable_auth_server_keeps_the_transport_error() {
 
 #[test]
 fn invalid_cookie_options_are_kept_as_the_source() {
-    let options = CookieOptions {
-        same_site: Some(SameSite::None),
-        ..CookieOptions::default()
-    };
+    let options = CookieOptions::default().with_same_site(Some(SameSite::None));
     let config = Config::new("https://abcdefghijklmnop.supabase.co", "k").unwrap();
     let error = config.with_cookie_options(options).unwrap_err();
     assert_eq!(

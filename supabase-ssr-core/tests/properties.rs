@@ -9,10 +9,8 @@ use supabase_ssr_core::Config;
 use supabase_ssr_core::cookies::{CookieEncoding, CookieOptions, CookieState, StoredSession};
 
 fn config(encoding: CookieEncoding, domain: bool) -> Arc<Config> {
-    let options = CookieOptions {
-        domain: domain.then(|| "example.com".to_owned()),
-        ..CookieOptions::default()
-    };
+    let mut options = CookieOptions::default();
+    options.domain = domain.then(|| "example.com".to_owned());
     Arc::new(
         Config::new("https://abcdefghijklmnop.supabase.co", "key")
             .unwrap()

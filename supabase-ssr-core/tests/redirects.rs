@@ -100,7 +100,7 @@ fn browsers_follow_exactly_the_path_returned() {
     asked.extend(accepted.values().map(String::as_str));
 
     // Node is required: without it this test fails saying how to install it, never passes.
-    let node = NodeScripts::ensure().unwrap_or_else(|e| panic!("{e}"));
+    let node = NodeScripts::for_test();
     let stdin = json!({ "base": PAGE, "inputs": asked }).to_string();
     let output = node
         .run("resolve-urls.mjs", &[], &stdin)

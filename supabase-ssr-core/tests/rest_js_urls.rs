@@ -262,7 +262,7 @@ fn every_query_matches_postgrest_js_byte_for_byte() {
         cases.len() >= 60,
         "the comparison needs at least 60 queries"
     );
-    let node = NodeScripts::ensure().unwrap_or_else(|e| panic!("{e}"));
+    let node = NodeScripts::for_test();
     let js: Vec<Value> = serde_json::from_str(
         &node
             .run("rest-urls.mjs", &[URL], "")

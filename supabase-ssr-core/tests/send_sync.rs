@@ -14,6 +14,8 @@ use supabase_ssr_core::{Config, Session, Supabase, SupabaseBuilder, SupabaseClie
 
 fn shared<T: Send + Sync + Clone + 'static>() {}
 fn sendable<T: Send + 'static>() {}
+/// Errors users box as `Box<dyn Error + Send + Sync>` (anyhow, `?` in handlers).
+fn error<T: std::error::Error + Send + Sync + 'static>() {}
 /// Takes the future and drops it unpolled: only its type is checked.
 fn send_future<F: Future + Send>(_future: F) {}
 
@@ -36,6 +38,17 @@ fn handles_are_send_and_sync() {
     sendable::<supabase_ssr_core::storage::StorageError>();
     #[cfg(feature = "functions")]
     sendable::<supabase_ssr_core::functions::FunctionsError>();
+    error::<supabase_ssr_core::auth::AuthError>();
+    error::<supabase_ssr_core::ConfigError>();
+    #[cfg(feature = "rest")]
+    error::<supabase_ssr_core::rest::RestError>();
+    #[cfg(feature = "storage")]
+    error::<supabase_ssr_core::storage::StorageError>();
+    #[cfg(feature = "functions")]
+    error::<supabase_ssr_core::functions::FunctionsError>();
+    error::<supabase_ssr_core::ErrorSource>();
+    error::<supabase_ssr_core::proxy::Rejection>();
+    shared::<supabase_ssr_core::ErrorSource>();
 }
 
 #[tokio::test]
@@ -65,5 +78,7 @@ async fn the_futures_of_the_client_are_send() {
     );
     #[cfg(feature = "functions")]
     send_future(client.functions().invoke("hello", FunctionBody::Empty));
+    #[cfg(feature = "storage")]
+    send_future(client.storage().from("avatars").download("a.png"));
     send_future(supabase.prefetch_jwks());
 }

@@ -936,10 +936,7 @@ async fn perform(
         (_, c) if c.starts_with("updateUser") => {
             let mut data = Map::new();
             data.insert("theme".into(), json!(quoted_after(c, "theme:'").unwrap()));
-            let attributes = UserAttributes {
-                data: Some(data),
-                ..UserAttributes::default()
-            };
+            let attributes = UserAttributes::default().with_data(data);
             Outcome::from_result(auth.update_user(&attributes, None).await, |u, o| {
                 o.user_email = u.email().map(str::to_owned);
             })

@@ -292,6 +292,7 @@ fn read_back() {
                 assert!(expected.is_null(), "{v}");
                 state.remove_session();
             }
+            other => panic!("unexpected {other:?}"),
         }
         let mut jar = jar_of(&v["request_cookies"]);
         let response = state.response_cookies();

@@ -1,4 +1,6 @@
 #![doc = include_str!("../README.md")]
+// docs.rs (`--cfg docsrs`): each feature-gated item shows the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod extract;
 

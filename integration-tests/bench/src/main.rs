@@ -148,7 +148,14 @@ fn build() -> Result<PathBuf, Error> {
     let release = !cfg!(debug_assertions);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(cargo);
-    command.args(["build", "--locked", "--bins"]);
+    // `local-auth` is behind the test crate's `cli` feature.
+    command.args([
+        "build",
+        "--locked",
+        "--bins",
+        "--features",
+        "supabase-ssr-testing/cli",
+    ]);
     if release {
         command.arg("--release");
     }

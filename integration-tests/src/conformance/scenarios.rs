@@ -68,7 +68,7 @@ pub async fn valid_plain_session<A: App>(make: fn(Supabase) -> A) {
 /// A chunked session written by `@supabase/ssr` itself (its sign-in, run by Node).
 pub async fn valid_chunked_session_written_by_js<A: App>(make: fn(Supabase) -> A) {
     let harness = Harness::start().await;
-    let node = NodeScripts::ensure().unwrap_or_else(|e| panic!("{e}"));
+    let node = NodeScripts::for_test();
     let stdin = serde_json::json!({
         "url": harness.auth.url(), "key": harness.auth.publishable_key(),
         "cases": [{ "encoding": "base64url", "email": BIG_EMAIL, "password": PASSWORD }],
@@ -288,10 +288,7 @@ pub async fn sign_in_in_a_handler_sets_cookies<A: App>(make: fn(Supabase) -> A) 
 /// Signing out deletes every chunk, host-only first then with the configured domain.
 pub async fn sign_out_deletes_every_chunk_at_both_scopes<A: App>(make: fn(Supabase) -> A) {
     let harness = Harness::start().await;
-    let options = CookieOptions {
-        domain: Some("example.com".to_owned()),
-        ..CookieOptions::default()
-    };
+    let options = CookieOptions::default().with_domain("example.com");
     let supabase = harness
         .supabase_builder()
         .cookie_options(options)

@@ -8,6 +8,7 @@ use crate::ErrorSource;
 /// not answer: retry later, keep the session) or not, and carries the server's `error_code` when
 /// there is one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthError {
     /// The Auth server refused the request (a 4xx other than 408/409/429).
     #[error("{message} (HTTP {status}{})", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]

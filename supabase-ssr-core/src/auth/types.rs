@@ -37,6 +37,7 @@ pub(crate) fn meta_security(captcha_token: Option<&str>) -> Object {
 ///
 /// `Debug` redacts the password and the CAPTCHA token.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PasswordCredentials {
     /// Who signs in.
     pub identifier: Identifier,
@@ -94,6 +95,7 @@ impl PasswordCredentials {
 ///
 /// `Debug` redacts the password and the CAPTCHA token.
 #[derive(Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SignUp {
     /// Email or phone of the new user.
     pub identifier: Identifier,
@@ -149,6 +151,7 @@ impl SignUp {
 ///
 /// `Debug` redacts the CAPTCHA token.
 #[derive(Clone, PartialEq)]
+#[non_exhaustive]
 pub struct OtpSignIn {
     /// Where the code or link is sent.
     pub identifier: Identifier,
@@ -302,6 +305,7 @@ impl std::fmt::Debug for VerifyOtp {
 
 /// An OAuth sign-in, for [`Auth::sign_in_with_oauth`](super::Auth::sign_in_with_oauth).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OAuthSignIn {
     /// The provider, e.g. `github`.
     pub provider: String,
@@ -336,6 +340,7 @@ impl OAuthSignIn {
 
 /// Where to send the browser to sign in with an OAuth provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OAuthRedirect {
     /// The provider.
     pub provider: String,
@@ -371,6 +376,7 @@ impl SignOutScope {
 ///
 /// `Debug` redacts the password and the nonce.
 #[derive(Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct UserAttributes {
     /// A new email address (confirmed by a link).
     pub email: Option<String>,
@@ -382,6 +388,52 @@ pub struct UserAttributes {
     pub nonce: Option<String>,
     /// User metadata to merge.
     pub data: Option<Map<String, Value>>,
+}
+
+/// Setters, since the struct is `#[non_exhaustive]`: start from
+/// [`UserAttributes::default`] (no change).
+///
+/// ```
+/// use supabase_ssr_core::auth::UserAttributes;
+///
+/// let changes = UserAttributes::default().with_password("a new passphrase");
+/// assert!(changes.email.is_none());
+/// ```
+impl UserAttributes {
+    /// A new email address.
+    #[must_use]
+    pub fn with_email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// A new phone number.
+    #[must_use]
+    pub fn with_phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// A new password.
+    #[must_use]
+    pub fn with_password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// The reauthentication nonce.
+    #[must_use]
+    pub fn with_nonce(mut self, nonce: impl Into<String>) -> Self {
+        self.nonce = Some(nonce.into());
+        self
+    }
+
+    /// User metadata to merge.
+    #[must_use]
+    pub fn with_data(mut self, data: Map<String, Value>) -> Self {
+        self.data = Some(data);
+        self
+    }
 }
 
 impl std::fmt::Debug for UserAttributes {
@@ -398,6 +450,7 @@ impl std::fmt::Debug for UserAttributes {
 
 /// The session and user an Auth call produced.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct AuthResponse {
     /// The new session, when the call signed the user in.
     pub session: Option<Session>,

@@ -32,6 +32,7 @@ pub enum CookieEncoding {
 
 /// Why a `base64-` cookie value could not be decoded. The messages are the JS decoder's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeError {
     /// A character outside the base64url alphabet (whitespace and `=` are skipped).
     #[error("Invalid Base64-URL character \"{character}\" at position {position}")]

@@ -28,6 +28,7 @@ pub(crate) const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// client must be able to read the session, so `HttpOnly` is off unless you never use Supabase
 /// from browser JavaScript.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CookieOptions {
     /// `Domain`; `None` makes host-only cookies.
     pub domain: Option<String>,
@@ -53,8 +54,59 @@ impl Default for CookieOptions {
     }
 }
 
+/// Setters, since the struct is `#[non_exhaustive]` (a literal cannot build it outside this
+/// crate): start from [`CookieOptions::default`].
+///
+/// ```
+/// use supabase_ssr_core::cookies::{CookieOptions, SameSite};
+///
+/// let options = CookieOptions::default()
+///     .with_domain("example.com")
+///     .with_same_site(Some(SameSite::Strict))
+///     .with_secure(true);
+/// assert_eq!(options.domain.as_deref(), Some("example.com"));
+/// assert_eq!(options.path.as_deref(), Some("/"));
+/// ```
+impl CookieOptions {
+    /// Sets `Domain` (cookies shared with the subdomains of `domain`).
+    #[must_use]
+    pub fn with_domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// Sets `Path`; `None` omits the attribute.
+    #[must_use]
+    pub fn with_path(mut self, path: Option<String>) -> Self {
+        self.path = path;
+        self
+    }
+
+    /// Sets `SameSite`; `None` omits the attribute.
+    #[must_use]
+    pub fn with_same_site(mut self, same_site: Option<SameSite>) -> Self {
+        self.same_site = same_site;
+        self
+    }
+
+    /// Sets `HttpOnly`.
+    #[must_use]
+    pub fn with_http_only(mut self, http_only: bool) -> Self {
+        self.http_only = http_only;
+        self
+    }
+
+    /// Sets `Secure`.
+    #[must_use]
+    pub fn with_secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
+    }
+}
+
 /// Why cookie options or a cookie name were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CookieOptionsError {
     /// A name with characters a cookie name cannot hold.
     #[error("argument name is invalid: {0}")]

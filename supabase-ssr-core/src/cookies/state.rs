@@ -19,6 +19,7 @@ const INDEX_THRESHOLD: usize = 32;
 
 /// What is stored under the session key.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum StoredSession {
     /// Nothing, or a value that cannot be decoded or is not JSON (left alone, never deleted).
     Absent,

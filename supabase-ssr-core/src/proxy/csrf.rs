@@ -101,6 +101,7 @@ pub struct GuardedRequest<'a> {
 
 /// Why [`CsrfGuard::allow_origin`] refused a value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum InvalidOrigin {
     /// Not of the form `scheme://host[:port]`: a path, query, fragment, user info, whitespace
     /// or a missing host.

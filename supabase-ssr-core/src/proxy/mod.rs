@@ -21,6 +21,7 @@ use crate::client::SupabaseClient;
 
 /// Where the request's session stands after the proxy step.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SessionStatus {
     /// A session is present (refreshed if it was expiring). Still unverified: use verified
     /// claims to decide who the user is.
@@ -36,6 +37,7 @@ pub enum SessionStatus {
 ///
 /// `Debug` shows the length of the `Cookie` header, never its content.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProxyOutcome {
     /// The `Cookie` header to put on the request (replacing all its `Cookie` headers) so code
     /// after the middleware sees the refreshed session; `None` when nothing changed.

@@ -24,6 +24,7 @@ pub struct PostgrestError {
 
 /// Why a Data API request failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RestError {
     /// `PostgREST` answered with an error status.
     #[error("the Data API answered {status}: {} ({})", .error.message, .error.code)]

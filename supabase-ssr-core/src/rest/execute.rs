@@ -12,6 +12,7 @@ use crate::json::Json;
 
 /// A successful answer with its metadata.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RestResponse<T> {
     /// The rows (or the function's result), deserialized.
     pub data: T,

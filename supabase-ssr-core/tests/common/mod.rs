@@ -33,11 +33,9 @@ pub fn s(v: &Value) -> &str {
 
 /// JS `cookie.serialize` options as our typed options; `None` when they cannot be expressed.
 pub fn js_options(options: &Value) -> Option<(CookieOptions, Option<i64>)> {
-    let mut out = CookieOptions {
-        path: None,
-        same_site: None,
-        ..CookieOptions::default()
-    };
+    let mut out = CookieOptions::default()
+        .with_path(None)
+        .with_same_site(None);
     let mut max_age = None;
     for (key, value) in options.as_object().unwrap() {
         match (key.as_str(), value) {
