@@ -16,7 +16,9 @@ crates=(
 packages=()
 for crate in "${crates[@]}"; do packages+=(-p "$crate"); done
 
-cargo hack clippy --locked --each-feature --no-dev-deps \
+# No `--locked` here: with the dev-dependencies removed Cargo would prune Cargo.lock, which
+# `--locked` refuses (cargo-hack restores the manifests and the lock file afterwards).
+cargo hack clippy --each-feature --no-dev-deps \
   --features rustls --exclude-features native-tls,default \
   "${packages[@]}" -- -D warnings
 
