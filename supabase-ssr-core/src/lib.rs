@@ -153,6 +153,7 @@ mod error_source;
 #[cfg(feature = "functions")]
 pub mod functions;
 mod http_client;
+mod json;
 pub mod proxy;
 mod redact;
 pub mod redirect;

@@ -1,14 +1,18 @@
 //! The session and user objects, kept as the server sent them.
 //!
-//! Both keep every field in the server's key order (`serde_json` with `preserve_order`), so a
-//! session written by the JavaScript library is written back byte for byte the same, and fields
-//! this crate does not know about (`weak_password`, `provider_token`, future ones) survive.
+//! Both keep their JSON text in the server's key order, so a session written by the JavaScript
+//! library is written back byte for byte the same, and fields this crate does not know about
+//! (`weak_password`, `provider_token`, future ones) survive. The `serde_json::Map` views
+//! ([`Session::fields`], [`User::fields`]) are for reading: their order is `serde_json::Map`'s
+//! (sorted, unless the application enables `serde_json`'s `preserve_order`).
 
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use crate::json::{Json, Object};
 
 /// Why stored text is not a session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,7 +91,8 @@ impl Session {
         })
     }
 
-    /// [`Session::from_json`] for an already parsed value.
+    /// [`Session::from_json`] for an already parsed value. The stored text follows the
+    /// `serde_json::Map`'s order; [`Session::from_json`] keeps the text's own.
     pub fn from_value(value: Value) -> Result<Self, SessionError> {
         let Value::Object(fields) = value else {
             return Err(SessionError::NotASession("not an object"));
@@ -121,15 +126,24 @@ impl Session {
 
     /// The user stored with the session, if any.
     pub fn user(&self) -> Option<User> {
-        match self.fields().get("user") {
-            Some(Value::Object(user)) => Some(User {
-                fields: user.clone(),
-            }),
+        match self.object().into_iter().find(|(key, _)| key == "user") {
+            Some((_, Json::Object(user))) => Some(User::from_object(&user)),
             _ => None,
         }
     }
 
-    /// All fields, in stored order.
+    /// [`Session::from_json`] for an object in key order.
+    pub(crate) fn from_object(object: Object) -> Result<Self, SessionError> {
+        Self::from_json(&Json::Object(object).to_string())
+    }
+
+    /// The stored fields in stored order.
+    pub(crate) fn object(&self) -> Object {
+        // The text parsed as an object when the session was made, so this cannot fail.
+        serde_json::from_str(&self.inner.json).unwrap_or_default()
+    }
+
+    /// All fields (in `serde_json::Map`'s order; [`Session::as_json`] has the stored order).
     pub fn fields(&self) -> &Map<String, Value> {
         // The text parsed as an object when the session was made, so this cannot fail.
         self.inner
@@ -165,25 +179,66 @@ impl std::fmt::Debug for Session {
 
 impl Serialize for Session {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.fields().serialize(serializer)
+        // In stored order, whatever the serializer.
+        self.object().serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Session {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let fields = Map::<String, Value>::deserialize(deserializer)?;
-        Self::from_value(Value::Object(fields)).map_err(serde::de::Error::custom)
+        let object = Object::deserialize(deserializer)?;
+        Self::from_object(object).map_err(serde::de::Error::custom)
     }
 }
 
-/// A Supabase Auth user, as the server sent it (serializes as the user object itself).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(from = "Map<String, Value>", into = "Map<String, Value>")]
+/// A Supabase Auth user, as the server sent it (serializes as the user object itself, in the
+/// server's key order).
+#[derive(Clone, PartialEq)]
 pub struct User {
+    /// The object's text in the server's key order (what a session stores).
+    json: String,
     fields: Map<String, Value>,
 }
 
+#[allow(
+    clippy::missing_fields_in_debug,
+    reason = "the JSON text holds the same fields again"
+)]
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("fields", &self.fields)
+            .finish()
+    }
+}
+
+impl Serialize for User {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.object().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for User {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Self::from_object(&Object::deserialize(deserializer)?))
+    }
+}
+
 impl User {
+    /// A user object in key order.
+    pub(crate) fn from_object(object: &Object) -> Self {
+        Self {
+            json: Json::Object(object.clone()).to_string(),
+            fields: object.to_map(),
+        }
+    }
+
+    /// The user's fields in the server's order.
+    pub(crate) fn object(&self) -> Object {
+        // Written from an object, so this cannot fail.
+        serde_json::from_str(&self.json).unwrap_or_default()
+    }
+
     /// The user id (a UUID).
     pub fn id(&self) -> &str {
         self.str_field("id")
@@ -222,7 +277,7 @@ impl User {
             .unwrap_or(false)
     }
 
-    /// All fields, in the server's order.
+    /// All fields (in `serde_json::Map`'s order; serializing the user keeps the server's).
     pub fn fields(&self) -> &Map<String, Value> {
         &self.fields
     }
@@ -247,7 +302,10 @@ impl From<User> for Map<String, Value> {
 
 impl From<Map<String, Value>> for User {
     fn from(fields: Map<String, Value>) -> Self {
-        Self { fields }
+        Self {
+            json: Value::Object(fields.clone()).to_string(),
+            fields,
+        }
     }
 }
 
@@ -269,8 +327,18 @@ mod tests {
         let session: Session = serde_json::from_str(text).unwrap();
         assert_eq!(serde_json::to_string(&session).unwrap(), text);
         assert!(serde_json::from_str::<Session>(r#"{"access_token":"a"}"#).is_err());
-        let user: User = serde_json::from_str(r#"{"id":"u","email":"e@x"}"#).unwrap();
+        let text = r#"{"id":"u","email":"e@x","app_metadata":{"z":1,"a":2}}"#;
+        let user: User = serde_json::from_str(text).unwrap();
         assert_eq!(user.id(), "u");
+        assert_eq!(serde_json::to_string(&user).unwrap(), text);
+        let session = Session::from_json(&format!(
+            r#"{{"access_token":"a","refresh_token":"r","expires_at":5,"user":{text}}}"#
+        ))
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&session.user().unwrap()).unwrap(),
+            text
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::json::Object;
+
 /// How the claims were confirmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Verification {
@@ -30,6 +32,8 @@ pub struct Claims {
 }
 
 struct Inner {
+    /// The payload in token order, for `Serialize`.
+    ordered: Object,
     fields: Map<String, Value>,
     /// The string claims with accessors, read once: a claims-cache hit is served many times.
     standard: Standard,
@@ -43,15 +47,17 @@ impl Claims {
     /// Wraps claims that passed every check. `expires_at` and `issuer` were read and checked
     /// by the verifier; they are stored to spare the accessors a re-parse.
     pub(crate) fn new(
-        fields: Map<String, Value>,
+        ordered: Object,
         expires_at: u64,
         issuer: String,
         key_id: Option<String>,
         verified_by: Verification,
     ) -> Self {
+        let fields = ordered.to_map();
         let standard = Standard::read(&fields);
         Self {
             inner: Arc::new(Inner {
+                ordered,
                 fields,
                 standard,
                 expires_at,
@@ -158,7 +164,7 @@ impl Claims {
         self.inner.fields.get(name)
     }
 
-    /// All claims, in the order of the token's payload.
+    /// All claims (in `serde_json::Map`'s order; serializing the claims keeps the token's).
     pub fn fields(&self) -> &Map<String, Value> {
         &self.inner.fields
     }
@@ -200,7 +206,7 @@ impl Standard {
 
 impl Serialize for Claims {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.inner.fields.serialize(serializer)
+        self.inner.ordered.serialize(serializer)
     }
 }
 
@@ -224,25 +230,16 @@ mod tests {
     use serde_json::json;
 
     fn sample() -> Claims {
-        let Value::Object(fields) = json!({
-            "iss": "https://p.supabase.co/auth/v1",
-            "sub": "8f0e5c7e-4a3b-4c7d-9e2f-1a2b3c4d5e6f",
-            "aud": ["authenticated", "other"],
-            "exp": 1_767_229_200,
-            "iat": 1_767_225_600,
-            "email": "user@example.com",
-            "phone": "",
-            "app_metadata": {"provider": "email"},
-            "user_metadata": {"email_verified": true},
-            "role": "authenticated",
-            "aal": "aal1",
-            "amr": [{"method": "password", "timestamp": 1_767_225_600}],
-            "session_id": "0b1c2d3e",
-            "is_anonymous": false,
-            "custom": 7
-        }) else {
-            unreachable!()
-        };
+        // From text: the order of the keys is the point of one test.
+        let fields: Object = serde_json::from_str(
+            r#"{"iss":"https://p.supabase.co/auth/v1","sub":"8f0e5c7e-4a3b-4c7d-9e2f-1a2b3c4d5e6f",
+            "aud":["authenticated","other"],"exp":1767229200,"iat":1767225600,
+            "email":"user@example.com","phone":"","app_metadata":{"provider":"email"},
+            "user_metadata":{"email_verified":true},"role":"authenticated","aal":"aal1",
+            "amr":[{"method":"password","timestamp":1767225600}],"session_id":"0b1c2d3e",
+            "is_anonymous":false,"custom":7}"#,
+        )
+        .unwrap();
         Claims::new(
             fields,
             1_767_229_200,
@@ -280,8 +277,7 @@ mod tests {
         let text = serde_json::to_string(&c).unwrap();
         assert!(text.starts_with(r#"{"iss":"https://p.supabase.co/auth/v1","sub":"#));
         assert!(text.ends_with(r#""is_anonymous":false,"custom":7}"#));
-        let keys: Vec<&String> = c.fields().keys().collect();
-        assert_eq!(keys.first().map(|k| k.as_str()), Some("iss"));
+        assert_eq!(c.fields().len(), 15);
     }
 
     #[test]

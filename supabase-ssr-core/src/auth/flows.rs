@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use percent_encoding::utf8_percent_encode;
 use reqwest::Method;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::http::AuthRequest;
 use super::pkce::{self, PkceFlow};
@@ -16,6 +16,7 @@ use super::types::{
 use super::{Auth, AuthError};
 use crate::User;
 use crate::cookies::URI_COMPONENT;
+use crate::json::{Json, Object};
 
 impl Auth<'_> {
     /// Signs in with email or phone and password; the session cookies are written.
@@ -41,29 +42,29 @@ impl Auth<'_> {
     /// [`Auth::exchange_code_for_session`] turns into a session. When the project confirms
     /// automatically, the response holds a session and its cookies are written.
     pub async fn sign_up(&self, sign_up: &SignUp) -> Result<AuthResponse, AuthError> {
-        let mut body = Map::new();
+        let mut body = Object::new();
         match &sign_up.identifier {
             Identifier::Email(email) => {
-                body.insert("email".into(), email.as_str().into());
+                body.insert("email", email.as_str());
             }
             Identifier::Phone(phone) => {
-                body.insert("phone".into(), phone.as_str().into());
+                body.insert("phone", phone.as_str());
             }
         }
-        body.insert("password".into(), sign_up.password.as_str().into());
-        body.insert("data".into(), Value::Object(sign_up.data.clone()));
+        body.insert("password", sign_up.password.as_str());
+        body.insert("data", Json::from_map(&sign_up.data));
         body.insert(
-            "gotrue_meta_security".into(),
+            "gotrue_meta_security",
             meta_security(sign_up.captcha_token.as_deref()),
         );
         let flow = match sign_up.identifier {
             Identifier::Email(_) => Some(self.start_flow(&mut body, "")),
             Identifier::Phone(_) => {
-                body.insert("channel".into(), "sms".into());
+                body.insert("channel", "sms");
                 None
             }
         };
-        let body = Value::Object(body);
+        let body = Json::Object(body);
         let query = redirect_query(sign_up.email_redirect_to.as_deref());
         let mut request = AuthRequest::new(Method::POST, "signup");
         request.query = &query;
@@ -79,7 +80,10 @@ impl Auth<'_> {
         data: Map<String, Value>,
         captcha_token: Option<&str>,
     ) -> Result<AuthResponse, AuthError> {
-        let body = json!({ "data": data, "gotrue_meta_security": meta_security(captcha_token) });
+        let mut body = Object::new();
+        body.insert("data", Json::from_map(&data));
+        body.insert("gotrue_meta_security", meta_security(captcha_token));
+        let body = Json::Object(body);
         let mut request = AuthRequest::new(Method::POST, "signup");
         request.body = Some(&body);
         self.sign_in(request).await
@@ -87,25 +91,25 @@ impl Auth<'_> {
 
     /// Sends a magic link / code by email (PKCE) or a code by SMS.
     pub async fn sign_in_with_otp(&self, otp: &OtpSignIn) -> Result<(), AuthError> {
-        let mut body = Map::new();
+        let mut body = Object::new();
         let email = matches!(otp.identifier, Identifier::Email(_));
         match &otp.identifier {
-            Identifier::Email(email) => body.insert("email".into(), email.as_str().into()),
-            Identifier::Phone(phone) => body.insert("phone".into(), phone.as_str().into()),
-        };
-        body.insert("data".into(), Value::Object(otp.data.clone()));
-        body.insert("create_user".into(), otp.should_create_user.into());
+            Identifier::Email(email) => body.insert("email", email.as_str()),
+            Identifier::Phone(phone) => body.insert("phone", phone.as_str()),
+        }
+        body.insert("data", Json::from_map(&otp.data));
+        body.insert("create_user", otp.should_create_user);
         body.insert(
-            "gotrue_meta_security".into(),
+            "gotrue_meta_security",
             meta_security(otp.captcha_token.as_deref()),
         );
         let flow = if email {
             Some(self.start_flow(&mut body, ""))
         } else {
-            body.insert("channel".into(), "sms".into());
+            body.insert("channel", "sms");
             None
         };
-        let body = Value::Object(body);
+        let body = Json::Object(body);
         let query = redirect_query(otp.email_redirect_to.as_deref().filter(|_| email));
         let mut request = AuthRequest::new(Method::POST, "otp");
         request.query = &query;
@@ -123,11 +127,11 @@ impl Auth<'_> {
                 token_hash,
                 otp_type,
             } => (
-                json!({
-                    "type": otp_type.as_str(),
-                    "token_hash": token_hash,
-                    "gotrue_meta_security": {},
-                }),
+                Json::Object(Object::from_iter([
+                    ("type", Json::from(otp_type.as_str())),
+                    ("token_hash", Json::from(token_hash.as_str())),
+                    ("gotrue_meta_security", Json::Object(Object::new())),
+                ])),
                 None,
             ),
             VerifyOtp::Code {
@@ -136,19 +140,21 @@ impl Auth<'_> {
                 otp_type,
                 redirect_to,
             } => {
-                let mut body = Map::new();
+                let mut body = Object::new();
                 match identifier {
-                    Identifier::Email(email) => body.insert("email".into(), email.as_str().into()),
-                    Identifier::Phone(phone) => body.insert("phone".into(), phone.as_str().into()),
-                };
-                body.insert("token".into(), token.as_str().into());
-                body.insert("type".into(), otp_type.as_str().into());
+                    Identifier::Email(email) => body.insert("email", email.as_str()),
+                    Identifier::Phone(phone) => body.insert("phone", phone.as_str()),
+                }
+                body.insert("token", token.as_str());
+                body.insert("type", otp_type.as_str());
                 if let Some(redirect_to) = redirect_to {
                     // auth-js sends its options object along; the server ignores it.
-                    body.insert("options".into(), json!({ "redirectTo": redirect_to }));
+                    let options =
+                        Object::from_iter([("redirectTo", Json::from(redirect_to.as_str()))]);
+                    body.insert("options", options);
                 }
-                body.insert("gotrue_meta_security".into(), json!({}));
-                (Value::Object(body), redirect_to.as_deref())
+                body.insert("gotrue_meta_security", Object::new());
+                (Json::Object(body), redirect_to.as_deref())
             }
         };
         let query = redirect_query(redirect_to);
@@ -220,7 +226,10 @@ impl Auth<'_> {
     ) -> Result<AuthResponse, AuthError> {
         let stored = pkce::read_verifier(&self.client.cookies(), flow_id)
             .ok_or(AuthError::PkceVerifierMissing)?;
-        let body = json!({ "auth_code": code, "code_verifier": stored.verifier });
+        let body = Json::Object(Object::from_iter([
+            ("auth_code", Json::from(code)),
+            ("code_verifier", Json::from(stored.verifier)),
+        ]));
         let mut request = AuthRequest::new(Method::POST, "token");
         request.query = &[("grant_type", "pkce")];
         request.body = Some(&body);
@@ -244,11 +253,11 @@ impl Auth<'_> {
         redirect_to: Option<&str>,
         captcha_token: Option<&str>,
     ) -> Result<(), AuthError> {
-        let mut body = Map::new();
-        body.insert("email".into(), email.into());
+        let mut body = Object::new();
+        body.insert("email", email);
         let flow = self.start_flow(&mut body, "/recovery");
-        body.insert("gotrue_meta_security".into(), meta_security(captcha_token));
-        let body = Value::Object(body);
+        body.insert("gotrue_meta_security", meta_security(captcha_token));
+        let body = Json::Object(body);
         let query = redirect_query(redirect_to);
         let mut request = AuthRequest::new(Method::POST, "recover");
         request.query = &query;
@@ -269,7 +278,7 @@ impl Auth<'_> {
             .load_session()
             .await?
             .ok_or(AuthError::SessionMissing)?;
-        let mut body = Map::new();
+        let mut body = Object::new();
         let fields = [
             ("email", &attributes.email),
             ("phone", &attributes.phone),
@@ -278,20 +287,20 @@ impl Auth<'_> {
         ];
         for (name, value) in fields {
             if let Some(value) = value {
-                body.insert(name.into(), value.as_str().into());
+                body.insert(name, value.as_str());
             }
         }
         if let Some(data) = &attributes.data {
-            body.insert("data".into(), Value::Object(data.clone()));
+            body.insert("data", Json::from_map(data));
         }
         let flow = if attributes.email.is_some() {
             Some(self.start_flow(&mut body, ""))
         } else {
-            body.insert("code_challenge".into(), Value::Null);
-            body.insert("code_challenge_method".into(), Value::Null);
+            body.insert("code_challenge", Json::Null);
+            body.insert("code_challenge_method", Json::Null);
             None
         };
-        let body = Value::Object(body);
+        let body = Json::Object(body);
         let query = redirect_query(email_redirect_to);
         let mut request = AuthRequest::new(Method::PUT, "user");
         request.query = &query;
@@ -300,7 +309,7 @@ impl Auth<'_> {
         let result = self.http().send(request).await;
         self.end_failed_flow(flow.as_ref(), &result);
         let user = match result? {
-            Value::Object(user) => User::from(user),
+            Json::Object(user) => User::from_object(&user),
             _ => {
                 return Err(AuthError::InvalidResponse(
                     "PUT /user returned no user".into(),
@@ -324,11 +333,11 @@ impl Auth<'_> {
     }
 
     /// Generates a PKCE flow, stores its verifier and adds the challenge to `body`.
-    fn start_flow(&self, body: &mut Map<String, Value>, suffix: &str) -> PkceFlow {
+    fn start_flow(&self, body: &mut Object, suffix: &str) -> PkceFlow {
         let flow = PkceFlow::generate();
         pkce::store_verifier(&mut self.client.cookies(), &flow, suffix);
-        body.insert("code_challenge".into(), flow.challenge.clone().into());
-        body.insert("code_challenge_method".into(), "s256".into());
+        body.insert("code_challenge", flow.challenge.clone());
+        body.insert("code_challenge_method", "s256");
         flow
     }
 

@@ -11,6 +11,7 @@ use url::Url;
 
 use super::error::AuthError;
 use crate::as_user::CLIENT_INFO;
+use crate::json::Json;
 
 /// Sent on every request so the server answers with its current error shape.
 pub(crate) const API_VERSION: (&str, &str) = ("X-Supabase-Api-Version", "2024-01-01");
@@ -43,7 +44,8 @@ pub(crate) struct AuthRequest<'a> {
     pub query: &'a [(&'a str, &'a str)],
     /// `Authorization: Bearer` value; the publishable key when `None`.
     pub bearer: Option<&'a str>,
-    pub body: Option<&'a Value>,
+    /// Sent as JSON text in the object's key order (auth-js sends `JSON.stringify`).
+    pub body: Option<&'a Json>,
     /// Overrides the client's timeout (e.g. what is left of a retry budget).
     pub timeout: Option<Duration>,
     /// Which try of a retried call this is (from 1), for the `supabase_ssr.auth_call` span.
@@ -91,9 +93,9 @@ impl AuthHttp {
         url
     }
 
-    /// Sends a request and returns the JSON body of a 2xx answer (`Value::Null` for an empty
-    /// body), or the error the answer means.
-    pub(crate) async fn send(&self, request: AuthRequest<'_>) -> Result<Value, AuthError> {
+    /// Sends a request and returns the JSON body of a 2xx answer in key order (`Json::Null` for
+    /// an empty body), or the error the answer means.
+    pub(crate) async fn send(&self, request: AuthRequest<'_>) -> Result<Json, AuthError> {
         self.send_detailed(request)
             .await
             .map_err(|failure| failure.error)
@@ -109,7 +111,7 @@ impl AuthHttp {
     pub(crate) async fn send_detailed(
         &self,
         request: AuthRequest<'_>,
-    ) -> Result<Value, HttpFailure> {
+    ) -> Result<Json, HttpFailure> {
         let span = tracing::debug_span!(
             "supabase_ssr.auth_call",
             endpoint = request.path,
@@ -140,7 +142,7 @@ impl AuthHttp {
         &self,
         request: AuthRequest<'_>,
         span: &tracing::Span,
-    ) -> Result<Value, HttpFailure> {
+    ) -> Result<Json, HttpFailure> {
         let url = self.url(request.path, request.query);
         let bearer = request.bearer.unwrap_or(&self.publishable_key);
         let mut builder = self
@@ -169,9 +171,9 @@ impl AuthHttp {
         let text = response.text().await.map_err(transport_error)?;
         if status.is_success() {
             if text.trim().is_empty() {
-                return Ok(Value::Null);
+                return Ok(Json::Null);
             }
-            return serde_json::from_str(&text).map_err(|e| {
+            return Json::parse(&text).map_err(|e| {
                 HttpFailure::from(AuthError::Transient {
                     status: Some(status.as_u16()),
                     code: None,

@@ -262,7 +262,7 @@ impl JwksCache {
             .http
             .send(AuthRequest::new(Method::GET, JWKS_PATH))
             .await?;
-        let keys = parse_jwks(&body)?;
+        let keys = parse_jwks(&body.to_value())?;
         tracing::debug!(keys = keys.len(), "JWKS fetched");
         Ok(KeySet {
             keys,

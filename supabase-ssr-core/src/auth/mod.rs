@@ -24,6 +24,8 @@ use std::ops::Deref;
 use reqwest::Method;
 use serde_json::Value;
 
+use crate::json::{Json, Object};
+
 pub use claims::{Claims, Verification};
 pub use error::AuthError;
 use http::{AuthHttp, AuthRequest};
@@ -331,15 +333,16 @@ impl<'a> Auth<'a> {
             let user = self.user_for_token(access_token).await?;
             #[allow(clippy::cast_precision_loss, reason = "epoch times fit an f64 exactly")]
             let expires_in = (exp * 1000 - now_ms) as f64 / 1000.0;
-            let fields = serde_json::json!({
-                "access_token": access_token,
-                "refresh_token": refresh_token,
-                "user": user,
-                "token_type": "bearer",
-                "expires_in": expires_in,
-                "expires_at": exp,
-            });
-            Session::from_value(fields).map_err(|e| AuthError::InvalidResponse(e.to_string()))?
+            // auth-js's key order.
+            let fields = Object::from_iter([
+                ("access_token", Json::from(access_token)),
+                ("refresh_token", Json::from(refresh_token)),
+                ("user", Json::Object(user.object())),
+                ("token_type", Json::from("bearer")),
+                ("expires_in", Json::from(expires_in)),
+                ("expires_at", Json::from(exp)),
+            ]);
+            Session::from_object(fields).map_err(|e| AuthError::InvalidResponse(e.to_string()))?
         } else {
             self.client
                 .shared
@@ -371,7 +374,7 @@ impl<'a> Auth<'a> {
         let mut request = AuthRequest::new(Method::GET, "user");
         request.bearer = Some(access_token);
         match self.http().send(request).await? {
-            Value::Object(user) => Ok(User::from(user)),
+            Json::Object(user) => Ok(User::from_object(&user)),
             _ => Err(AuthError::InvalidResponse(
                 "GET /user returned no user".into(),
             )),

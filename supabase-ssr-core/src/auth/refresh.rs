@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -24,6 +23,7 @@ use super::http::{AuthHttp, AuthRequest, HttpFailure};
 use super::retry::with_retries;
 use super::session_response::session_from_response;
 use crate::Session;
+use crate::json::{Json, Object};
 
 type Outcome = Result<Session, AuthError>;
 
@@ -221,7 +221,10 @@ impl RefreshCoordinator {
 /// `POST /token?grant_type=refresh_token`, retrying transient failures (with jitter, and as
 /// late as `Retry-After` asks) while the budget lasts.
 async fn call_with_retries(http: &AuthHttp, refresh_token: &str, budget: Duration) -> Outcome {
-    let body = json!({ "refresh_token": refresh_token });
+    let body = Json::Object(Object::from_iter([(
+        "refresh_token",
+        Json::from(refresh_token),
+    )]));
     let mut rng = fastrand::Rng::new();
     let mut attempt = 0;
     with_retries(budget, &mut rng, |timeout| {
@@ -233,7 +236,7 @@ async fn call_with_retries(http: &AuthHttp, refresh_token: &str, budget: Duratio
             request.body = Some(body);
             request.timeout = Some(timeout);
             request.attempt = attempt;
-            let response: Value = http.send_detailed(request).await?;
+            let response = http.send_detailed(request).await?;
             session_from_response(response)
                 .and_then(|(session, _)| session.ok_or_else(no_session))
                 .map_err(HttpFailure::from)

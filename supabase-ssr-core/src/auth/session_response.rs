@@ -2,9 +2,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{Map, Value};
-
 use super::error::AuthError;
+use crate::json::Json;
+
 use crate::{Session, User};
 
 /// Seconds since the Unix epoch.
@@ -24,21 +24,21 @@ pub(crate) fn now_millis() -> i64 {
 /// the server's order, with `expires_at` appended when the server did not send it. The user is
 /// `user`, or the whole body when it is a bare user (a sign-up awaiting confirmation).
 pub(crate) fn session_from_response(
-    body: Value,
+    body: Json,
 ) -> Result<(Option<Session>, Option<User>), AuthError> {
-    let Value::Object(mut fields) = body else {
+    let Json::Object(mut fields) = body else {
         return Err(AuthError::InvalidResponse(
             "the response is not a JSON object".into(),
         ));
     };
     let user = match fields.get("user") {
-        Some(Value::Object(user)) => Some(User::from(user.clone())),
-        _ if fields.get("id").is_some_and(Value::is_string) => Some(User::from(fields.clone())),
+        Some(Json::Object(user)) => Some(User::from_object(user)),
+        _ if fields.get("id").is_some_and(Json::is_string) => Some(User::from_object(&fields)),
         _ => None,
     };
     let truthy = |key: &str| match fields.get(key) {
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|n| n != 0.0),
+        Some(Json::String(s)) => !s.is_empty(),
+        Some(Json::Number(n)) => n.as_f64().is_some_and(|n| n != 0.0),
         _ => false,
     };
     if !(truthy("access_token") && truthy("refresh_token") && truthy("expires_in")) {
@@ -47,61 +47,63 @@ pub(crate) fn session_from_response(
     if !fields.contains_key("expires_at") {
         let expires_in = fields
             .get("expires_in")
-            .and_then(Value::as_f64)
+            .and_then(Json::as_f64)
             .unwrap_or(0.0);
         #[allow(clippy::cast_possible_truncation, reason = "token lifetimes are small")]
         // auth-js: `Math.round(Date.now() / 1000) + expires_in`.
         let expires_at = (now_millis() + 500).div_euclid(1000) + expires_in.round() as i64;
-        fields.insert("expires_at".into(), Value::from(expires_at));
+        fields.insert("expires_at", expires_at);
     }
-    let session = Session::from_value(Value::Object(fields))
-        .map_err(|e| AuthError::InvalidResponse(e.to_string()))?;
+    let session =
+        Session::from_object(fields).map_err(|e| AuthError::InvalidResponse(e.to_string()))?;
     Ok((Some(session), user))
 }
 
 /// A session whose user is replaced (after `GET /user` or `PUT /user`), fields kept in order.
 pub(crate) fn with_user(session: &Session, user: &User) -> Session {
-    let mut fields: Map<String, Value> = session.fields().clone();
-    fields.insert("user".into(), Value::Object(user.fields().clone()));
-    Session::from_value(Value::Object(fields)).unwrap_or_else(|_| session.clone())
+    let mut fields = session.object();
+    fields.insert("user", user.object());
+    Session::from_object(fields).unwrap_or_else(|_| session.clone())
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
+
+    fn json(value: &serde_json::Value) -> Json {
+        Json::from_value(value)
+    }
 
     #[test]
     fn expires_at_is_appended_last_when_missing() {
-        let (session, user) = session_from_response(json!({
-            "access_token": "a", "token_type": "bearer", "expires_in": 3600,
-            "refresh_token": "r", "user": {"id": "u"}
-        }))
-        .unwrap();
+        let body = r#"{"access_token":"a","token_type":"bearer","expires_in":3600,"refresh_token":"r","user":{"id":"u","b":1,"a":2}}"#;
+        let (session, user) = session_from_response(Json::parse(body).unwrap()).unwrap();
         let session = session.unwrap();
-        assert_eq!(
-            session.fields().keys().next_back().map(String::as_str),
-            Some("expires_at")
+        let expected = format!(
+            "{},\"expires_at\":{}}}",
+            &body[..body.len() - 1],
+            session.expires_at().unwrap()
         );
+        assert_eq!(session.as_json(), expected);
         assert!((session.expires_at().unwrap() - now_secs() - 3600).abs() <= 1);
         assert_eq!(user.unwrap().id(), "u");
     }
 
     #[test]
     fn a_bare_user_is_a_user_without_session() {
-        let (session, user) =
-            session_from_response(json!({"id": "u", "email": "a@b", "confirmation_sent_at": "x"}))
-                .unwrap();
+        let (session, user) = session_from_response(json(
+            &serde_json::json!({"id": "u", "email": "a@b", "confirmation_sent_at": "x"}),
+        ))
+        .unwrap();
         assert!(session.is_none());
         assert_eq!(user.unwrap().email(), Some("a@b"));
     }
 
     #[test]
     fn an_empty_refresh_token_is_no_session() {
-        let (session, _) = session_from_response(json!({
+        let (session, _) = session_from_response(json(&serde_json::json!({
             "access_token": "a", "expires_in": 3600, "refresh_token": "", "user": {"id": "u"}
-        }))
+        })))
         .unwrap();
         assert!(session.is_none());
     }

@@ -1,7 +1,8 @@
 //! Request and response types of the Auth API calls.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
+use crate::json::{Json, Object};
 use crate::redact::{self, Redacted};
 use crate::{Session, User};
 
@@ -15,20 +16,21 @@ pub enum Identifier {
 }
 
 impl Identifier {
-    fn insert_into(&self, body: &mut Map<String, Value>) {
+    fn insert_into(&self, body: &mut Object) {
         match self {
-            Self::Email(email) => body.insert("email".into(), Value::from(email.as_str())),
-            Self::Phone(phone) => body.insert("phone".into(), Value::from(phone.as_str())),
-        };
+            Self::Email(email) => body.insert("email", email.as_str()),
+            Self::Phone(phone) => body.insert("phone", phone.as_str()),
+        }
     }
 }
 
 /// `gotrue_meta_security`, with the CAPTCHA token when there is one.
-pub(crate) fn meta_security(captcha_token: Option<&str>) -> Value {
-    match captcha_token {
-        Some(token) => json!({ "captcha_token": token }),
-        None => json!({}),
+pub(crate) fn meta_security(captcha_token: Option<&str>) -> Object {
+    let mut security = Object::new();
+    if let Some(token) = captcha_token {
+        security.insert("captcha_token", token);
     }
+    security
 }
 
 /// Email or phone and password, for [`Auth::sign_in_with_password`](super::Auth::sign_in_with_password).
@@ -77,15 +79,15 @@ impl PasswordCredentials {
         }
     }
 
-    pub(crate) fn body(&self) -> Value {
-        let mut body = Map::new();
+    pub(crate) fn body(&self) -> Json {
+        let mut body = Object::new();
         self.identifier.insert_into(&mut body);
-        body.insert("password".into(), Value::from(self.password.as_str()));
+        body.insert("password", self.password.as_str());
         body.insert(
-            "gotrue_meta_security".into(),
+            "gotrue_meta_security",
             meta_security(self.captcha_token.as_deref()),
         );
-        Value::Object(body)
+        Json::Object(body)
     }
 }
 

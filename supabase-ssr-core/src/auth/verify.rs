@@ -18,6 +18,7 @@
 //! its key leaves the JWKS, and so is the session cookie that carried it: the next request with
 //! the same cookie costs a hash and a lookup, without decoding the cookie.
 
+use crate::json::Object;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -228,7 +229,7 @@ impl Verifier {
         }
         let exp = checked.expires_at;
         let claims = Claims::new(
-            parsed.payload,
+            parsed.ordered,
             exp,
             checked.issuer,
             parsed.kid,
@@ -257,7 +258,7 @@ impl Verifier {
         let parsed = Parsed::parse(token)?;
         let checked = self.check_claims(&parsed.payload, (self.clock)() / 1000)?;
         Ok(Claims::new(
-            parsed.payload,
+            parsed.ordered,
             checked.expires_at,
             checked.issuer,
             parsed.kid,
@@ -401,6 +402,8 @@ struct Parsed<'a> {
     signature: &'a str,
     algorithm: Algorithm,
     kid: Option<String>,
+    /// In token order (what `Claims` serializes); `payload` is the same as a map.
+    ordered: Object,
     payload: Map<String, Value>,
 }
 
@@ -436,14 +439,16 @@ impl<'a> Parsed<'a> {
             None => return Err(invalid("Missing alg in the JWT header")),
         };
         let payload_json = decode(payload)?;
-        let payload: Map<String, Value> = serde_json::from_slice(&payload_json)
+        let ordered: Object = serde_json::from_slice(&payload_json)
             .map_err(|_| invalid("JWT payload is not a JSON object"))?;
+        let payload = ordered.to_map();
         let message_len = token.len() - signature.len() - 1;
         Ok(Self {
             message: &token.as_bytes()[..message_len],
             signature,
             algorithm,
             kid: header.kid,
+            ordered,
             payload,
         })
     }
@@ -666,7 +671,13 @@ mod tests {
     use serde_json::json;
 
     fn claims(exp: u64) -> Claims {
-        Claims::new(Map::new(), exp, "iss".into(), None, Verification::Signature)
+        Claims::new(
+            Object::new(),
+            exp,
+            "iss".into(),
+            None,
+            Verification::Signature,
+        )
     }
 
     fn verifier(settings: VerifierSettings) -> Verifier {

@@ -6,7 +6,8 @@
 
 use http::Method;
 use serde::Serialize;
-use serde_json::Value;
+// In key order, as `JSON.stringify` writes the caller's objects (see `crate::json`).
+use crate::json::Json as Value;
 use url::Url;
 
 use super::error::RestError;
@@ -186,7 +187,7 @@ impl FilterBuilder {
     }
 
     fn set_body(&mut self, values: impl Serialize) {
-        match serde_json::to_value(values) {
+        match Value::from_serialize(&values) {
             Ok(value) => self.body = Some(value),
             Err(error) => self.invalid = Some(format!("the body cannot be serialized: {error}")),
         }
@@ -301,7 +302,7 @@ impl FilterBuilder {
                 method = if self.head { Method::HEAD } else { Method::GET };
                 body = None;
                 if let Some(args) = rpc.args.as_object() {
-                    for (name, value) in args {
+                    for (name, value) in args.iter() {
                         let value = match value {
                             Value::Array(items) => format!("{{{}}}", join_js(items)),
                             other => js_string(other),
@@ -420,7 +421,7 @@ fn columns_of(values: &Value) -> Option<String> {
     for key in rows
         .iter()
         .filter_map(Value::as_object)
-        .flat_map(|row| row.keys())
+        .flat_map(crate::json::Object::keys)
     {
         if !columns.contains(&key.as_str()) {
             columns.push(key);

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::builder::FilterBuilder;
 use super::error::{PostgrestError, RestError};
 use crate::as_user;
+use crate::json::Json;
 
 /// A successful answer with its metadata.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,17 +35,18 @@ impl FilterBuilder {
     pub async fn execute_response<T: DeserializeOwned>(self) -> Result<RestResponse<T>, RestError> {
         let maybe_single = self.maybe_single;
         let (status, count, text) = self.send().await?;
-        let mut data = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text)
-                .map_err(|e| RestError::Decode(format!("the body is not JSON: {e}")))?
-        };
-        if maybe_single {
-            data = match data {
-                Value::Array(mut rows) if rows.len() <= 1 => rows.pop().unwrap_or(Value::Null),
+        // `T` is read from the text itself, so a map type that keeps key order (an
+        // `IndexMap`, say) sees the server's order.
+        let data: T = if maybe_single {
+            let data = if text.is_empty() {
+                Json::Null
+            } else {
+                Json::parse(&text).map_err(|e| not_json(&e))?
+            };
+            let row = match data {
+                Json::Array(mut rows) if rows.len() <= 1 => rows.pop().unwrap_or(Json::Null),
                 // The same error PostgREST gives `single()` (postgrest-js builds it too).
-                Value::Array(rows) => {
+                Json::Array(rows) => {
                     return Err(RestError::Api {
                         status: 406,
                         error: PostgrestError {
@@ -61,9 +63,12 @@ impl FilterBuilder {
                 }
                 other => other,
             };
-        }
-        let data = serde_json::from_value(data)
-            .map_err(|e| RestError::Decode(format!("the rows do not match the type: {e}")))?;
+            decode(&row.to_string())?
+        } else if text.is_empty() {
+            decode("null")?
+        } else {
+            decode(&text)?
+        };
         Ok(RestResponse {
             data,
             count,
@@ -117,6 +122,20 @@ impl FilterBuilder {
         }
         error_answer(status, count, text)
     }
+}
+
+fn not_json(error: &serde_json::Error) -> RestError {
+    RestError::Decode(format!("the body is not JSON: {error}"))
+}
+
+/// `T` from JSON text: a type mismatch and text that is not JSON are told apart.
+fn decode<T: DeserializeOwned>(text: &str) -> Result<T, RestError> {
+    serde_json::from_str(text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => {
+            RestError::Decode(format!("the rows do not match the type: {e}"))
+        }
+        _ => not_json(&e),
+    })
 }
 
 /// A non-2xx answer: `PostgREST`'s error, except the two 404s postgrest-js reads as success

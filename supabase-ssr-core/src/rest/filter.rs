@@ -4,8 +4,8 @@
 
 use std::fmt::Display;
 
+use crate::json::Json as Value;
 use serde::Serialize;
-use serde_json::Value;
 
 use super::builder::{FilterBuilder, join_js, js_string};
 
@@ -75,7 +75,7 @@ impl Order {
 /// A value compared by `contains`, `contained_by` and `overlaps`, rendered like postgrest-js:
 /// a string as is, a sequence as a Postgres array literal `{a,b}`, anything else as JSON.
 fn containment(value: &impl Serialize) -> String {
-    match serde_json::to_value(value) {
+    match Value::from_serialize(value) {
         Ok(Value::String(s)) => s,
         Ok(Value::Array(items)) => format!("{{{}}}", join_js(&items)),
         Ok(other) => other.to_string(),
@@ -226,7 +226,7 @@ impl FilterBuilder {
     /// `column = value` for every pair (JavaScript's `match`): a map or struct, each field a
     /// column. `null` fields are kept (`eq.null`); leave fields out to skip them.
     pub fn matches(mut self, query: impl Serialize) -> Self {
-        if let Ok(Value::Object(pairs)) = serde_json::to_value(query) {
+        if let Ok(Value::Object(pairs)) = Value::from_serialize(&query) {
             for (column, value) in pairs {
                 self.params
                     .append(column, format!("eq.{}", js_string(&value)));
