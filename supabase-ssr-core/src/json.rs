@@ -11,6 +11,7 @@
 
 use std::fmt;
 
+use indexmap::IndexMap;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
@@ -28,9 +29,12 @@ pub(crate) enum Json {
 }
 
 /// A JSON object in key order. A repeated key keeps its first place and its last value, like
-/// `JSON.parse`.
+/// `JSON.parse` (and `IndexMap::insert`).
+///
+/// An `IndexMap`, not a list of pairs: a hostile token payload or user metadata with many
+/// keys must not make a lookup per key cost a scan of the keys before it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Object(Vec<(String, Json)>);
+pub(crate) struct Object(IndexMap<String, Json>);
 
 impl Object {
     /// An empty object.
@@ -40,40 +44,35 @@ impl Object {
 
     /// The value of `key`.
     pub(crate) fn get(&self, key: &str) -> Option<&Json> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0.get(key)
     }
 
     /// Whether `key` is present.
     pub(crate) fn contains_key(&self, key: &str) -> bool {
-        self.get(key).is_some()
+        self.0.contains_key(key)
     }
 
     /// Sets `key`: in place when present (like a JavaScript property), appended otherwise.
     pub(crate) fn insert(&mut self, key: impl Into<String>, value: impl Into<Json>) {
-        let key = key.into();
-        let value = value.into();
-        match self.0.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, slot)) => *slot = value,
-            None => self.0.push((key, value)),
-        }
+        self.0.insert(key.into(), value.into());
     }
 
     #[cfg(feature = "rest")]
     /// The pairs, in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Json)> {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.0.iter()
     }
 
     #[cfg(feature = "rest")]
     /// The keys, in order.
     pub(crate) fn keys(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(k, _)| k)
+        self.0.keys()
     }
 
     #[cfg(feature = "rest")]
     /// The values, in order.
     pub(crate) fn values(&self) -> impl Iterator<Item = &Json> {
-        self.0.iter().map(|(_, v)| v)
+        self.0.values()
     }
 
     /// The object as a `serde_json::Map` (in that map's own order).
@@ -97,7 +96,7 @@ impl<K: Into<String>> FromIterator<(K, Json)> for Object {
 
 impl IntoIterator for Object {
     type Item = (String, Json);
-    type IntoIter = std::vec::IntoIter<(String, Json)>;
+    type IntoIter = indexmap::map::IntoIter<String, Json>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
