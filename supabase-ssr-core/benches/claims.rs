@@ -2,8 +2,12 @@
 //! Cost of verifying one valid ES256 access token:
 //! (a) bare `jsonwebtoken::decode` with a pre-parsed key (the baseline),
 //! (b) `Verifier::verify` cold: keys fetched, claims cache disabled, every check done,
-//! (c) `Verifier::verify` warm: a claims-cache hit.
+//! (c) `Verifier::verify` warm: a claims-cache hit,
+//! (d) `Verifier::verify` refusing a forged token whose payload holds 2,000 claims (as many as
+//!     fit the 32 KiB token limit): what a hostile cookie costs (the payload is parsed before
+//!     the signature is checked).
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;
@@ -63,6 +67,21 @@ fn claims(c: &mut Criterion) {
         Verified::Claims(_)
     ));
 
+    // The real token's header and signature around a payload of many claims.
+    let mut payload = String::from("{");
+    for i in 0..2_000 {
+        write!(payload, r#""c{i}":0,"#).unwrap();
+    }
+    payload.push_str(r#""sub":"x"}"#);
+    let parts: Vec<&str> = token.split('.').collect();
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload),
+        parts[2]
+    );
+    assert!(run_now(&rt, cold.verify(&forged)).is_err());
+
     let mut group = c.benchmark_group("verify_es256");
     group.bench_function("a_bare_jsonwebtoken_decode", |b| {
         b.iter(|| {
@@ -75,6 +94,9 @@ fn claims(c: &mut Criterion) {
     });
     group.bench_function("c_verifier_warm", |b| {
         b.iter(|| run_now(&rt, warm.verify(black_box(&token))).unwrap());
+    });
+    group.bench_function("d_verifier_forged_2000_claims", |b| {
+        b.iter(|| run_now(&rt, cold.verify(black_box(&forged))).unwrap_err());
     });
     group.finish();
     rt.block_on(auth.stop());

@@ -10,6 +10,25 @@ use serde_json::{Map, Value};
 
 use crate::json::Object;
 
+/// A token's payload: its JSON text (what [`Claims`] serializes, in the token's key order) and
+/// the same as a map (what the checks and accessors read). The text is the decoded payload the
+/// verifier has anyway, so keeping the order costs no second tree on the verification path.
+pub(crate) struct Payload {
+    text: Box<[u8]>,
+    pub(crate) fields: Map<String, Value>,
+}
+
+impl Payload {
+    /// Parses the decoded payload of a token.
+    pub(crate) fn parse(text: Vec<u8>) -> serde_json::Result<Self> {
+        let fields = serde_json::from_slice(&text)?;
+        Ok(Self {
+            text: text.into_boxed_slice(),
+            fields,
+        })
+    }
+}
+
 /// How the claims were confirmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Verification {
@@ -32,9 +51,7 @@ pub struct Claims {
 }
 
 struct Inner {
-    /// The payload in token order, for `Serialize`.
-    ordered: Object,
-    fields: Map<String, Value>,
+    payload: Payload,
     /// The string claims with accessors, read once: a claims-cache hit is served many times.
     standard: Standard,
     expires_at: u64,
@@ -47,18 +64,16 @@ impl Claims {
     /// Wraps claims that passed every check. `expires_at` and `issuer` were read and checked
     /// by the verifier; they are stored to spare the accessors a re-parse.
     pub(crate) fn new(
-        ordered: Object,
+        payload: Payload,
         expires_at: u64,
         issuer: String,
         key_id: Option<String>,
         verified_by: Verification,
     ) -> Self {
-        let fields = ordered.to_map();
-        let standard = Standard::read(&fields);
+        let standard = Standard::read(&payload.fields);
         Self {
             inner: Arc::new(Inner {
-                ordered,
-                fields,
+                payload,
                 standard,
                 expires_at,
                 issuer,
@@ -103,6 +118,7 @@ impl Claims {
     /// `is_anonymous`; `false` when absent.
     pub fn is_anonymous(&self) -> bool {
         self.inner
+            .payload
             .fields
             .get("is_anonymous")
             .and_then(Value::as_bool)
@@ -116,7 +132,7 @@ impl Claims {
 
     /// `iat`, in seconds since the Unix epoch, when present and a non-negative integer.
     pub fn issued_at(&self) -> Option<u64> {
-        self.inner.fields.get("iat").and_then(Value::as_u64)
+        self.inner.payload.fields.get("iat").and_then(Value::as_u64)
     }
 
     /// `iss`: always the project's Auth URL (checked).
@@ -127,7 +143,7 @@ impl Claims {
     /// `aud`, as a list (the claim may be one string or an array); it contains the expected
     /// audience (checked).
     pub fn audience(&self) -> Vec<&str> {
-        match self.inner.fields.get("aud") {
+        match self.inner.payload.fields.get("aud") {
             Some(Value::String(aud)) => vec![aud.as_str()],
             Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
@@ -137,6 +153,7 @@ impl Claims {
     /// `app_metadata` (provider, providers, and what the server's admin API wrote).
     pub fn app_metadata(&self) -> Option<&Map<String, Value>> {
         self.inner
+            .payload
             .fields
             .get("app_metadata")
             .and_then(Value::as_object)
@@ -145,6 +162,7 @@ impl Claims {
     /// `user_metadata` (what the user may change themselves: never use it for authorization).
     pub fn user_metadata(&self) -> Option<&Map<String, Value>> {
         self.inner
+            .payload
             .fields
             .get("user_metadata")
             .and_then(Value::as_object)
@@ -153,6 +171,7 @@ impl Claims {
     /// `amr`: the authentication methods used, e.g. `[{"method":"password","timestamp":…}]`.
     pub fn amr(&self) -> Option<&[Value]> {
         self.inner
+            .payload
             .fields
             .get("amr")
             .and_then(Value::as_array)
@@ -161,12 +180,12 @@ impl Claims {
 
     /// Any claim by name.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.inner.fields.get(name)
+        self.inner.payload.fields.get(name)
     }
 
     /// All claims (in `serde_json::Map`'s order; serializing the claims keeps the token's).
     pub fn fields(&self) -> &Map<String, Value> {
-        &self.inner.fields
+        &self.inner.payload.fields
     }
 
     /// The `kid` of the key that verified the token (`None` for HS256 tokens without one).
@@ -206,7 +225,11 @@ impl Standard {
 
 impl Serialize for Claims {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.inner.ordered.serialize(serializer)
+        // In the token's key order: parsed again here, off the verification path. The text
+        // parsed when the token was verified, so this does not fail.
+        serde_json::from_slice::<Object>(&self.inner.payload.text)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
     }
 }
 
@@ -231,17 +254,18 @@ mod tests {
 
     fn sample() -> Claims {
         // From text: the order of the keys is the point of one test.
-        let fields: Object = serde_json::from_str(
-            r#"{"iss":"https://p.supabase.co/auth/v1","sub":"8f0e5c7e-4a3b-4c7d-9e2f-1a2b3c4d5e6f",
+        let payload = Payload::parse(
+            br#"{"iss":"https://p.supabase.co/auth/v1","sub":"8f0e5c7e-4a3b-4c7d-9e2f-1a2b3c4d5e6f",
             "aud":["authenticated","other"],"exp":1767229200,"iat":1767225600,
             "email":"user@example.com","phone":"","app_metadata":{"provider":"email"},
             "user_metadata":{"email_verified":true},"role":"authenticated","aal":"aal1",
             "amr":[{"method":"password","timestamp":1767225600}],"session_id":"0b1c2d3e",
-            "is_anonymous":false,"custom":7}"#,
+            "is_anonymous":false,"custom":7}"#
+                .to_vec(),
         )
         .unwrap();
         Claims::new(
-            fields,
+            payload,
             1_767_229_200,
             "https://p.supabase.co/auth/v1".into(),
             Some("kid-1".into()),

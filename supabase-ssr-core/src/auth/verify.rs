@@ -18,7 +18,6 @@
 //! its key leaves the JWKS, and so is the session cookie that carried it: the next request with
 //! the same cookie costs a hash and a lookup, without decoding the cookie.
 
-use crate::json::Object;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -30,7 +29,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::claims::{Claims, Verification};
+use super::claims::{Claims, Payload, Verification};
 use super::error::AuthError;
 use super::http::AuthHttp;
 use super::jwks::JwksCache;
@@ -198,7 +197,7 @@ impl Verifier {
             return Ok(Verified::Claims(claims));
         }
         let parsed = Parsed::parse(token)?;
-        let checked = self.check_claims(&parsed.payload, now_ms / 1000)?;
+        let checked = self.check_claims(&parsed.payload.fields, now_ms / 1000)?;
         let (key, jwks_kid) = match parsed.algorithm {
             Algorithm::HS256 => match &self.hs256 {
                 Some(secret) => (KeyRef::Borrowed(secret), None),
@@ -229,7 +228,7 @@ impl Verifier {
         }
         let exp = checked.expires_at;
         let claims = Claims::new(
-            parsed.ordered,
+            parsed.payload,
             exp,
             checked.issuer,
             parsed.kid,
@@ -256,9 +255,9 @@ impl Verifier {
             return Err(invalid("JWT is too long"));
         }
         let parsed = Parsed::parse(token)?;
-        let checked = self.check_claims(&parsed.payload, (self.clock)() / 1000)?;
+        let checked = self.check_claims(&parsed.payload.fields, (self.clock)() / 1000)?;
         Ok(Claims::new(
-            parsed.ordered,
+            parsed.payload,
             checked.expires_at,
             checked.issuer,
             parsed.kid,
@@ -402,9 +401,7 @@ struct Parsed<'a> {
     signature: &'a str,
     algorithm: Algorithm,
     kid: Option<String>,
-    /// In token order (what `Claims` serializes); `payload` is the same as a map.
-    ordered: Object,
-    payload: Map<String, Value>,
+    payload: Payload,
 }
 
 impl<'a> Parsed<'a> {
@@ -438,17 +435,14 @@ impl<'a> Parsed<'a> {
             Some(_) => return Err(invalid("unsupported alg")),
             None => return Err(invalid("Missing alg in the JWT header")),
         };
-        let payload_json = decode(payload)?;
-        let ordered: Object = serde_json::from_slice(&payload_json)
+        let payload = Payload::parse(decode(payload)?)
             .map_err(|_| invalid("JWT payload is not a JSON object"))?;
-        let payload = ordered.to_map();
         let message_len = token.len() - signature.len() - 1;
         Ok(Self {
             message: &token.as_bytes()[..message_len],
             signature,
             algorithm,
             kid: header.kid,
-            ordered,
             payload,
         })
     }
@@ -672,7 +666,7 @@ mod tests {
 
     fn claims(exp: u64) -> Claims {
         Claims::new(
-            Object::new(),
+            Payload::parse(b"{}".to_vec()).unwrap(),
             exp,
             "iss".into(),
             None,
