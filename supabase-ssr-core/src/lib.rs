@@ -119,7 +119,7 @@
 //! `RUST_LOG=info,supabase_ssr=debug` — the directive's target is a prefix, so `supabase_ssr`
 //! covers `supabase_ssr_core` and every adapter:
 //!
-//! ```ignore
+//! ```no_run
 //! tracing_subscriber::fmt()
 //!     .with_env_filter(tracing_subscriber::EnvFilter::new("info,supabase_ssr=debug"))
 //!     .init();
