@@ -10,7 +10,7 @@ use actix_web::http::header::{ACCEPT, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
-use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection};
+use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection, report_missing_middleware};
 
 /// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
 /// Cookies it writes are sent by the [`SupabaseMiddleware`](crate::SupabaseMiddleware).
@@ -86,12 +86,9 @@ impl From<AuthRejection> for Rejection {
 
 impl ResponseError for AuthRejection {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::MissingMiddleware => StatusCode::INTERNAL_SERVER_ERROR,
-            // actix-web 4 has its own `http` 0.2 status type.
-            Self::Denied(rejection) => StatusCode::from_u16(rejection.status.as_u16())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        }
+        // The core's answer decides; actix-web 4 has its own `http` 0.2 status type.
+        StatusCode::from_u16(Rejection::from(self.clone()).status.as_u16())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -115,7 +112,10 @@ fn client(request: &HttpRequest) -> Result<SupabaseClient, AuthRejection> {
         .extensions()
         .get::<SupabaseClient>()
         .cloned()
-        .ok_or(AuthRejection::MissingMiddleware)
+        .ok_or_else(|| {
+            report_missing_middleware();
+            AuthRejection::MissingMiddleware
+        })
 }
 
 impl FromRequest for Client {

@@ -82,6 +82,12 @@ fn routes_app(
             }),
         )
         .route(
+            routes::OPTION_UNHANDLED,
+            web::get().to(|user: Option<Authenticated>| async move {
+                handlers::optional_body(user.as_deref())
+            }),
+        )
+        .route(
             routes::STATIC_ASSET,
             web::get().to(|request: HttpRequest| async move {
                 if request.extensions().get::<SupabaseClient>().is_some() {

@@ -8,7 +8,9 @@ use http::header;
 use http::request::Parts;
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
-use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection, http_headers};
+use supabase_ssr_core::proxy::{
+    MISSING_MIDDLEWARE, Rejection, http_headers, report_missing_middleware,
+};
 
 /// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
 /// Cookies it writes are sent by the [`SupabaseLayer`](crate::SupabaseLayer).
@@ -25,9 +27,8 @@ impl Deref for Client {
 
 /// The verified claims of a signed-in user. Rejects other requests with `401` JSON, a `303` to
 /// the login page for browser navigations when one is configured, or `503` when the Auth server
-/// cannot be reached. Use `Option<Authenticated>` (or [`MaybeAuthenticated`]) on pages open to
-/// everyone: `None` for visitors without a verified session, a `500` when the layer did not
-/// handle the request.
+/// cannot be reached. Use [`MaybeAuthenticated`] (or `Option<Authenticated>`) on pages open to
+/// everyone.
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Claims);
 
@@ -43,9 +44,9 @@ impl Deref for Authenticated {
 /// not verify and Auth outages alike ([`SupabaseClient::optional_claims`]); but a `500`
 /// ([`AuthRejection::MissingMiddleware`]) when the [`SupabaseLayer`](crate::SupabaseLayer) did not handle the request.
 ///
-/// Use it on pages open to everyone. In this crate `Option<Authenticated>` answers the
-/// same (axum's `OptionalFromRequestParts`); `MaybeAuthenticated` exists so that code reads
-/// the same with every adapter.
+/// Use it on pages open to everyone. `Option<Authenticated>` answers `None` when the layer did
+/// not handle the request (and logs the mistake as an error once), as it does in every adapter,
+/// where the frameworks' `Option<T>` extractors turn every failure into `None`.
 #[derive(Debug, Clone)]
 pub struct MaybeAuthenticated(pub Option<Claims>);
 
@@ -93,7 +94,10 @@ fn client(parts: &Parts) -> Result<SupabaseClient, AuthRejection> {
         .extensions
         .get::<SupabaseClient>()
         .cloned()
-        .ok_or(AuthRejection::MissingMiddleware)
+        .ok_or_else(|| {
+            report_missing_middleware();
+            AuthRejection::MissingMiddleware
+        })
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Client {
@@ -124,8 +128,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
 impl<S: Send + Sync> OptionalFromRequestParts<S> for Authenticated {
     type Rejection = AuthRejection;
 
+    /// `None` without the layer too (logged as an error), as `Option<Authenticated>` answers
+    /// in every adapter; [`MaybeAuthenticated`] answers `500` for that.
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, AuthRejection> {
-        Ok(client(parts)?.optional_claims().await.map(Authenticated))
+        match client(parts) {
+            Ok(client) => Ok(client.optional_claims().await.map(Authenticated)),
+            Err(_) => Ok(None),
+        }
     }
 }
 

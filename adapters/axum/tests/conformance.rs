@@ -77,6 +77,12 @@ fn app_with(supabase: Supabase, guard: CsrfGuard) -> AxumApp {
                 }),
             )
             .route(
+                routes::OPTION_UNHANDLED,
+                get(|user: Option<Authenticated>| async move {
+                    handlers::optional_body(user.as_deref())
+                }),
+            )
+            .route(
                 routes::STATIC_ASSET,
                 get(|request: Request<Body>| async move {
                     if request.extensions().get::<SupabaseClient>().is_some() {

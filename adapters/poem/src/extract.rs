@@ -9,7 +9,9 @@ use poem::{
 };
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
-use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection, http_headers};
+use supabase_ssr_core::proxy::{
+    MISSING_MIDDLEWARE, Rejection, http_headers, report_missing_middleware,
+};
 
 /// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
 /// Cookies it writes are sent by the [`SupabaseMiddleware`](crate::SupabaseMiddleware).
@@ -84,10 +86,7 @@ impl From<AuthRejection> for Rejection {
 
 impl ResponseError for AuthRejection {
     fn status(&self) -> StatusCode {
-        match self {
-            Self::MissingMiddleware => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Denied(rejection) => rejection.status,
-        }
+        Rejection::from(self.clone()).status
     }
 
     fn as_response(&self) -> Response {
@@ -108,10 +107,10 @@ pub(crate) fn rejection_response(rejection: Rejection) -> Response {
 }
 
 fn client(request: &Request) -> Result<SupabaseClient, AuthRejection> {
-    request
-        .data::<SupabaseClient>()
-        .cloned()
-        .ok_or(AuthRejection::MissingMiddleware)
+    request.data::<SupabaseClient>().cloned().ok_or_else(|| {
+        report_missing_middleware();
+        AuthRejection::MissingMiddleware
+    })
 }
 
 impl<'a> FromRequest<'a> for Client {

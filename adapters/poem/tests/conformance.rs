@@ -100,6 +100,7 @@ fn app_with(supabase: Supabase, guard: CsrfGuard) -> PoemApp {
         .at(routes::SIGN_IN, post(sign_in))
         .at(routes::SIGN_OUT, post(sign_out))
         .at(routes::OPTIONAL_UNHANDLED, get(optional_unhandled))
+        .at(routes::OPTION_UNHANDLED, get(optional))
         .at(routes::STATIC_ASSET, get(static_asset))
         .with(SupabaseMiddleware::new(supabase).with_csrf(guard));
     PoemApp(route.boxed())

@@ -92,6 +92,11 @@ fn optional_unhandled(user: MaybeAuthenticated) -> String {
     handlers::optional_body(user.0.as_ref())
 }
 
+#[get("/unhandled/option.js")]
+fn option_unhandled(user: Option<Authenticated>) -> String {
+    handlers::optional_body(user.as_deref())
+}
+
 #[get("/static/logo.png")]
 fn static_asset(client: Option<Client>) -> &'static str {
     if client.is_some() {
@@ -128,6 +133,7 @@ fn app_with(supabase: Supabase, guard: CsrfGuard) -> RocketApp {
                 sign_in,
                 sign_out,
                 optional_unhandled,
+                option_unhandled,
                 static_asset
             ],
         );
@@ -144,6 +150,7 @@ fn app_with(supabase: Supabase, guard: CsrfGuard) -> RocketApp {
         routes::SIGN_OUT,
         routes::STATIC_ASSET,
         routes::OPTIONAL_UNHANDLED,
+        routes::OPTION_UNHANDLED,
     ] {
         assert!(paths.iter().any(|p| p == path), "{path} not in {paths:?}");
     }

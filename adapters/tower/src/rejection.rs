@@ -2,7 +2,9 @@
 
 use http::{Request, Response};
 use supabase_ssr_core::SupabaseClient;
-use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection, http_headers};
+use supabase_ssr_core::proxy::{
+    MISSING_MIDDLEWARE, Rejection, http_headers, report_missing_middleware,
+};
 
 /// Why a request could not be served as the handler asked; [`AuthRejection::into_response`]
 /// gives the response it describes.
@@ -60,5 +62,8 @@ pub fn request_client<B>(request: &Request<B>) -> Result<SupabaseClient, AuthRej
         .extensions()
         .get::<SupabaseClient>()
         .cloned()
-        .ok_or(AuthRejection::MissingMiddleware)
+        .ok_or_else(|| {
+            report_missing_middleware();
+            AuthRejection::MissingMiddleware
+        })
 }

@@ -46,15 +46,19 @@ async fn route(request: Request<Incoming>) -> Result<Response<Body>, Infallible>
                 "no client"
             },
         ),
+        // The tower crate's `Option<Authenticated>`: the client, if the layer put one there.
+        (routes::OPTION_UNHANDLED, Err(_)) => respond(200, handlers::optional_body(None)),
         (_, Err(missing)) => missing.into_response(),
         (routes::CLAIMS, Ok(client)) => match client.require_claims(accept.as_deref()).await {
             Ok(claims) => respond(200, handlers::claims_body(&claims)),
             Err(rejection) => http_headers::rejection_response(rejection),
         },
-        (routes::OPTIONAL | routes::OPTIONAL_UNHANDLED, Ok(client)) => respond(
-            200,
-            handlers::optional_body(client.optional_claims().await.as_ref()),
-        ),
+        (routes::OPTIONAL | routes::OPTIONAL_UNHANDLED | routes::OPTION_UNHANDLED, Ok(client)) => {
+            respond(
+                200,
+                handlers::optional_body(client.optional_claims().await.as_ref()),
+            )
+        }
         (routes::CLAIMS_OWN_CACHE, Ok(client)) => {
             let body = handlers::optional_body(client.optional_claims().await.as_ref());
             let mut response = respond(200, body);

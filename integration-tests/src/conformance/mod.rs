@@ -58,6 +58,10 @@ pub mod routes {
     /// never treat the visitor as anonymous; handlers answer
     /// [`optional_body`](super::handlers::optional_body) otherwise.
     pub const OPTIONAL_UNHANDLED: &str = "/unhandled/optional.js";
+    /// `GET`: like [`OPTIONAL_UNHANDLED`], served with `Option<Authenticated>` (the tower app:
+    /// `request_client(..).ok()`). The frameworks' `Option<T>` extractors turn every failure
+    /// into `None`, so every adapter answers the same: `anonymous` (the mistake is logged).
+    pub const OPTION_UNHANDLED: &str = "/unhandled/option.js";
 }
 
 /// Instantiates every conformance scenario as its own test.
@@ -86,6 +90,7 @@ macro_rules! conformance_tests {
             two_cookie_header_lines,
             skipped_path_does_no_auth_work,
             optional_claims_without_the_middleware_are_a_500,
+            option_claims_without_the_middleware_are_none,
             hostile_input_catalogue,
         );
         $crate::conformance_tests!(@each_in faults, $make, $attr,

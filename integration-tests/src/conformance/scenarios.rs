@@ -390,6 +390,31 @@ pub async fn optional_claims_without_the_middleware_are_a_500<A: App>(make: fn(S
     assert_eq!(harness.auth.count(Endpoint::TokenRefresh), 0);
 }
 
+/// `Option<Authenticated>` on a route the middleware did not handle answers `None` in every
+/// adapter (actix-web's, poem's and Rocket's `Option<T>` turn every failure into `None`, and
+/// axum's answers the same so code behaves alike everywhere): the visitor is anonymous, no
+/// session work is done, nothing is written. `MaybeAuthenticated` is the strict choice: see
+/// [`optional_claims_without_the_middleware_are_a_500`].
+pub async fn option_claims_without_the_middleware_are_none<A: App>(make: fn(Supabase) -> A) {
+    let harness = Harness::start().await;
+    let supabase = harness.supabase();
+    let jar = harness.jar_with_session(&supabase, EMAIL, 3600);
+    let app = make(supabase);
+    for request in [
+        TestRequest::get(routes::OPTION_UNHANDLED),
+        TestRequest::get(routes::OPTION_UNHANDLED).cookies(&jar),
+    ] {
+        let response = app.send(request).await;
+        assert_eq!(
+            (response.status, response.body.as_str()),
+            (200, super::handlers::optional_body(None).as_str()),
+            "{response:?}"
+        );
+        assert!(response.set_cookies().is_empty(), "{response:?}");
+    }
+    assert_eq!(harness.auth.count(Endpoint::TokenRefresh), 0);
+}
+
 /// The hostile input catalogue ([`super::hostile`]): every case answers promptly, never 500,
 /// 401 on the protected route and `anonymous` on the open one, and a bad cookie next to a valid
 /// session leaves it working; then a flood of 1,000 forged `kid`s makes at most one JWKS fetch,

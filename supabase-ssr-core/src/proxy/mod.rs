@@ -12,7 +12,7 @@ mod trace;
 pub use csrf::{CsrfGuard, GuardedRequest, InvalidOrigin, combine_header_values};
 pub use filter::PathFilter;
 pub(crate) use rejection::Denied;
-pub use rejection::{MISSING_MIDDLEWARE, Rejection};
+pub use rejection::{MISSING_MIDDLEWARE, Rejection, report_missing_middleware};
 pub use trace::RequestSpan;
 pub(crate) use trace::SessionTrace;
 

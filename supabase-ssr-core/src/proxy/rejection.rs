@@ -15,6 +15,15 @@ pub const MISSING_MIDDLEWARE: &str = "the Supabase middleware did not handle thi
                                       it is not installed on this route, or its path filter \
                                       skips the path";
 
+/// Logs [`MISSING_MIDDLEWARE`] as an error, the first time only (a misconfigured route under
+/// load must not flood the logs). Adapters call it whenever an extractor finds no client, so
+/// the mistake is reported even where the framework's `Option<T>` extractor turns it into
+/// `None`.
+pub fn report_missing_middleware() {
+    static LOGGED: std::sync::Once = std::sync::Once::new();
+    LOGGED.call_once(|| tracing::error!("{MISSING_MIDDLEWARE}"));
+}
+
 /// How unauthenticated requests to protected routes, and cross-site requests the
 /// [`CsrfGuard`](super::CsrfGuard) refuses, are answered.
 ///
@@ -72,8 +81,7 @@ impl Rejection {
     /// misconfigured route under load does not flood the logs).
     #[must_use]
     pub fn missing_middleware() -> Self {
-        static LOGGED: std::sync::Once = std::sync::Once::new();
-        LOGGED.call_once(|| tracing::error!("{MISSING_MIDDLEWARE}"));
+        report_missing_middleware();
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             headers: vec![("Content-Type", "text/plain; charset=utf-8".to_owned())],
