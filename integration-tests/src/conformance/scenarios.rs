@@ -371,23 +371,8 @@ pub async fn skipped_path_does_no_auth_work<A: App>(make: fn(Supabase) -> A) {
 /// answers `500` with the shared message (logged once) rather than `None`, which would serve
 /// every user as anonymous. Even with a valid session cookie, no refresh is attempted.
 pub async fn optional_claims_without_the_middleware_are_a_500<A: App>(make: fn(Supabase) -> A) {
-    let harness = Harness::start().await;
-    let supabase = harness.supabase();
-    let jar = harness.jar_with_session(&supabase, EMAIL, 3600);
-    let app = make(supabase);
-    for request in [
-        TestRequest::get(routes::OPTIONAL_UNHANDLED),
-        TestRequest::get(routes::OPTIONAL_UNHANDLED).cookies(&jar),
-    ] {
-        let response = app.send(request).await;
-        assert_eq!(
-            (response.status, response.body.as_str()),
-            (500, supabase_ssr_core::proxy::MISSING_MIDDLEWARE),
-            "{response:?}"
-        );
-        assert!(response.set_cookies().is_empty(), "{response:?}");
-    }
-    assert_eq!(harness.auth.count(Endpoint::TokenRefresh), 0);
+    let answer = (500, supabase_ssr_core::proxy::MISSING_MIDDLEWARE);
+    answers_without_the_middleware(make, routes::OPTIONAL_UNHANDLED, answer).await;
 }
 
 /// `Option<Authenticated>` on a route the middleware did not handle answers `None` in every
@@ -396,18 +381,26 @@ pub async fn optional_claims_without_the_middleware_are_a_500<A: App>(make: fn(S
 /// session work is done, nothing is written. `MaybeAuthenticated` is the strict choice: see
 /// [`optional_claims_without_the_middleware_are_a_500`].
 pub async fn option_claims_without_the_middleware_are_none<A: App>(make: fn(Supabase) -> A) {
+    let anonymous = super::handlers::optional_body(None);
+    answers_without_the_middleware(make, routes::OPTION_UNHANDLED, (200, &anonymous)).await;
+}
+
+/// `path`, which the middleware skips, answers `answer` with or without a valid session
+/// cookie, writes no cookie and refreshes nothing.
+async fn answers_without_the_middleware<A: App>(
+    make: fn(Supabase) -> A,
+    path: &str,
+    answer: (u16, &str),
+) {
     let harness = Harness::start().await;
     let supabase = harness.supabase();
     let jar = harness.jar_with_session(&supabase, EMAIL, 3600);
     let app = make(supabase);
-    for request in [
-        TestRequest::get(routes::OPTION_UNHANDLED),
-        TestRequest::get(routes::OPTION_UNHANDLED).cookies(&jar),
-    ] {
+    for request in [TestRequest::get(path), TestRequest::get(path).cookies(&jar)] {
         let response = app.send(request).await;
         assert_eq!(
             (response.status, response.body.as_str()),
-            (200, super::handlers::optional_body(None).as_str()),
+            answer,
             "{response:?}"
         );
         assert!(response.set_cookies().is_empty(), "{response:?}");
