@@ -195,5 +195,8 @@ async fn aal2_sessions_work_across_the_two_libraries() {
         .unwrap();
     assert_eq!(level.current_level, Some(Aal::Aal2));
     assert_eq!(level.next_level, Some(Aal::Aal2));
-    assert!(client.response_cookies().is_empty(), "the JS session is used as written");
+    assert!(
+        client.response_cookies().is_empty(),
+        "the JS session is used as written"
+    );
 }

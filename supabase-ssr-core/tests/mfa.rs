@@ -21,7 +21,7 @@ const KEY: &str = "sb-127-auth-token";
 
 async fn server() -> LocalAuth {
     // A user whose metadata makes every session of theirs span two cookies.
-    let metadata = serde_json::json!({ "bio": "x".repeat(3000) });
+    let metadata = serde_json::json!({ "bio": "x".repeat(1000) });
     let options = LocalAuthOptions::default()
         .user(SeedUser::new(EMAIL, PASSWORD))
         .user(SeedUser::new(BIG, PASSWORD).user_metadata(metadata));
@@ -71,7 +71,12 @@ async fn aal_of(supabase: &Supabase, jar: &BrowserJar) -> Option<String> {
 /// Enrolls a TOTP factor and verifies its first code: the jar then holds an `aal2` session.
 async fn enroll_verified(supabase: &Supabase, jar: &mut BrowserJar) -> (String, String) {
     let client = request(supabase, jar);
-    let factor = client.auth().mfa().enroll(&MfaEnroll::totp()).await.unwrap();
+    let factor = client
+        .auth()
+        .mfa()
+        .enroll(&MfaEnroll::totp())
+        .await
+        .unwrap();
     let secret = factor.totp.unwrap().secret;
     client
         .auth()
@@ -108,13 +113,19 @@ async fn enroll_totp_answers_the_secret_its_uri_and_the_qr_code() {
     assert!(totp.uri.starts_with("otpauth://totp/"), "{}", totp.uri);
     assert!(totp.uri.contains(&format!("secret={}", totp.secret)));
     assert!(totp.uri.contains("issuer=Example"));
-    assert!(totp.qr_code.contains("<svg"), "the server's SVG as it sent it");
+    assert!(
+        totp.qr_code.contains("<svg"),
+        "the server's SVG as it sent it"
+    );
     assert!(
         totp.qr_code_data_url()
             .starts_with("data:image/svg+xml;utf-8,")
     );
     let debug = format!("{factor:?}");
-    assert!(!debug.contains(&totp.secret), "Debug shows no secret: {debug}");
+    assert!(
+        !debug.contains(&totp.secret),
+        "Debug shows no secret: {debug}"
+    );
     // Enrolling does not touch the session.
     assert!(client.response_cookies().is_empty());
     // An unverified factor is listed in `all` only, and does not raise the next level.
@@ -174,7 +185,7 @@ async fn verify_writes_chunks_no_store_and_removes_stale_chunks() {
         .unwrap()
         .unwrap();
     let mut fields = stored.fields().clone();
-    fields.insert("provider_token".into(), "p".repeat(6000).into());
+    fields.insert("provider_token".into(), "p".repeat(8000).into());
     let jar = jar_holding(&supabase, &Session::from_value(fields.into()).unwrap());
     let before = jar.names();
     assert!(before.len() >= 4, "{before:?}");
@@ -196,20 +207,30 @@ async fn verify_writes_chunks_no_store_and_removes_stale_chunks() {
         .iter()
         .filter(|c| c.contains("Max-Age=0"))
         .collect();
-    assert_eq!(written.len(), 2, "the aal2 session spans two chunks");
+    assert!(
+        written.len() >= 2,
+        "the aal2 session is chunked: {written:?}"
+    );
     assert!(written[0].starts_with(&format!("{KEY}.0=base64-")));
-    assert!(written[1].starts_with(&format!("{KEY}.1=")));
-    assert_eq!(removed.len(), before.len() - 2, "{removed:?}");
+    for (i, cookie) in written.iter().enumerate() {
+        assert!(cookie.starts_with(&format!("{KEY}.{i}=")), "{cookie}");
+    }
+    assert!(written.len() < before.len());
+    assert_eq!(removed.len(), before.len() - written.len(), "{removed:?}");
     for (i, cookie) in removed.iter().enumerate() {
-        assert!(cookie.starts_with(&format!("{KEY}.{}=;", i + 2)), "{cookie}");
+        let chunk = written.len() + i;
+        assert!(cookie.starts_with(&format!("{KEY}.{chunk}=;")), "{cookie}");
     }
     assert_eq!(
         response.cache_headers()[0],
-        ("Cache-Control", "private, no-cache, no-store, must-revalidate, max-age=0")
+        (
+            "Cache-Control",
+            "private, no-cache, no-store, must-revalidate, max-age=0"
+        )
     );
     let mut jar = jar;
     jar.apply(response.set_cookies());
-    assert_eq!(jar.names().len(), 2);
+    assert_eq!(jar.names().len(), written.len());
     assert_eq!(aal_of(&supabase, &jar).await.as_deref(), Some("aal2"));
 }
 
@@ -223,7 +244,10 @@ async fn a_wrong_code_is_mfa_verification_failed_and_writes_nothing() {
     let factor = mfa.enroll(&MfaEnroll::totp()).await.unwrap();
     let secret = factor.totp.unwrap().secret;
     let right = totp_code(&secret);
-    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 500_000) % 1_000_000);
+    let wrong = format!(
+        "{:06}",
+        (right.parse::<u32>().unwrap() + 500_000) % 1_000_000
+    );
     let error = mfa
         .challenge_and_verify(&factor.id, &wrong)
         .await
@@ -252,7 +276,6 @@ async fn the_servers_mfa_codes_come_through_auth_error() {
     let error = mfa.enroll(&named).await.unwrap_err();
     assert_eq!(error.code(), Some("mfa_factor_name_conflict"));
     // A verified factor cannot be removed from an aal1 session.
-    drop(mfa);
     let (factor_id, _) = enroll_verified(&supabase, &mut jar).await;
     let aal1 = signed_in(&supabase, EMAIL).await;
     let client = request(&supabase, &aal1);
@@ -366,7 +389,10 @@ async fn the_assurance_level_answers_like_auth_js() {
         .iter()
         .map(|m| m.method.as_str())
         .collect();
-    assert!(methods.contains(&"totp") && methods.contains(&"password"), "{methods:?}");
+    assert!(
+        methods.contains(&"totp") && methods.contains(&"password"),
+        "{methods:?}"
+    );
     // A new sign-in of a user with a verified factor: aal1, next aal2.
     let jar = signed_in(&supabase, EMAIL).await;
     let level = request(&supabase, &jar)
