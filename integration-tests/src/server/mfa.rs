@@ -173,8 +173,7 @@ impl Inner {
             .sessions
             .get_mut(session_id)
             .ok_or_else(|| ApiError::internal("verifying in a missing session"))?;
-        session.add_amr(factor_type.amr_method(), now_secs);
-        session.factor_id = Some(factor_id.to_owned());
+        session.step_up(factor_id, factor_type.amr_method(), now_secs);
         let parent = self
             .active_refresh_token(session_id)
             .map(|t| t.token.clone());
