@@ -413,6 +413,13 @@ async fn phone_factor_codes_go_through_the_outbox() {
     assert_eq!(message.kind, "mfa_whatsapp");
     assert_eq!(message.to, "15550100000");
 
+    // One challenge a minute per phone factor (server clock).
+    let (status, e) = post(&s, &format!("/factors/{factor}/challenge"), &t, json!({})).await;
+    assert_eq!(
+        (status, &e["code"]),
+        (429, &json!("over_sms_send_rate_limit"))
+    );
+
     let ch = ch["id"].as_str().unwrap();
     let wrong = if message.otp == "000000" {
         "111111"
@@ -429,6 +436,17 @@ async fn phone_factor_codes_go_through_the_outbox() {
     let token = token_of(&body);
     assert_eq!(claims(&token)["aal"], "aal2");
     assert_eq!(amr_methods(&token), ["mfa/phone", "password"]);
+
+    s.advance(Duration::from_secs(60));
+    let (status, _) = post(
+        &s,
+        &format!("/factors/{factor}/challenge"),
+        &token,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(s.last_message_to("15550100000").unwrap().kind, "mfa_sms");
 
     let (status, e) = post(
         &s,
