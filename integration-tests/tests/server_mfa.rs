@@ -413,6 +413,13 @@ async fn phone_factor_codes_go_through_the_outbox() {
     assert_eq!(message.kind, "mfa_whatsapp");
     assert_eq!(message.to, "15550100000");
 
+    // One challenge a minute per phone factor (server clock).
+    let (status, e) = post(&s, &format!("/factors/{factor}/challenge"), &t, json!({})).await;
+    assert_eq!(
+        (status, &e["code"]),
+        (429, &json!("over_sms_send_rate_limit"))
+    );
+
     let ch = ch["id"].as_str().unwrap();
     let wrong = if message.otp == "000000" {
         "111111"
@@ -429,6 +436,17 @@ async fn phone_factor_codes_go_through_the_outbox() {
     let token = token_of(&body);
     assert_eq!(claims(&token)["aal"], "aal2");
     assert_eq!(amr_methods(&token), ["mfa/phone", "password"]);
+
+    s.advance(Duration::from_secs(60));
+    let (status, _) = post(
+        &s,
+        &format!("/factors/{factor}/challenge"),
+        &token,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(s.last_message_to("15550100000").unwrap().kind, "mfa_sms");
 
     let (status, e) = post(
         &s,
@@ -508,4 +526,53 @@ async fn factor_endpoints_are_counted_and_need_a_session() {
             "{e}"
         );
     }
+}
+
+#[tokio::test]
+async fn unenrolling_the_factor_a_session_last_verified_with_stores_it_back_at_aal1() {
+    // The Go server keeps the session's level in a column: unenrolling the factor it last
+    // verified with sets it to aal1 (so a verified factor then needs a new verification to go),
+    // while the token's level is still computed from the amr entries left.
+    let s = server().await;
+    let (totp_id, secret) = s.add_verified_totp_factor(EMAIL).unwrap();
+    let t = s.mint_aal2_session(EMAIL, 3600).unwrap().access_token;
+    let (status, body) = post(
+        &s,
+        "/factors",
+        &t,
+        json!({"factor_type": "phone", "friendly_name": "mobile", "phone": "+15550100000"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let phone_id = body["id"].as_str().unwrap().to_owned();
+    let ch = challenge(&s, &t, &phone_id).await;
+    let otp = s.last_message_to("15550100000").unwrap().otp;
+    let (_, session) = verify(&s, &t, &phone_id, &ch, &otp).await;
+    let t = token_of(&session);
+    assert_eq!(amr_methods(&t), ["mfa/phone", "totp", "password"]);
+
+    let (status, _) = call(
+        &s,
+        Method::DELETE,
+        &format!("/factors/{phone_id}"),
+        &t,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, e) = call(&s, Method::DELETE, &format!("/factors/{totp_id}"), &t, None).await;
+    assert_eq!((status, &e["code"]), (422, &json!("insufficient_aal")));
+    let refreshed = refresh(&s, session["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(
+        claims(&token_of(&refreshed))["aal"],
+        "aal2",
+        "totp is still in amr"
+    );
+
+    // Verifying again restores it.
+    let ch = challenge(&s, &t, &totp_id).await;
+    let (status, _) = verify(&s, &t, &totp_id, &ch, &s.totp_code(&secret)).await;
+    assert_eq!(status, 200);
+    let (status, _) = call(&s, Method::DELETE, &format!("/factors/{totp_id}"), &t, None).await;
+    assert_eq!(status, 200);
 }

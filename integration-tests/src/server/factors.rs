@@ -34,8 +34,8 @@ impl FactorType {
     }
 }
 
-/// A factor of a user (stored on the user, listed in its JSON).
-#[derive(Debug, Clone)]
+/// A factor of a user (stored on the user, listed in its JSON). `Debug` leaves the secret out.
+#[derive(Clone)]
 pub(crate) struct Factor {
     pub(crate) id: String,
     pub(crate) kind: FactorType,
@@ -48,6 +48,19 @@ pub(crate) struct Factor {
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
     pub(crate) last_challenged_at: Option<i64>,
+}
+
+impl std::fmt::Debug for Factor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Factor")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("friendly_name", &self.friendly_name)
+            .field("verified", &self.verified)
+            .field("secret", &"[redacted]")
+            .field("phone", &self.phone)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Factor {
@@ -209,7 +222,7 @@ impl Inner {
         }))
     }
 
-    /// the Go server's `validateFactors`: expired unverified factors go first, then the friendly
+    /// The Go server's `validateFactors`: expired unverified factors go first, then the friendly
     /// name must be new, the counts under the limits, and a user with a verified factor must
     /// enroll from an aal2 session.
     fn validate_new_factor(
@@ -338,7 +351,7 @@ impl Inner {
     }
 }
 
-/// the Go server's `validatePhone`: the leading `+` and spaces go, then it must match E.164's
+/// The Go server's `validatePhone`: the leading `+` and spaces go, then it must match E.164's
 /// `^[1-9]\d{1,14}$`; `None` if it does not.
 pub(crate) fn normalize_phone(phone: &str) -> Option<String> {
     let digits = phone.strip_prefix('+').unwrap_or(phone).replace(' ', "");

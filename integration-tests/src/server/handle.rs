@@ -259,8 +259,7 @@ impl LocalAuth {
         let first = issued(&inner, id.clone(), first);
         let now = inner.clock.now_secs();
         if let Some(session) = inner.sessions.get_mut(&first.session_id) {
-            session.add_amr(factor.kind.amr_method(), now);
-            session.factor_id = Some(factor.id);
+            session.step_up(&factor.id, factor.kind.amr_method(), now);
         }
         let body = inner.token_response(
             &first.session_id,

@@ -12,8 +12,8 @@ use super::random;
 use super::state::Inner;
 use super::totp;
 
-/// A challenge of a factor, waiting for its code.
-#[derive(Debug, Clone)]
+/// A challenge of a factor, waiting for its code. `Debug` leaves the code out.
+#[derive(Clone)]
 pub(crate) struct Challenge {
     pub(crate) id: String,
     pub(crate) factor_id: String,
@@ -24,7 +24,19 @@ pub(crate) struct Challenge {
     pub(crate) verified: bool,
 }
 
-/// the Go server's message for a channel it cannot send on.
+impl std::fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Challenge")
+            .field("id", &self.id)
+            .field("factor_id", &self.factor_id)
+            .field("created_at", &self.created_at)
+            .field("otp", &self.otp.as_ref().map(|_| "[redacted]"))
+            .field("verified", &self.verified)
+            .finish()
+    }
+}
+
+/// The Go server's message for a channel it cannot send on.
 const INVALID_CHANNEL: &str = "Invalid channel, supported values are 'sms' or 'whatsapp'. 'whatsapp' is only supported if Twilio or Twilio Verify is used as the provider.";
 
 impl Inner {
@@ -44,6 +56,7 @@ impl Inner {
                 if !matches!(channel, "sms" | "whatsapp") {
                     return Err(ApiError::bad_request("validation_failed", INVALID_CHANNEL));
                 }
+                self.check_phone_frequency(factor.last_challenged_at)?;
                 let otp = random::otp();
                 self.send_mfa_code(&factor.phone, channel, &otp);
                 Some(otp)
@@ -66,6 +79,22 @@ impl Inner {
         });
         self.mfa_challenges.push(challenge);
         Ok(body)
+    }
+
+    /// A phone factor is challenged at most once per `mfa_phone_max_frequency`.
+    fn check_phone_frequency(&self, last: Option<i64>) -> Result<(), ApiError> {
+        let Some(last) = last else { return Ok(()) };
+        let next = last.saturating_add(duration_ms(self.settings.mfa_phone_max_frequency));
+        let now = self.clock.now_ms();
+        if now >= next {
+            return Ok(());
+        }
+        let left = (next - now).div_euclid(1000);
+        Err(ApiError::new(
+            429,
+            "over_sms_send_rate_limit",
+            format!("For security purposes, you can only request this after {left} seconds."),
+        ))
     }
 
     fn send_mfa_code(&mut self, phone: &str, channel: &str, otp: &str) {
@@ -173,8 +202,7 @@ impl Inner {
             .sessions
             .get_mut(session_id)
             .ok_or_else(|| ApiError::internal("verifying in a missing session"))?;
-        session.add_amr(factor_type.amr_method(), now_secs);
-        session.factor_id = Some(factor_id.to_owned());
+        session.step_up(factor_id, factor_type.amr_method(), now_secs);
         let parent = self
             .active_refresh_token(session_id)
             .map(|t| t.token.clone());

@@ -49,6 +49,9 @@ pub struct Settings {
     pub mfa_max_enrolled_factors: usize,
     /// Verified factors a user may have (`MFA_MAX_VERIFIED_FACTORS`). Default 10.
     pub mfa_max_verified_factors: usize,
+    /// Least time between two challenges of one phone factor (`MFA_PHONE_MAX_FREQUENCY`);
+    /// sooner gives 429 `over_sms_send_rate_limit`. Default 60 s.
+    pub mfa_phone_max_frequency: Duration,
 }
 
 impl Default for Settings {
@@ -67,6 +70,7 @@ impl Default for Settings {
             mfa_factor_expiry: Duration::from_secs(300),
             mfa_max_enrolled_factors: 10,
             mfa_max_verified_factors: 10,
+            mfa_phone_max_frequency: Duration::from_secs(60),
         }
     }
 }

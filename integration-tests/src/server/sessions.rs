@@ -15,6 +15,11 @@ pub(crate) struct Session {
     pub(crate) amr: Vec<AmrClaim>,
     /// The factor that took the session to aal2; unenrolling it takes the session back to aal1.
     pub(crate) factor_id: Option<String>,
+    /// The session's stored level (`sessions.aal`): set by a verification, cleared when its
+    /// factor is unenrolled. Enrolling and unenrolling check this one; access tokens carry the
+    /// level computed from `amr` instead, as on the Go server (the two differ only after the
+    /// factor of a session that verified two is unenrolled).
+    pub(crate) aal2: bool,
     /// Refreshing at or after this instant (epoch ms) gives `session_expired`.
     pub(crate) not_after: Option<i64>,
     /// Revoked by the test: refresh gives `session_not_found`, bearer calls 403.
@@ -34,16 +39,26 @@ pub(crate) struct AmrClaim {
 const AAL2_METHODS: [&str; 3] = ["totp", "mfa/phone", "mfa/webauthn"];
 
 impl Session {
-    /// Whether an MFA method was verified in this session.
+    /// Whether the session is stored at aal2 (`Session.IsAAL2`).
     pub(crate) fn is_aal2(&self) -> bool {
-        self.amr
-            .iter()
-            .any(|c| AAL2_METHODS.contains(&c.method.as_str()))
+        self.aal2
     }
 
-    /// `aal1` or `aal2` (`CalculateAALAndAMR`).
+    /// The `aal` claim: `aal2` when an MFA method is among the `amr` (`CalculateAALAndAMR`).
     pub(crate) fn aal(&self) -> &'static str {
-        if self.is_aal2() { "aal2" } else { "aal1" }
+        let mfa = self
+            .amr
+            .iter()
+            .any(|c| AAL2_METHODS.contains(&c.method.as_str()));
+        if mfa { "aal2" } else { "aal1" }
+    }
+
+    /// Takes the session to aal2 with `factor_id`, whose `amr` method is `method`
+    /// (`AddClaimToSession` + `UpdateAALAndAssociatedFactor`).
+    pub(crate) fn step_up(&mut self, factor_id: &str, method: &str, at: i64) {
+        self.add_amr(method, at);
+        self.factor_id = Some(factor_id.to_owned());
+        self.aal2 = true;
     }
 
     /// The `amr` claim: `[{method, timestamp}]`, most recent first, as the Go server orders it.
@@ -60,7 +75,7 @@ impl Session {
 
     /// Records `method` at `at` (epoch seconds); a method already there gets the new time
     /// (`AddClaimToSession`'s upsert).
-    pub(crate) fn add_amr(&mut self, method: &str, at: i64) {
+    fn add_amr(&mut self, method: &str, at: i64) {
         match self.amr.iter_mut().find(|c| c.method == method) {
             Some(claim) => claim.timestamp = at,
             None => self.amr.push(AmrClaim {
@@ -74,6 +89,7 @@ impl Session {
     pub(crate) fn downgrade(&mut self, method: &str) {
         self.amr.retain(|c| c.method != method);
         self.factor_id = None;
+        self.aal2 = false;
     }
 }
 
@@ -101,6 +117,7 @@ impl Inner {
                 timestamp: self.clock.now_secs(),
             }],
             factor_id: None,
+            aal2: false,
             not_after: None,
             revoked: false,
             family_revoked: false,

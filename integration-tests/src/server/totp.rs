@@ -1,5 +1,5 @@
-//! TOTP (RFC 6238) as the Go server configures it — SHA-1, six digits, 30 s steps, one step of skew
-//! either way — plus the enrollment material: secret, `otpauth://` URI and QR code SVG.
+//! TOTP (RFC 6238) as the Go server configures it — SHA-1, six digits, 30 s steps, one step of
+//! skew either way — plus the enrollment material: secret, `otpauth://` URI and QR code SVG.
 //!
 //! The arithmetic is `totp-rs`'s; the QR code is `qrcode`'s. Only the parameters are ours.
 
@@ -17,7 +17,7 @@ pub(crate) const STEP_SECS: u64 = 30;
 const DIGITS: usize = 6;
 /// Steps accepted before and after the current one (the Go server's `Skew: 1`).
 const SKEW: u8 = 1;
-/// Secret length in bytes: what the Go server's TOTP library generates (160 bits, 32 base32 chars).
+/// Secret length in bytes: what the Go server's TOTP library makes (160 bits, 32 base32 chars).
 const SECRET_BYTES: usize = 20;
 /// Pixels per QR module (the Go server's `DefaultQRSize`).
 const QR_MODULE_PX: u32 = 3;
