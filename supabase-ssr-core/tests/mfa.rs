@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use supabase_ssr_core::auth::{
-    Aal, AssuranceLevel, AuthError, MfaEnroll, PasswordCredentials, SignOutScope,
+    Aal, AssuranceLevel, AuthError, MfaChannel, MfaEnroll, PasswordCredentials, SignOutScope,
 };
 use supabase_ssr_core::cookies::CookieState;
 use supabase_ssr_core::{Session, Supabase, SupabaseClient};
@@ -232,6 +232,44 @@ async fn verify_writes_chunks_no_store_and_removes_stale_chunks() {
     jar.apply(response.set_cookies());
     assert_eq!(jar.names().len(), written.len());
     assert_eq!(aal_of(&supabase, &jar).await.as_deref(), Some("aal2"));
+}
+
+#[tokio::test]
+async fn a_phone_factor_is_challenged_through_its_channel_and_verified() {
+    let auth = server().await;
+    let supabase = supabase(&auth);
+    let mut jar = signed_in(&supabase, EMAIL).await;
+    let client = request(&supabase, &jar);
+    let mfa = client.auth().mfa();
+    let enroll = MfaEnroll::phone("+15555550100").friendly_name("Work phone");
+    let factor = mfa.enroll(&enroll).await.unwrap();
+    assert_eq!(factor.factor_type, "phone");
+    assert_eq!(
+        factor.phone.as_deref(),
+        Some("+15555550100"),
+        "as sent, like GoTrue"
+    );
+    assert!(factor.totp.is_none());
+    let challenge = mfa
+        .challenge(&factor.id, Some(MfaChannel::Whatsapp))
+        .await
+        .unwrap();
+    assert_eq!(challenge.factor_type, "phone");
+    let message = auth.last_message_to("15555550100").unwrap();
+    assert_eq!(message.kind, "mfa_whatsapp");
+    mfa.verify(&factor.id, &challenge.id, &message.otp)
+        .await
+        .unwrap();
+    jar.apply(client.response_cookies().set_cookies());
+    assert_eq!(aal_of(&supabase, &jar).await.as_deref(), Some("aal2"));
+    let factors = request(&supabase, &jar)
+        .auth()
+        .mfa()
+        .list_factors()
+        .await
+        .unwrap();
+    assert_eq!(factors.phone.len(), 1);
+    assert!(factors.totp.is_empty());
 }
 
 #[tokio::test]
