@@ -576,3 +576,14 @@ async fn unenrolling_the_factor_a_session_last_verified_with_stores_it_back_at_a
     let (status, _) = call(&s, Method::DELETE, &format!("/factors/{totp_id}"), &t, None).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn anonymous_users_cannot_use_factors() {
+    let s = server().await;
+    let (status, session) = post(&s, "/signup", "", json!({ "data": {} })).await;
+    assert_eq!(status, 200, "{session}");
+    let t = token_of(&session);
+    assert_eq!(claims(&t)["is_anonymous"], true);
+    let (status, e) = post(&s, "/factors", &t, json!({"factor_type": "totp"})).await;
+    assert_eq!((status, &e["code"]), (403, &json!("no_authorization")));
+}
