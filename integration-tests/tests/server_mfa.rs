@@ -576,3 +576,39 @@ async fn unenrolling_the_factor_a_session_last_verified_with_stores_it_back_at_a
     let (status, _) = call(&s, Method::DELETE, &format!("/factors/{totp_id}"), &t, None).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn anonymous_users_cannot_use_factors() {
+    let s = server().await;
+    let (status, session) = post(&s, "/signup", "", json!({ "data": {} })).await;
+    assert_eq!(status, 200, "{session}");
+    let t = token_of(&session);
+    assert_eq!(claims(&t)["is_anonymous"], true);
+    let (status, e) = post(&s, "/factors", &t, json!({"factor_type": "totp"})).await;
+    assert_eq!((status, &e["code"]), (403, &json!("no_authorization")));
+}
+
+#[tokio::test]
+async fn mfa_settings_change_over_http() {
+    let s = server().await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/__settings", s.url()))
+        .body(
+            json!({"mfa_challenge_expiry_secs": 30, "mfa_phone_max_frequency_secs": 0}).to_string(),
+        )
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let st = s.settings();
+    assert_eq!(st.mfa_challenge_expiry, Duration::from_secs(30));
+    assert_eq!(st.mfa_phone_max_frequency, Duration::ZERO);
+
+    let (factor, secret) = s.add_verified_totp_factor(EMAIL).unwrap();
+    let t = s.mint_session(EMAIL, 3600).unwrap().access_token;
+    let ch = challenge(&s, &t, &factor).await;
+    s.advance(Duration::from_secs(31));
+    let (status, e) = verify(&s, &t, &factor, &ch, &s.totp_code(&secret)).await;
+    assert_eq!((status, &e["code"]), (422, &json!("mfa_challenge_expired")));
+}
