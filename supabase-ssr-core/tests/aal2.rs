@@ -169,3 +169,56 @@ async fn a_session_the_server_revoked_is_answered_like_no_session() {
         .unwrap_err();
     assert_eq!(api.status, 401);
 }
+
+#[tokio::test]
+async fn an_aal1_user_with_a_verified_factor_must_step_up_under_both_policies() {
+    let auth = server().await;
+    let supabase = supabase(&auth);
+    auth.add_verified_totp_factor(EMAIL).unwrap();
+    let session = Session::from_value(auth.mint_session(EMAIL, 3600).unwrap().body).unwrap();
+    for policy in [Aal2Policy::NextLevel, Aal2Policy::Strict] {
+        for accept in [HTML, JSON] {
+            let rejection = require(&supabase, &session, accept, policy)
+                .await
+                .unwrap_err();
+            assert_mfa_required(&rejection, accept);
+        }
+    }
+    let aal2 = Session::from_value(auth.mint_aal2_session(EMAIL, 3600).unwrap().body).unwrap();
+    for policy in [Aal2Policy::NextLevel, Aal2Policy::Strict] {
+        assert_eq!(
+            require(&supabase, &aal2, HTML, policy).await.unwrap(),
+            "aal2"
+        );
+    }
+}
+
+/// auth-js decides from the session cookie's user object, which the browser controls: a user
+/// who knows only the password could delete `factors` from their own cookie and pass. The
+/// factors come from the Auth server here.
+#[tokio::test]
+async fn a_cookie_whose_user_object_lacks_the_factors_still_steps_up() {
+    let auth = server().await;
+    let supabase = supabase(&auth);
+    auth.add_verified_totp_factor(EMAIL).unwrap();
+    let mut body = auth.mint_session(EMAIL, 3600).unwrap().body;
+    assert!(
+        body["user"]["factors"].is_array(),
+        "the server lists the factor on the session's user"
+    );
+    for forged in [None, Some(serde_json::json!([]))] {
+        match forged {
+            None => {
+                body["user"].as_object_mut().unwrap().remove("factors");
+            }
+            Some(factors) => body["user"]["factors"] = factors,
+        }
+        let session = Session::from_value(body.clone()).unwrap();
+        for accept in [HTML, JSON] {
+            let rejection = require(&supabase, &session, accept, Aal2Policy::NextLevel)
+                .await
+                .unwrap_err();
+            assert_mfa_required(&rejection, accept);
+        }
+    }
+}

@@ -1,10 +1,7 @@
 //! Routes that need a second factor: verified claims at `aal2`, or the answer that sends the
 //! user to the MFA challenge first.
 
-use serde_json::Value;
-
 use super::rejection::{Denied, Rejection};
-use crate::User;
 use crate::auth::Claims;
 use crate::client::SupabaseClient;
 
@@ -100,43 +97,13 @@ impl SupabaseClient {
         if claims.sub() != Some(user.id()) {
             return Err(Denied::Unauthenticated);
         }
-        Ok(verified_factor(&user))
+        Ok(user.has_verified_factor())
     }
-}
-
-/// Whether a user object from the Auth server lists a factor with status `verified`.
-fn verified_factor(user: &User) -> bool {
-    user.fields()
-        .get("factors")
-        .and_then(Value::as_array)
-        .is_some_and(|factors| {
-            factors
-                .iter()
-                .any(|factor| factor.get("status").and_then(Value::as_str) == Some("verified"))
-        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn user(json: &str) -> User {
-        serde_json::from_str(json).unwrap()
-    }
-
-    #[test]
-    fn only_a_verified_factor_counts() {
-        assert!(!verified_factor(&user(r#"{"id":"u"}"#)));
-        assert!(!verified_factor(&user(r#"{"id":"u","factors":null}"#)));
-        assert!(!verified_factor(&user(r#"{"id":"u","factors":[]}"#)));
-        let unverified =
-            r#"{"id":"u","factors":[{"id":"f","factor_type":"totp","status":"unverified"}]}"#;
-        assert!(!verified_factor(&user(unverified)));
-        let verified = r#"{"id":"u","factors":[
-            {"id":"f1","factor_type":"totp","status":"unverified"},
-            {"id":"f2","factor_type":"phone","status":"verified"}]}"#;
-        assert!(verified_factor(&user(verified)));
-    }
 
     #[test]
     fn next_level_is_the_default_policy() {
