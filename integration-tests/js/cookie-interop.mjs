@@ -9,6 +9,11 @@
 //     -> [{set_cookies}]: signInWithPassword against a real (local) Auth server
 //   node --experimental-websocket cookie-interop.mjs get-user < {url, key, cases: [{encoding, cookie_header}]}
 //     -> [{email, set_cookies}]: getUser() against a real (local) Auth server with these cookies
+//   node --experimental-websocket cookie-interop.mjs get-claims < {url, key, cases: [{encoding, cookie_header}]}
+//     -> [{aal, sub, set_cookies}]: getClaims() (verified by the JS library) with these cookies
+//   node --experimental-websocket cookie-interop.mjs sign-in-mfa < {url, key, cases: [{encoding, email, password, factor_id, code}]}
+//     -> [{set_cookies, aal}]: signInWithPassword, then mfa.challenge + mfa.verify with `code` against a real
+//        (local) Auth server: every Set-Cookie written, in order, and the aal getAuthenticatorAssuranceLevel reports
 import { createServerClient, parseCookieHeader, serializeCookieHeader } from "@supabase/ssr";
 
 const mode = process.argv[2];
@@ -76,9 +81,42 @@ async function getUser({ encoding, cookie_header }) {
   return { email: data.user.email, set_cookies: written };
 }
 
+async function getClaims({ encoding, cookie_header }) {
+  const written = [];
+  const supabase = client({ encoding, cookieHeader: cookie_header, written });
+  const { data, error } = await supabase.auth.getClaims();
+  if (error) throw error;
+  return { aal: data?.claims?.aal ?? null, sub: data?.claims?.sub ?? null, set_cookies: written };
+}
+
+async function signInMfa({ encoding, email, password, factor_id, code }) {
+  const written = [];
+  const supabase = client({ encoding, written });
+  const signIn = await supabase.auth.signInWithPassword({ email, password });
+  if (signIn.error) throw signIn.error;
+  const challenge = await supabase.auth.mfa.challenge({ factorId: factor_id });
+  if (challenge.error) throw challenge.error;
+  const verify = await supabase.auth.mfa.verify({
+    factorId: factor_id,
+    challengeId: challenge.data.id,
+    code,
+  });
+  if (verify.error) throw verify.error;
+  const level = await supabase.auth.mfa.getAuthenticatorAssuranceLevel();
+  if (level.error) throw level.error;
+  return { set_cookies: written, aal: level.data.currentLevel };
+}
+
 // The server client's user proxy warns on every property access; keep stdout clean.
 console.warn = () => {};
-const run = { read, write, "sign-in": signIn, "get-user": getUser }[mode];
+const run = {
+  read,
+  write,
+  "sign-in": signIn,
+  "get-user": getUser,
+  "get-claims": getClaims,
+  "sign-in-mfa": signInMfa,
+}[mode];
 if (!run) {
   console.error(`unknown mode ${mode}`);
   process.exit(2);

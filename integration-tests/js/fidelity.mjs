@@ -1,8 +1,10 @@
 // Fidelity check: runs the official @supabase/supabase-js against a local-auth server.
 //
 // Input (stdin, JSON): {"url", "key", "errorCases": [{"label", "fault", "password"}]}.
-// Output (stdout, JSON): {"checks": [{name, ok, detail}], "errors": [{label, actual}]}.
+// Output (stdout, JSON): {"checks": [{name, ok, detail}], "errors": [{label, actual}],
+// "mfaCalls": [the auth.mfa methods called, in order]}.
 // Exits 1 with the failed checks on stderr when any check fails. Driven by tests/fidelity.rs.
+import { createHmac } from 'node:crypto';
 import { createClient } from '@supabase/supabase-js';
 
 const input = JSON.parse(await new Promise((resolve, reject) => {
@@ -174,6 +176,114 @@ const userId = signIn.data.user?.id;
   check('refresh after signOut fails with refresh_token_not_found', after.error?.code === 'refresh_token_not_found', errInfo(after.error));
 }
 
+// --- MFA: every auth.mfa call, against a user of its own (a verification ends the user's aal1
+// sessions, as on the Go server).
+// RFC 6238 written here on node:crypto, independently of the server's totp-rs: the codes this
+// script computes are the test's own check of the server's TOTP (SHA-1, 6 digits, 30 s).
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of text.replace(/=+$/, '').toUpperCase()) {
+    value = (value << 5) | alphabet.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+function totp(secret, unixSecs = Math.floor(Date.now() / 1000)) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSecs / 30)));
+  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const bin = mac.readUInt32BE(offset) & 0x7fffffff;
+  return String(bin % 1_000_000).padStart(6, '0');
+}
+const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+const mfaCalls = [];
+const mfa = async (m, name, ...args) => {
+  mfaCalls.push(name);
+  return m.auth.mfa[name](...args);
+};
+{
+  check('RFC 6238 vector (t=59) of the script\'s own TOTP', totp('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 59) === '287082');
+  const m = client();
+  const up = await m.auth.signUp({ email: 'mfa@example.com', password: 'password123' });
+  check('mfa user signs up', !up.error && up.data.session, errInfo(up.error));
+
+  let aal = await mfa(m, 'getAuthenticatorAssuranceLevel');
+  check('aal1 without factors: current aal1, next aal1', !aal.error && aal.data.currentLevel === 'aal1' && aal.data.nextLevel === 'aal1' && aal.data.currentAuthenticationMethods.length === 1, aal);
+
+  const en = await mfa(m, 'enroll', { factorType: 'totp', issuer: 'Fidelity', friendlyName: 'app' });
+  const totpId = en.data?.id;
+  const secret = en.data?.totp?.secret ?? '';
+  check('enroll totp: id, type, friendly_name, QR data URI, otpauth URI, base32 secret',
+    !en.error && totpId && en.data.type === 'totp' && en.data.friendly_name === 'app'
+      && en.data.totp.qr_code.startsWith('data:image/svg+xml;utf-8,') && en.data.totp.qr_code.includes('<svg')
+      && en.data.totp.uri.startsWith('otpauth://totp/Fidelity:mfa%40example.com?')
+      && en.data.totp.uri.includes(`secret=${secret}`) && /^[A-Z2-7]{32}$/.test(secret),
+    errInfo(en.error));
+
+  let list = await mfa(m, 'listFactors');
+  check('listFactors: the unverified factor in all, none in totp', !list.error && list.data.all.length === 1 && list.data.all[0].status === 'unverified' && list.data.totp.length === 0, list);
+
+  const ch = await mfa(m, 'challenge', { factorId: totpId });
+  check('challenge totp: id, type, expires_at about 300 s ahead', !ch.error && ch.data.id && ch.data.type === 'totp' && Math.abs(ch.data.expires_at - Date.now() / 1000 - 300) < 5, ch);
+
+  const wrong = await mfa(m, 'verify', { factorId: totpId, challengeId: ch.data.id, code: totp(secret) === '000000' ? '111111' : '000000' });
+  check('verify with a wrong code: AuthApiError 422 mfa_verification_failed', wrong.error?.name === 'AuthApiError' && wrong.error.status === 422 && wrong.error.code === 'mfa_verification_failed', errInfo(wrong.error));
+
+  const ok = await mfa(m, 'verify', { factorId: totpId, challengeId: ch.data.id, code: totp(secret) });
+  check('verify totp: a session at aal2 with the totp amr entry', !ok.error && claimsOf(ok.data.access_token).aal === 'aal2' && claimsOf(ok.data.access_token).amr[0].method === 'totp', errInfo(ok.error));
+
+  aal = await mfa(m, 'getAuthenticatorAssuranceLevel');
+  check('after verify: current aal2, next aal2, totp first', !aal.error && aal.data.currentLevel === 'aal2' && aal.data.nextLevel === 'aal2' && aal.data.currentAuthenticationMethods[0]?.method === 'totp', aal);
+
+  list = await mfa(m, 'listFactors');
+  check('listFactors: the verified totp factor', !list.error && list.data.totp.length === 1 && list.data.totp[0].id === totpId && list.data.totp[0].status === 'verified', list);
+
+  const r = await m.auth.refreshSession();
+  check('refreshing an aal2 session keeps aal2', !r.error && claimsOf(r.data.session.access_token).aal === 'aal2', errInfo(r.error));
+
+  const cv = await mfa(m, 'challengeAndVerify', { factorId: totpId, code: totp(secret) });
+  check('challengeAndVerify totp', !cv.error && claimsOf(cv.data.access_token).aal === 'aal2', errInfo(cv.error));
+
+  const ph = await mfa(m, 'enroll', { factorType: 'phone', phone: '+15550100000', friendlyName: 'mobile' });
+  const phoneId = ph.data?.id;
+  check('enroll phone: id, type, friendly_name, phone', !ph.error && phoneId && ph.data.type === 'phone' && ph.data.friendly_name === 'mobile' && ph.data.phone === '+15550100000', errInfo(ph.error));
+  const pch = await mfa(m, 'challenge', { factorId: phoneId, channel: 'sms' });
+  const sms = await lastMessage('15550100000');
+  check('challenge phone: the code lands in the outbox as mfa_sms', !pch.error && pch.data.type === 'phone' && sms?.kind === 'mfa_sms' && /^\d{6}$/.test(sms.otp), errInfo(pch.error));
+  const pv = await mfa(m, 'verify', { factorId: phoneId, challengeId: pch.data.id, code: sms.otp });
+  check('verify phone: aal2 with the mfa/phone amr entry first', !pv.error && claimsOf(pv.data.access_token).amr[0].method === 'mfa/phone', errInfo(pv.error));
+  list = await mfa(m, 'listFactors');
+  check('listFactors: one totp, one phone', !list.error && list.data.all.length === 2 && list.data.totp.length === 1 && list.data.phone.length === 1, list);
+
+  const up1 = await mfa(m, 'unenroll', { factorId: phoneId });
+  check('unenroll phone at aal2', !up1.error && up1.data.id === phoneId, errInfo(up1.error));
+  const back = await mfa(m, 'challengeAndVerify', { factorId: totpId, code: totp(secret) });
+  check('challengeAndVerify totp again', !back.error, errInfo(back.error));
+
+  const a1 = client();
+  const s1 = await a1.auth.signInWithPassword({ email: 'mfa@example.com', password: 'password123' });
+  aal = await mfa(a1, 'getAuthenticatorAssuranceLevel');
+  check('a password sign-in of a user with a factor: current aal1, next aal2', !s1.error && aal.data?.currentLevel === 'aal1' && aal.data.nextLevel === 'aal2', aal);
+  const denied = await mfa(a1, 'unenroll', { factorId: totpId });
+  check('unenroll a verified factor at aal1: 422 insufficient_aal', denied.error?.status === 422 && denied.error.code === 'insufficient_aal', errInfo(denied.error));
+
+  const gone = await mfa(m, 'unenroll', { factorId: totpId });
+  check('unenroll totp at aal2', !gone.error && gone.data.id === totpId, errInfo(gone.error));
+  const after = await m.auth.refreshSession();
+  check('after unenroll the refreshed session is aal1', !after.error && claimsOf(after.data.session.access_token).aal === 'aal1', errInfo(after.error));
+  aal = await mfa(m, 'getAuthenticatorAssuranceLevel');
+  list = await mfa(m, 'listFactors');
+  check('no factors left: aal1 / aal1, empty lists', aal.data?.currentLevel === 'aal1' && aal.data.nextLevel === 'aal1' && list.data?.all.length === 0, { aal, list });
+}
+
 // --- the 22 recorded error mappings
 const errors = [];
 for (const kase of errorCases) {
@@ -185,7 +295,7 @@ for (const kase of errorCases) {
 }
 await admin('POST', '/__faults', { clear: 'all' });
 
-const report = { checks, errors };
+const report = { checks, errors, mfaCalls };
 process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
 const failed = checks.filter((c2) => !c2.ok);
 if (failed.length > 0) {

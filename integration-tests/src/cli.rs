@@ -109,6 +109,7 @@ impl Cli {
                 min_password_length: self.min_password_length,
                 require_api_key: !self.no_api_key_check,
                 oauth_email: self.oauth_email.clone(),
+                ..Settings::default()
             },
             users,
             tls: self.tls,

@@ -15,5 +15,5 @@ pub mod trace;
 
 pub use server::{
     Endpoint, Fault, FaultKind, IssuedSession, KeyAlgorithm, LocalAuth, LocalAuthError,
-    LocalAuthOptions, OutboxMessage, SeedUser, Settings,
+    LocalAuthOptions, OutboxMessage, SeedUser, Settings, totp_code, totp_code_at,
 };

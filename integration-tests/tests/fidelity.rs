@@ -1,6 +1,8 @@
 //! Fidelity with the official client: `js/fidelity.mjs` runs `@supabase/supabase-js` (pinned in
 //! `js/package.json`) against a fresh server, and the 22 recorded error mappings of
-//! `vectors/errors.json` are reproduced with faults and compared.
+//! `vectors/errors.json` are reproduced with faults and compared. Every `auth.mfa` method runs
+//! too (enroll TOTP and phone, challenge, verify, challengeAndVerify, listFactors,
+//! getAuthenticatorAssuranceLevel, unenroll), each call asserted; the test prints the list.
 //!
 //! Needs Node.js 20+ and npm; fails (never skips) without them.
 
@@ -129,6 +131,31 @@ async fn official_client_against_local_auth() {
         assert_eq!(c["ok"], true, "check failed: {c}");
     }
 
+    // Every `auth.mfa` method ran against the server.
+    let mfa_calls: Vec<&str> = report["mfaCalls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    println!("auth.mfa calls run: {}", mfa_calls.join(", "));
+    let mut distinct = mfa_calls.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(
+        distinct,
+        [
+            "challenge",
+            "challengeAndVerify",
+            "enroll",
+            "getAuthenticatorAssuranceLevel",
+            "listFactors",
+            "unenroll",
+            "verify"
+        ]
+    );
+    assert_eq!(mfa_calls.len(), 20, "{mfa_calls:?}");
+
     let actual = report["errors"].as_array().unwrap();
     assert_eq!(actual.len(), cases.len());
     let mut mismatches = Vec::new();
@@ -160,5 +187,7 @@ async fn official_client_against_local_auth() {
     assert_eq!(counters.get(Endpoint::Authorize), 1, "{counters:?}");
     assert_eq!(counters.get(Endpoint::VerifyPost), 3, "{counters:?}");
     assert!(counters.get(Endpoint::Logout) >= 1, "{counters:?}");
+    assert_eq!(counters.get(Endpoint::FactorsEnroll), 2, "{counters:?}");
+    assert_eq!(counters.get(Endpoint::FactorsUnenroll), 3, "{counters:?}");
     server.stop().await;
 }

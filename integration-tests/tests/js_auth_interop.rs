@@ -3,16 +3,19 @@
 //! the local Auth server), and cookies written by the JS library's sign-in work in ours,
 //! including a refresh of an expiring session whose new cookies the JS library then reads.
 //!
+//! `aal2` sessions cross too: one stepped up by our `mfa().verify` is read by the JS library's
+//! `getClaims`, and one stepped up by the JS library's `mfa.verify` passes our step-up check.
+//!
 //! Needs Node.js 20+ and npm; without them the test fails and says how to install them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
 use supabase_ssr_core::Supabase;
-use supabase_ssr_core::auth::PasswordCredentials;
+use supabase_ssr_core::auth::{Aal, MfaEnroll, PasswordCredentials};
 use supabase_ssr_core::cookies::CookieEncoding;
 use supabase_ssr_testing::jar::BrowserJar;
 use supabase_ssr_testing::node::NodeScripts;
-use supabase_ssr_testing::{Endpoint, LocalAuth, LocalAuthOptions, SeedUser};
+use supabase_ssr_testing::{Endpoint, LocalAuth, LocalAuthOptions, SeedUser, totp_code};
 
 const EMAIL: &str = "interop@example.com";
 const PASSWORD: &str = "password123";
@@ -112,4 +115,88 @@ async fn sign_ins_work_across_the_two_libraries() {
         &[json!({ "encoding": "base64url", "cookie_header": jar.header() })],
     );
     assert_eq!(results[0]["email"], EMAIL);
+}
+
+/// The Set-Cookie values a script reported, applied to a new jar.
+fn jar_from(result: &Value) -> BrowserJar {
+    let mut jar = BrowserJar::new();
+    jar.apply(
+        result["set_cookies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap()),
+    );
+    jar
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aal2_sessions_work_across_the_two_libraries() {
+    const RUST_USER: &str = "mfa-rust@example.com";
+    const JS_USER: &str = "mfa-js@example.com";
+    let auth = LocalAuth::start(
+        LocalAuthOptions::default()
+            .user(SeedUser::new(RUST_USER, PASSWORD))
+            .user(SeedUser::new(JS_USER, PASSWORD)),
+    )
+    .await
+    .unwrap();
+    let supabase = Supabase::builder(auth.url(), auth.publishable_key())
+        .build()
+        .unwrap();
+
+    // Rust signs in, enrolls TOTP and verifies a code; @supabase/ssr's getClaims reads aal2.
+    let client = supabase.client([]);
+    client
+        .auth()
+        .sign_in_with_password(&PasswordCredentials::email(RUST_USER, PASSWORD))
+        .await
+        .unwrap();
+    let mut jar = BrowserJar::new();
+    jar.apply(client.response_cookies().set_cookies());
+    let client = supabase.client([jar.header().as_str()]);
+    let mfa = client.auth().mfa();
+    let factor = mfa.enroll(&MfaEnroll::totp()).await.unwrap();
+    let secret = factor.totp.unwrap().secret;
+    let session = mfa
+        .challenge_and_verify(&factor.id, &totp_code(&secret))
+        .await
+        .unwrap();
+    jar.apply(client.response_cookies().set_cookies());
+    let results = run(
+        &auth,
+        "get-claims",
+        &[json!({ "encoding": "base64url", "cookie_header": jar.header() })],
+    );
+    assert_eq!(results[0]["aal"], "aal2");
+    assert_eq!(results[0]["sub"], session.user().unwrap().id());
+    assert_eq!(results[0]["set_cookies"], json!([]), "nothing to rewrite");
+
+    // @supabase/ssr signs in and steps up with mfa.verify; Rust's verified claims say aal2.
+    let (factor_id, secret) = auth.add_verified_totp_factor(JS_USER).unwrap();
+    let results = run(
+        &auth,
+        "sign-in-mfa",
+        &[json!({
+            "encoding": "base64url", "email": JS_USER, "password": PASSWORD,
+            "factor_id": factor_id, "code": totp_code(&secret),
+        })],
+    );
+    assert_eq!(results[0]["aal"], "aal2", "auth-js's own report");
+    let jar = jar_from(&results[0]);
+    let client = supabase.client([jar.header().as_str()]);
+    let claims = client.auth().get_claims().await.unwrap().unwrap();
+    assert_eq!(claims.aal(), Some("aal2"));
+    let level = client
+        .auth()
+        .mfa()
+        .authenticator_assurance_level()
+        .await
+        .unwrap();
+    assert_eq!(level.current_level, Some(Aal::Aal2));
+    assert_eq!(level.next_level, Some(Aal::Aal2));
+    assert!(
+        client.response_cookies().is_empty(),
+        "the JS session is used as written"
+    );
 }

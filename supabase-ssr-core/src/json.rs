@@ -57,7 +57,6 @@ impl Object {
         self.0.insert(key.into(), value.into());
     }
 
-    #[cfg(feature = "rest")]
     /// The pairs, in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Json)> {
         self.0.iter()

@@ -225,3 +225,47 @@ async fn errors_hide_the_tokens_they_were_made_with() {
     }
     leaks.assert_none();
 }
+
+/// A TOTP factor's secret is in its secret, its `otpauth://` URI and its QR code: none of the
+/// three appears in the `Debug` of the enrollment answer, nor does the code verified with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn mfa_answers_hide_the_totp_secret_and_codes() {
+    use supabase_ssr_core::auth::MfaEnroll;
+    use supabase_ssr_testing::{LocalAuth, LocalAuthOptions, SeedUser, totp_code};
+
+    let auth = LocalAuth::start(
+        LocalAuthOptions::default().user(SeedUser::new("mfa@example.com", PASSWORD)),
+    )
+    .await
+    .unwrap();
+    let supabase = Supabase::builder(auth.url(), auth.publishable_key())
+        .build()
+        .unwrap();
+    let client = supabase.client([]);
+    client
+        .auth()
+        .sign_in_with_password(&PasswordCredentials::email("mfa@example.com", PASSWORD))
+        .await
+        .unwrap();
+    let mfa = client.auth().mfa();
+    let factor = mfa.enroll(&MfaEnroll::totp()).await.unwrap();
+    let totp = factor.totp.clone().unwrap();
+    let code = totp_code(&totp.secret);
+    let challenge = mfa.challenge(&factor.id, None).await.unwrap();
+    let session = mfa.verify(&factor.id, &challenge.id, &code).await.unwrap();
+    let printed = [
+        format!("{factor:?}"),
+        format!("{factor:#?}"),
+        format!("{totp:?}"),
+        format!("{mfa:?}"),
+        format!("{challenge:?}"),
+        format!("{session:?}"),
+        format!("{client:?}"),
+    ];
+    for text in &printed {
+        for secret in [&totp.secret, &totp.uri, &totp.qr_code, &code] {
+            assert!(!text.contains(secret.as_str()), "{text}");
+        }
+        assert!(!text.contains(session.access_token()), "{text}");
+    }
+}

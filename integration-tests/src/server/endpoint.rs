@@ -43,11 +43,19 @@ pub enum Endpoint {
     Settings,
     /// `GET /health`.
     Health,
+    /// `POST /factors` (MFA enroll).
+    FactorsEnroll,
+    /// `POST /factors/{id}/challenge`.
+    FactorsChallenge,
+    /// `POST /factors/{id}/verify`.
+    FactorsVerify,
+    /// `DELETE /factors/{id}` (MFA unenroll).
+    FactorsUnenroll,
 }
 
 impl Endpoint {
     /// Every endpoint, in a stable order.
-    pub const ALL: [Endpoint; 16] = [
+    pub const ALL: [Endpoint; 20] = [
         Endpoint::TokenPassword,
         Endpoint::TokenRefresh,
         Endpoint::TokenPkce,
@@ -64,6 +72,10 @@ impl Endpoint {
         Endpoint::Jwks,
         Endpoint::Settings,
         Endpoint::Health,
+        Endpoint::FactorsEnroll,
+        Endpoint::FactorsChallenge,
+        Endpoint::FactorsVerify,
+        Endpoint::FactorsUnenroll,
     ];
 
     /// The snake-case name used by the admin routes and the JSON counters.
@@ -85,6 +97,10 @@ impl Endpoint {
             Endpoint::Jwks => "jwks",
             Endpoint::Settings => "settings",
             Endpoint::Health => "health",
+            Endpoint::FactorsEnroll => "factors_enroll",
+            Endpoint::FactorsChallenge => "factors_challenge",
+            Endpoint::FactorsVerify => "factors_verify",
+            Endpoint::FactorsUnenroll => "factors_unenroll",
         }
     }
 
@@ -115,6 +131,22 @@ impl Endpoint {
             ("GET", "/.well-known/jwks.json") => Endpoint::Jwks,
             ("GET", "/settings") => Endpoint::Settings,
             ("GET", "/health") => Endpoint::Health,
+            ("POST", "/factors" | "/factors/") => Endpoint::FactorsEnroll,
+            (method, factor) => return Self::classify_factor(method, factor),
+        })
+    }
+
+    /// `/factors/{id}[/challenge|/verify]`.
+    fn classify_factor(method: &str, sub: &str) -> Option<Self> {
+        let rest = sub.strip_prefix("/factors/")?;
+        let (id, action) = rest.split_once('/').unwrap_or((rest, ""));
+        if id.is_empty() {
+            return None;
+        }
+        Some(match (method, action) {
+            ("POST", "challenge") => Endpoint::FactorsChallenge,
+            ("POST", "verify") => Endpoint::FactorsVerify,
+            ("DELETE", "") => Endpoint::FactorsUnenroll,
             _ => return None,
         })
     }
@@ -138,7 +170,7 @@ impl fmt::Display for Endpoint {
 /// The name given to [`Endpoint::from_str`] is not an endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown endpoint `{0}` (expected one of token_password, token_refresh, token_pkce, token_other, signup, otp, verify_post, verify_get, user_get, user_put, logout, recover, authorize, jwks, settings, health)"
+    "unknown endpoint `{0}` (expected one of token_password, token_refresh, token_pkce, token_other, signup, otp, verify_post, verify_get, user_get, user_put, logout, recover, authorize, jwks, settings, health, factors_enroll, factors_challenge, factors_verify, factors_unenroll)"
 )]
 pub struct UnknownEndpoint(pub String);
 
@@ -164,6 +196,29 @@ mod tests {
         let e = Endpoint::classify(&Method::POST, "/auth/v1/token", None);
         assert_eq!(e, Some(Endpoint::TokenOther));
         assert_eq!(Endpoint::classify(&Method::GET, "/__outbox", None), None);
+    }
+
+    #[test]
+    fn factor_routes_are_told_apart() {
+        let c = |m: &Method, p: &str| Endpoint::classify(m, p, None);
+        assert_eq!(
+            c(&Method::POST, "/auth/v1/factors"),
+            Some(Endpoint::FactorsEnroll)
+        );
+        assert_eq!(
+            c(&Method::POST, "/auth/v1/factors/f1/challenge"),
+            Some(Endpoint::FactorsChallenge)
+        );
+        assert_eq!(
+            c(&Method::POST, "/auth/v1/factors/f1/verify"),
+            Some(Endpoint::FactorsVerify)
+        );
+        assert_eq!(
+            c(&Method::DELETE, "/auth/v1/factors/f1"),
+            Some(Endpoint::FactorsUnenroll)
+        );
+        assert_eq!(c(&Method::GET, "/auth/v1/factors/f1"), None);
+        assert_eq!(c(&Method::DELETE, "/auth/v1/factors/"), None);
     }
 
     #[test]

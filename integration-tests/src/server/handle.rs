@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use super::endpoint::Endpoint;
 use super::errors::ApiError;
+use super::factors::FactorType;
 use super::faults::Fault;
 use super::http;
 use super::jwt;
@@ -21,6 +22,7 @@ use super::outbox::OutboxMessage;
 use super::routes;
 use super::state::{Inner, Shared};
 use super::tls::{TlsIdentity, TlsSetupError};
+use super::totp;
 
 /// Why a library call on the server failed.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +48,9 @@ pub enum LocalAuthError {
     /// No session has this id.
     #[error("no session `{0}`")]
     UnknownSession(String),
+    /// The user has no verified MFA factor (for [`LocalAuth::mint_aal2_session`]).
+    #[error("user `{0}` has no verified MFA factor")]
+    NoVerifiedFactor(String),
     /// The operation failed the way the API would have.
     #[error(transparent)]
     Api(#[from] ApiError),
@@ -229,23 +234,75 @@ impl LocalAuth {
             .find_user_id(id_or_email)
             .ok_or_else(|| LocalAuthError::UnknownUser(id_or_email.to_owned()))?;
         let body = inner.sign_in_with_ttl(&id, "password", expires_in_secs, None)?;
-        let text = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
-        let access_token = text("access_token");
-        let claims = jwt::verify(&access_token, &inner.keys, i64::MIN);
-        let session_id = claims
-            .ok()
-            .and_then(|c| c["session_id"].as_str().map(str::to_owned))
-            .or_else(|| inner.sessions_of(&id).pop())
-            .unwrap_or_default();
-        Ok(IssuedSession {
-            refresh_token: text("refresh_token"),
-            expires_in: body["expires_in"].as_i64().unwrap_or_default(),
-            expires_at: body["expires_at"].as_i64().unwrap_or_default(),
-            access_token,
-            session_id,
-            user_id: id,
-            body,
-        })
+        Ok(issued(&inner, id, body))
+    }
+
+    /// [`LocalAuth::mint_session`] at `aal2`: the session is signed in by password and then
+    /// verified with the user's newest verified factor, so its access token carries
+    /// `"aal":"aal2"` and the factor's `amr` entry (`totp` or `mfa/phone`) and its refreshes
+    /// stay aal2. Unlike a verification over HTTP, the user's other sessions are left alone.
+    /// Give the user a factor first, e.g. with [`LocalAuth::add_verified_totp_factor`].
+    pub fn mint_aal2_session(
+        &self,
+        id_or_email: &str,
+        expires_in_secs: i64,
+    ) -> Result<IssuedSession, LocalAuthError> {
+        let mut inner = self.shared.lock();
+        let id = inner
+            .find_user_id(id_or_email)
+            .ok_or_else(|| LocalAuthError::UnknownUser(id_or_email.to_owned()))?;
+        let factor = inner
+            .user(&id)
+            .and_then(|u| u.factors.iter().rev().find(|f| f.verified).cloned())
+            .ok_or_else(|| LocalAuthError::NoVerifiedFactor(id_or_email.to_owned()))?;
+        let first = inner.sign_in_with_ttl(&id, "password", expires_in_secs, None)?;
+        let first = issued(&inner, id.clone(), first);
+        let now = inner.clock.now_secs();
+        if let Some(session) = inner.sessions.get_mut(&first.session_id) {
+            session.step_up(&factor.id, factor.kind.amr_method(), now);
+        }
+        let body = inner.token_response(
+            &first.session_id,
+            &first.refresh_token,
+            expires_in_secs,
+            None,
+        )?;
+        Ok(issued(&inner, id, body))
+    }
+
+    // ---- MFA ----
+
+    /// Gives the user a verified TOTP factor, as if enrolled and verified (no limits checked, no
+    /// session changed); returns `(factor id, base32 secret)`. Codes for it come from
+    /// [`LocalAuth::totp_code`].
+    pub fn add_verified_totp_factor(
+        &self,
+        id_or_email: &str,
+    ) -> Result<(String, String), LocalAuthError> {
+        let mut inner = self.shared.lock();
+        let id = inner
+            .find_user_id(id_or_email)
+            .ok_or_else(|| LocalAuthError::UnknownUser(id_or_email.to_owned()))?;
+        let secret = totp::new_secret()?;
+        let n = inner.user(&id).map_or(0, |u| u.factors.len()) + 1;
+        let factor = inner.add_factor(
+            &id,
+            FactorType::Totp,
+            &format!("TOTP {n}"),
+            secret.clone(),
+            String::new(),
+        )?;
+        if let Some(f) = inner.user_mut(&id).and_then(|u| u.factors.last_mut()) {
+            f.verified = true;
+        }
+        Ok((factor.id, secret))
+    }
+
+    /// The current TOTP code for `secret` by the server's clock (which
+    /// [`LocalAuth::advance`] moves): what an authenticator app would show the user now.
+    pub fn totp_code(&self, secret: &str) -> String {
+        let now = self.shared.lock().clock.now_secs();
+        totp::totp_code_at(secret, u64::try_from(now).unwrap_or_default())
     }
 
     /// The session ids of a user, oldest first.
@@ -405,21 +462,47 @@ impl LocalAuth {
         self.shared.lock().outbox.clone()
     }
 
-    /// The newest message to `address` (email compared case-insensitively).
+    /// The newest message to `address` (email compared case-insensitively; a phone number
+    /// matches with or without its leading `+`, as MFA codes go to the number without it).
     pub fn last_message_to(&self, address: &str) -> Option<OutboxMessage> {
         let address = address.trim().to_lowercase();
+        let bare = address.strip_prefix('+').unwrap_or(&address);
         self.shared
             .lock()
             .outbox
             .iter()
             .rev()
-            .find(|m| m.to.to_lowercase() == address)
+            .find(|m| {
+                let to = m.to.to_lowercase();
+                to == address || to.strip_prefix('+').unwrap_or(&to) == bare
+            })
             .cloned()
     }
 
     /// Empties the outbox.
     pub fn clear_outbox(&self) {
         self.shared.lock().outbox.clear();
+    }
+}
+
+/// An [`IssuedSession`] from a token response.
+fn issued(inner: &Inner, user_id: String, body: Value) -> IssuedSession {
+    let text = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
+    let access_token = text("access_token");
+    let claims = jwt::verify(&access_token, &inner.keys, i64::MIN);
+    let session_id = claims
+        .ok()
+        .and_then(|c| c["session_id"].as_str().map(str::to_owned))
+        .or_else(|| inner.sessions_of(&user_id).pop())
+        .unwrap_or_default();
+    IssuedSession {
+        refresh_token: text("refresh_token"),
+        expires_in: body["expires_in"].as_i64().unwrap_or_default(),
+        expires_at: body["expires_at"].as_i64().unwrap_or_default(),
+        access_token,
+        session_id,
+        user_id,
+        body,
     }
 }
 

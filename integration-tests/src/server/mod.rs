@@ -5,12 +5,14 @@ mod clock;
 mod cors;
 mod endpoint;
 mod errors;
+mod factors;
 mod faults;
 mod gate;
 mod handle;
 mod http;
 mod jwt;
 mod keys;
+mod mfa;
 mod options;
 mod otp;
 mod outbox;
@@ -22,6 +24,7 @@ mod sessions;
 mod state;
 mod tls;
 mod tokens;
+mod totp;
 mod users;
 
 pub use endpoint::{Endpoint, UnknownEndpoint};
@@ -34,3 +37,4 @@ pub use options::{
 };
 pub use outbox::OutboxMessage;
 pub use tls::TlsSetupError;
+pub use totp::{totp_code, totp_code_at};

@@ -38,6 +38,20 @@ pub struct Settings {
     /// The email of the account the built-in OAuth provider signs in, unless the request
     /// carries `login_hint`. Default `oauth-user@example.com`.
     pub oauth_email: String,
+    /// How long an MFA challenge accepts its code (`MFA_CHALLENGE_EXPIRY_DURATION`); later
+    /// verifications get `mfa_challenge_expired`. Default 300 s.
+    pub mfa_challenge_expiry: Duration,
+    /// How long an unverified, never challenged factor lives (`MFA_FACTOR_EXPIRY_DURATION`).
+    /// Default 300 s.
+    pub mfa_factor_expiry: Duration,
+    /// Factors (verified or not) a user may have (`MFA_MAX_ENROLLED_FACTORS`); more gives
+    /// `too_many_enrolled_mfa_factors`. Default 10.
+    pub mfa_max_enrolled_factors: usize,
+    /// Verified factors a user may have (`MFA_MAX_VERIFIED_FACTORS`). Default 10.
+    pub mfa_max_verified_factors: usize,
+    /// Least time between two challenges of one phone factor (`MFA_PHONE_MAX_FREQUENCY`);
+    /// sooner gives 429 `over_sms_send_rate_limit`. Default 60 s.
+    pub mfa_phone_max_frequency: Duration,
 }
 
 impl Default for Settings {
@@ -52,6 +66,11 @@ impl Default for Settings {
             min_password_length: 6,
             require_api_key: true,
             oauth_email: "oauth-user@example.com".to_owned(),
+            mfa_challenge_expiry: Duration::from_secs(300),
+            mfa_factor_expiry: Duration::from_secs(300),
+            mfa_max_enrolled_factors: 10,
+            mfa_max_verified_factors: 10,
+            mfa_phone_max_frequency: Duration::from_secs(60),
         }
     }
 }

@@ -8,15 +8,89 @@ use super::state::Inner;
 pub(crate) struct Session {
     pub(crate) id: String,
     pub(crate) user_id: String,
-    /// How the user signed in (`amr[0].method`) and when (epoch seconds).
-    pub(crate) amr_method: String,
-    pub(crate) amr_at: i64,
+    /// When it was created (epoch ms).
+    pub(crate) created_at: i64,
+    /// How the user authenticated in this session (`mfa_amr_claims`): the sign-in method, then
+    /// any MFA method verified since. Refreshes keep them, so an aal2 session stays aal2.
+    pub(crate) amr: Vec<AmrClaim>,
+    /// The factor that took the session to aal2; unenrolling it takes the session back to aal1.
+    pub(crate) factor_id: Option<String>,
+    /// The session's stored level (`sessions.aal`): set by a verification, cleared when its
+    /// factor is unenrolled. Enrolling and unenrolling check this one; access tokens carry the
+    /// level computed from `amr` instead, as on the Go server (the two differ only after the
+    /// factor of a session that verified two is unenrolled).
+    pub(crate) aal2: bool,
     /// Refreshing at or after this instant (epoch ms) gives `session_expired`.
     pub(crate) not_after: Option<i64>,
     /// Revoked by the test: refresh gives `session_not_found`, bearer calls 403.
     pub(crate) revoked: bool,
     /// A stale refresh token was reused: every refresh of the family now fails.
     pub(crate) family_revoked: bool,
+}
+
+/// One authentication method of a session and when it was last used (epoch seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AmrClaim {
+    pub(crate) method: String,
+    pub(crate) timestamp: i64,
+}
+
+/// The methods that make a session aal2 (`AMRClaim.IsAAL2Claim`).
+const AAL2_METHODS: [&str; 3] = ["totp", "mfa/phone", "mfa/webauthn"];
+
+impl Session {
+    /// Whether the session is stored at aal2 (`Session.IsAAL2`).
+    pub(crate) fn is_aal2(&self) -> bool {
+        self.aal2
+    }
+
+    /// The `aal` claim: `aal2` when an MFA method is among the `amr` (`CalculateAALAndAMR`).
+    pub(crate) fn aal(&self) -> &'static str {
+        let mfa = self
+            .amr
+            .iter()
+            .any(|c| AAL2_METHODS.contains(&c.method.as_str()));
+        if mfa { "aal2" } else { "aal1" }
+    }
+
+    /// Takes the session to aal2 with `factor_id`, whose `amr` method is `method`
+    /// (`AddClaimToSession` + `UpdateAALAndAssociatedFactor`).
+    pub(crate) fn step_up(&mut self, factor_id: &str, method: &str, at: i64) {
+        self.add_amr(method, at);
+        self.factor_id = Some(factor_id.to_owned());
+        self.aal2 = true;
+    }
+
+    /// The `amr` claim: `[{method, timestamp}]`, most recent first, as the Go server orders it.
+    pub(crate) fn amr_json(&self) -> serde_json::Value {
+        let mut claims = self.amr.clone();
+        // Reversed, then a stable sort: within one second the later method comes first.
+        claims.reverse();
+        claims.sort_by_key(|c| std::cmp::Reverse(c.timestamp));
+        claims
+            .into_iter()
+            .map(|c| serde_json::json!({"method": c.method, "timestamp": c.timestamp}))
+            .collect()
+    }
+
+    /// Records `method` at `at` (epoch seconds); a method already there gets the new time
+    /// (`AddClaimToSession`'s upsert).
+    fn add_amr(&mut self, method: &str, at: i64) {
+        match self.amr.iter_mut().find(|c| c.method == method) {
+            Some(claim) => claim.timestamp = at,
+            None => self.amr.push(AmrClaim {
+                method: method.to_owned(),
+                timestamp: at,
+            }),
+        }
+    }
+
+    /// Back to aal1 after its factor was unenrolled (`DowngradeSessionsToAAL1`).
+    pub(crate) fn downgrade(&mut self, method: &str) {
+        self.amr.retain(|c| c.method != method);
+        self.factor_id = None;
+        self.aal2 = false;
+    }
 }
 
 /// One refresh token (the Go server's v1 string tokens).
@@ -37,8 +111,13 @@ impl Inner {
         let session = Session {
             id: random::uuid(),
             user_id: user_id.to_owned(),
-            amr_method: method.to_owned(),
-            amr_at: self.clock.now_secs(),
+            created_at: self.clock.now_ms(),
+            amr: vec![AmrClaim {
+                method: method.to_owned(),
+                timestamp: self.clock.now_secs(),
+            }],
+            factor_id: None,
+            aal2: false,
             not_after: None,
             revoked: false,
             family_revoked: false,
@@ -85,7 +164,7 @@ impl Inner {
             .sessions
             .values()
             .filter(|s| s.user_id == user_id)
-            .map(|s| (s.amr_at, s.id.clone()))
+            .map(|s| (s.created_at, s.id.clone()))
             .collect();
         ids.sort();
         ids.into_iter().map(|(_, id)| id).collect()

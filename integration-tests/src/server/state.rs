@@ -7,6 +7,7 @@ use super::clock::Clock;
 use super::endpoint::Endpoint;
 use super::faults::FaultTable;
 use super::keys::{KeyError, KeyRing};
+use super::mfa::Challenge;
 use super::options::{LocalAuthOptions, Settings};
 use super::otp::OtpRecord;
 use super::outbox::OutboxMessage;
@@ -29,6 +30,8 @@ pub(crate) struct Inner {
     /// PKCE flow states by auth code.
     pub(crate) flows: HashMap<String, FlowState>,
     pub(crate) otps: Vec<OtpRecord>,
+    /// MFA challenges waiting for (or consumed by) a verification.
+    pub(crate) mfa_challenges: Vec<Challenge>,
     pub(crate) outbox: Vec<OutboxMessage>,
     pub(crate) counters: BTreeMap<Endpoint, u64>,
     pub(crate) faults: FaultTable,
@@ -48,6 +51,7 @@ impl Inner {
             next_seq: 0,
             flows: HashMap::new(),
             otps: Vec::new(),
+            mfa_challenges: Vec::new(),
             outbox: Vec::new(),
             counters: BTreeMap::new(),
             faults: FaultTable::default(),

@@ -36,8 +36,8 @@ impl Inner {
             "app_metadata": user.app_metadata,
             "user_metadata": user.user_metadata,
             "role": "authenticated",
-            "aal": "aal1",
-            "amr": [{"method": session.amr_method, "timestamp": session.amr_at}],
+            "aal": session.aal(),
+            "amr": session.amr_json(),
             "session_id": session.id,
             "is_anonymous": user.anonymous,
         });

@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::clock::rfc3339;
 use super::errors::ApiError;
+use super::factors::Factor;
 use super::options::SeedUser;
 use super::random;
 use super::state::Inner;
@@ -32,6 +33,8 @@ pub(crate) struct User {
     pub(crate) anonymous: bool,
     pub(crate) updated_at: i64,
     pub(crate) banned_until: Option<i64>,
+    /// MFA factors, verified or not, oldest first.
+    pub(crate) factors: Vec<Factor>,
 }
 
 impl User {
@@ -75,6 +78,11 @@ impl User {
         }
         m.insert("app_metadata".into(), self.app_metadata.clone());
         m.insert("user_metadata".into(), self.user_metadata.clone());
+        // `factors` is `omitempty` on GoTrue's user.
+        if !self.factors.is_empty() {
+            let factors: Vec<Value> = self.factors.iter().map(Factor::to_json).collect();
+            m.insert("factors".into(), Value::Array(factors));
+        }
         m.insert("identities".into(), json!([]));
         m.insert("created_at".into(), json!(rfc3339(self.created_at)));
         m.insert("updated_at".into(), json!(rfc3339(self.updated_at)));
@@ -131,6 +139,7 @@ impl Inner {
             created_at: now,
             updated_at: now,
             banned_until: None,
+            factors: Vec::new(),
             anonymous: provider == "anonymous",
         };
         let id = user.id.clone();

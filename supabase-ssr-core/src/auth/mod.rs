@@ -11,6 +11,8 @@ mod flows;
 pub(crate) mod http;
 mod jwks;
 mod keyed_hash;
+mod mfa;
+mod mfa_types;
 mod pkce;
 pub(crate) mod refresh;
 mod retry;
@@ -29,6 +31,11 @@ use crate::json::{Json, Object};
 pub use claims::{Claims, Verification};
 pub use error::AuthError;
 use http::{AuthHttp, AuthRequest};
+pub use mfa::Mfa;
+pub use mfa_types::{
+    Aal, AmrEntry, AssuranceLevel, EnrolledFactor, Factor, Factors, MfaChallenge, MfaChannel,
+    MfaEnroll, TotpSetup,
+};
 pub use pkce::FLOW_ID_PARAM;
 pub use types::{
     AuthResponse, Identifier, OAuthRedirect, OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials,
@@ -43,9 +50,9 @@ use crate::proxy::SessionTrace;
 use crate::{Session, User};
 use session_response::now_secs;
 
-/// The `exp` claim of a JWT, read without verifying it (only to decide between `GET /user` and
-/// a refresh; the server checks the token either way).
-fn unverified_expiry(token: &str) -> Result<i64, AuthError> {
+/// The payload of a JWT, decoded without verifying it (for what auth-js reads the same way:
+/// the expiry, and the assurance level it reports; the server checks the token either way).
+fn unverified_payload(token: &str) -> Result<Value, AuthError> {
     use base64::Engine as _;
     let invalid = |why: &str| AuthError::InvalidJwt(why.to_owned());
     let mut parts = token.split('.');
@@ -57,12 +64,16 @@ fn unverified_expiry(token: &str) -> Result<i64, AuthError> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| invalid("the payload is not base64url"))?;
-    let claims: Value =
-        serde_json::from_slice(&bytes).map_err(|_| invalid("the payload is not JSON"))?;
-    claims
+    serde_json::from_slice(&bytes).map_err(|_| invalid("the payload is not JSON"))
+}
+
+/// The `exp` claim of a JWT, read without verifying it (only to decide between `GET /user` and
+/// a refresh; the server checks the token either way).
+fn unverified_expiry(token: &str) -> Result<i64, AuthError> {
+    unverified_payload(token)?
         .get("exp")
         .and_then(Value::as_i64)
-        .ok_or_else(|| invalid("missing exp claim"))
+        .ok_or_else(|| AuthError::InvalidJwt("missing exp claim".to_owned()))
 }
 
 /// Whether verified claims name a user: a non-empty `sub` (a service-role key or a token signed

@@ -124,6 +124,8 @@ pub(crate) struct SettingsCommand {
     access_token_ttl_secs: Option<u64>,
     refresh_token_reuse_interval_secs: Option<u64>,
     require_api_key: Option<bool>,
+    mfa_challenge_expiry_secs: Option<u64>,
+    mfa_phone_max_frequency_secs: Option<u64>,
 }
 
 pub(crate) async fn settings(
@@ -144,10 +146,18 @@ pub(crate) async fn settings(
     if let Some(v) = command.require_api_key {
         s.require_api_key = v;
     }
+    if let Some(v) = command.mfa_challenge_expiry_secs {
+        s.mfa_challenge_expiry = Duration::from_secs(v);
+    }
+    if let Some(v) = command.mfa_phone_max_frequency_secs {
+        s.mfa_phone_max_frequency = Duration::from_secs(v);
+    }
     Json(json!({
         "autoconfirm": s.autoconfirm,
         "access_token_ttl_secs": s.access_token_ttl.as_secs(),
         "refresh_token_reuse_interval_secs": s.refresh_token_reuse_interval.as_secs(),
         "require_api_key": s.require_api_key,
+        "mfa_challenge_expiry_secs": s.mfa_challenge_expiry.as_secs(),
+        "mfa_phone_max_frequency_secs": s.mfa_phone_max_frequency.as_secs(),
     }))
 }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod authorize;
+mod factors;
 mod logout;
 mod meta;
 mod otp;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde_json::{Map, Value};
 
 use super::errors::ApiError;
@@ -35,7 +36,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/authorize", get(authorize::authorize))
         .route("/.well-known/jwks.json", get(meta::jwks))
         .route("/settings", get(meta::settings))
-        .route("/health", get(meta::health));
+        .route("/health", get(meta::health))
+        .route("/factors", post(factors::enroll))
+        .route("/factors/", post(factors::enroll))
+        .route("/factors/{factor_id}", delete(factors::unenroll))
+        .route("/factors/{factor_id}/challenge", post(factors::challenge))
+        .route("/factors/{factor_id}/verify", post(factors::verify));
     Router::new()
         .nest("/auth/v1", auth)
         .route("/__outbox", get(admin::outbox).delete(admin::clear_outbox))
