@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::{FLOW_ID_PARAM, OtpSignIn};
+use supabase_ssr_core::proxy::Rejection;
 use supabase_ssr_testing::jar::BrowserJar;
 use supabase_ssr_testing::redirect_payloads::{RedirectPayload, redirect_payloads};
 
@@ -283,6 +284,7 @@ fn every_reply_forbids_framing() {
             status: 401,
             body: "{}".into(),
         },
+        Reply::from(Rejection::missing_middleware()),
     ];
     for reply in replies {
         let parts = reply.clone().into_parts();
@@ -295,6 +297,10 @@ fn every_reply_forbids_framing() {
             );
         }
     }
+    // A rejection keeps its own headers, the frame headers added once.
+    let rejected = Reply::from(Rejection::missing_middleware()).into_parts();
+    assert_eq!(rejected.status, 500);
+    assert_eq!(rejected.headers[0].0, "Content-Type");
     assert_eq!(FRAME_HEADERS[0], ("X-Frame-Options", "DENY"));
     assert_eq!(
         FRAME_HEADERS[1],
