@@ -51,6 +51,7 @@ pub(crate) struct Shared {
     pub(crate) server_checks: ServerChecks,
     pub(crate) refresh_margin: Duration,
     pub(crate) login_path: Option<String>,
+    pub(crate) mfa_path: Option<String>,
 }
 
 // The HTTP client is left out: its `Debug` shows default headers and proxies, which may hold
@@ -65,6 +66,7 @@ impl std::fmt::Debug for Shared {
             .field("server_checks", &self.server_checks)
             .field("refresh_margin", &self.refresh_margin)
             .field("login_path", &self.login_path)
+            .field("mfa_path", &self.mfa_path)
             .finish_non_exhaustive()
     }
 }
@@ -89,6 +91,7 @@ pub struct SupabaseBuilder {
     refresh_reuse_window: Duration,
     refresh_margin: Duration,
     login_path: Option<String>,
+    mfa_path: Option<String>,
     claims_cache_capacity: usize,
     cookie_size_budget: usize,
     failure_window: Duration,
@@ -113,6 +116,7 @@ impl Supabase {
             refresh_reuse_window: Duration::from_secs(10),
             refresh_margin: Duration::from_secs(90),
             login_path: None,
+            mfa_path: None,
             claims_cache_capacity: 10_000,
             cookie_size_budget: crate::config::DEFAULT_COOKIE_SIZE_BUDGET,
             failure_window: Duration::from_secs(60),
@@ -200,6 +204,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             refresh_reuse_window,
             refresh_margin,
             login_path,
+            mfa_path,
             claims_cache_capacity,
             cookie_size_budget,
             failure_window,
@@ -220,6 +225,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             .field("refresh_reuse_window", refresh_reuse_window)
             .field("refresh_margin", refresh_margin)
             .field("login_path", login_path)
+            .field("mfa_path", mfa_path)
             .field("claims_cache_capacity", claims_cache_capacity)
             .field("cookie_size_budget", cookie_size_budget)
             .field("failure_window", failure_window)
@@ -330,6 +336,25 @@ impl SupabaseBuilder {
         self
     }
 
+    /// Where browsers are sent (`303 See Other`) when they open a page that requires `aal2`
+    /// ([`SupabaseClient::require_aal2`], the adapters' `Aal2` and `StrictAal2`) with an `aal1`
+    /// session: your page that challenges the user's factor. Without it they get
+    /// `403 {"error":"mfa_required"}`, as JSON requests always do.
+    ///
+    /// ```no_run
+    /// use supabase_ssr_core::Supabase;
+    ///
+    /// let supabase = Supabase::builder_from_env()?
+    ///     .login_path("/login")
+    ///     .mfa_path("/mfa/challenge")
+    ///     .build()?;
+    /// # Ok::<(), supabase_ssr_core::ConfigError>(())
+    /// ```
+    pub fn mfa_path(mut self, path: impl Into<String>) -> Self {
+        self.mfa_path = Some(path.into());
+        self
+    }
+
     /// How many verified tokens are remembered so their signature is not checked again until
     /// they expire (default 10,000; 0 checks every request).
     pub fn verified_claims_cache(mut self, capacity: usize) -> Self {
@@ -415,6 +440,7 @@ impl SupabaseBuilder {
                 server_checks,
                 refresh_margin: self.refresh_margin,
                 login_path: self.login_path,
+                mfa_path: self.mfa_path,
             }),
         })
     }

@@ -10,7 +10,9 @@ use actix_web::http::header::{ACCEPT, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
-use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection, report_missing_middleware};
+use supabase_ssr_core::proxy::{
+    Aal2Policy, MISSING_MIDDLEWARE, Rejection, report_missing_middleware,
+};
 
 /// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
 /// Cookies it writes are sent by the [`SupabaseMiddleware`](crate::SupabaseMiddleware).
@@ -32,6 +34,35 @@ impl Deref for Client {
 pub struct Authenticated(pub Claims);
 
 impl Deref for Authenticated {
+    type Target = Claims;
+
+    fn deref(&self) -> &Claims {
+        &self.0
+    }
+}
+
+/// The verified claims of a user at `aal2`, or at `aal1` without a verified factor (auth-js's
+/// rule, [`Aal2Policy::NextLevel`]: one `GET /user` per `aal1` request asks the Auth server, never
+/// the cookie). A user who must step up gets a `303` to the MFA page for browser navigations when
+/// one is configured (`SupabaseBuilder::mfa_path`), else `403 {"error":"mfa_required"}`; other
+/// requests get what [`Authenticated`] answers ([`SupabaseClient::require_aal2`]).
+#[derive(Debug, Clone)]
+pub struct Aal2(pub Claims);
+
+impl Deref for Aal2 {
+    type Target = Claims;
+
+    fn deref(&self) -> &Claims {
+        &self.0
+    }
+}
+
+/// [`Aal2`] for every user: an `aal1` session must step up even without a verified factor
+/// (the MFA page enrolls one), [`Aal2Policy::Strict`].
+#[derive(Debug, Clone)]
+pub struct StrictAal2(pub Claims);
+
+impl Deref for StrictAal2 {
     type Target = Claims;
 
     fn deref(&self) -> &Claims {
@@ -69,8 +100,9 @@ pub enum AuthRejection {
     /// [`MISSING_MIDDLEWARE`].
     #[error("{MISSING_MIDDLEWARE}")]
     MissingMiddleware,
-    /// No verified user (`401`/`303`), the Auth server is unreachable (`503`), or the
-    /// middleware's CSRF guard refused a cross-site request (`403`).
+    /// No verified user (`401`/`303`), a session that must step up to `aal2` (`403`/`303`), the
+    /// Auth server is unreachable (`503`), or the middleware's CSRF guard refused a cross-site
+    /// request (`403`).
     #[error(transparent)]
     Denied(#[from] Rejection),
 }
@@ -136,20 +168,50 @@ impl FromRequest for Authenticated {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AuthRejection>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let client = client(request);
-        let accept = request
-            .headers()
-            .get(ACCEPT)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
-        Box::pin(async move {
-            client?
-                .require_claims(accept.as_deref())
-                .await
-                .map(Authenticated)
-                .map_err(AuthRejection::Denied)
-        })
+        require(request, None, Authenticated)
     }
+}
+
+impl FromRequest for Aal2 {
+    type Error = AuthRejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AuthRejection>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        require(request, Some(Aal2Policy::NextLevel), Aal2)
+    }
+}
+
+impl FromRequest for StrictAal2 {
+    type Error = AuthRejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AuthRejection>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        require(request, Some(Aal2Policy::Strict), StrictAal2)
+    }
+}
+
+/// The verified claims, at `aal2` under `policy` when there is one, wrapped by `wrap`.
+fn require<T: 'static>(
+    request: &HttpRequest,
+    policy: Option<Aal2Policy>,
+    wrap: fn(Claims) -> T,
+) -> Pin<Box<dyn Future<Output = Result<T, AuthRejection>>>> {
+    let client = client(request);
+    let accept = request
+        .headers()
+        .get(ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    Box::pin(async move {
+        let client = client?;
+        let accept = accept.as_deref();
+        match policy {
+            None => client.require_claims(accept).await,
+            Some(policy) => client.require_aal2(accept, policy).await,
+        }
+        .map(wrap)
+        .map_err(AuthRejection::Denied)
+    })
 }
 
 impl FromRequest for MaybeAuthenticated {

@@ -5,7 +5,7 @@
 mod extract;
 mod middleware;
 
-pub use extract::{AuthRejection, Authenticated, Client, MaybeAuthenticated};
+pub use extract::{Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2};
 pub use middleware::{SupabaseMiddleware, SupabaseService};
 pub use supabase_ssr_core as core;
 pub use supabase_ssr_core::{Supabase, SupabaseClient};

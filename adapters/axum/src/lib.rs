@@ -4,7 +4,7 @@
 
 mod extract;
 
-pub use extract::{AuthRejection, Authenticated, Client, MaybeAuthenticated};
+pub use extract::{Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2};
 pub use supabase_ssr_core as core;
 pub use supabase_ssr_core::{Supabase, SupabaseClient};
 pub use supabase_ssr_tower::{SupabaseLayer, SupabaseService};

@@ -10,7 +10,7 @@ use poem::{
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
 use supabase_ssr_core::proxy::{
-    MISSING_MIDDLEWARE, Rejection, http_headers, report_missing_middleware,
+    Aal2Policy, MISSING_MIDDLEWARE, Rejection, http_headers, report_missing_middleware,
 };
 
 /// The request's Supabase client: sign in, sign out, read the session, call the data APIs.
@@ -33,6 +33,35 @@ impl Deref for Client {
 pub struct Authenticated(pub Claims);
 
 impl Deref for Authenticated {
+    type Target = Claims;
+
+    fn deref(&self) -> &Claims {
+        &self.0
+    }
+}
+
+/// The verified claims of a user at `aal2`, or at `aal1` without a verified factor (auth-js's
+/// rule, [`Aal2Policy::NextLevel`]: one `GET /user` per `aal1` request asks the Auth server, never
+/// the cookie). A user who must step up gets a `303` to the MFA page for browser navigations when
+/// one is configured (`SupabaseBuilder::mfa_path`), else `403 {"error":"mfa_required"}`; other
+/// requests get what [`Authenticated`] answers ([`SupabaseClient::require_aal2`]).
+#[derive(Debug, Clone)]
+pub struct Aal2(pub Claims);
+
+impl Deref for Aal2 {
+    type Target = Claims;
+
+    fn deref(&self) -> &Claims {
+        &self.0
+    }
+}
+
+/// [`Aal2`] for every user: an `aal1` session must step up even without a verified factor
+/// (the MFA page enrolls one), [`Aal2Policy::Strict`].
+#[derive(Debug, Clone)]
+pub struct StrictAal2(pub Claims);
+
+impl Deref for StrictAal2 {
     type Target = Claims;
 
     fn deref(&self) -> &Claims {
@@ -70,7 +99,8 @@ pub enum AuthRejection {
     /// [`MISSING_MIDDLEWARE`].
     #[error("{MISSING_MIDDLEWARE}")]
     MissingMiddleware,
-    /// No verified user (`401`/`303`) or the Auth server is unreachable (`503`).
+    /// No verified user (`401`/`303`), a session that must step up to `aal2` (`403`/`303`), or
+    /// the Auth server is unreachable (`503`).
     #[error(transparent)]
     Denied(#[from] Rejection),
 }
@@ -119,13 +149,35 @@ impl<'a> FromRequest<'a> for Client {
     }
 }
 
+/// The verified claims, at `aal2` under `policy` when there is one.
+async fn require(request: &Request, policy: Option<Aal2Policy>) -> poem::Result<Claims> {
+    let (client, accept) = (client(request)?, request.header(ACCEPT));
+    match policy {
+        None => client.require_claims(accept).await,
+        Some(policy) => client.require_aal2(accept, policy).await,
+    }
+    .map_err(|rejection| AuthRejection::Denied(rejection).into())
+}
+
 impl<'a> FromRequest<'a> for Authenticated {
     async fn from_request(request: &'a Request, _: &mut RequestBody) -> poem::Result<Self> {
-        let accept = request.header(ACCEPT);
-        match client(request)?.require_claims(accept).await {
-            Ok(claims) => Ok(Authenticated(claims)),
-            Err(rejection) => Err(AuthRejection::Denied(rejection).into()),
-        }
+        require(request, None).await.map(Authenticated)
+    }
+}
+
+impl<'a> FromRequest<'a> for Aal2 {
+    async fn from_request(request: &'a Request, _: &mut RequestBody) -> poem::Result<Self> {
+        require(request, Some(Aal2Policy::NextLevel))
+            .await
+            .map(Aal2)
+    }
+}
+
+impl<'a> FromRequest<'a> for StrictAal2 {
+    async fn from_request(request: &'a Request, _: &mut RequestBody) -> poem::Result<Self> {
+        require(request, Some(Aal2Policy::Strict))
+            .await
+            .map(StrictAal2)
     }
 }
 

@@ -8,7 +8,7 @@ use rocket::response::{self, Responder};
 use rocket::{Request, Response};
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::Claims;
-use supabase_ssr_core::proxy::{MISSING_MIDDLEWARE, Rejection};
+use supabase_ssr_core::proxy::{Aal2Policy, MISSING_MIDDLEWARE, Rejection};
 
 use crate::fairing::{sink, write_rejection};
 
@@ -33,6 +33,35 @@ impl Deref for Client {
 pub struct Authenticated(pub Claims);
 
 impl Deref for Authenticated {
+    type Target = Claims;
+
+    fn deref(&self) -> &Claims {
+        &self.0
+    }
+}
+
+/// The verified claims of a user at `aal2`, or at `aal1` without a verified factor (auth-js's
+/// rule, [`Aal2Policy::NextLevel`]: one `GET /user` per `aal1` request asks the Auth server, never
+/// the cookie). A user who must step up gets a `303` to the MFA page for browser navigations when
+/// one is configured (`SupabaseBuilder::mfa_path`), else `403 {"error":"mfa_required"}`; other
+/// requests get what [`Authenticated`] answers ([`SupabaseClient::require_aal2`](supabase_ssr_core::SupabaseClient::require_aal2)).
+#[derive(Debug, Clone)]
+pub struct Aal2(pub Claims);
+
+impl Deref for Aal2 {
+    type Target = Claims;
+
+    fn deref(&self) -> &Claims {
+        &self.0
+    }
+}
+
+/// [`Aal2`] for every user: an `aal1` session must step up even without a verified factor
+/// (the MFA page enrolls one), [`Aal2Policy::Strict`].
+#[derive(Debug, Clone)]
+pub struct StrictAal2(pub Claims);
+
+impl Deref for StrictAal2 {
     type Target = Claims;
 
     fn deref(&self) -> &Claims {
@@ -69,7 +98,8 @@ pub enum AuthRejection {
     /// or its path filter skips the path): a server bug, `500` with [`MISSING_MIDDLEWARE`].
     #[error("{MISSING_MIDDLEWARE}")]
     MissingMiddleware,
-    /// No verified user (`401`/`303`) or the Auth server is unreachable (`503`).
+    /// No verified user (`401`/`303`), a session that must step up to `aal2` (`403`/`303`), or
+    /// the Auth server is unreachable (`503`).
     #[error(transparent)]
     Denied(#[from] Rejection),
 }
@@ -123,21 +153,53 @@ impl<'r> FromRequest<'r> for Authenticated {
     /// `Option<Authenticated>` (Rocket's blanket impl) turns every failure into `None`: the
     /// same answers as `SupabaseClient::optional_claims`, and the handler's own response wins.
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthRejection> {
-        let client = match client(request) {
-            Ok(client) => client,
-            Err(error) => return Outcome::Error(error),
-        };
-        match client
-            .require_claims(request.headers().get_one("Accept"))
+        require(request, None).await.map(Authenticated)
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Aal2 {
+    type Error = AuthRejection;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthRejection> {
+        require(request, Some(Aal2Policy::NextLevel))
             .await
-        {
-            Ok(claims) => Outcome::Success(Authenticated(claims)),
-            Err(rejection) => {
-                let status = Status::new(rejection.status.as_u16());
-                // For the fairing, which writes it over the catcher's response.
-                let _ = sink(request).rejection.set(rejection.clone());
-                Outcome::Error((status, AuthRejection::Denied(rejection)))
-            }
+            .map(Aal2)
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for StrictAal2 {
+    type Error = AuthRejection;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthRejection> {
+        require(request, Some(Aal2Policy::Strict))
+            .await
+            .map(StrictAal2)
+    }
+}
+
+/// The verified claims, at `aal2` under `policy` when there is one.
+async fn require(
+    request: &Request<'_>,
+    policy: Option<Aal2Policy>,
+) -> Outcome<Claims, AuthRejection> {
+    let client = match client(request) {
+        Ok(client) => client,
+        Err(error) => return Outcome::Error(error),
+    };
+    let accept = request.headers().get_one("Accept");
+    let required = match policy {
+        None => client.require_claims(accept).await,
+        Some(policy) => client.require_aal2(accept, policy).await,
+    };
+    match required {
+        Ok(claims) => Outcome::Success(claims),
+        Err(rejection) => {
+            let status = Status::new(rejection.status.as_u16());
+            // For the fairing, which writes it over the catcher's response.
+            let _ = sink(request).rejection.set(rejection.clone());
+            Outcome::Error((status, AuthRejection::Denied(rejection)))
         }
     }
 }

@@ -6,6 +6,6 @@ mod fairing;
 mod guard;
 
 pub use fairing::{REFUSED_PATH, SupabaseFairing};
-pub use guard::{AuthRejection, Authenticated, Client, MaybeAuthenticated};
+pub use guard::{Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2};
 pub use supabase_ssr_core as core;
 pub use supabase_ssr_core::{Supabase, SupabaseClient};

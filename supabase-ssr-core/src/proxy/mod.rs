@@ -1,18 +1,21 @@
 //! The proxy step: what a middleware does before the handler (refresh the session if needed and
 //! let the rest of the request see it) and after it (send the cookies), plus the pieces every
 //! framework adapter shares: which paths to handle, which cross-site requests to refuse, how to
-//! reject unauthenticated requests, and the header plumbing for `http` 1.x.
+//! reject unauthenticated requests (and `aal1` sessions on routes that need `aal2`), and the
+//! header plumbing for `http` 1.x.
 
 mod csrf;
 mod filter;
 pub mod http_headers;
 mod rejection;
+mod step_up;
 mod trace;
 
 pub use csrf::{CsrfGuard, GuardedRequest, InvalidOrigin, combine_header_values};
 pub use filter::PathFilter;
 pub(crate) use rejection::Denied;
 pub use rejection::{MISSING_MIDDLEWARE, Rejection, report_missing_middleware};
+pub use step_up::Aal2Policy;
 pub use trace::RequestSpan;
 pub(crate) use trace::SessionTrace;
 
@@ -118,11 +121,16 @@ impl SupabaseClient {
                 Denied::Unauthenticated
             }
         };
-        Err(Rejection::new(
-            &denied,
-            self.shared.login_path.as_deref(),
-            accept,
-        ))
+        Err(self.reject(&denied, accept))
+    }
+
+    /// The answer for `denied`, with the page browser navigations are sent to instead.
+    pub(crate) fn reject(&self, denied: &Denied, accept: Option<&str>) -> Rejection {
+        let page = match denied {
+            Denied::MfaRequired => self.shared.mfa_path.as_deref(),
+            _ => self.shared.login_path.as_deref(),
+        };
+        Rejection::new(denied, page, accept)
     }
 
     /// For extractors of pages open to everyone: the verified claims, or `None` for anonymous

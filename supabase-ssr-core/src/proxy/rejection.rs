@@ -1,5 +1,5 @@
-//! What to answer when a handler requires a signed-in user and the request has none, or when
-//! the CSRF guard refuses a request.
+//! What to answer when a handler requires a signed-in user (or one at `aal2`) and the request
+//! has none, or when the CSRF guard refuses a request.
 
 use std::fmt;
 
@@ -32,12 +32,18 @@ pub fn report_missing_middleware() {
 /// (an `Accept` header that prefers HTML) are redirected there with `303 See Other` instead.
 /// A refused cross-site request is a `403`: JSON for clients that prefer it, else plain text.
 ///
+/// A signed-in user who must step up to `aal2` first
+/// ([`SupabaseClient::require_aal2`](crate::SupabaseClient::require_aal2)) gets
+/// `403 {"error":"mfa_required"}`, or, for browser navigations when an MFA page is configured
+/// ([`SupabaseBuilder::mfa_path`](crate::SupabaseBuilder::mfa_path)), a `303` there.
+///
 /// Its `Display` names the status only: the body and headers are for the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Rejection {
     /// HTTP status: 401, 303, 503 when the Auth server is unreachable, 403 for a cross-site
-    /// request, 500 for [`Rejection::missing_middleware`].
+    /// request or a session that must step up to `aal2`, 500 for
+    /// [`Rejection::missing_middleware`].
     pub status: StatusCode,
     /// Headers to set, e.g. `Location`, `Content-Type`, `Retry-After`.
     pub headers: Vec<(&'static str, String)>,
@@ -54,6 +60,8 @@ pub(crate) enum Denied {
     Unavailable(AuthError),
     /// The CSRF guard refused an unsafe-method request from another site.
     CrossSite,
+    /// A verified user whose session must step up to `aal2` first.
+    MfaRequired,
 }
 
 impl fmt::Display for Rejection {
@@ -89,17 +97,20 @@ impl Rejection {
         }
     }
 
-    pub(crate) fn new(denied: &Denied, login_path: Option<&str>, accept: Option<&str>) -> Self {
-        match denied {
-            Denied::Unauthenticated => match login_path.filter(|_| wants_html(accept)) {
-                Some(login) => Self {
-                    status: StatusCode::SEE_OTHER,
-                    headers: vec![("Location", login.to_owned())],
-                    body: String::new(),
-                },
-                None => json(StatusCode::UNAUTHORIZED, "not signed in"),
+    /// The answer for `denied`. `page` is where browser navigations are sent instead: the login
+    /// page for [`Denied::Unauthenticated`], the MFA page for [`Denied::MfaRequired`] (ignored
+    /// for the others).
+    pub(crate) fn new(denied: &Denied, page: Option<&str>, accept: Option<&str>) -> Self {
+        let page = page.filter(|_| wants_html(accept));
+        match (denied, page) {
+            (Denied::Unauthenticated | Denied::MfaRequired, Some(page)) => Self {
+                status: StatusCode::SEE_OTHER,
+                headers: vec![("Location", page.to_owned())],
+                body: String::new(),
             },
-            Denied::Unavailable(_) => {
+            (Denied::Unauthenticated, None) => json(StatusCode::UNAUTHORIZED, "not signed in"),
+            (Denied::MfaRequired, None) => json(StatusCode::FORBIDDEN, MFA_REQUIRED),
+            (Denied::Unavailable(_), _) => {
                 let mut rejection = json(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "the Auth server is unavailable, try again",
@@ -107,8 +118,10 @@ impl Rejection {
                 rejection.headers.push(("Retry-After", "1".to_owned()));
                 rejection
             }
-            Denied::CrossSite if prefers_json(accept) => json(StatusCode::FORBIDDEN, CROSS_SITE),
-            Denied::CrossSite => Self {
+            (Denied::CrossSite, _) if prefers_json(accept) => {
+                json(StatusCode::FORBIDDEN, CROSS_SITE)
+            }
+            (Denied::CrossSite, _) => Self {
                 status: StatusCode::FORBIDDEN,
                 headers: vec![("Content-Type", "text/plain; charset=utf-8".to_owned())],
                 body: CROSS_SITE.to_owned(),
@@ -118,6 +131,10 @@ impl Rejection {
 }
 
 const CROSS_SITE: &str = "cross-site request refused";
+
+/// The `error` of the `403` for a session that must step up (what the examples' JSON contract
+/// names).
+const MFA_REQUIRED: &str = "mfa_required";
 
 fn json(status: StatusCode, message: &str) -> Rejection {
     Rejection {
@@ -170,6 +187,33 @@ mod tests {
         assert_eq!(api.body, r#"{"error":"not signed in"}"#);
         let no_login = Rejection::new(&Denied::Unauthenticated, None, Some("text/html"));
         assert_eq!(no_login.status, StatusCode::UNAUTHORIZED);
+    }
+
+    #[test]
+    fn a_step_up_redirects_browsers_to_the_mfa_page_and_answers_403_json_otherwise() {
+        let html = Some("text/html,application/xhtml+xml,*/*;q=0.8");
+        let page = Rejection::new(&Denied::MfaRequired, Some("/mfa/challenge"), html);
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            page.headers,
+            vec![("Location", "/mfa/challenge".to_owned())]
+        );
+        assert_eq!(page.body, "");
+        let api = Rejection::new(
+            &Denied::MfaRequired,
+            Some("/mfa/challenge"),
+            Some("application/json"),
+        );
+        assert_eq!(api.status, StatusCode::FORBIDDEN);
+        assert_eq!(api.body, r#"{"error":"mfa_required"}"#);
+        assert!(
+            api.headers
+                .contains(&("Content-Type", "application/json".to_owned()))
+        );
+        // Without an MFA page, browsers get the JSON 403 too (never the login page).
+        let no_page = Rejection::new(&Denied::MfaRequired, None, html);
+        assert_eq!(no_page.status, StatusCode::FORBIDDEN);
+        assert_eq!(no_page.body, r#"{"error":"mfa_required"}"#);
     }
 
     #[test]
