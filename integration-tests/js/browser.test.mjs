@@ -734,8 +734,9 @@ for (const example of EXAMPLES) {
           await page.locator("#no-factors").waitFor();
 
           // Enroll: the QR code is an image the browser renders; the code comes from the secret.
-          await page.click("#enroll");
-          await onPath("/mfa");
+          const [enrollPage] = await Promise.all([page.waitForNavigation(), page.click("#enroll")]);
+          assert.equal(new URL(page.url()).pathname, "/mfa", "#enroll link");
+          assert.match(enrollPage.headers()["cache-control"] ?? "", /no-store/, "/mfa shows a secret: Cache-Control");
           const secret = (await page.locator("#secret").textContent()).trim();
           const qr = page.locator("#qr");
           assert.match(await qr.getAttribute("src"), /^data:image\/svg\+xml[;,]/, "#qr src");
@@ -825,6 +826,7 @@ for (const example of EXAMPLES) {
 
         const enrolled = await postJson(http, "/api/mfa/enroll", {});
         assert.equal(enrolled.status, 200, "POST /api/mfa/enroll");
+        assert.match(enrolled.headers.get("cache-control") ?? "", /no-store/, "POST /api/mfa/enroll: Cache-Control");
         const { factor_id, secret, uri } = await json(enrolled);
         assert.ok(factor_id && secret, "enroll: factor_id and secret");
         assert.match(uri, /^otpauth:\/\/totp\//, "enroll: uri");

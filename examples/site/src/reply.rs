@@ -34,6 +34,10 @@ pub enum Reply {
     /// `403 {"error":"mfa_required"}`, `503`), with its headers: for servers without an
     /// extractor, which call `SupabaseClient::require_aal2` themselves.
     Rejected(Rejection),
+    /// A reply holding a secret (a TOTP enrollment's secret and QR code): the same, with
+    /// `Cache-Control: no-store`, so that no cache keeps it, not even the browser's for the
+    /// back button (the middleware would only make it `private`).
+    NoStore(Box<Reply>),
 }
 
 impl From<Rejection> for Reply {
@@ -69,6 +73,13 @@ impl Reply {
                 ("Content-Type", "application/json".to_owned()),
                 body,
             ),
+            Self::NoStore(reply) => {
+                let mut parts = reply.into_parts();
+                parts
+                    .headers
+                    .insert(1, ("Cache-Control", "no-store".to_owned()));
+                return parts;
+            }
             Self::Rejected(rejection) => {
                 return ReplyParts {
                     status: rejection.status.as_u16(),

@@ -90,8 +90,8 @@ struct Enrolled<'a> {
 }
 
 impl Site {
-    /// `GET /mfa`: enrolls a new TOTP factor and shows its QR code and secret, with the form
-    /// for its first code. An unverified factor left by an earlier visit is removed first (the
+    /// `GET /mfa`: enrolls a new TOTP factor and shows its QR code and secret (`no-store`), with
+    /// the form for its first code. An unverified factor left by an earlier visit is removed first (the
     /// Auth server limits how many a user may have). A visitor signs in first; an `aal1` user
     /// who already has a verified factor is sent to `/mfa/challenge` (enrolling another one
     /// needs `aal2`).
@@ -154,7 +154,7 @@ impl Site {
             uri: &totp.uri,
             error,
         });
-        Reply::Page { status, html }
+        Reply::NoStore(Box::new(Reply::Page { status, html }))
     }
 
     /// `GET /mfa/challenge?next`: the code form of a signed-in user with a verified TOTP
@@ -266,7 +266,8 @@ impl Site {
         }
     }
 
-    /// `POST /api/mfa/enroll`: `200 {"factor_id","secret","uri"}` of a new TOTP factor; `401`
+    /// `POST /api/mfa/enroll`: `200 {"factor_id","secret","uri"}` of a new TOTP factor
+    /// (`no-store`); `401`
     /// without a session, `400 {"error":"<GoTrue code>"}` when the Auth server refuses.
     pub async fn api_mfa_enroll(&self, client: &SupabaseClient) -> Reply {
         if let Err(rejection) = client.require_claims(Some("application/json")).await {
@@ -275,14 +276,14 @@ impl Site {
         let enroll = MfaEnroll::totp().issuer(ISSUER);
         match client.auth().mfa().enroll(&enroll).await {
             Ok(factor) => match factor.totp.as_ref() {
-                Some(totp) => json(
+                Some(totp) => Reply::NoStore(Box::new(json(
                     200,
                     &Enrolled {
                         factor_id: &factor.id,
                         secret: &totp.secret,
                         uri: &totp.uri,
                     },
-                ),
+                ))),
                 None => json(502, &serde_json::json!({ "error": "no TOTP secret" })),
             },
             Err(error) => json_error(&error),

@@ -28,21 +28,31 @@ fn secret_in(html: &str) -> String {
     html[start..start + end].to_owned()
 }
 
+/// The value of the reply's header `name`, if any.
+fn header(reply: &Reply, name: &str) -> Option<String> {
+    let parts = reply.clone().into_parts();
+    let found = parts
+        .headers
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name));
+    found.map(|(_, value)| value)
+}
+
+/// The body of a reply with `status` and a content type containing `kind`.
+fn body(reply: Reply, status: u16, kind: &str, what: &str) -> String {
+    let content_type = header(&reply, "Content-Type").unwrap_or_default();
+    let parts = reply.into_parts();
+    assert_eq!(parts.status, status, "{what}: {parts:?}");
+    assert!(content_type.contains(kind), "{what}: {parts:?}");
+    parts.body
+}
+
 fn page(reply: Reply, status: u16, what: &str) -> String {
-    match reply {
-        Reply::Page { status: s, html } if s == status => html,
-        other => panic!("{what}: expected a {status} page, got {other:?}"),
-    }
+    body(reply, status, "text/html", what)
 }
 
 fn json(reply: Reply, status: u16, what: &str) -> serde_json::Value {
-    match reply {
-        Reply::Json { status: s, body } if s == status => serde_json::from_str(&body).unwrap(),
-        Reply::Rejected(rejection) if rejection.status.as_u16() == status => {
-            serde_json::from_str(&rejection.body).unwrap()
-        }
-        other => panic!("{what}: expected JSON with {status}, got {other:?}"),
-    }
+    serde_json::from_str(&body(reply, status, "application/json", what)).unwrap()
 }
 
 fn code_form(factor_id: &str, code: &str, next: Option<&str>) -> MfaCodeForm {
@@ -93,7 +103,14 @@ async fn the_demo_user_enrolls_and_is_aal2() {
     assert_eq!(aal(&site, &browser).await, "aal1");
 
     let client = browser.client(&site);
-    let html = page(site.mfa_page(&client).await, 200, "GET /mfa");
+    let reply = site.mfa_page(&client).await;
+    let cache = header(&reply, "Cache-Control");
+    assert_eq!(
+        cache.as_deref(),
+        Some("no-store"),
+        "GET /mfa shows a secret"
+    );
+    let html = page(reply, 200, "GET /mfa");
     let src = attribute_after(&html, r#"id="qr""#, "src");
     assert!(src.starts_with("data:image/svg+xml"), "{src}");
     let uri = attribute_after(&html, r#"id="otpauth""#, "href");
@@ -252,7 +269,14 @@ async fn the_json_routes_enroll_and_verify() {
     let site = site().await;
     let mut browser = signed_in(&site).await;
     let client = browser.client(&site);
-    let enrolled = json(site.api_mfa_enroll(&client).await, 200, "enroll");
+    let reply = site.api_mfa_enroll(&client).await;
+    let cache = header(&reply, "Cache-Control");
+    assert_eq!(
+        cache.as_deref(),
+        Some("no-store"),
+        "the enrollment holds a secret"
+    );
+    let enrolled = json(reply, 200, "enroll");
     let factor_id = enrolled["factor_id"].as_str().unwrap().to_owned();
     let secret = enrolled["secret"].as_str().unwrap().to_owned();
     assert!(
