@@ -1,8 +1,10 @@
 // Real-browser tests of the example servers: headless Chromium (playwright-core, the system
 // browser) signs up, in and out, rides a refresh, follows a magic link and an OAuth round trip
-// on every example, checks that a login form on another site is refused (CSRF guard), and checks
-// cookie interop with the official createBrowserClient; plain `fetch` sends every open-redirect
-// payload (redirect-payloads.json) through the `next` routes.
+// on every example, enrolls a TOTP factor and steps up to aal2 (the codes computed here from the
+// secret the page shows, RFC 6238), checks that a login form on another site is refused (CSRF
+// guard), and checks cookie interop with the official createBrowserClient; plain `fetch` sends
+// every open-redirect payload (redirect-payloads.json) through the `next` routes and drives the
+// MFA JSON routes.
 //
 //   EXAMPLE_BINS="target/debug/example-axum:axum,target/debug/example-actix-web:actix-web" \
 //     node --test --test-concurrency=1 browser.test.mjs
@@ -15,6 +17,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -291,6 +294,61 @@ function assertFrameHeaders(res, what) {
   for (const [name, value] of Object.entries(FRAME_HEADERS)) {
     assert.equal(res.headers.get(name), value, `${what}: ${name}`);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// TOTP (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits), as an authenticator app computes it.
+
+function base32Decode(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0;
+  let value = 0;
+  const bytes = [];
+  for (const c of text.replace(/[\s=]/g, "").toUpperCase()) {
+    const index = alphabet.indexOf(c);
+    assert.ok(index >= 0, `the TOTP secret is not base32 (character ${JSON.stringify(c)})`);
+    value = ((value << 5) | index) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((value >>> bits) & 0xff);
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+/** The code of `secret` for the 30 s step holding `time` (ms). */
+function totp(secret, time = Date.now()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(time / 30_000)));
+  const mac = createHmac("sha1", base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+/** A code no step of the ±1 window accepts. */
+function wrongCode(secret) {
+  const now = Date.now();
+  const valid = [-30_000, 0, 30_000].map((d) => totp(secret, now + d));
+  return ["000000", "111111", "222222"].find((c) => !valid.includes(c));
+}
+
+/**
+ * A code not used before: the current step's, else the next step's (the server accepts one
+ * step of skew either way, as GoTrue does), so a test never waits 30 s for a new code and never
+ * depends on whether the server refuses a replayed code.
+ */
+function freshCode(secret, used) {
+  const now = Date.now();
+  const code = [0, 30_000].map((d) => totp(secret, now + d)).find((c) => !used.has(c));
+  assert.ok(code, "both codes of the window already used");
+  used.add(code);
+  return code;
+}
+
+/** The payload of the access token in a session cookie. */
+function tokenClaims(session) {
+  return JSON.parse(Buffer.from(session.access_token.split(".")[1], "base64url").toString("utf8"));
 }
 
 const label = (next) => JSON.stringify(next.length > 60 ? `${next.slice(0, 60)}…(${next.length})` : next);
@@ -648,6 +706,168 @@ for (const example of EXAMPLES) {
         } finally {
           await fresh.close();
         }
+      }));
+
+    test("MFA: enroll TOTP → /private/security; sign in again → /mfa/challenge, wrong code, right code; unenroll", () =>
+      step(`${example.name}-mfa`, async () => {
+        const fresh = await browser.newContext();
+        fresh.setDefaultTimeout(STEP_TIMEOUT);
+        try {
+          const mfaEmail = `mfa-${example.name}-${Date.now()}@example.com`;
+          const page = await fresh.newPage();
+          const used = new Set();
+          const aalShown = () => page.locator("#aal strong").textContent();
+          const onPath = (path) => page.waitForURL((u) => u.pathname === path);
+
+          // A new user, signed in at aal1 with no factor: the security page is open (auth-js rule).
+          await page.goto(at("/login"));
+          await page.fill("#login-form input[name=email]", mfaEmail);
+          await page.fill("#login-form input[name=password]", PASSWORD);
+          await page.click("#signup");
+          await page.waitForLoadState();
+          if (!/\/private$/.test(page.url())) await page.click("#outbox-link");
+          await expectPrivate(page, mfaEmail, "MFA user sign-up");
+          const [open] = await Promise.all([page.waitForNavigation(), page.click("#security")]);
+          assert.equal(new URL(page.url()).pathname, "/private/security", "#security link");
+          assert.match(open.headers()["cache-control"] ?? "", /private/, "/private/security: Cache-Control");
+          assert.equal(await aalShown(), "aal1", "before enrolling");
+          await page.locator("#no-factors").waitFor();
+
+          // Enroll: the QR code is an image the browser renders; the code comes from the secret.
+          const [enrollPage] = await Promise.all([page.waitForNavigation(), page.click("#enroll")]);
+          assert.equal(new URL(page.url()).pathname, "/mfa", "#enroll link");
+          assert.match(enrollPage.headers()["cache-control"] ?? "", /no-store/, "/mfa shows a secret: Cache-Control");
+          const secret = (await page.locator("#secret").textContent()).trim();
+          const qr = page.locator("#qr");
+          assert.match(await qr.getAttribute("src"), /^data:image\/svg\+xml[;,]/, "#qr src");
+          const rendered = await qr.evaluate((img) => img.complete && img.naturalWidth > 0);
+          assert.ok(rendered, "the QR code image did not render");
+          assert.match(await page.locator("#otpauth").getAttribute("href"), /^otpauth:\/\/totp\//);
+          await page.fill("#mfa-enroll-form input[name=code]", freshCode(secret, used));
+          await page.click("#mfa-verify");
+          await onPath("/private/security");
+          assert.equal(await aalShown(), "aal2", "after enrolling");
+          assert.equal(await page.locator('#factors li[data-status="verified"]').count(), 1, "verified factors");
+          assert.equal(tokenClaims(decodeSession(await sessionCookie(fresh))).aal, "aal2", "cookie's token aal");
+          const api = (path, accept = "application/json") =>
+            page.evaluate(
+              async ([path, accept]) => {
+                const res = await fetch(path, { headers: { accept } });
+                return { status: res.status, body: await res.json() };
+              },
+              [path, accept],
+            );
+          const stepped = await api("/api/aal2");
+          assert.equal(stepped.status, 200, `GET /api/aal2 at aal2: ${JSON.stringify(stepped)}`);
+          assert.equal(stepped.body.aal, "aal2");
+          assert.equal((await api("/api/whoami")).body.aal, "aal2", "/api/whoami at aal2");
+
+          // Sign out, sign in: aal1 with a verified factor → the challenge.
+          await page.click("#logout");
+          await onPath("/");
+          await page.goto(at("/login"));
+          await page.fill("#login-form input[name=email]", mfaEmail);
+          await page.fill("#login-form input[name=password]", PASSWORD);
+          await page.click("#login");
+          await expectPrivate(page, mfaEmail, "MFA user sign-in");
+          const refused = await api("/api/aal2");
+          assert.deepEqual(refused, { status: 403, body: { error: "mfa_required" } }, "GET /api/aal2 at aal1");
+          assert.equal((await api("/api/whoami")).body.aal, "aal1", "/api/whoami at aal1");
+          await page.goto(at("/private/security"));
+          assert.equal(new URL(page.url()).pathname, "/mfa/challenge", `/private/security at aal1 went to ${page.url()}`);
+
+          await page.fill("#mfa-challenge-form input[name=code]", wrongCode(secret));
+          const [wrong] = await Promise.all([page.waitForNavigation(), page.click("#mfa-submit")]);
+          assert.equal(wrong.status(), 400, "wrong code: HTTP status");
+          assert.equal(new URL(page.url()).pathname, "/mfa/challenge", "wrong code");
+          assert.ok((await page.locator("#error").textContent()).trim(), "wrong code: no #error");
+
+          await page.fill("#mfa-challenge-form input[name=code]", freshCode(secret, used));
+          await page.click("#mfa-submit");
+          await onPath("/private/security");
+          assert.equal(await aalShown(), "aal2", "after the challenge");
+
+          // Unenroll: no factor left, the session is aal1 again and the page stays open.
+          await page.click("#factors .unenroll");
+          await page.locator("#no-factors").waitFor();
+          assert.equal(new URL(page.url()).pathname, "/private/security", "after unenrolling");
+          assert.equal(await aalShown(), "aal1", "after unenrolling");
+          assert.equal(tokenClaims(decodeSession(await sessionCookie(fresh))).aal, "aal1", "cookie's token aal after unenrolling");
+        } finally {
+          await fresh.close();
+        }
+      }));
+
+    test("MFA JSON: /api/mfa/enroll, /api/mfa/verify, /api/aal2 (plain HTTP)", () =>
+      step(`${example.name}-mfa-json`, async () => {
+        const json = (res) => res.json();
+        const postJson = (client, path, body) =>
+          client.request(path, {
+            method: "POST",
+            headers: { "content-type": "application/json", accept: "application/json" },
+            body: typeof body === "string" ? body : JSON.stringify(body),
+          });
+        const getJsonAt = (client, path) => client.request(path, { headers: { accept: "application/json" } });
+
+        const anonymous = new HttpClient(ex.origin);
+        const noSession = await getJsonAt(anonymous, "/api/aal2");
+        assert.equal(noSession.status, 401, "GET /api/aal2 without a session");
+        assert.ok((await json(noSession)).error);
+        assert.equal((await postJson(anonymous, "/api/mfa/enroll", {})).status, 401, "enroll without a session");
+        assert.equal((await postJson(anonymous, "/api/mfa/verify", { factor_id: "x", code: "1" })).status, 401);
+
+        const apiEmail = `mfa-json-${example.name}-${Date.now()}@example.com`;
+        const http = new HttpClient(ex.origin);
+        const signup = await http.postForm("/signup", { email: apiEmail, password: PASSWORD });
+        assert.equal(signup.status, 303, `POST /signup: HTTP ${signup.status} (the local server confirms at once)`);
+        const noFactor = await getJsonAt(http, "/api/aal2");
+        assert.equal(noFactor.status, 200, "aal1 without a factor passes (next level = current level)");
+        assert.equal((await json(noFactor)).aal, "aal1");
+
+        const enrolled = await postJson(http, "/api/mfa/enroll", {});
+        assert.equal(enrolled.status, 200, "POST /api/mfa/enroll");
+        assert.match(enrolled.headers.get("cache-control") ?? "", /no-store/, "POST /api/mfa/enroll: Cache-Control");
+        const { factor_id, secret, uri } = await json(enrolled);
+        assert.ok(factor_id && secret, "enroll: factor_id and secret");
+        assert.match(uri, /^otpauth:\/\/totp\//, "enroll: uri");
+
+        const bad = await postJson(http, "/api/mfa/verify", "{not json");
+        assert.deepEqual([bad.status, await json(bad)], [400, { error: "bad_json" }], "verify: malformed body");
+        const wrong = await postJson(http, "/api/mfa/verify", { factor_id, code: wrongCode(secret) });
+        assert.deepEqual([wrong.status, await json(wrong)], [400, { error: "mfa_verification_failed" }], "verify: wrong code");
+        const used = new Set();
+        const before = http.cookies.get(COOKIE) ?? http.cookies.get(`${COOKIE}.0`);
+        const verified = await postJson(http, "/api/mfa/verify", { factor_id, code: freshCode(secret, used) });
+        assert.deepEqual([verified.status, await json(verified)], [200, { aal: "aal2" }], "verify: right code");
+        assert.ok(verified.headers.getSetCookie().some((c) => c.startsWith(`${COOKIE}`)), "verify: no new session cookie");
+        assert.notEqual(http.cookies.get(COOKIE) ?? http.cookies.get(`${COOKIE}.0`), before, "verify: the cookie did not change");
+        const stepped = await getJsonAt(http, "/api/aal2");
+        const steppedBody = await json(stepped);
+        assert.equal(stepped.status, 200, "GET /api/aal2 at aal2");
+        assert.equal(steppedBody.aal, "aal2");
+        assert.ok(steppedBody.sub, "GET /api/aal2: sub");
+        assert.equal((await json(await getJsonAt(http, "/api/whoami"))).aal, "aal2", "whoami at aal2");
+        const security = await http.request("/private/security", { headers: { accept: "text/html" } });
+        assert.equal(security.status, 200, "GET /private/security at aal2");
+        assert.match(security.headers.get("cache-control") ?? "", /private/, "/private/security: Cache-Control");
+        assertFrameHeaders(security, "GET /private/security");
+
+        // A new sign-in is aal1 with a verified factor: refused until the challenge.
+        const again = new HttpClient(ex.origin);
+        const login = await again.postForm("/login", { email: apiEmail, password: PASSWORD });
+        assert.equal(login.status, 303, "POST /login");
+        const refused = await getJsonAt(again, "/api/aal2");
+        assert.deepEqual([refused.status, await json(refused)], [403, { error: "mfa_required" }], "GET /api/aal2 at aal1");
+        assert.equal((await json(await getJsonAt(again, "/api/whoami"))).aal, "aal1", "whoami at aal1");
+        const page = await again.request("/private/security", { headers: { accept: "text/html" } });
+        assert.equal(sameSiteRedirect(page, ex.origin, "/private/security at aal1"), "/mfa/challenge");
+        const wrongForm = await again.postForm("/mfa/challenge", { factor_id, code: wrongCode(secret), next: "/api/aal2" });
+        assert.equal(wrongForm.status, 400, "POST /mfa/challenge, wrong code");
+        assert.match(await wrongForm.text(), /id="error"/, "POST /mfa/challenge, wrong code: no #error");
+        const evil = await again.postForm("/mfa/challenge", { factor_id, code: freshCode(secret, used), next: "//evil.example" });
+        assert.equal(sameSiteRedirect(evil, ex.origin, "POST /mfa/challenge next=//evil.example"), "/private/security");
+        const done = await getJsonAt(again, "/api/aal2");
+        assert.equal(done.status, 200, "GET /api/aal2 after the challenge");
       }));
 
     if (INTEROP.includes(example.name)) {

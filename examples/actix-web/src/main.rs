@@ -2,13 +2,13 @@
 //! <http://127.0.0.1:3000>.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{self, Data, Form, Query};
+use actix_web::web::{self, Bytes, Data, Form, Query};
 use actix_web::{App, HttpResponse, HttpServer};
 use example_site::{
-    CallbackQuery, ConfirmQuery, Credentials, LoginQuery, MagicLinkForm, OAuthQuery, Reply, Site,
-    routes,
+    CallbackQuery, ConfirmQuery, Credentials, FactorForm, LoginQuery, MagicLinkForm, MfaCodeForm,
+    MfaQuery, OAuthQuery, Reply, Site, routes,
 };
-use supabase_ssr_actix_web::{Client, SupabaseMiddleware};
+use supabase_ssr_actix_web::{Aal2, Client, SupabaseMiddleware};
 
 type Shared = Data<Site>;
 
@@ -70,6 +70,47 @@ async fn oauth(site: Shared, client: Client, query: Query<OAuthQuery>) -> HttpRe
     respond(site.oauth(&client, &query))
 }
 
+async fn mfa_page(site: Shared, client: Client) -> HttpResponse {
+    respond(site.mfa_page(&client).await)
+}
+
+async fn mfa_verify(site: Shared, client: Client, form: Form<MfaCodeForm>) -> HttpResponse {
+    respond(site.mfa_verify(&client, &form).await)
+}
+
+async fn challenge_page(site: Shared, client: Client, query: Query<MfaQuery>) -> HttpResponse {
+    respond(site.mfa_challenge_page(&client, &query).await)
+}
+
+async fn challenge(site: Shared, client: Client, form: Form<MfaCodeForm>) -> HttpResponse {
+    respond(site.mfa_challenge(&client, &form).await)
+}
+
+async fn security(site: Shared, client: Client, Aal2(claims): Aal2) -> HttpResponse {
+    respond(site.security(&client, &claims).await)
+}
+
+async fn unenroll(
+    site: Shared,
+    client: Client,
+    Aal2(claims): Aal2,
+    form: Form<FactorForm>,
+) -> HttpResponse {
+    respond(site.mfa_unenroll(&client, &claims, &form).await)
+}
+
+async fn api_enroll(site: Shared, client: Client) -> HttpResponse {
+    respond(site.api_mfa_enroll(&client).await)
+}
+
+async fn api_verify(site: Shared, client: Client, body: Bytes) -> HttpResponse {
+    respond(site.api_mfa_verify(&client, &body).await)
+}
+
+async fn api_aal2(site: Shared, Aal2(claims): Aal2) -> HttpResponse {
+    respond(site.api_aal2(&claims))
+}
+
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let site = Data::new(Site::from_env().await?);
@@ -89,6 +130,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .route(routes::CALLBACK, web::get().to(callback))
             .route(routes::OAUTH, web::get().to(oauth))
             .route(routes::HEALTH, web::get().to(health))
+            .route(routes::MFA, web::get().to(mfa_page))
+            .route(routes::MFA, web::post().to(mfa_verify))
+            .route(routes::MFA_CHALLENGE, web::get().to(challenge_page))
+            .route(routes::MFA_CHALLENGE, web::post().to(challenge))
+            .route(routes::MFA_UNENROLL, web::post().to(unenroll))
+            .route(routes::SECURITY, web::get().to(security))
+            .route(routes::API_MFA_ENROLL, web::post().to(api_enroll))
+            .route(routes::API_MFA_VERIFY, web::post().to(api_verify))
+            .route(routes::API_AAL2, web::get().to(api_aal2))
             // Last `.wrap(..)`: the outermost middleware.
             .wrap(SupabaseMiddleware::new(shared.supabase.clone()).with_filter(Site::filter()))
     })

@@ -2,17 +2,17 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use example_site::{
-    CallbackQuery, ConfirmQuery, Credentials, LoginQuery, MagicLinkForm, OAuthQuery, Reply, Site,
-    routes,
+    CallbackQuery, ConfirmQuery, Credentials, FactorForm, LoginQuery, MagicLinkForm, MfaCodeForm,
+    MfaQuery, OAuthQuery, Reply, Site, routes,
 };
-use supabase_ssr_axum::{Client, SupabaseLayer};
+use supabase_ssr_axum::{Aal2, Client, SupabaseLayer};
 
 type Shared = State<Arc<Site>>;
 
@@ -85,6 +85,51 @@ async fn oauth(State(site): Shared, client: Client, Query(query): Query<OAuthQue
     respond(site.oauth(&client, &query))
 }
 
+async fn mfa_page(State(site): Shared, client: Client) -> Response {
+    respond(site.mfa_page(&client).await)
+}
+
+async fn mfa_verify(State(site): Shared, client: Client, Form(f): Form<MfaCodeForm>) -> Response {
+    respond(site.mfa_verify(&client, &f).await)
+}
+
+async fn challenge_page(
+    State(site): Shared,
+    client: Client,
+    Query(q): Query<MfaQuery>,
+) -> Response {
+    respond(site.mfa_challenge_page(&client, &q).await)
+}
+
+async fn challenge(State(site): Shared, client: Client, Form(f): Form<MfaCodeForm>) -> Response {
+    respond(site.mfa_challenge(&client, &f).await)
+}
+
+async fn security(State(site): Shared, client: Client, Aal2(claims): Aal2) -> Response {
+    respond(site.security(&client, &claims).await)
+}
+
+async fn unenroll(
+    State(site): Shared,
+    client: Client,
+    Aal2(claims): Aal2,
+    Form(form): Form<FactorForm>,
+) -> Response {
+    respond(site.mfa_unenroll(&client, &claims, &form).await)
+}
+
+async fn api_enroll(State(site): Shared, client: Client) -> Response {
+    respond(site.api_mfa_enroll(&client).await)
+}
+
+async fn api_verify(State(site): Shared, client: Client, body: Bytes) -> Response {
+    respond(site.api_mfa_verify(&client, &body).await)
+}
+
+async fn api_aal2(State(site): Shared, Aal2(claims): Aal2) -> Response {
+    respond(site.api_aal2(&claims))
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let site = Arc::new(Site::from_env().await?);
@@ -100,6 +145,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route(routes::CALLBACK, get(callback))
         .route(routes::OAUTH, get(oauth))
         .route(routes::HEALTH, get(health))
+        .route(routes::MFA, get(mfa_page).post(mfa_verify))
+        .route(routes::MFA_CHALLENGE, get(challenge_page).post(challenge))
+        .route(routes::MFA_UNENROLL, post(unenroll))
+        .route(routes::SECURITY, get(security))
+        .route(routes::API_MFA_ENROLL, post(api_enroll))
+        .route(routes::API_MFA_VERIFY, post(api_verify))
+        .route(routes::API_AAL2, get(api_aal2))
         .layer(SupabaseLayer::new(site.supabase.clone()).with_filter(Site::filter()))
         .with_state(site.clone());
     let listener = tokio::net::TcpListener::bind(site.listen_addr()).await?;

@@ -8,12 +8,14 @@ use std::sync::Arc;
 use example_site::{LoginQuery, Reply, Site, routes};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use serde_urlencoded::{from_bytes, from_str};
+use supabase_ssr_tower::core::auth::Claims;
+use supabase_ssr_tower::core::proxy::Aal2Policy;
 use supabase_ssr_tower::{SupabaseClient, SupabaseLayer};
 use tower::ServiceBuilder;
 
@@ -41,6 +43,13 @@ fn respond(reply: Reply) -> Response<Body> {
     response.unwrap_or_else(|error| text(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))
 }
 
+/// The verified `aal2` claims (the auth-js rule other frameworks' `Aal2` extractor applies), or
+/// what to answer instead: `303 /mfa/challenge` for a browser, `403`/`401` JSON otherwise.
+async fn aal2(client: &SupabaseClient, accept: Option<&str>) -> Result<Claims, Reply> {
+    let required = client.require_aal2(accept, Aal2Policy::NextLevel).await;
+    required.map_err(Reply::from)
+}
+
 /// Maps the request to the site's flow; the query string and the form body
 /// (`application/x-www-form-urlencoded`) are parsed into the type that flow takes.
 async fn dispatch(
@@ -50,6 +59,7 @@ async fn dispatch(
 ) -> Result<Reply, BoxError> {
     let (parts, body) = request.into_parts();
     let query = parts.uri.query().unwrap_or_default();
+    let accept = parts.headers.get(ACCEPT).and_then(|v| v.to_str().ok());
     let form = Limited::new(body, FORM_LIMIT).collect().await?.to_bytes();
     Ok(match (&parts.method, parts.uri.path()) {
         (&Method::GET, routes::HOME) => site.home(client).await,
@@ -63,6 +73,31 @@ async fn dispatch(
         (&Method::GET, routes::CONFIRM) => site.confirm(client, &from_str(query)?).await,
         (&Method::GET, routes::CALLBACK) => site.callback(client, &from_str(query)?).await,
         (&Method::GET, routes::OAUTH) => site.oauth(client, &from_str(query)?),
+        (&Method::GET, routes::MFA) => site.mfa_page(client).await,
+        (&Method::POST, routes::MFA) => site.mfa_verify(client, &from_bytes(&form)?).await,
+        (&Method::GET, routes::MFA_CHALLENGE) => {
+            site.mfa_challenge_page(client, &from_str(query)?).await
+        }
+        (&Method::POST, routes::MFA_CHALLENGE) => {
+            site.mfa_challenge(client, &from_bytes(&form)?).await
+        }
+        (&Method::POST, routes::MFA_UNENROLL) => match aal2(client, accept).await {
+            Ok(claims) => {
+                site.mfa_unenroll(client, &claims, &from_bytes(&form)?)
+                    .await
+            }
+            Err(reply) => reply,
+        },
+        (&Method::GET, routes::SECURITY) => match aal2(client, accept).await {
+            Ok(claims) => site.security(client, &claims).await,
+            Err(reply) => reply,
+        },
+        (&Method::POST, routes::API_MFA_ENROLL) => site.api_mfa_enroll(client).await,
+        (&Method::POST, routes::API_MFA_VERIFY) => site.api_mfa_verify(client, &form).await,
+        (&Method::GET, routes::API_AAL2) => match aal2(client, accept).await {
+            Ok(claims) => site.api_aal2(&claims),
+            Err(reply) => reply,
+        },
         _ => Reply::Page {
             status: 404,
             html: "<h1>Not found</h1>".into(),

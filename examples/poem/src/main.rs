@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use example_site::{
-    CallbackQuery, ConfirmQuery, Credentials, LoginQuery, MagicLinkForm, OAuthQuery, Reply, Site,
-    routes,
+    CallbackQuery, ConfirmQuery, Credentials, FactorForm, LoginQuery, MagicLinkForm, MfaCodeForm,
+    MfaQuery, OAuthQuery, Reply, Site, routes,
 };
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::{Data, Form, Query};
 use poem::{EndpointExt, Response, Route, Server, get, handler, post};
-use supabase_ssr_poem::{Client, SupabaseMiddleware};
+use supabase_ssr_poem::{Aal2, Client, SupabaseMiddleware};
 
 type Shared<'a> = Data<&'a Arc<Site>>;
 
@@ -96,6 +96,64 @@ fn oauth(Data(site): Shared<'_>, Client(client): Client, Query(q): Query<OAuthQu
     respond(site.oauth(&client, &q))
 }
 
+#[handler]
+async fn mfa_page(Data(site): Shared<'_>, client: Client) -> Response {
+    respond(site.mfa_page(&client).await)
+}
+
+#[handler]
+async fn mfa_verify(
+    Data(site): Shared<'_>,
+    client: Client,
+    Form(f): Form<MfaCodeForm>,
+) -> Response {
+    respond(site.mfa_verify(&client, &f).await)
+}
+
+#[handler]
+async fn challenge_page(
+    Data(site): Shared<'_>,
+    client: Client,
+    Query(q): Query<MfaQuery>,
+) -> Response {
+    respond(site.mfa_challenge_page(&client, &q).await)
+}
+
+#[handler]
+async fn challenge(Data(site): Shared<'_>, client: Client, Form(f): Form<MfaCodeForm>) -> Response {
+    respond(site.mfa_challenge(&client, &f).await)
+}
+
+#[handler]
+async fn security(Data(site): Shared<'_>, client: Client, Aal2(claims): Aal2) -> Response {
+    respond(site.security(&client, &claims).await)
+}
+
+#[handler]
+async fn unenroll(
+    Data(site): Shared<'_>,
+    client: Client,
+    Aal2(claims): Aal2,
+    Form(form): Form<FactorForm>,
+) -> Response {
+    respond(site.mfa_unenroll(&client, &claims, &form).await)
+}
+
+#[handler]
+async fn api_enroll(Data(site): Shared<'_>, client: Client) -> Response {
+    respond(site.api_mfa_enroll(&client).await)
+}
+
+#[handler]
+async fn api_verify(Data(site): Shared<'_>, client: Client, body: Vec<u8>) -> Response {
+    respond(site.api_mfa_verify(&client, &body).await)
+}
+
+#[handler]
+fn api_aal2(Data(site): Shared<'_>, Aal2(claims): Aal2) -> Response {
+    respond(site.api_aal2(&claims))
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let site = Arc::new(Site::from_env().await?);
@@ -111,6 +169,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .at(routes::CALLBACK, get(callback))
         .at(routes::OAUTH, get(oauth))
         .at(routes::HEALTH, get(health))
+        .at(routes::MFA, get(mfa_page).post(mfa_verify))
+        .at(routes::MFA_CHALLENGE, get(challenge_page).post(challenge))
+        .at(routes::MFA_UNENROLL, post(unenroll))
+        .at(routes::SECURITY, get(security))
+        .at(routes::API_MFA_ENROLL, post(api_enroll))
+        .at(routes::API_MFA_VERIFY, post(api_verify))
+        .at(routes::API_AAL2, get(api_aal2))
         .data(site.clone())
         .with(SupabaseMiddleware::new(site.supabase.clone()).with_filter(Site::filter()));
     let acceptor = TcpListener::bind(site.listen_addr())

@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 
 use example_site::{
-    CallbackQuery, ConfirmQuery, Credentials, LoginQuery, MagicLinkForm, OAuthQuery, Reply, Site,
-    routes,
+    CallbackQuery, ConfirmQuery, Credentials, FactorForm, LoginQuery, MagicLinkForm, MfaCodeForm,
+    MfaQuery, OAuthQuery, Reply, Site, routes,
 };
 use rocket::config::{Config, LogLevel};
 use rocket::data::{self, Data, FromData, Limits};
@@ -16,7 +16,7 @@ use rocket::request::{self, FromRequest, Request};
 use rocket::response::{self, Responder};
 use rocket::{State, get, post};
 use serde::de::DeserializeOwned;
-use supabase_ssr_rocket::{Client, SupabaseFairing};
+use supabase_ssr_rocket::{Aal2, Client, SupabaseFairing};
 
 type Shared<'r> = &'r State<Site>;
 
@@ -137,6 +137,56 @@ fn oauth(site: Shared<'_>, client: Client, query: Urlencoded<OAuthQuery>) -> Res
     Respond(site.oauth(&client, &query.0))
 }
 
+#[get("/")]
+async fn mfa_page(site: Shared<'_>, client: Client) -> Respond {
+    Respond(site.mfa_page(&client).await)
+}
+
+#[post("/", data = "<form>")]
+async fn mfa_verify(site: Shared<'_>, client: Client, form: Urlencoded<MfaCodeForm>) -> Respond {
+    Respond(site.mfa_verify(&client, &form.0).await)
+}
+
+#[get("/")]
+async fn challenge_page(site: Shared<'_>, client: Client, query: Urlencoded<MfaQuery>) -> Respond {
+    Respond(site.mfa_challenge_page(&client, &query.0).await)
+}
+
+#[post("/", data = "<form>")]
+async fn challenge(site: Shared<'_>, client: Client, form: Urlencoded<MfaCodeForm>) -> Respond {
+    Respond(site.mfa_challenge(&client, &form.0).await)
+}
+
+#[get("/")]
+async fn security(site: Shared<'_>, client: Client, aal2: Aal2) -> Respond {
+    Respond(site.security(&client, &aal2.0).await)
+}
+
+#[post("/", data = "<form>")]
+async fn unenroll(
+    site: Shared<'_>,
+    client: Client,
+    aal2: Aal2,
+    form: Urlencoded<FactorForm>,
+) -> Respond {
+    Respond(site.mfa_unenroll(&client, &aal2.0, &form.0).await)
+}
+
+#[post("/")]
+async fn api_enroll(site: Shared<'_>, client: Client) -> Respond {
+    Respond(site.api_mfa_enroll(&client).await)
+}
+
+#[post("/", data = "<body>")]
+async fn api_verify(site: Shared<'_>, client: Client, body: Vec<u8>) -> Respond {
+    Respond(site.api_mfa_verify(&client, &body).await)
+}
+
+#[get("/")]
+fn api_aal2(site: Shared<'_>, aal2: Aal2) -> Respond {
+    Respond(site.api_aal2(&aal2.0))
+}
+
 #[rocket::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let site = Site::from_env().await?;
@@ -173,6 +223,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .mount(routes::CALLBACK, rocket::routes![callback])
         .mount(routes::OAUTH, rocket::routes![oauth])
         .mount(routes::HEALTH, rocket::routes![health])
+        .mount(routes::MFA, rocket::routes![mfa_page, mfa_verify])
+        .mount(
+            routes::MFA_CHALLENGE,
+            rocket::routes![challenge_page, challenge],
+        )
+        .mount(routes::MFA_UNENROLL, rocket::routes![unenroll])
+        .mount(routes::SECURITY, rocket::routes![security])
+        .mount(routes::API_MFA_ENROLL, rocket::routes![api_enroll])
+        .mount(routes::API_MFA_VERIFY, rocket::routes![api_verify])
+        .mount(routes::API_AAL2, rocket::routes![api_aal2])
         .launch()
         .await?;
     Ok(())

@@ -152,7 +152,9 @@ impl Site {
 
 /// The project handle every example uses, whichever Auth server it talks to.
 fn configure(builder: SupabaseBuilder) -> Result<Supabase, Box<dyn std::error::Error>> {
-    let mut builder = builder.login_path("/login");
+    let mut builder = builder
+        .login_path(routes::LOGIN)
+        .mfa_path(routes::MFA_CHALLENGE);
     if let Ok(capacity) = std::env::var("SUPABASE_CLAIMS_CACHE") {
         let capacity = capacity
             .parse()

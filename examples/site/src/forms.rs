@@ -1,5 +1,7 @@
 //! Form bodies and query strings of the example routes.
 
+use std::fmt;
+
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
@@ -69,4 +71,47 @@ pub struct OAuthQuery {
     pub provider: Option<String>,
     /// Where to go once signed in.
     pub next: Option<String>,
+}
+
+/// `POST /mfa` (the first code of the factor being enrolled) and `POST /mfa/challenge`.
+/// Its `Debug` leaves the code out.
+#[derive(Clone, Deserialize)]
+pub struct MfaCodeForm {
+    /// The factor the code is for.
+    pub factor_id: String,
+    /// The six digits from the authenticator app (spaces allowed).
+    pub code: String,
+    /// Where to go once verified (untrusted like any input).
+    pub next: Option<String>,
+}
+
+/// `POST /mfa/unenroll`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FactorForm {
+    /// The factor to remove.
+    pub factor_id: String,
+}
+
+/// `GET /mfa/challenge`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MfaQuery {
+    /// Where to go once verified.
+    pub next: Option<String>,
+}
+
+impl fmt::Debug for MfaCodeForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MfaCodeForm")
+            .field("factor_id", &self.factor_id)
+            .field("code", &"[redacted]")
+            .field("next", &self.next)
+            .finish()
+    }
+}
+
+/// The JSON body of `POST /api/mfa/verify` (no `Debug`: it holds a code).
+#[derive(Deserialize)]
+pub(crate) struct VerifyBody {
+    pub factor_id: String,
+    pub code: String,
 }

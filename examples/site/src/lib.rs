@@ -6,13 +6,17 @@
 mod config;
 mod flows;
 mod forms;
+mod mfa;
 mod pages;
 mod reply;
 #[cfg(test)]
 mod tests;
 
 pub use config::Site;
-pub use forms::{CallbackQuery, ConfirmQuery, Credentials, LoginQuery, MagicLinkForm, OAuthQuery};
+pub use forms::{
+    CallbackQuery, ConfirmQuery, Credentials, FactorForm, LoginQuery, MagicLinkForm, MfaCodeForm,
+    MfaQuery, OAuthQuery,
+};
 pub use reply::{FRAME_HEADERS, Reply, ReplyParts};
 
 /// The routes every example serves (the example contract of the design document).
@@ -42,4 +46,21 @@ pub mod routes {
     ///
     /// [`Site::filter`]: crate::Site::filter
     pub const HEALTH: &str = "/api/health";
+    /// `GET`: enroll a TOTP factor (QR code and secret); `POST`: verify its first code.
+    pub const MFA: &str = "/mfa";
+    /// `GET`: the code form of a signed-in `aal1` user with a verified factor (`next`);
+    /// `POST`: verify a code, stepping the session up to `aal2`. The builder's `mfa_path`.
+    pub const MFA_CHALLENGE: &str = "/mfa/challenge";
+    /// `POST` (needs `aal2`): unenroll a factor (`factor_id`), then `303` to [`SECURITY`].
+    pub const MFA_UNENROLL: &str = "/mfa/unenroll";
+    /// `GET` (needs `aal2`, through each adapter's `Aal2`): the user's factors.
+    pub const SECURITY: &str = "/private/security";
+    /// `POST`: enroll a TOTP factor, `{"factor_id","secret","uri"}`.
+    pub const API_MFA_ENROLL: &str = "/api/mfa/enroll";
+    /// `POST` JSON `{"factor_id","code"}`: `{"aal":"aal2"}` and the new cookies, or
+    /// `400 {"error":"<GoTrue code>"}`.
+    pub const API_MFA_VERIFY: &str = "/api/mfa/verify";
+    /// `GET` (needs `aal2`): `{"sub","aal"}`; `403 {"error":"mfa_required"}` at `aal1` with a
+    /// verified factor, `401` without a session.
+    pub const API_AAL2: &str = "/api/aal2";
 }

@@ -4,7 +4,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::forms::query_component;
 
-fn layout(title: &str, body: &Markup) -> String {
+pub(crate) fn layout(title: &str, body: &Markup) -> String {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -118,6 +118,7 @@ pub(crate) fn private(email: &str, user_id: &str, todos: &Todos) -> String {
                 }
                 Todos::Error(error) => p id="todos" { "The Data API answered: " (error) }
             }
+            p { a id="security" href="/private/security" { "Security: two-factor authentication" } }
             form method="post" action="/logout" { button type="submit" id="logout" { "Sign out" } }
         },
     )

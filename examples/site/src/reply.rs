@@ -1,6 +1,8 @@
 //! What a handler answers, and the status, headers and body it becomes: decided here, once,
 //! so every example server sends the same response whatever its framework.
 
+use supabase_ssr_core::proxy::Rejection;
+
 /// Headers on every reply: no other site may put these pages in a frame (clickjacking).
 /// `X-Frame-Options` for older browsers, the CSP directive for current ones.
 pub const FRAME_HEADERS: [(&str, &str); 2] = [
@@ -28,6 +30,20 @@ pub enum Reply {
         /// The body.
         body: String,
     },
+    /// What the core answers a request a guard refused (`303` to the login or MFA page, `401`,
+    /// `403 {"error":"mfa_required"}`, `503`), with its headers: for servers without an
+    /// extractor, which call `SupabaseClient::require_aal2` themselves.
+    Rejected(Rejection),
+    /// A reply holding a secret (a TOTP enrollment's secret and QR code): the same, with
+    /// `Cache-Control: no-store`, so that no cache keeps it, not even the browser's for the
+    /// back button (the middleware would only make it `private`).
+    NoStore(Box<Reply>),
+}
+
+impl From<Rejection> for Reply {
+    fn from(rejection: Rejection) -> Self {
+        Self::Rejected(rejection)
+    }
 }
 
 /// A reply as an HTTP response: status, headers (each set once) and body.
@@ -44,6 +60,7 @@ pub struct ReplyParts {
 impl Reply {
     /// The status, headers and body to send.
     pub fn into_parts(self) -> ReplyParts {
+        let frame = FRAME_HEADERS.map(|(name, value)| (name, value.to_owned()));
         let (status, header, body) = match self {
             Self::Page { status, html } => (
                 status,
@@ -56,8 +73,21 @@ impl Reply {
                 ("Content-Type", "application/json".to_owned()),
                 body,
             ),
+            Self::NoStore(reply) => {
+                let mut parts = reply.into_parts();
+                parts
+                    .headers
+                    .insert(1, ("Cache-Control", "no-store".to_owned()));
+                return parts;
+            }
+            Self::Rejected(rejection) => {
+                return ReplyParts {
+                    status: rejection.status.as_u16(),
+                    headers: rejection.headers.into_iter().chain(frame).collect(),
+                    body: rejection.body,
+                };
+            }
         };
-        let frame = FRAME_HEADERS.map(|(name, value)| (name, value.to_owned()));
         ReplyParts {
             status,
             headers: std::iter::once(header).chain(frame).collect(),

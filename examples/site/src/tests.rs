@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::{FLOW_ID_PARAM, OtpSignIn};
+use supabase_ssr_core::proxy::Rejection;
 use supabase_ssr_testing::jar::BrowserJar;
 use supabase_ssr_testing::redirect_payloads::{RedirectPayload, redirect_payloads};
 
@@ -17,26 +18,26 @@ use crate::{
     routes,
 };
 
-async fn site() -> Site {
+pub(crate) async fn site() -> Site {
     Site::offline(0, Duration::from_secs(3600)).await.unwrap()
 }
 
-fn payloads() -> Vec<RedirectPayload> {
+pub(crate) fn payloads() -> Vec<RedirectPayload> {
     redirect_payloads().unwrap_or_else(|e| panic!("redirect-payloads.json: {e}"))
 }
 
 /// One browser: its cookies go into each request's client and come back from its response.
 #[derive(Default)]
-struct Browser {
-    jar: BrowserJar,
+pub(crate) struct Browser {
+    pub(crate) jar: BrowserJar,
 }
 
 impl Browser {
-    fn client(&self, site: &Site) -> SupabaseClient {
+    pub(crate) fn client(&self, site: &Site) -> SupabaseClient {
         site.supabase.client([self.jar.header().as_str()])
     }
 
-    fn keep(&mut self, client: &SupabaseClient) {
+    pub(crate) fn keep(&mut self, client: &SupabaseClient) {
         self.jar.apply(client.response_cookies().set_cookies());
     }
 
@@ -48,7 +49,7 @@ impl Browser {
 
 /// The reply's `Location`, after checking that every header is one a framework sends as is
 /// (an invalid value is a 500 in every framework).
-fn location(reply: Reply, what: &str) -> String {
+pub(crate) fn location(reply: Reply, what: &str) -> String {
     let parts = reply.into_parts();
     for (name, value) in &parts.headers {
         assert!(
@@ -68,7 +69,7 @@ fn assert_on_site(location: &str, what: &str) {
     assert_eq!(followed.origin(), site.origin(), "{what}: {location:?}");
 }
 
-fn credentials(password: &str, next: &str) -> Credentials {
+pub(crate) fn credentials(password: &str, next: &str) -> Credentials {
     Credentials {
         email: DEMO_EMAIL.into(),
         password: password.into(),
@@ -283,6 +284,7 @@ fn every_reply_forbids_framing() {
             status: 401,
             body: "{}".into(),
         },
+        Reply::from(Rejection::missing_middleware()),
     ];
     for reply in replies {
         let parts = reply.clone().into_parts();
@@ -295,6 +297,10 @@ fn every_reply_forbids_framing() {
             );
         }
     }
+    // A rejection keeps its own headers, the frame headers added once.
+    let rejected = Reply::from(Rejection::missing_middleware()).into_parts();
+    assert_eq!(rejected.status, 500);
+    assert_eq!(rejected.headers[0].0, "Content-Type");
     assert_eq!(FRAME_HEADERS[0], ("X-Frame-Options", "DENY"));
     assert_eq!(
         FRAME_HEADERS[1],
