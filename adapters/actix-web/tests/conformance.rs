@@ -8,8 +8,8 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{App as ActixApp, HttpMessage, HttpRequest, HttpResponse, test, web};
 use supabase_ssr_actix_web::core::proxy::CsrfGuard;
 use supabase_ssr_actix_web::{
-    AuthRejection, Authenticated, Client, MaybeAuthenticated, Supabase, SupabaseClient,
-    SupabaseMiddleware,
+    Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2, Supabase,
+    SupabaseClient, SupabaseMiddleware,
 };
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 
@@ -30,6 +30,14 @@ fn routes_app(
         .route(
             routes::CLAIMS,
             web::get().to(|user: Authenticated| async move { handlers::claims_body(&user) }),
+        )
+        .route(
+            routes::AAL2,
+            web::get().to(|user: Aal2| async move { handlers::aal_body(&user) }),
+        )
+        .route(
+            routes::STRICT_AAL2,
+            web::get().to(|user: StrictAal2| async move { handlers::aal_body(&user) }),
         )
         .route(
             routes::OPTIONAL,

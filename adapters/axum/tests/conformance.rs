@@ -8,8 +8,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use supabase_ssr_axum::core::proxy::CsrfGuard;
 use supabase_ssr_axum::{
-    AuthRejection, Authenticated, Client, MaybeAuthenticated, Supabase, SupabaseClient,
-    SupabaseLayer,
+    Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2, Supabase,
+    SupabaseClient, SupabaseLayer,
 };
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 use tower::ServiceExt;
@@ -24,6 +24,14 @@ fn app_with(supabase: Supabase, guard: CsrfGuard) -> AxumApp {
             .route(
                 routes::CLAIMS,
                 get(|user: Authenticated| async move { handlers::claims_body(&user) }),
+            )
+            .route(
+                routes::AAL2,
+                get(|user: Aal2| async move { handlers::aal_body(&user) }),
+            )
+            .route(
+                routes::STRICT_AAL2,
+                get(|user: StrictAal2| async move { handlers::aal_body(&user) }),
             )
             .route(
                 routes::OPTIONAL,

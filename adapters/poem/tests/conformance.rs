@@ -12,14 +12,24 @@ use poem::{
 };
 use supabase_ssr_poem::core::proxy::CsrfGuard;
 use supabase_ssr_poem::{
-    AuthRejection, Authenticated, Client, MaybeAuthenticated, Supabase, SupabaseClient,
-    SupabaseMiddleware,
+    Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2, Supabase,
+    SupabaseClient, SupabaseMiddleware,
 };
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 
 #[handler]
 fn claims(user: Authenticated) -> String {
     handlers::claims_body(&user)
+}
+
+#[handler]
+fn aal2(user: Aal2) -> String {
+    handlers::aal_body(&user)
+}
+
+#[handler]
+fn strict_aal2(user: StrictAal2) -> String {
+    handlers::aal_body(&user)
 }
 
 #[handler]
@@ -92,6 +102,8 @@ fn app(supabase: Supabase) -> PoemApp {
 fn app_with(supabase: Supabase, guard: CsrfGuard) -> PoemApp {
     let route = Route::new()
         .at(routes::CLAIMS, get(claims))
+        .at(routes::AAL2, get(aal2))
+        .at(routes::STRICT_AAL2, get(strict_aal2))
         .at(routes::OPTIONAL, get(optional))
         .at(routes::COOKIE_HEADER, get(cookie_header))
         .at(routes::PUBLIC_CACHE, get(public_cache))

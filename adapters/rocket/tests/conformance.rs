@@ -13,7 +13,8 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Build, Rocket, get, post, routes};
 use supabase_ssr_rocket::core::proxy::CsrfGuard;
 use supabase_ssr_rocket::{
-    AuthRejection, Authenticated, Client, MaybeAuthenticated, Supabase, SupabaseFairing,
+    Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2, Supabase,
+    SupabaseFairing,
 };
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
 use tokio::sync::OnceCell;
@@ -21,6 +22,16 @@ use tokio::sync::OnceCell;
 #[get("/claims")]
 fn claims(user: Authenticated) -> String {
     handlers::claims_body(&user)
+}
+
+#[get("/aal2")]
+fn aal2(user: Aal2) -> String {
+    handlers::aal_body(&user)
+}
+
+#[get("/aal2/strict")]
+fn strict_aal2(user: StrictAal2) -> String {
+    handlers::aal_body(&user)
 }
 
 #[get("/optional")]
@@ -134,7 +145,9 @@ fn app_with(supabase: Supabase, guard: CsrfGuard) -> RocketApp {
                 sign_out,
                 optional_unhandled,
                 option_unhandled,
-                static_asset
+                static_asset,
+                aal2,
+                strict_aal2
             ],
         );
     // The route attributes need literals: check they are the suite's paths.
@@ -151,6 +164,8 @@ fn app_with(supabase: Supabase, guard: CsrfGuard) -> RocketApp {
         routes::STATIC_ASSET,
         routes::OPTIONAL_UNHANDLED,
         routes::OPTION_UNHANDLED,
+        routes::AAL2,
+        routes::STRICT_AAL2,
     ] {
         assert!(paths.iter().any(|p| p == path), "{path} not in {paths:?}");
     }

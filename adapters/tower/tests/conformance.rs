@@ -12,7 +12,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use supabase_ssr_testing::conformance::{App, TestRequest, TestResponse, handlers, routes};
-use supabase_ssr_tower::core::proxy::{CsrfGuard, http_headers};
+use supabase_ssr_tower::core::proxy::{Aal2Policy, CsrfGuard, http_headers};
 use supabase_ssr_tower::{Supabase, SupabaseLayer, request_client};
 use tower::ServiceBuilder;
 
@@ -53,6 +53,17 @@ async fn route(request: Request<Incoming>) -> Result<Response<Body>, Infallible>
             Ok(claims) => respond(200, handlers::claims_body(&claims)),
             Err(rejection) => http_headers::rejection_response(rejection),
         },
+        (routes::AAL2 | routes::STRICT_AAL2, Ok(client)) => {
+            let policy = if path == routes::AAL2 {
+                Aal2Policy::NextLevel
+            } else {
+                Aal2Policy::Strict
+            };
+            match client.require_aal2(accept.as_deref(), policy).await {
+                Ok(claims) => respond(200, handlers::aal_body(&claims)),
+                Err(rejection) => http_headers::rejection_response(rejection),
+            }
+        }
         (routes::OPTIONAL | routes::OPTIONAL_UNHANDLED | routes::OPTION_UNHANDLED, Ok(client)) => {
             respond(
                 200,

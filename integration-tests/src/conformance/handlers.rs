@@ -10,6 +10,12 @@ pub fn claims_body(claims: &Claims) -> String {
     json!({ "sub": claims.sub(), "email": claims.email() }).to_string()
 }
 
+/// Body of [`routes::AAL2`](super::routes::AAL2) and
+/// [`routes::STRICT_AAL2`](super::routes::STRICT_AAL2): `{"sub", "aal"}` of verified claims.
+pub fn aal_body(claims: &Claims) -> String {
+    json!({ "sub": claims.sub(), "aal": claims.aal() }).to_string()
+}
+
 /// Body of [`routes::OPTIONAL`](super::routes::OPTIONAL): the email, or `anonymous`.
 pub fn optional_body(claims: Option<&Claims>) -> String {
     claims

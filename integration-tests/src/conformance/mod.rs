@@ -18,6 +18,7 @@ pub mod flood;
 pub mod handlers;
 mod harness;
 pub mod hostile;
+pub mod mfa;
 pub mod redaction;
 pub mod scenarios;
 pub mod soak;
@@ -62,6 +63,13 @@ pub mod routes {
     /// `request_client(..).ok()`). The frameworks' `Option<T>` extractors turn every failure
     /// into `None`, so every adapter answers the same: `anonymous` (the mistake is logged).
     pub const OPTION_UNHANDLED: &str = "/unhandled/option.js";
+    /// `GET`: requires `aal2` under auth-js's rule (the adapter's `Aal2`; the tower app:
+    /// `require_aal2(accept, Aal2Policy::NextLevel)`); answers
+    /// [`aal_body`](super::handlers::aal_body).
+    pub const AAL2: &str = "/aal2";
+    /// `GET`: requires `aal2` of every user (the adapter's `StrictAal2`; the tower app:
+    /// `Aal2Policy::Strict`); answers [`aal_body`](super::handlers::aal_body).
+    pub const STRICT_AAL2: &str = "/aal2/strict";
 }
 
 /// Instantiates every conformance scenario as its own test.
@@ -113,6 +121,15 @@ macro_rules! conformance_tests {
             signing_in_is_still_no_store,
         );
         $crate::conformance_tests!(@each_in subject, $make, $attr, a_token_without_sub_is_not_a_user);
+        $crate::conformance_tests!(@each_in mfa, $make, $attr,
+            aal1_with_a_verified_factor_must_step_up,
+            aal2_sessions_pass,
+            aal1_without_a_factor_passes_aal2_only,
+            no_session_is_answered_as_by_authenticated,
+            an_expired_aal2_token_refreshed_in_the_request_stays_aal2,
+            unenrolling_a_factor_drops_the_session_to_aal1,
+            a_cookie_without_its_factors_does_not_pass,
+        );
         $crate::conformance_tests!(@each_in spans, $make, $attr,
             request_spans_record_the_session_and_nest_the_auth_calls,
         );
