@@ -2,7 +2,7 @@
 //! its features are its own and not the workspace's): the example talks to `local-auth --tls`
 //! at `https://127.0.0.1:<port>`, trusting its CA through `SUPABASE_CA_CERT`, and is driven
 //! over HTTP like a browser would: sign in, verified claims, a refresh after the access token
-//! expired, verified claims again.
+//! expired, verified claims again, then MFA through the JSON routes (enroll, verify, `aal2`).
 //!
 //! It needs the binaries built one at a time, so plain `cargo test` reports it as ignored;
 //! `.ci/alone.sh` builds them and runs it with `--ignored`, passing
@@ -18,11 +18,12 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use serde_json::Value;
 use supabase_ssr_core::Config;
 use supabase_ssr_core::cookies::{CookieState, StoredSession};
 use supabase_ssr_testing::jar::BrowserJar;
+use supabase_ssr_testing::totp_code;
 
 const EMAIL: &str = "e2e-https@example.com";
 const PASSWORD: &str = "password123";
@@ -176,6 +177,38 @@ impl Browser {
         (response, set_cookies.len())
     }
 
+    /// `POST /login` with the test user: `303 /private` and the session cookie in the jar.
+    async fn sign_in(&mut self, name: &str) {
+        let login = self
+            .http
+            .post(format!("{}/login", self.origin))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!(
+                "email={}&password={PASSWORD}",
+                EMAIL.replace('@', "%40")
+            ));
+        let (response, _) = self.send(login).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{name}: POST /login"
+        );
+        let location = response.headers().get(LOCATION);
+        assert_eq!(
+            location.and_then(|v| v.to_str().ok()),
+            Some("/private"),
+            "{name}: POST /login"
+        );
+    }
+
+    /// A JSON call: its status and body.
+    async fn json(&mut self, request: reqwest::RequestBuilder) -> (StatusCode, Value, usize) {
+        let request = request.header(ACCEPT, "application/json");
+        let (response, set_cookies) = self.send(request).await;
+        let status = response.status();
+        (status, response.json().await.unwrap(), set_cookies)
+    }
+
     async fn whoami(&mut self, name: &str) -> (Value, usize) {
         let url = format!("{}/api/whoami", self.origin);
         let (response, set_cookies) = self.send(self.http.get(url)).await;
@@ -197,28 +230,7 @@ async fn drive(name: &str, origin: String, auth_url: &str) {
     };
 
     // Sign in: the example calls /token over HTTPS and writes the session cookie.
-    let login = browser
-        .http
-        .post(format!("{}/login", browser.origin))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(format!(
-            "email={}&password={PASSWORD}",
-            EMAIL.replace('@', "%40")
-        ));
-    let (response, _) = browser.send(login).await;
-    assert_eq!(
-        response.status(),
-        StatusCode::SEE_OTHER,
-        "{name}: POST /login"
-    );
-    assert_eq!(
-        response
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok()),
-        Some("/private"),
-        "{name}: POST /login"
-    );
+    browser.sign_in(name).await;
     let (signed_in_token, _) = session_in(&browser.jar, auth_url);
 
     // Verified claims (the JWKS fetched over HTTPS).
@@ -257,7 +269,68 @@ async fn drive(name: &str, origin: String, auth_url: &str) {
     // The refreshed cookie is accepted.
     let (again, _) = browser.whoami(name).await;
     assert_eq!(again["email"], EMAIL, "{name}: {again}");
-    println!("ok   {name}: sign-in, claims, refresh and claims over HTTPS");
+    mfa(name, &mut browser).await;
+    println!("ok   {name}: sign-in, claims, refresh, claims and MFA over HTTPS");
+}
+
+/// MFA through the JSON routes against the HTTPS Auth server: a TOTP factor enrolled and
+/// verified (`aal2`, new cookies), `/api/aal2` passing; a second sign-in refused with
+/// `mfa_required`; then the factor removed (needs `aal2`), as the next example signs in the
+/// same user.
+async fn mfa(name: &str, browser: &mut Browser) {
+    let origin = browser.origin.clone();
+    let enroll = browser.http.post(format!("{origin}/api/mfa/enroll"));
+    let (status, enrolled, _) = browser.json(enroll).await;
+    assert_eq!(status, StatusCode::OK, "{name}: POST /api/mfa/enroll");
+    let factor_id = enrolled["factor_id"].as_str().unwrap().to_owned();
+    let code = totp_code(enrolled["secret"].as_str().unwrap());
+    let verify = browser
+        .http
+        .post(format!("{origin}/api/mfa/verify"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(serde_json::json!({ "factor_id": factor_id, "code": code }).to_string());
+    let (status, verified, set_cookies) = browser.json(verify).await;
+    assert_eq!(status, StatusCode::OK, "{name}: POST /api/mfa/verify");
+    assert_eq!(verified, serde_json::json!({ "aal": "aal2" }), "{name}");
+    assert!(
+        set_cookies > 0,
+        "{name}: no new session cookie after verify"
+    );
+    let aal2 = browser.http.get(format!("{origin}/api/aal2"));
+    let (status, body, _) = browser.json(aal2).await;
+    assert_eq!(status, StatusCode::OK, "{name}: GET /api/aal2: {body}");
+    assert_eq!(body["aal"], "aal2", "{name}: {body}");
+
+    let mut second = Browser {
+        http: browser.http.clone(),
+        origin: origin.clone(),
+        jar: BrowserJar::new(),
+    };
+    second.sign_in(name).await;
+    let aal2 = second.http.get(format!("{origin}/api/aal2"));
+    let (status, body, _) = second.json(aal2).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "{name}: GET /api/aal2 at aal1"
+    );
+    assert_eq!(
+        body,
+        serde_json::json!({ "error": "mfa_required" }),
+        "{name}"
+    );
+
+    let unenroll = browser
+        .http
+        .post(format!("{origin}/mfa/unenroll"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("factor_id={factor_id}"));
+    let (response, _) = browser.send(unenroll).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "{name}: POST /mfa/unenroll"
+    );
 }
 
 #[tokio::test]
