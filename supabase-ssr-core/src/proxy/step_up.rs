@@ -66,7 +66,9 @@ impl SupabaseClient {
                 Err(denied) => denied,
             },
         };
-        tracing::debug!(?policy, "the session must step up to aal2");
+        if denied == Denied::MfaRequired {
+            tracing::debug!(?policy, "the session must step up to aal2");
+        }
         Err(self.reject(&denied, accept))
     }
 
