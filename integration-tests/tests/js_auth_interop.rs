@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use supabase_ssr_core::Supabase;
 use supabase_ssr_core::auth::{Aal, MfaEnroll, PasswordCredentials};
 use supabase_ssr_core::cookies::CookieEncoding;
+use supabase_ssr_core::proxy::Aal2Policy;
 use supabase_ssr_testing::jar::BrowserJar;
 use supabase_ssr_testing::node::NodeScripts;
 use supabase_ssr_testing::{Endpoint, LocalAuth, LocalAuthOptions, SeedUser, totp_code};
@@ -172,8 +173,22 @@ async fn aal2_sessions_work_across_the_two_libraries() {
     assert_eq!(results[0]["sub"], session.user().unwrap().id());
     assert_eq!(results[0]["set_cookies"], json!([]), "nothing to rewrite");
 
-    // @supabase/ssr signs in and steps up with mfa.verify; Rust's verified claims say aal2.
+    // @supabase/ssr signs in and steps up with mfa.verify; the core's strict step-up rule lets
+    // the session through (after refusing the same user's aal1 session from a plain sign-in).
     let (factor_id, secret) = auth.add_verified_totp_factor(JS_USER).unwrap();
+    let results = run(
+        &auth,
+        "sign-in",
+        &[json!({ "encoding": "base64url", "email": JS_USER, "password": PASSWORD })],
+    );
+    let aal1 = jar_from(&results[0]);
+    let refused = supabase
+        .client([aal1.header().as_str()])
+        .require_aal2(Some("application/json"), Aal2Policy::Strict)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.body, r#"{"error":"mfa_required"}"#);
     let results = run(
         &auth,
         "sign-in-mfa",
@@ -185,7 +200,10 @@ async fn aal2_sessions_work_across_the_two_libraries() {
     assert_eq!(results[0]["aal"], "aal2", "auth-js's own report");
     let jar = jar_from(&results[0]);
     let client = supabase.client([jar.header().as_str()]);
-    let claims = client.auth().get_claims().await.unwrap().unwrap();
+    let claims = client
+        .require_aal2(Some("application/json"), Aal2Policy::Strict)
+        .await
+        .unwrap();
     assert_eq!(claims.aal(), Some("aal2"));
     let level = client
         .auth()

@@ -483,6 +483,35 @@ async fn a_transient_failure_keeps_the_cookies() {
 }
 
 #[tokio::test]
+async fn unenroll_whose_refresh_fails_removes_the_factor_and_keeps_the_cookies() {
+    let auth = server().await;
+    let supabase = supabase(&auth);
+    let mut jar = signed_in(&supabase, EMAIL).await;
+    let (factor_id, _) = enroll_verified(&supabase, &mut jar).await;
+    auth.set_fault(Endpoint::TokenRefresh, Fault::status(503));
+    let client = request(&supabase, &jar);
+    client.auth().mfa().unenroll(&factor_id).await.unwrap();
+    assert!(client.response_cookies().is_empty(), "no cookie removed");
+    auth.clear_faults();
+    let client = request(&supabase, &jar);
+    assert!(
+        client
+            .auth()
+            .mfa()
+            .list_factors()
+            .await
+            .unwrap()
+            .all
+            .is_empty()
+    );
+    // The session is still the aal2 one until it is refreshed; refreshing drops it to aal1.
+    assert_eq!(aal_of(&supabase, &jar).await.as_deref(), Some("aal2"));
+    client.auth().refresh_session().await.unwrap();
+    jar.apply(client.response_cookies().set_cookies());
+    assert_eq!(aal_of(&supabase, &jar).await.as_deref(), Some("aal1"));
+}
+
+#[tokio::test]
 async fn without_a_session_the_calls_make_no_request() {
     let auth = server().await;
     let supabase = supabase(&auth);

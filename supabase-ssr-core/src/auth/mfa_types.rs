@@ -211,8 +211,20 @@ impl User {
     }
 
     /// Whether the user has at least one verified factor (auth-js's rule for `nextLevel`).
+    ///
+    /// Reads each entry's `status` alone, as auth-js does, rather than the entries
+    /// [`User::factors`] can parse: this answer decides who must step up to `aal2`
+    /// ([`SupabaseClient::require_aal2`](crate::SupabaseClient::require_aal2)), and a verified
+    /// factor with a field in an unexpected shape must still count (fail closed).
     pub fn has_verified_factor(&self) -> bool {
-        self.factors().iter().any(Factor::is_verified)
+        self.fields()
+            .get("factors")
+            .and_then(Value::as_array)
+            .is_some_and(|factors| {
+                factors
+                    .iter()
+                    .any(|factor| factor.get("status").and_then(Value::as_str) == Some("verified"))
+            })
     }
 }
 
@@ -441,6 +453,30 @@ mod tests {
         assert_eq!(ids(&factors.totp), ["a"]);
         assert_eq!(ids(&factors.phone), ["c"]);
         assert!(user.has_verified_factor());
+    }
+
+    #[test]
+    fn a_verified_factor_counts_even_when_it_does_not_parse() {
+        let user = |factors: Value| {
+            User::from(
+                serde_json::json!({"id": "u", "factors": factors})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            )
+        };
+        // `created_at: null` is not a `Factor`; the step-up rule must not let the user through.
+        let odd = user(serde_json::json!([
+            {"id": "a", "factor_type": "totp", "status": "verified", "created_at": null}
+        ]));
+        assert!(odd.factors().is_empty());
+        assert!(odd.has_verified_factor());
+        let unverified = user(serde_json::json!([
+            {"id": "b", "factor_type": "totp", "status": "unverified", "created_at": null}
+        ]));
+        assert!(!unverified.has_verified_factor());
+        assert!(!user(Value::Null).has_verified_factor());
+        assert!(!user(serde_json::json!([])).has_verified_factor());
     }
 
     #[test]
