@@ -90,11 +90,11 @@ struct Enrolled<'a> {
 }
 
 impl Site {
-    /// `GET /mfa`: enrolls a new TOTP factor and shows its QR code and secret (`no-store`), with
-    /// the form for its first code. An unverified factor left by an earlier visit is removed first (the
-    /// Auth server limits how many a user may have). A visitor signs in first; an `aal1` user
-    /// who already has a verified factor is sent to `/mfa/challenge` (enrolling another one
-    /// needs `aal2`).
+    /// `GET /mfa`: enrolls a new TOTP factor (named `Authenticator app <n>`) and shows its QR
+    /// code and secret (`no-store`), with the form for its first code. An unverified factor left
+    /// by an earlier visit is removed first. A visitor signs in first; an `aal1` user who
+    /// already has a verified factor is sent to `/mfa/challenge` (enrolling another one needs
+    /// `aal2`).
     pub async fn mfa_page(&self, client: &SupabaseClient) -> Reply {
         self.enroll_with(client, 200, None).await
     }
@@ -126,8 +126,8 @@ impl Site {
         if client.optional_claims().await.is_none() {
             return sign_in_first(routes::MFA);
         }
-        remove_unverified_factors(client).await;
-        let enroll = MfaEnroll::totp().issuer(ISSUER);
+        let name = prepare_enrollment(client).await;
+        let enroll = MfaEnroll::totp().issuer(ISSUER).friendly_name(name);
         let factor = match client.auth().mfa().enroll(&enroll).await {
             Ok(factor) => factor,
             Err(refused) if refused.code() == Some("insufficient_aal") => {
@@ -267,13 +267,14 @@ impl Site {
     }
 
     /// `POST /api/mfa/enroll`: `200 {"factor_id","secret","uri"}` of a new TOTP factor
-    /// (`no-store`); `401`
+    /// (`no-store`; an unfinished enrollment is replaced, as on `GET /mfa`); `401`
     /// without a session, `400 {"error":"<GoTrue code>"}` when the Auth server refuses.
     pub async fn api_mfa_enroll(&self, client: &SupabaseClient) -> Reply {
         if let Err(rejection) = client.require_claims(Some("application/json")).await {
             return rejection.into();
         }
-        let enroll = MfaEnroll::totp().issuer(ISSUER);
+        let name = prepare_enrollment(client).await;
+        let enroll = MfaEnroll::totp().issuer(ISSUER).friendly_name(name);
         match client.auth().mfa().enroll(&enroll).await {
             Ok(factor) => match factor.totp.as_ref() {
                 Some(totp) => Reply::NoStore(Box::new(json(
@@ -324,22 +325,37 @@ impl Site {
     }
 }
 
-/// Removes the user's unverified factors (an enrollment never finished); failures are logged
-/// and ignored: the enrollment that follows reports what matters.
-async fn remove_unverified_factors(client: &SupabaseClient) {
-    let user = match client.auth().get_user().await {
-        Ok(user) => user,
+/// Readies the user for a new TOTP factor; returns its friendly name. Removes the user's
+/// unverified factors first (an enrollment never finished: the Auth server limits how many a user
+/// may have); failures there are logged and ignored, as the enrollment that follows reports
+/// what matters. The name is `Authenticator app <n>`, the first one the user's factors do not
+/// hold: the Auth server refuses a second factor with the same friendly name, the empty one
+/// included.
+async fn prepare_enrollment(client: &SupabaseClient) -> String {
+    let factors = match client.auth().get_user().await {
+        Ok(user) => user.factors(),
         Err(error) => {
             tracing::debug!(%error, "could not read the user's factors");
-            return;
+            Vec::new()
         }
     };
-    for factor in user.factors() {
+    let mut names = Vec::new();
+    for factor in factors {
         if factor.is_verified() {
-            continue;
-        }
-        if let Err(error) = client.auth().mfa().unenroll(&factor.id).await {
+            names.extend(factor.friendly_name);
+        } else if let Err(error) = client.auth().mfa().unenroll(&factor.id).await {
             tracing::debug!(%error, "could not remove an unverified factor");
+            names.extend(factor.friendly_name);
         }
     }
+    free_name(&names)
+}
+
+/// The first `Authenticator app <n>` not in `taken`.
+fn free_name(taken: &[String]) -> String {
+    // Of `taken.len() + 1` names, one is free.
+    (1..=taken.len() + 1)
+        .map(|n| format!("Authenticator app {n}"))
+        .find(|name| !taken.contains(name))
+        .unwrap_or_default()
 }

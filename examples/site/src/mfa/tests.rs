@@ -363,3 +363,60 @@ fn the_enroll_page_escapes_what_the_server_sent() {
     assert!(!html.contains("alert(1)\""));
     assert!(!html.contains(r#"id="qr""#), "an image without a safe src");
 }
+
+#[tokio::test]
+async fn an_aal1_user_with_a_factor_steps_up_before_enrolling_another() {
+    let site = site().await;
+    let mut enrolled = signed_in(&site).await;
+    enroll(&site, &mut enrolled).await;
+
+    // At aal2, a second factor can be enrolled.
+    let client = enrolled.client(&site);
+    page(site.mfa_page(&client).await, 200, "GET /mfa at aal2");
+
+    // At aal1 the Auth server refuses (insufficient_aal): the challenge first, then back.
+    let browser = signed_in(&site).await;
+    let client = browser.client(&site);
+    let to = location(site.mfa_page(&client).await, "GET /mfa at aal1");
+    assert_eq!(to, "/mfa/challenge?next=%2Fmfa");
+}
+
+#[tokio::test]
+async fn each_factor_gets_a_name_of_its_own() {
+    let site = site().await;
+    let mut browser = signed_in(&site).await;
+    enroll(&site, &mut browser).await;
+    enroll(&site, &mut browser).await;
+    let client = browser.client(&site);
+    let claims = client.optional_claims().await.unwrap();
+    let html = page(site.security(&client, &claims).await, 200, "security");
+    assert!(
+        html.contains("Authenticator app 1 (totp, verified)"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Authenticator app 2 (totp, verified)"),
+        "{html}"
+    );
+
+    // Through the JSON route too, after an unfinished enrollment.
+    let reply = site.api_mfa_enroll(&client).await;
+    json(reply, 200, "enroll, unfinished");
+    let enrolled = json(site.api_mfa_enroll(&client).await, 200, "enroll");
+    let user = client.auth().get_user().await.unwrap();
+    let unverified: Vec<_> = user
+        .factors()
+        .into_iter()
+        .filter(|f| !f.is_verified())
+        .collect();
+    assert_eq!(
+        unverified.len(),
+        1,
+        "the unfinished enrollment was replaced"
+    );
+    assert_eq!(unverified[0].id, enrolled["factor_id"].as_str().unwrap());
+    assert_eq!(
+        unverified[0].friendly_name.as_deref(),
+        Some("Authenticator app 3")
+    );
+}
