@@ -14,6 +14,8 @@
 //   node --experimental-websocket cookie-interop.mjs sign-in-mfa < {url, key, cases: [{encoding, email, password, factor_id, code}]}
 //     -> [{set_cookies, aal}]: signInWithPassword, then mfa.challenge + mfa.verify with `code` against a real
 //        (local) Auth server: every Set-Cookie written, in order, and the aal getAuthenticatorAssuranceLevel reports
+//   node --experimental-websocket cookie-interop.mjs aal < {url, key, cases: [{encoding, cookie_header}]}
+//     -> [{level, set_cookies}]: what mfa.getAuthenticatorAssuranceLevel() answers with these cookies
 import { createServerClient, parseCookieHeader, serializeCookieHeader } from "@supabase/ssr";
 
 const mode = process.argv[2];
@@ -107,6 +109,14 @@ async function signInMfa({ encoding, email, password, factor_id, code }) {
   return { set_cookies: written, aal: level.data.currentLevel };
 }
 
+async function assuranceLevel({ encoding, cookie_header }) {
+  const written = [];
+  const supabase = client({ encoding, cookieHeader: cookie_header, written });
+  const { data, error } = await supabase.auth.mfa.getAuthenticatorAssuranceLevel();
+  if (error) throw error;
+  return { level: data, set_cookies: written };
+}
+
 // The server client's user proxy warns on every property access; keep stdout clean.
 console.warn = () => {};
 const run = {
@@ -116,6 +126,7 @@ const run = {
   "get-user": getUser,
   "get-claims": getClaims,
   "sign-in-mfa": signInMfa,
+  aal: assuranceLevel,
 }[mode];
 if (!run) {
   console.error(`unknown mode ${mode}`);

@@ -5,6 +5,8 @@
 //!
 //! `aal2` sessions cross too: one stepped up by our `mfa().verify` is read by the JS library's
 //! `getClaims`, and one stepped up by the JS library's `mfa.verify` passes our step-up check.
+//! For the same cookies, `mfa().authenticator_assurance_level()` answers what auth-js's
+//! `mfa.getAuthenticatorAssuranceLevel()` answers, with and without a session.
 //!
 //! Needs Node.js 20+ and npm; without them the test fails and says how to install them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -217,4 +219,97 @@ async fn aal2_sessions_work_across_the_two_libraries() {
         client.response_cookies().is_empty(),
         "the JS session is used as written"
     );
+}
+
+/// Our assurance level in auth-js's shape (`currentLevel`, `nextLevel`,
+/// `currentAuthenticationMethods`).
+async fn rust_level(supabase: &Supabase, cookie_header: &str) -> Value {
+    let client = supabase.client([cookie_header]);
+    let level = client
+        .auth()
+        .mfa()
+        .authenticator_assurance_level()
+        .await
+        .unwrap();
+    json!({
+        "currentLevel": level.current_level,
+        "nextLevel": level.next_level,
+        "currentAuthenticationMethods": level.current_authentication_methods,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn assurance_levels_match_auth_js_for_the_same_cookies() {
+    const PLAIN: &str = "aal-plain@example.com";
+    const ENROLLED: &str = "aal-enrolled@example.com";
+    const LATE: &str = "aal-late@example.com";
+    let auth = LocalAuth::start(
+        LocalAuthOptions::default()
+            .user(SeedUser::new(PLAIN, PASSWORD))
+            .user(SeedUser::new(ENROLLED, PASSWORD))
+            .user(SeedUser::new(LATE, PASSWORD)),
+    )
+    .await
+    .unwrap();
+    let supabase = Supabase::builder(auth.url(), auth.publishable_key())
+        .build()
+        .unwrap();
+    let sign_in = |email: &'static str| {
+        let supabase = supabase.clone();
+        async move {
+            let client = supabase.client([]);
+            client
+                .auth()
+                .sign_in_with_password(&PasswordCredentials::email(email, PASSWORD))
+                .await
+                .unwrap();
+            let mut jar = BrowserJar::new();
+            jar.apply(client.response_cookies().set_cookies());
+            jar
+        }
+    };
+
+    // A factor verified before the sign-in is on the session's user: next level aal2.
+    let (factor_id, secret) = auth.add_verified_totp_factor(ENROLLED).unwrap();
+    let enrolled = sign_in(ENROLLED).await;
+    // Stepped up: the token says aal2 and lists both methods.
+    let mut stepped_up = enrolled.clone();
+    let client = supabase.client([stepped_up.header().as_str()]);
+    client
+        .auth()
+        .mfa()
+        .challenge_and_verify(&factor_id, &totp_code(&secret))
+        .await
+        .unwrap();
+    stepped_up.apply(client.response_cookies().set_cookies());
+    // A factor verified after the sign-in is not on the cookie's user yet: both libraries read
+    // the stored user, so both still say aal1 next (use the step-up rule to decide access).
+    let late = sign_in(LATE).await;
+    auth.add_verified_totp_factor(LATE).unwrap();
+
+    let cases = [
+        ("no session", String::new()),
+        ("aal1 without a factor", sign_in(PLAIN).await.header()),
+        ("aal1 with a verified factor", enrolled.header()),
+        ("aal2", stepped_up.header()),
+        ("factor verified after sign-in", late.header()),
+    ];
+    let inputs: Vec<Value> = cases
+        .iter()
+        .map(|(_, header)| json!({ "encoding": "base64url", "cookie_header": header }))
+        .collect();
+    let results = run(&auth, "aal", &inputs);
+    for ((label, header), js) in cases.iter().zip(&results) {
+        assert_eq!(rust_level(&supabase, header).await, js["level"], "{label}");
+        assert_eq!(js["set_cookies"], json!([]), "{label}: nothing to rewrite");
+    }
+    assert_eq!(results[0]["level"]["currentLevel"], Value::Null);
+    assert_eq!(results[1]["level"]["nextLevel"], "aal1");
+    assert_eq!(results[2]["level"]["nextLevel"], "aal2");
+    assert_eq!(results[3]["level"]["currentLevel"], "aal2");
+    let methods = results[3]["level"]["currentAuthenticationMethods"]
+        .as_array()
+        .unwrap();
+    assert_eq!(methods.len(), 2, "password, then totp: {methods:?}");
+    assert_eq!(results[4]["level"]["nextLevel"], "aal1");
 }
