@@ -41,34 +41,7 @@ impl Deref for Authenticated {
     }
 }
 
-/// The verified claims of a user at `aal2`, or at `aal1` without a verified factor (auth-js's
-/// rule, [`Aal2Policy::NextLevel`]: one `GET /user` per `aal1` request asks the Auth server, never
-/// the cookie). A user who must step up gets a `303` to the MFA page for browser navigations when
-/// one is configured (`SupabaseBuilder::mfa_path`), else `403 {"error":"mfa_required"}`; other
-/// requests get what [`Authenticated`] answers ([`SupabaseClient::require_aal2`]).
-#[derive(Debug, Clone)]
-pub struct Aal2(pub Claims);
-
-impl Deref for Aal2 {
-    type Target = Claims;
-
-    fn deref(&self) -> &Claims {
-        &self.0
-    }
-}
-
-/// [`Aal2`] for every user: an `aal1` session must step up even without a verified factor
-/// (the MFA page enrolls one), [`Aal2Policy::Strict`].
-#[derive(Debug, Clone)]
-pub struct StrictAal2(pub Claims);
-
-impl Deref for StrictAal2 {
-    type Target = Claims;
-
-    fn deref(&self) -> &Claims {
-        &self.0
-    }
-}
+supabase_ssr_core::__aal2_claims_types!();
 
 /// The verified claims of a signed-in user, or `None` for anonymous visitors, sessions that do
 /// not verify and Auth outages alike ([`SupabaseClient::optional_claims`]); but a `500`

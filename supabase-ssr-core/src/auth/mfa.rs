@@ -8,7 +8,7 @@ use super::http::AuthRequest;
 use super::mfa_types::{
     Aal, AmrEntry, AssuranceLevel, EnrolledFactor, Factors, MfaChallenge, MfaChannel, MfaEnroll,
 };
-use super::session_response::now_millis;
+use super::session_response::expires_at_of;
 use super::{Auth, AuthError, unverified_payload};
 use crate::Session;
 use crate::json::{Json, Object};
@@ -257,14 +257,7 @@ fn verified_session(response: Json) -> Result<Session, AuthError> {
             "the verify response is not a JSON object".into(),
         ));
     };
-    let expires_in = fields
-        .get("expires_in")
-        .and_then(Json::as_f64)
-        .unwrap_or(0.0);
-    #[allow(clippy::cast_possible_truncation, reason = "token lifetimes are small")]
-    // auth-js: `Math.round(Date.now() / 1000) + expires_in`.
-    let expires_at = (now_millis() + 500).div_euclid(1000) + expires_in.round() as i64;
-    let mut session = Object::from_iter([("expires_at", Json::from(expires_at))]);
+    let mut session = Object::from_iter([("expires_at", Json::from(expires_at_of(&fields)))]);
     for (key, value) in fields.iter() {
         session.insert(key.clone(), value.clone());
     }

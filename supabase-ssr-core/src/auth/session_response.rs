@@ -3,7 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::error::AuthError;
-use crate::json::Json;
+use crate::json::{Json, Object};
 
 use crate::{Session, User};
 
@@ -45,18 +45,23 @@ pub(crate) fn session_from_response(
         return Ok((None, user));
     }
     if !fields.contains_key("expires_at") {
-        let expires_in = fields
-            .get("expires_in")
-            .and_then(Json::as_f64)
-            .unwrap_or(0.0);
-        #[allow(clippy::cast_possible_truncation, reason = "token lifetimes are small")]
-        // auth-js: `Math.round(Date.now() / 1000) + expires_in`.
-        let expires_at = (now_millis() + 500).div_euclid(1000) + expires_in.round() as i64;
-        fields.insert("expires_at", expires_at);
+        fields.insert("expires_at", expires_at_of(&fields));
     }
     let session =
         Session::from_object(fields).map_err(|e| AuthError::InvalidResponse(e.to_string()))?;
     Ok((Some(session), user))
+}
+
+/// The `expires_at` auth-js stores for a token answer: `Math.round(Date.now() / 1000) +
+/// expires_in`.
+pub(crate) fn expires_at_of(fields: &Object) -> i64 {
+    let expires_in = fields
+        .get("expires_in")
+        .and_then(Json::as_f64)
+        .unwrap_or(0.0);
+    #[allow(clippy::cast_possible_truncation, reason = "token lifetimes are small")]
+    let expires_in = expires_in.round() as i64;
+    (now_millis() + 500).div_euclid(1000) + expires_in
 }
 
 /// A session whose user is replaced (after `GET /user` or `PUT /user`), fields kept in order.

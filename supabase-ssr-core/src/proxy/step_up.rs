@@ -103,6 +103,51 @@ impl SupabaseClient {
     }
 }
 
+/// Declares an adapter's `Aal2` and `StrictAal2` claims types, with their docs and `Deref`.
+///
+/// Every adapter needs its own types (the orphan rule: a framework's extractor trait cannot be
+/// implemented for a type of this crate), and they are the same in all of them; the adapter
+/// implements its framework's extractor trait for each with
+/// [`SupabaseClient::require_aal2`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __aal2_claims_types {
+    () => {
+        /// The verified claims of a user at `aal2`, or at `aal1` without a verified factor
+        /// (auth-js's rule,
+        /// [`Aal2Policy::NextLevel`](supabase_ssr_core::proxy::Aal2Policy::NextLevel): one
+        /// `GET /user` per `aal1` request asks the Auth server, never the cookie). A user who
+        /// must step up gets a `303` to the MFA page for browser navigations when one is
+        /// configured (`SupabaseBuilder::mfa_path`), else `403 {"error":"mfa_required"}`; other
+        /// requests get what `Authenticated` answers
+        /// ([`SupabaseClient::require_aal2`](supabase_ssr_core::SupabaseClient::require_aal2)).
+        #[derive(Debug, Clone)]
+        pub struct Aal2(pub $crate::auth::Claims);
+
+        /// [`Aal2`] for every user: an `aal1` session must step up even without a verified
+        /// factor (the MFA page enrolls one),
+        /// [`Aal2Policy::Strict`](supabase_ssr_core::proxy::Aal2Policy::Strict).
+        #[derive(Debug, Clone)]
+        pub struct StrictAal2(pub $crate::auth::Claims);
+
+        impl ::std::ops::Deref for Aal2 {
+            type Target = $crate::auth::Claims;
+
+            fn deref(&self) -> &$crate::auth::Claims {
+                &self.0
+            }
+        }
+
+        impl ::std::ops::Deref for StrictAal2 {
+            type Target = $crate::auth::Claims;
+
+            fn deref(&self) -> &$crate::auth::Claims {
+                &self.0
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
