@@ -2,7 +2,10 @@
 //! - `get_claims` on a valid ES256 session from a `Cookie` header, cold (signature verified:
 //!   verified-claims cache off) and warm (cache on), next to a bare ES256 verification of the
 //!   same token with a pre-parsed key, measured in the same run;
-//! - a refresh storm: 64 concurrent requests carrying the same expired session.
+//! - a refresh storm: 64 concurrent requests carrying the same expired session;
+//! - the step-up rule (`require_aal2`) next to `require_claims` on the same warm client: an
+//!   `aal2` session, and an `aal1` session of a user with a verified factor under
+//!   `Aal2Policy::NextLevel` (one `GET /user` to the local server) and `Strict` (no call).
 //!
 //! Run with `cargo bench -p supabase-ssr-core --bench get_claims`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -16,10 +19,12 @@ use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 use supabase_ssr_core::cookies::CookieState;
+use supabase_ssr_core::proxy::Aal2Policy;
 use supabase_ssr_core::{Session, Supabase};
 use supabase_ssr_testing::{Endpoint, LocalAuth, LocalAuthOptions, SeedUser};
 
 const EMAIL: &str = "bench@example.com";
+const MFA_EMAIL: &str = "bench-mfa@example.com";
 
 fn cookie_header(supabase: &Supabase, session: &Session) -> String {
     let mut state = CookieState::new(Arc::new(supabase.config().clone()), []);
@@ -37,7 +42,9 @@ fn benches(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let auth = rt
         .block_on(LocalAuth::start(
-            LocalAuthOptions::default().user(SeedUser::new(EMAIL, "password123")),
+            LocalAuthOptions::default()
+                .user(SeedUser::new(EMAIL, "password123"))
+                .user(SeedUser::new(MFA_EMAIL, "password123")),
         ))
         .unwrap();
     let issued = auth.mint_session(EMAIL, 3600).unwrap();
@@ -120,6 +127,57 @@ fn benches(c: &mut Criterion) {
             total
         });
     });
+    group.finish();
+
+    step_up(c, &rt, &auth, &build(10_000));
+}
+
+/// `require_aal2` against `require_claims`, all on warm verified claims.
+fn step_up(c: &mut Criterion, rt: &tokio::runtime::Runtime, auth: &LocalAuth, supabase: &Supabase) {
+    auth.add_verified_totp_factor(MFA_EMAIL).unwrap();
+    let session = |issued: supabase_ssr_testing::IssuedSession| {
+        cookie_header(supabase, &Session::from_value(issued.body).unwrap())
+    };
+    let aal2 = session(auth.mint_aal2_session(MFA_EMAIL, 3600).unwrap());
+    let aal1 = session(auth.mint_session(MFA_EMAIL, 3600).unwrap());
+    let accept = Some("application/json");
+    let mut group = c.benchmark_group("step-up");
+    group.bench_function("require_claims, aal2 session (baseline)", |b| {
+        b.to_async(rt).iter(|| async {
+            let client = supabase.client([black_box(aal2.as_str())]);
+            client.require_claims(accept).await.unwrap()
+        });
+    });
+    group.bench_function("require_aal2 NextLevel, aal2 session", |b| {
+        b.to_async(rt).iter(|| async {
+            let client = supabase.client([black_box(aal2.as_str())]);
+            client
+                .require_aal2(accept, Aal2Policy::NextLevel)
+                .await
+                .unwrap()
+        });
+    });
+    group.bench_function("require_aal2 Strict, aal1 session (refused)", |b| {
+        b.to_async(rt).iter(|| async {
+            let client = supabase.client([black_box(aal1.as_str())]);
+            client
+                .require_aal2(accept, Aal2Policy::Strict)
+                .await
+                .unwrap_err()
+        });
+    });
+    group.bench_function(
+        "require_aal2 NextLevel, aal1 session (GET /user, refused)",
+        |b| {
+            b.to_async(rt).iter(|| async {
+                let client = supabase.client([black_box(aal1.as_str())]);
+                client
+                    .require_aal2(accept, Aal2Policy::NextLevel)
+                    .await
+                    .unwrap_err()
+            });
+        },
+    );
     group.finish();
 }
 
