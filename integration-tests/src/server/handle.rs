@@ -230,9 +230,7 @@ impl LocalAuth {
         expires_in_secs: i64,
     ) -> Result<IssuedSession, LocalAuthError> {
         let mut inner = self.shared.lock();
-        let id = inner
-            .find_user_id(id_or_email)
-            .ok_or_else(|| LocalAuthError::UnknownUser(id_or_email.to_owned()))?;
+        let id = user_id(&inner, id_or_email)?;
         let body = inner.sign_in_with_ttl(&id, "password", expires_in_secs, None)?;
         Ok(issued(&inner, id, body))
     }
@@ -248,9 +246,7 @@ impl LocalAuth {
         expires_in_secs: i64,
     ) -> Result<IssuedSession, LocalAuthError> {
         let mut inner = self.shared.lock();
-        let id = inner
-            .find_user_id(id_or_email)
-            .ok_or_else(|| LocalAuthError::UnknownUser(id_or_email.to_owned()))?;
+        let id = user_id(&inner, id_or_email)?;
         let factor = inner
             .user(&id)
             .and_then(|u| u.factors.iter().rev().find(|f| f.verified).cloned())
@@ -280,9 +276,7 @@ impl LocalAuth {
         id_or_email: &str,
     ) -> Result<(String, String), LocalAuthError> {
         let mut inner = self.shared.lock();
-        let id = inner
-            .find_user_id(id_or_email)
-            .ok_or_else(|| LocalAuthError::UnknownUser(id_or_email.to_owned()))?;
+        let id = user_id(&inner, id_or_email)?;
         let secret = totp::new_secret()?;
         let n = inner.user(&id).map_or(0, |u| u.factors.len()) + 1;
         let factor = inner.add_factor(
@@ -506,14 +500,19 @@ fn issued(inner: &Inner, user_id: String, body: Value) -> IssuedSession {
     }
 }
 
+/// The id of the user `id_or_email` names.
+fn user_id(inner: &Inner, id_or_email: &str) -> Result<String, LocalAuthError> {
+    inner
+        .find_user_id(id_or_email)
+        .ok_or_else(|| LocalAuthError::UnknownUser(id_or_email.to_owned()))
+}
+
 fn with_user(
     inner: &mut Inner,
     id_or_email: &str,
     f: impl FnOnce(&mut super::users::User),
 ) -> Result<(), LocalAuthError> {
-    let id = inner
-        .find_user_id(id_or_email)
-        .ok_or_else(|| LocalAuthError::UnknownUser(id_or_email.to_owned()))?;
+    let id = user_id(inner, id_or_email)?;
     inner
         .user_mut(&id)
         .map(f)

@@ -12,9 +12,9 @@ mod pages;
 mod tests;
 
 use serde::Serialize;
-use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::{AuthError, Claims, Factor, MfaEnroll};
 use supabase_ssr_core::redirect::safe_redirect_path;
+use supabase_ssr_core::{Session, SupabaseClient};
 
 pub(crate) use self::pages::qr_image_src;
 use self::pages::{ChallengePage, EnrollPage, FactorRow, SecurityPage};
@@ -36,9 +36,19 @@ fn sign_in_first(path: &str) -> Reply {
     Reply::Redirect(format!("{}?next={}", routes::LOGIN, encode(path)))
 }
 
-/// A factor's code as the Auth server takes it: the digits only ("123 456" is typed too).
-fn digits(code: &str) -> String {
-    code.chars().filter(|c| !c.is_whitespace()).collect()
+/// Challenges the factor and verifies the code (the session becomes `aal2`, its cookies are
+/// written). The code goes as the Auth server takes it: "123 456" is typed too.
+async fn verify_code(
+    client: &SupabaseClient,
+    factor_id: &str,
+    code: &str,
+) -> Result<Session, AuthError> {
+    let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    client
+        .auth()
+        .mfa()
+        .challenge_and_verify(factor_id, &digits)
+        .await
 }
 
 fn json(status: u16, body: &impl Serialize) -> Reply {
@@ -103,11 +113,7 @@ impl Site {
     /// `aal2`), then `303` to `next` if on this site (else `/private/security`). A wrong code:
     /// the page again (400) with the error and a new factor to scan.
     pub async fn mfa_verify(&self, client: &SupabaseClient, form: &MfaCodeForm) -> Reply {
-        let mfa = client.auth().mfa();
-        match mfa
-            .challenge_and_verify(&form.factor_id, &digits(&form.code))
-            .await
-        {
+        match verify_code(client, &form.factor_id, &form.code).await {
             Ok(_) => Reply::Redirect(next_path(form.next.as_deref())),
             Err(error) => {
                 let message = format!("That code did not verify ({error}). Scan the new code.");
@@ -169,11 +175,7 @@ impl Site {
     /// are written), then `303` to `next` if on this site (else `/private/security`); a wrong
     /// code shows the form again with the error (400).
     pub async fn mfa_challenge(&self, client: &SupabaseClient, form: &MfaCodeForm) -> Reply {
-        let mfa = client.auth().mfa();
-        match mfa
-            .challenge_and_verify(&form.factor_id, &digits(&form.code))
-            .await
-        {
+        match verify_code(client, &form.factor_id, &form.code).await {
             Ok(_) => Reply::Redirect(next_path(form.next.as_deref())),
             Err(error) => {
                 let shown = (error_status(&error), error.to_string());
@@ -302,11 +304,7 @@ impl Site {
         let Ok(body) = serde_json::from_slice::<VerifyBody>(body) else {
             return json(400, &serde_json::json!({ "error": "bad_json" }));
         };
-        let mfa = client.auth().mfa();
-        let session = match mfa
-            .challenge_and_verify(&body.factor_id, &digits(&body.code))
-            .await
-        {
+        let session = match verify_code(client, &body.factor_id, &body.code).await {
             Ok(session) => session,
             Err(error) => return json_error(&error),
         };
