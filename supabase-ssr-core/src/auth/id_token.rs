@@ -1,4 +1,4 @@
-//! Signing in with a provider's OpenID Connect ID token (`POST /token?grant_type=id_token`):
+//! Signing in with an ID token of an OIDC provider (`POST /token?grant_type=id_token`):
 //! Google One Tap, Sign in with Apple, and any OIDC provider the project trusts.
 
 use reqwest::Method;

@@ -11,7 +11,7 @@ use super::types::{OAuthRedirect, OAuthSignIn};
 use super::{Auth, AuthError, stays_in_its_segment};
 use crate::User;
 
-/// One way a user can sign in (email, phone, an OAuth or OIDC provider, SSO): GoTrue's identity
+/// One way a user can sign in (email, phone, an OAuth or OIDC provider, SSO): the Auth server's identity
 /// object, every field kept (serializes as the object itself).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]

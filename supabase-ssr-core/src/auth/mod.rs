@@ -77,9 +77,9 @@ fn unverified_payload(token: &str) -> Result<Value, AuthError> {
     serde_json::from_slice(&bytes).map_err(|_| invalid("the payload is not JSON"))
 }
 
-/// Whether an id (a factor's, an identity's) can go into a URL path as one segment: GoTrue
-/// parses such ids with `uuid.FromString` (hex digits, `-`, and the `{}`/`urn:uuid:` forms).
-/// Anything else (`/`, `.`, `%`, `?`) would change the URL rather than the id.
+/// Whether an id (a factor's, an identity's) can go into a URL path as one segment: the Auth
+/// server parses such ids with `uuid.FromString` (hex digits, `-`, and the `{}`/`urn:uuid:`
+/// forms). Anything else (`/`, `.`, `%`, `?`) would change the URL rather than the id.
 fn stays_in_its_segment(id: &str) -> bool {
     let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '{' | '}' | ':');
     !id.is_empty() && id.chars().all(plain)

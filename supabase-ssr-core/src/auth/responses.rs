@@ -107,7 +107,7 @@ mod tests {
             r#"{"weak_password":{"reasons":[]}}"#,
             r#"{"weak_password":{"reasons":["length",1]}}"#,
             r#"{"weak_password":{"reasons":"length"}}"#,
-            r#"[1]"#,
+            "[1]",
         ] {
             assert_eq!(weak(text), None, "{text}");
         }
