@@ -1,5 +1,6 @@
 //! An in-process, GoTrue-compatible Supabase Auth server for tests (see the crate docs).
 
+mod admin_users;
 mod auth;
 mod clock;
 mod cors;
@@ -20,6 +21,7 @@ mod pkce;
 mod random;
 mod refresh;
 mod routes;
+mod service_role;
 mod sessions;
 mod state;
 mod tls;
@@ -33,7 +35,8 @@ pub use faults::{Fault, FaultKind};
 pub use handle::{Counters, IssuedSession, LocalAuth, LocalAuthError};
 pub use keys::{KeyAlgorithm, KeyError};
 pub use options::{
-    DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, LocalAuthOptions, SeedUser, Settings,
+    DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, LocalAuthOptions, SeedUser,
+    Settings,
 };
 pub use outbox::OutboxMessage;
 pub use tls::TlsSetupError;

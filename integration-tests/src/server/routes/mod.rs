@@ -1,6 +1,7 @@
 //! The HTTP surface: Auth API routes under `/auth/v1` and the admin routes for tests.
 
 mod admin;
+mod admin_users;
 mod authorize;
 mod factors;
 mod logout;
@@ -41,7 +42,17 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/factors/", post(factors::enroll))
         .route("/factors/{factor_id}", delete(factors::unenroll))
         .route("/factors/{factor_id}/challenge", post(factors::challenge))
-        .route("/factors/{factor_id}/verify", post(factors::verify));
+        .route("/factors/{factor_id}/verify", post(factors::verify))
+        .route(
+            "/admin/users",
+            get(admin_users::list).post(admin_users::create),
+        )
+        .route(
+            "/admin/users/{user_id}",
+            get(admin_users::get)
+                .put(admin_users::update)
+                .delete(admin_users::delete),
+        );
     Router::new()
         .nest("/auth/v1", auth)
         .route("/__outbox", get(admin::outbox).delete(admin::clear_outbox))
