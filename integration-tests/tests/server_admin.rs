@@ -480,12 +480,7 @@ async fn update_bans_confirms_and_refuses() {
     )
     .await;
     assert!(a.body.get("banned_until").is_none());
-    assert_eq!(
-        sign_in(&s, EMAIL, PASSWORD)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(sign_in(&s, EMAIL, PASSWORD).await.status, 200);
 
     // Confirming, weak passwords, duplicates.
     let other = admin(

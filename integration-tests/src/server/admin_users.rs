@@ -263,7 +263,17 @@ impl Inner {
             role.clone_into(&mut user.role);
         }
         let id = user.id.clone();
+        let (email, phone) = (user.email.clone(), user.phone.clone());
         self.users.push(user);
+        // One identity per address, as `createNewIdentity` makes them (unverified at first).
+        if !email.is_empty() {
+            let data = json!({"email": email, "email_verified": false, "phone_verified": false, "sub": id});
+            self.add_identity(&id, "email", &id, data)?;
+        }
+        if !phone.is_empty() {
+            let data = json!({"email_verified": false, "phone": phone, "phone_verified": false, "sub": id});
+            self.add_identity(&id, "phone", &id, data)?;
+        }
         self.apply_admin_changes(&id, params, ban, now);
         self.admin_user_json(&id)
     }
@@ -381,6 +391,8 @@ impl Inner {
             user.password = None;
             user.user_metadata = Value::Object(Map::new());
             user.factors.clear();
+            // The Go server keeps them with obfuscated provider ids; gone is as unusable.
+            user.identities.clear();
             user.deleted_at = Some(now);
             user.updated_at = now;
         } else {

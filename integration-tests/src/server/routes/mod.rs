@@ -4,10 +4,13 @@ mod admin;
 mod admin_users;
 mod authorize;
 mod factors;
+mod identities;
 mod logout;
 mod meta;
 mod otp;
+mod reauthenticate;
 mod recover;
+mod resend;
 mod signup;
 mod token;
 mod user;
@@ -43,6 +46,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/factors/{factor_id}", delete(factors::unenroll))
         .route("/factors/{factor_id}/challenge", post(factors::challenge))
         .route("/factors/{factor_id}/verify", post(factors::verify))
+        .route("/resend", post(resend::resend))
+        .route("/reauthenticate", get(reauthenticate::reauthenticate))
+        .route("/user/identities/authorize", get(identities::authorize))
+        .route("/user/identities/{identity_id}", delete(identities::unlink))
         .route(
             "/admin/users",
             get(admin_users::list).post(admin_users::create),
