@@ -1,5 +1,6 @@
 //! An in-process, GoTrue-compatible Supabase Auth server for tests (see the crate docs).
 
+mod admin_users;
 mod auth;
 mod clock;
 mod cors;
@@ -22,6 +23,7 @@ mod pkce;
 mod random;
 mod refresh;
 mod routes;
+mod service_role;
 mod sessions;
 mod state;
 mod tls;
@@ -36,7 +38,8 @@ pub use handle::{Counters, IssuedSession, LocalAuth, LocalAuthError};
 pub use keys::{KeyAlgorithm, KeyError};
 pub use oidc::{TEST_OIDC_CLIENT_ID, TestIdToken};
 pub use options::{
-    DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, LocalAuthOptions, SeedUser, Settings,
+    DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, LocalAuthOptions, SeedUser,
+    Settings,
 };
 pub use outbox::OutboxMessage;
 pub use tls::TlsSetupError;

@@ -83,13 +83,16 @@ impl Inner {
 pub(crate) struct Shared {
     inner: Mutex<Inner>,
     pub(crate) publishable_key: String,
+    /// The service-role key (`apikey` of admin calls).
+    pub(crate) secret_key: String,
 }
 
 impl Shared {
-    pub(crate) fn new(inner: Inner, publishable_key: String) -> Self {
+    pub(crate) fn new(inner: Inner, publishable_key: String, secret_key: String) -> Self {
         Self {
             inner: Mutex::new(inner),
             publishable_key,
+            secret_key,
         }
     }
 
