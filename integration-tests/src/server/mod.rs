@@ -25,6 +25,7 @@ mod refresh;
 mod routes;
 mod service_role;
 mod sessions;
+mod sso;
 mod state;
 mod tls;
 mod tokens;

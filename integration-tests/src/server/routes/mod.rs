@@ -12,6 +12,7 @@ mod reauthenticate;
 mod recover;
 mod resend;
 mod signup;
+mod sso;
 mod token;
 mod user;
 mod verify;
@@ -50,6 +51,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/reauthenticate", get(reauthenticate::reauthenticate))
         .route("/user/identities/authorize", get(identities::authorize))
         .route("/user/identities/{identity_id}", delete(identities::unlink))
+        .route("/sso", post(sso::sso))
+        .route("/sso/saml/acs", post(sso::acs))
         .route(
             "/admin/users",
             get(admin_users::list).post(admin_users::create),
@@ -62,6 +65,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         );
     Router::new()
         .nest("/auth/v1", auth)
+        .route("/__idp/sso", get(sso::idp_page))
         .route("/__outbox", get(admin::outbox).delete(admin::clear_outbox))
         .route("/__faults", get(admin::faults).post(admin::set_faults))
         .route(
