@@ -70,6 +70,7 @@ pub(crate) fn account(page: &AccountPage<'_>) -> String {
                 button type="submit" id="change-password" { "Change password" }
             }
             p { a href=(routes::PRIVATE) { "Back" } }
+            form method="post" action=(routes::LOGOUT) { button type="submit" id="logout" { "Sign out" } }
         },
     )
 }
