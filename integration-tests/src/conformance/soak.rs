@@ -14,7 +14,7 @@ const SESSIONS: usize = 200;
 const WORKERS: usize = 16;
 const TOKEN_LIFETIME: Duration = Duration::from_secs(2);
 
-/// How long the soak runs: `SOAK_SECONDS` (CI sets 60), else 5 s.
+/// How long the soak runs: `SOAK_SECONDS` (CI sets 40), else 5 s.
 fn duration() -> Duration {
     let seconds = std::env::var("SOAK_SECONDS")
         .ok()

@@ -17,6 +17,8 @@ pub enum Endpoint {
     TokenRefresh,
     /// `POST /token?grant_type=pkce`.
     TokenPkce,
+    /// `POST /token?grant_type=id_token`.
+    TokenIdToken,
     /// `POST /token` with any other or no `grant_type`.
     TokenOther,
     /// `POST /signup`.
@@ -51,14 +53,27 @@ pub enum Endpoint {
     FactorsVerify,
     /// `DELETE /factors/{id}` (MFA unenroll).
     FactorsUnenroll,
+    /// `POST /resend`.
+    Resend,
+    /// `GET /reauthenticate`.
+    Reauthenticate,
+    /// `GET /user/identities/authorize` (manual linking).
+    IdentitiesAuthorize,
+    /// `DELETE /user/identities/{id}` (unlink).
+    IdentitiesUnlink,
+    /// `POST /sso`.
+    Sso,
+    /// `POST /sso/saml/acs` (the test identity provider posts the browser back here).
+    SsoAcs,
 }
 
 impl Endpoint {
     /// Every endpoint, in a stable order.
-    pub const ALL: [Endpoint; 20] = [
+    pub const ALL: [Endpoint; 27] = [
         Endpoint::TokenPassword,
         Endpoint::TokenRefresh,
         Endpoint::TokenPkce,
+        Endpoint::TokenIdToken,
         Endpoint::TokenOther,
         Endpoint::Signup,
         Endpoint::Otp,
@@ -76,6 +91,12 @@ impl Endpoint {
         Endpoint::FactorsChallenge,
         Endpoint::FactorsVerify,
         Endpoint::FactorsUnenroll,
+        Endpoint::Resend,
+        Endpoint::Reauthenticate,
+        Endpoint::IdentitiesAuthorize,
+        Endpoint::IdentitiesUnlink,
+        Endpoint::Sso,
+        Endpoint::SsoAcs,
     ];
 
     /// The snake-case name used by the admin routes and the JSON counters.
@@ -84,6 +105,7 @@ impl Endpoint {
             Endpoint::TokenPassword => "token_password",
             Endpoint::TokenRefresh => "token_refresh",
             Endpoint::TokenPkce => "token_pkce",
+            Endpoint::TokenIdToken => "token_id_token",
             Endpoint::TokenOther => "token_other",
             Endpoint::Signup => "signup",
             Endpoint::Otp => "otp",
@@ -101,6 +123,12 @@ impl Endpoint {
             Endpoint::FactorsChallenge => "factors_challenge",
             Endpoint::FactorsVerify => "factors_verify",
             Endpoint::FactorsUnenroll => "factors_unenroll",
+            Endpoint::Resend => "resend",
+            Endpoint::Reauthenticate => "reauthenticate",
+            Endpoint::IdentitiesAuthorize => "identities_authorize",
+            Endpoint::IdentitiesUnlink => "identities_unlink",
+            Endpoint::Sso => "sso",
+            Endpoint::SsoAcs => "sso_acs",
         }
     }
 
@@ -117,6 +145,7 @@ impl Endpoint {
                 Some("password") => Endpoint::TokenPassword,
                 Some("refresh_token") => Endpoint::TokenRefresh,
                 Some("pkce") => Endpoint::TokenPkce,
+                Some("id_token") => Endpoint::TokenIdToken,
                 _ => Endpoint::TokenOther,
             },
             ("POST", "/signup") => Endpoint::Signup,
@@ -132,6 +161,14 @@ impl Endpoint {
             ("GET", "/settings") => Endpoint::Settings,
             ("GET", "/health") => Endpoint::Health,
             ("POST", "/factors" | "/factors/") => Endpoint::FactorsEnroll,
+            ("POST", "/resend") => Endpoint::Resend,
+            ("GET", "/reauthenticate") => Endpoint::Reauthenticate,
+            ("GET", "/user/identities/authorize") => Endpoint::IdentitiesAuthorize,
+            ("POST", "/sso") => Endpoint::Sso,
+            ("POST", "/sso/saml/acs") => Endpoint::SsoAcs,
+            ("DELETE", unlink) if unlink.starts_with("/user/identities/") => {
+                Endpoint::IdentitiesUnlink
+            }
             (method, factor) => return Self::classify_factor(method, factor),
         })
     }
@@ -156,7 +193,11 @@ impl Endpoint {
     pub(crate) fn is_open(self) -> bool {
         matches!(
             self,
-            Endpoint::VerifyGet | Endpoint::Authorize | Endpoint::Jwks | Endpoint::Health
+            Endpoint::VerifyGet
+                | Endpoint::Authorize
+                | Endpoint::Jwks
+                | Endpoint::Health
+                | Endpoint::SsoAcs
         )
     }
 }
@@ -170,7 +211,7 @@ impl fmt::Display for Endpoint {
 /// The name given to [`Endpoint::from_str`] is not an endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown endpoint `{0}` (expected one of token_password, token_refresh, token_pkce, token_other, signup, otp, verify_post, verify_get, user_get, user_put, logout, recover, authorize, jwks, settings, health, factors_enroll, factors_challenge, factors_verify, factors_unenroll)"
+    "unknown endpoint `{0}` (expected one of token_password, token_refresh, token_pkce, token_id_token, token_other, signup, otp, verify_post, verify_get, user_get, user_put, logout, recover, authorize, jwks, settings, health, factors_enroll, factors_challenge, factors_verify, factors_unenroll, resend, reauthenticate, identities_authorize, identities_unlink, sso, sso_acs)"
 )]
 pub struct UnknownEndpoint(pub String);
 

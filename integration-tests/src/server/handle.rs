@@ -72,6 +72,7 @@ impl Counters {
             Endpoint::TokenPassword,
             Endpoint::TokenRefresh,
             Endpoint::TokenPkce,
+            Endpoint::TokenIdToken,
             Endpoint::TokenOther,
         ]
         .into_iter()

@@ -10,6 +10,7 @@ mod faults;
 mod gate;
 mod handle;
 mod http;
+mod identities;
 mod jwt;
 mod keys;
 mod mfa;

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use super::clock::rfc3339;
 use super::errors::ApiError;
 use super::factors::Factor;
+use super::identities::Identity;
 use super::options::SeedUser;
 use super::random;
 use super::state::Inner;
@@ -25,6 +26,10 @@ pub(crate) struct User {
     pub(crate) recovery_sent_at: Option<i64>,
     pub(crate) email_change_sent_at: Option<i64>,
     pub(crate) new_email: Option<String>,
+    /// A new phone number waiting for its code (`phone_change`).
+    pub(crate) phone_change: Option<String>,
+    pub(crate) phone_change_sent_at: Option<i64>,
+    pub(crate) reauthentication_sent_at: Option<i64>,
     pub(crate) last_sign_in_at: Option<i64>,
     pub(crate) app_metadata: Value,
     pub(crate) user_metadata: Value,
@@ -35,6 +40,8 @@ pub(crate) struct User {
     pub(crate) banned_until: Option<i64>,
     /// MFA factors, verified or not, oldest first.
     pub(crate) factors: Vec<Factor>,
+    /// Sign-in identities, oldest first.
+    pub(crate) identities: Vec<Identity>,
 }
 
 impl User {
@@ -73,6 +80,17 @@ impl User {
         if let Some(new_email) = &self.new_email {
             m.insert("new_email".into(), json!(new_email));
         }
+        if let Some(phone) = &self.phone_change {
+            m.insert("new_phone".into(), json!(phone));
+        }
+        for (key, value) in [
+            ("phone_change_sent_at", self.phone_change_sent_at),
+            ("reauthentication_sent_at", self.reauthentication_sent_at),
+        ] {
+            if let Some(t) = ts(value) {
+                m.insert(key.into(), json!(t));
+            }
+        }
         if let Some(t) = ts(self.last_sign_in_at) {
             m.insert("last_sign_in_at".into(), json!(t));
         }
@@ -83,7 +101,12 @@ impl User {
             let factors: Vec<Value> = self.factors.iter().map(Factor::to_json).collect();
             m.insert("factors".into(), Value::Array(factors));
         }
-        m.insert("identities".into(), json!([]));
+        let identities: Vec<Value> = self
+            .identities
+            .iter()
+            .map(|i| i.to_json(&self.id))
+            .collect();
+        m.insert("identities".into(), Value::Array(identities));
         m.insert("created_at".into(), json!(rfc3339(self.created_at)));
         m.insert("updated_at".into(), json!(rfc3339(self.updated_at)));
         if let Some(t) = ts(self.banned_until) {
@@ -133,6 +156,9 @@ impl Inner {
             recovery_sent_at: None,
             email_change_sent_at: None,
             new_email: None,
+            phone_change: None,
+            phone_change_sent_at: None,
+            reauthentication_sent_at: None,
             last_sign_in_at: None,
             app_metadata,
             user_metadata,
@@ -140,10 +166,35 @@ impl Inner {
             updated_at: now,
             banned_until: None,
             factors: Vec::new(),
+            identities: Vec::new(),
             anonymous: provider == "anonymous",
         };
         let id = user.id.clone();
+        let (email, phone, confirmed) = (user.email.clone(), user.phone.clone(), seed.confirmed);
         self.users.push(user);
+        // Email and phone users hold an identity for their address whose subject is the user
+        // id; provider sign-ins add their own, anonymous users have none.
+        match provider {
+            "email" if !email.is_empty() => {
+                let data = json!({
+                    "email": email,
+                    "email_verified": confirmed,
+                    "phone_verified": false,
+                    "sub": id,
+                });
+                self.add_identity(&id, "email", &id, data)?;
+            }
+            "phone" if !phone.is_empty() => {
+                let data = json!({
+                    "email_verified": false,
+                    "phone": phone,
+                    "phone_verified": false,
+                    "sub": id,
+                });
+                self.add_identity(&id, "phone", &id, data)?;
+            }
+            _ => {}
+        }
         Ok(id)
     }
 
@@ -175,15 +226,34 @@ impl Inner {
             .map(|u| u.id.clone())
     }
 
-    /// `weak_password` if `password` is too short (spec §13, reason `length`).
+    /// `weak_password` if `password` breaks the password rules (`checkPasswordStrength`:
+    /// reasons `length` and `characters`, their messages joined).
     pub(crate) fn check_password(&self, password: &str) -> Result<(), ApiError> {
+        match self.password_weakness(password) {
+            Some((reasons, message)) => Err(ApiError::weak_password(reasons, message)),
+            None => Ok(()),
+        }
+    }
+
+    /// The reasons and message `password` is weak for, if it is.
+    pub(crate) fn password_weakness(&self, password: &str) -> Option<(Vec<String>, String)> {
+        let (mut reasons, mut messages) = (Vec::new(), Vec::new());
         let min = self.settings.min_password_length;
-        if password.chars().count() < min {
-            return Err(ApiError::weak_password(
-                vec!["length".to_owned()],
-                format!("Password should be at least {min} characters."),
+        if password.len() < min {
+            reasons.push("length".to_owned());
+            messages.push(format!("Password should be at least {min} characters."));
+        }
+        let sets = &self.settings.password_required_characters;
+        if sets
+            .iter()
+            .any(|set| !set.is_empty() && !password.chars().any(|c| set.contains(c)))
+        {
+            reasons.push("characters".to_owned());
+            messages.push(format!(
+                "Password should contain at least one character of each: {}.",
+                sets.join(", ")
             ));
         }
-        Ok(())
+        (!reasons.is_empty()).then(|| (reasons, messages.join(" ")))
     }
 }

@@ -1,0 +1,565 @@
+//! The requests our Auth client sends, compared with the ones auth-js sends for the same call.
+//!
+//! Each case runs twice against fresh, equivalent state: once through the official library
+//! (`@supabase/ssr`'s `createServerClient` for per-request calls; `js/auth-requests.mjs`), once
+//! through ours. Each side talks to its own recording proxy in front of its own local Auth
+//! server, seeded alike. The test then compares, request by request: the method, the path, the
+//! query (keys and values; random PKCE values by shape), the JSON body (keys and values, random
+//! ones by shape), and the headers that matter — `apikey` and `Authorization` by kind (none,
+//! publishable key, user JWT, …), `Content-Type` and `X-Supabase-Api-Version` — and whether the
+//! call succeeded on both sides.
+//!
+//! Values that differ between the two servers (the user's id, the access token) are written
+//! `$USER_ID` / `$ACCESS_TOKEN` in a case's arguments and replaced on each side; in what was
+//! recorded they are replaced back, so they compare equal.
+//!
+//! Adding a case is one [`Case`] in one of the lists [`cases`] joins: the auth-js call (a dotted path and its
+//! arguments) and the same call through our client.
+//!
+//! Needs Node.js 20+ and npm; without them the test fails and says how to install them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+use supabase_ssr_core::auth::{AuthError, OtpSignIn, PasswordCredentials, UserAttributes};
+use supabase_ssr_core::cookies::CookieState;
+use supabase_ssr_core::{Config, Session, Supabase, SupabaseClient};
+use supabase_ssr_testing::node::NodeScripts;
+use supabase_ssr_testing::{LocalAuth, LocalAuthOptions, SeedUser};
+
+const EMAIL: &str = "requests@example.com";
+const PASSWORD: &str = "password123";
+const PHONE: &str = "15555550100";
+
+/// Query and body keys whose values are random on each call: compared by shape.
+const RANDOM_KEYS: &[&str] = &["code_challenge"];
+
+// ---- the cases ----
+
+type RustCall = Box<dyn Fn(Ctx) -> Pin<Box<dyn Future<Output = Result<(), AuthError>> + Send>>>;
+
+/// One call made by both libraries.
+struct Case {
+    name: &'static str,
+    signed_in: bool,
+    /// The auth-js method, a dotted path on the client (`auth.signInWithPassword`).
+    js_call: &'static str,
+    /// Its arguments (spread), with `$USER_ID` / `$ACCESS_TOKEN` placeholders.
+    js_args: Value,
+    rust: RustCall,
+}
+
+/// What a Rust call gets: the per-request client of its side.
+struct Ctx {
+    client: SupabaseClient,
+}
+
+impl Case {
+    /// A per-request call, without a session.
+    fn server<F, Fut>(name: &'static str, js_call: &'static str, js_args: Value, rust: F) -> Self
+    where
+        F: Fn(Ctx) -> Fut + 'static,
+        Fut: Future<Output = Result<(), AuthError>> + Send + 'static,
+    {
+        Self {
+            name,
+            signed_in: false,
+            js_call,
+            js_args,
+            rust: Box::new(move |ctx| Box::pin(rust(ctx))),
+        }
+    }
+
+    /// The call is made with the seeded user signed in (a session in the cookies).
+    fn signed_in(mut self) -> Self {
+        self.signed_in = true;
+        self
+    }
+}
+
+fn map(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
+}
+
+/// Every case; each group of methods has its own function, so adding a group touches one line
+/// here.
+fn cases() -> Vec<Case> {
+    [sign_in_cases(), user_cases()]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+fn sign_in_cases() -> Vec<Case> {
+    vec![
+        Case::server(
+            "sign_in_with_password",
+            "auth.signInWithPassword",
+            json!([{ "email": EMAIL, "password": PASSWORD }]),
+            |ctx| async move {
+                let credentials = PasswordCredentials::email(EMAIL, PASSWORD);
+                ctx.client
+                    .auth()
+                    .sign_in_with_password(&credentials)
+                    .await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "sign_in_with_password, wrong password",
+            "auth.signInWithPassword",
+            json!([{ "email": EMAIL, "password": "not-the-password" }]),
+            |ctx| async move {
+                let credentials = PasswordCredentials::email(EMAIL, "not-the-password");
+                ctx.client
+                    .auth()
+                    .sign_in_with_password(&credentials)
+                    .await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "sign_in_with_password, phone",
+            "auth.signInWithPassword",
+            json!([{ "phone": PHONE, "password": PASSWORD }]),
+            |ctx| async move {
+                let credentials = PasswordCredentials::phone(PHONE, PASSWORD);
+                ctx.client
+                    .auth()
+                    .sign_in_with_password(&credentials)
+                    .await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "sign_in_with_otp, email",
+            "auth.signInWithOtp",
+            json!([{
+                "email": EMAIL,
+                "options": {
+                    "emailRedirectTo": "http://localhost:3000/auth/confirm",
+                    "data": { "plan": "pro" },
+                    "shouldCreateUser": false,
+                },
+            }]),
+            |ctx| async move {
+                let mut otp = OtpSignIn::email(EMAIL);
+                otp.email_redirect_to = Some("http://localhost:3000/auth/confirm".into());
+                otp.data = map(json!({ "plan": "pro" }));
+                otp.should_create_user = false;
+                ctx.client.auth().sign_in_with_otp(&otp).await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "sign_in_with_otp, new email",
+            "auth.signInWithOtp",
+            json!([{ "email": "someone-new@example.com" }]),
+            |ctx| async move {
+                let otp = OtpSignIn::email("someone-new@example.com");
+                ctx.client.auth().sign_in_with_otp(&otp).await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "sign_in_with_otp, phone",
+            "auth.signInWithOtp",
+            json!([{ "phone": PHONE }]),
+            |ctx| async move {
+                ctx.client
+                    .auth()
+                    .sign_in_with_otp(&OtpSignIn::phone(PHONE))
+                    .await?;
+                Ok(())
+            },
+        ),
+    ]
+}
+
+fn user_cases() -> Vec<Case> {
+    vec![
+        Case::server(
+            "update_user, metadata",
+            "auth.updateUser",
+            json!([{ "data": { "theme": "dark" } }]),
+            |ctx| async move {
+                let changes = UserAttributes::default().with_data(map(json!({ "theme": "dark" })));
+                ctx.client.auth().update_user(&changes, None).await?;
+                Ok(())
+            },
+        )
+        .signed_in(),
+        Case::server(
+            "update_user, email with a redirect",
+            "auth.updateUser",
+            json!([
+                { "email": "changed@example.com" },
+                { "emailRedirectTo": "http://localhost:3000/auth/confirm" },
+            ]),
+            |ctx| async move {
+                let changes = UserAttributes::default().with_email("changed@example.com");
+                ctx.client
+                    .auth()
+                    .update_user(&changes, Some("http://localhost:3000/auth/confirm"))
+                    .await?;
+                Ok(())
+            },
+        )
+        .signed_in(),
+        Case::server(
+            "update_user, password",
+            "auth.updateUser",
+            json!([{ "password": "a new passphrase" }]),
+            |ctx| async move {
+                let changes = UserAttributes::default().with_password("a new passphrase");
+                ctx.client.auth().update_user(&changes, None).await?;
+                Ok(())
+            },
+        )
+        .signed_in(),
+    ]
+}
+
+// ---- one side: a local Auth server behind a recording proxy ----
+
+/// Placeholder → this side's value.
+#[derive(Debug, Clone, Default)]
+struct Vars(Vec<(&'static str, String)>);
+
+impl Vars {
+    /// `text` with each placeholder replaced by this side's value.
+    fn fill(&self, text: &str) -> String {
+        self.0.iter().fold(text.to_owned(), |text, (name, value)| {
+            text.replace(name, value)
+        })
+    }
+
+    /// `text` with each of this side's values replaced by its placeholder.
+    fn mask(&self, text: &str) -> String {
+        self.0
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .fold(text.to_owned(), |text, (name, value)| {
+                text.replace(value, name)
+            })
+    }
+}
+
+/// One request that reached a proxy.
+#[derive(Debug, Clone)]
+struct Recorded {
+    method: Method,
+    /// Path and query string.
+    uri: String,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+#[derive(Clone)]
+struct ProxyState {
+    auth_url: String,
+    records: Arc<Mutex<Vec<Recorded>>>,
+}
+
+struct Side {
+    auth: LocalAuth,
+    url: String,
+    records: Arc<Mutex<Vec<Recorded>>>,
+    vars: Vars,
+    cookie_header: String,
+}
+
+impl Side {
+    async fn start(case: &Case) -> Self {
+        let auth = LocalAuth::start(
+            LocalAuthOptions::default()
+                .user(SeedUser::new(EMAIL, PASSWORD))
+                .user(SeedUser::new("phone@example.com", PASSWORD).phone(PHONE)),
+        )
+        .await
+        .unwrap();
+        let records = Arc::new(Mutex::new(Vec::new()));
+        let state = ProxyState {
+            auth_url: auth.url(),
+            records: records.clone(),
+        };
+        let app = axum::Router::new().fallback(proxy).with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+        let user_id = auth.user(EMAIL).unwrap()["id"].as_str().unwrap().to_owned();
+        let mut vars = vec![("$USER_ID", user_id)];
+        let mut cookie_header = String::new();
+        if case.signed_in {
+            let issued = auth.mint_session(EMAIL, 3600).unwrap();
+            let session = Session::from_value(issued.body).unwrap();
+            let config = Config::new(&url, auth.publishable_key()).unwrap();
+            let mut state = CookieState::new(Arc::new(config), []);
+            state.set_session(&session);
+            cookie_header = state
+                .response_cookies()
+                .set_cookies()
+                .iter()
+                .map(|c| c.split(';').next().unwrap().to_owned())
+                .collect::<Vec<_>>()
+                .join("; ");
+            vars.push(("$ACCESS_TOKEN", issued.access_token));
+        }
+        Self {
+            auth,
+            url,
+            records,
+            vars: Vars(vars),
+            cookie_header,
+        }
+    }
+
+    fn recorded(&self) -> Vec<Recorded> {
+        self.records.lock().unwrap().clone()
+    }
+
+    fn client(&self) -> SupabaseClient {
+        Supabase::builder(&self.url, self.auth.publishable_key())
+            .build()
+            .unwrap()
+            .client([self.cookie_header.as_str()])
+    }
+
+    /// The input of `auth-requests.mjs` for this side's run of `case`.
+    fn js_case(&self, case: &Case) -> Value {
+        let args = self.vars.fill(&case.js_args.to_string());
+        json!({
+            "name": case.name,
+            "url": self.url,
+            "key": self.auth.publishable_key(),
+            "client": "server",
+            "cookie_header": self.cookie_header,
+            "call": case.js_call,
+            "args": serde_json::from_str::<Value>(&args).unwrap(),
+        })
+    }
+
+    /// What was recorded, in the form compared.
+    fn requests(&self) -> Vec<Value> {
+        self.recorded()
+            .iter()
+            .map(|request| self.normalize(request))
+            .collect()
+    }
+
+    fn normalize(&self, request: &Recorded) -> Value {
+        let (path, query) = request
+            .uri
+            .split_once('?')
+            .unwrap_or((request.uri.as_str(), ""));
+        let query: BTreeMap<String, Value> = url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| {
+                let value = self.value(&k, Value::String(v.into_owned()));
+                (k.into_owned(), value)
+            })
+            .collect();
+        let body = if request.body.is_empty() {
+            Value::Null
+        } else {
+            match serde_json::from_slice::<Value>(&request.body) {
+                Ok(body) => self.value("", body),
+                Err(_) => {
+                    json!({ "not JSON": self.vars.mask(&String::from_utf8_lossy(&request.body)) })
+                }
+            }
+        };
+        let header = |name: &str| {
+            request
+                .headers
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        json!({
+            "method": request.method.as_str(),
+            "path": self.vars.mask(path.strip_prefix("/auth/v1").unwrap_or(path)),
+            "query": query,
+            "body": body,
+            "apikey": header("apikey").map(|key| self.key_kind(&key)),
+            "authorization": match header("authorization") {
+                None => "none".to_owned(),
+                Some(value) => match value.strip_prefix("Bearer ") {
+                    Some(token) => self.key_kind(token),
+                    None => "not a bearer".to_owned(),
+                },
+            },
+            "content-type": header("content-type"),
+            "x-supabase-api-version": header("x-supabase-api-version"),
+        })
+    }
+
+    /// A JSON value with this side's values masked, and random ones (under [`RANDOM_KEYS`])
+    /// replaced by their shape.
+    fn value(&self, key: &str, value: Value) -> Value {
+        match value {
+            Value::String(text) if RANDOM_KEYS.contains(&key) => Value::String(shape(&text)),
+            Value::String(text) => Value::String(self.vars.mask(&text)),
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| {
+                        let v = self.value(&k, v);
+                        (k, v)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(|v| self.value(key, v)).collect())
+            }
+            other => other,
+        }
+    }
+
+    /// What kind of credential a header carries, never the credential itself.
+    fn key_kind(&self, value: &str) -> String {
+        if value == self.auth.publishable_key() {
+            return "publishable key".to_owned();
+        }
+        let role = value.split('.').nth(1).and_then(|payload| {
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .ok()?;
+            let claims: Value = serde_json::from_slice(&bytes).ok()?;
+            Some(claims["role"].as_str().unwrap_or("none").to_owned())
+        });
+        match role {
+            Some(role) if role == "authenticated" => "user JWT".to_owned(),
+            Some(role) => format!("JWT with role {role}"),
+            None => "something else".to_owned(),
+        }
+    }
+}
+
+/// How a random value looks: its length and alphabet.
+fn shape(value: &str) -> String {
+    let alphabet = if value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        "base64url"
+    } else {
+        "other"
+    };
+    format!("<random: {} {alphabet} characters>", value.len())
+}
+
+/// Records the request and forwards it to the local Auth server.
+async fn proxy(State(state): State<ProxyState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    state.records.lock().unwrap().push(Recorded {
+        method: parts.method.clone(),
+        uri: uri.clone(),
+        headers: parts.headers.clone(),
+        body: body.clone(),
+    });
+    let mut forwarded =
+        reqwest::Client::new().request(parts.method, format!("{}{uri}", state.auth_url));
+    for (name, value) in &parts.headers {
+        if name != "host" && name != "content-length" {
+            forwarded = forwarded.header(name, value);
+        }
+    }
+    let answer = forwarded.body(body).send().await.unwrap();
+    let mut response = Response::builder().status(answer.status().as_u16());
+    for (name, value) in answer.headers() {
+        if name != "content-length" && name != "transfer-encoding" {
+            response = response.header(name, value);
+        }
+    }
+    response
+        .body(Body::from(answer.bytes().await.unwrap()))
+        .unwrap()
+}
+
+// ---- the comparison ----
+
+#[tokio::test(flavor = "multi_thread")]
+async fn our_requests_match_auth_js() {
+    let node = NodeScripts::for_test();
+    let cases = cases();
+    let mut sides = Vec::new();
+    for case in &cases {
+        sides.push((Side::start(case).await, Side::start(case).await));
+    }
+
+    let input = json!({
+        "cases": cases.iter().zip(&sides).map(|(case, (js, _))| js.js_case(case)).collect::<Vec<_>>(),
+    });
+    let output = tokio::task::spawn_blocking(move || {
+        node.run("auth-requests.mjs", &[], &input.to_string())
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let js_results: Vec<Value> = serde_json::from_str(&output).unwrap();
+
+    let mut report = String::new();
+    for ((case, (js, rust)), js_result) in cases.iter().zip(&sides).zip(&js_results) {
+        let ctx = Ctx {
+            client: rust.client(),
+        };
+        let rust_result = (case.rust)(ctx).await;
+        let js_ok = js_result["ok"].as_bool().unwrap();
+        if js_ok != rust_result.is_ok() {
+            let js_outcome = if js_ok { "succeeded" } else { "failed" };
+            let rust_outcome = rust_result.map_err(|e| e.to_string());
+            writeln!(
+                report,
+                "\n## {}: auth-js {js_outcome} ({}), ours {rust_outcome:?}",
+                case.name, js_result["error"],
+            )
+            .unwrap();
+        }
+        let (expected, actual) = (js.requests(), rust.requests());
+        if expected.is_empty() {
+            writeln!(report, "\n## {}: auth-js sent nothing", case.name).unwrap();
+        }
+        if expected != actual {
+            writeln!(
+                report,
+                "\n## {}: the requests differ\nauth-js:\n{}\nours:\n{}",
+                case.name,
+                serde_json::to_string_pretty(&expected).unwrap(),
+                serde_json::to_string_pretty(&actual).unwrap(),
+            )
+            .unwrap();
+        }
+    }
+    assert!(report.is_empty(), "{report}");
+}
+
+#[test]
+fn placeholders_round_trip_and_random_values_compare_by_shape() {
+    let vars = Vars(vec![("$USER_ID", "u-123".to_owned())]);
+    assert_eq!(vars.fill("/admin/users/$USER_ID"), "/admin/users/u-123");
+    assert_eq!(vars.mask("/admin/users/u-123"), "/admin/users/$USER_ID");
+    assert_eq!(
+        shape("abc-_DEF"),
+        "<random: 8 base64url characters>",
+        "the value itself never appears"
+    );
+    assert_eq!(shape("a+b/"), "<random: 4 other characters>");
+}
