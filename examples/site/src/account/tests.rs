@@ -223,7 +223,9 @@ async fn identities_are_listed_linked_and_unlinked_but_not_the_last() {
 async fn the_password_changes_with_the_reauthentication_code() {
     // Offline "secure password change" is on: as GoTrue, the Auth server wants the code from a
     // session signed in more than 24 h ago. Tokens living 30 h keep this one valid meanwhile.
-    let site = Site::offline(0, Duration::from_secs(30 * 3600)).await.unwrap();
+    let site = Site::offline(0, Duration::from_secs(30 * 3600))
+        .await
+        .unwrap();
     let local = site.local().unwrap();
     let email = "rekey@example.com";
     let mut browser = new_user(&site, email).await;
@@ -234,30 +236,48 @@ async fn the_password_changes_with_the_reauthentication_code() {
         nonce: String::new(),
         password: new_password.into(),
     };
-    let html = page(site.account_password(&client, &without).await, 400, "no code");
+    let html = page(
+        site.account_password(&client, &without).await,
+        400,
+        "no code",
+    );
     assert!(text_of(&html, "error").contains("needs the code"), "{html}");
 
     let reply = site.account_reauthenticate(&client).await;
     // Offline the page shows the code: no cache may keep it.
     assert_eq!(header(&reply, "Cache-Control").as_deref(), Some("no-store"));
     let html = page(reply, 200, "reauthenticate");
-    let sent = local.last_message_to(email).expect("the reauthentication email");
+    let sent = local
+        .last_message_to(email)
+        .expect("the reauthentication email");
     assert_eq!(sent.kind, "reauthentication");
     assert_eq!(text_of(&html, "outbox-code"), sent.otp);
 
-    let wrong = if sent.otp == "000000" { "111111" } else { "000000" };
+    let wrong = if sent.otp == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     let wrong = PasswordForm {
         nonce: wrong.into(),
         password: new_password.into(),
     };
-    let html = page(site.account_password(&client, &wrong).await, 400, "wrong code");
+    let html = page(
+        site.account_password(&client, &wrong).await,
+        400,
+        "wrong code",
+    );
     assert!(text_of(&html, "error").contains("not valid"), "{html}");
 
     let right = PasswordForm {
         nonce: format!(" {} ", sent.otp),
         password: new_password.into(),
     };
-    let html = page(site.account_password(&client, &right).await, 200, "right code");
+    let html = page(
+        site.account_password(&client, &right).await,
+        200,
+        "right code",
+    );
     assert!(text_of(&html, "notice").contains("changed"), "{html}");
     browser.keep(&client);
 
@@ -265,7 +285,10 @@ async fn the_password_changes_with_the_reauthentication_code() {
     let old = site.login(&fresh, &credentials(email, PASSWORD)).await;
     assert!(matches!(old, Reply::Page { status: 400, .. }), "{old:?}");
     let new = site.login(&fresh, &credentials(email, new_password)).await;
-    assert_eq!(location(new, "sign in with the new password"), routes::PRIVATE);
+    assert_eq!(
+        location(new, "sign in with the new password"),
+        routes::PRIVATE
+    );
 }
 
 #[test]
