@@ -52,6 +52,8 @@ pub(crate) struct Shared {
     pub(crate) refresh_margin: Duration,
     pub(crate) login_path: Option<String>,
     pub(crate) mfa_path: Option<String>,
+    /// Whether every PKCE flow puts its flow id on its redirect URL.
+    pub(crate) append_flow_id: bool,
 }
 
 // The HTTP client is left out: its `Debug` shows default headers and proxies, which may hold
@@ -67,6 +69,7 @@ impl std::fmt::Debug for Shared {
             .field("refresh_margin", &self.refresh_margin)
             .field("login_path", &self.login_path)
             .field("mfa_path", &self.mfa_path)
+            .field("append_flow_id", &self.append_flow_id)
             .finish_non_exhaustive()
     }
 }
@@ -92,6 +95,7 @@ pub struct SupabaseBuilder {
     refresh_margin: Duration,
     login_path: Option<String>,
     mfa_path: Option<String>,
+    append_flow_id: bool,
     claims_cache_capacity: usize,
     cookie_size_budget: usize,
     failure_window: Duration,
@@ -117,6 +121,7 @@ impl Supabase {
             refresh_margin: Duration::from_secs(90),
             login_path: None,
             mfa_path: None,
+            append_flow_id: false,
             claims_cache_capacity: 10_000,
             cookie_size_budget: crate::config::DEFAULT_COOKIE_SIZE_BUDGET,
             failure_window: Duration::from_secs(60),
@@ -205,6 +210,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             refresh_margin,
             login_path,
             mfa_path,
+            append_flow_id,
             claims_cache_capacity,
             cookie_size_budget,
             failure_window,
@@ -226,6 +232,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             .field("refresh_margin", refresh_margin)
             .field("login_path", login_path)
             .field("mfa_path", mfa_path)
+            .field("append_flow_id", append_flow_id)
             .field("claims_cache_capacity", claims_cache_capacity)
             .field("cookie_size_budget", cookie_size_budget)
             .field("failure_window", failure_window)
@@ -355,6 +362,32 @@ impl SupabaseBuilder {
         self
     }
 
+    /// Puts each PKCE flow's id on its redirect URL as
+    /// [`FLOW_ID_PARAM`](crate::auth::FLOW_ID_PARAM) (`sb_flow_id`), as auth-js's
+    /// `experimental.appendPkceFlowIdToRedirects` does: for every flow that stores a code
+    /// verifier (sign-up, email OTP, password reset, email change, resend, OAuth, SSO, identity
+    /// linking). The callback hands the parameter to
+    /// [`Auth::exchange_code_for_session`](crate::auth::Auth::exchange_code_for_session), which
+    /// then uses and removes exactly that flow's verifier cookies: two flows started in the same
+    /// browser (two tabs, a sign-up link and a magic link) each find their own.
+    ///
+    /// Off by default, as in auth-js: the hosted Auth server matches a `redirect_to` on another
+    /// host than the site URL against the allow list *including* the query string, so an exact
+    /// (non-wildcard) entry stops matching (use `https://app.example/auth/callback**`).
+    ///
+    /// ```no_run
+    /// use supabase_ssr_core::Supabase;
+    ///
+    /// let supabase = Supabase::builder_from_env()?
+    ///     .append_flow_id_to_redirects(true)
+    ///     .build()?;
+    /// # Ok::<(), supabase_ssr_core::ConfigError>(())
+    /// ```
+    pub fn append_flow_id_to_redirects(mut self, append: bool) -> Self {
+        self.append_flow_id = append;
+        self
+    }
+
     /// How many verified tokens are remembered so their signature is not checked again until
     /// they expire (default 10,000; 0 checks every request).
     pub fn verified_claims_cache(mut self, capacity: usize) -> Self {
@@ -441,6 +474,7 @@ impl SupabaseBuilder {
                 refresh_margin: self.refresh_margin,
                 login_path: self.login_path,
                 mfa_path: self.mfa_path,
+                append_flow_id: self.append_flow_id,
             }),
         })
     }

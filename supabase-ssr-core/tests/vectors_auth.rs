@@ -874,7 +874,7 @@ async fn perform(
             if let Some(plan) = quoted_after(c, "plan:'") {
                 otp.data.insert("plan".into(), json!(plan));
             }
-            Outcome::from_result(auth.sign_in_with_otp(&otp).await, |(), _| {})
+            Outcome::from_result(auth.sign_in_with_otp(&otp).await, |_, _| {})
         }
         (_, c) if c.starts_with("verifyOtp") => {
             let otp_type = OtpType::parse(quoted_after(c, "type:'").unwrap()).unwrap();

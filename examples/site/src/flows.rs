@@ -112,7 +112,7 @@ impl Site {
         let mut otp = OtpSignIn::email(&form.email);
         otp.email_redirect_to = Some(format!("{}/auth/confirm", self.origin()));
         match client.auth().sign_in_with_otp(&otp).await {
-            Ok(()) => self.login_with(
+            Ok(_) => self.login_with(
                 200,
                 Ok("Check your email for the sign-in link."),
                 Some(&form.email),

@@ -17,6 +17,8 @@ pub enum Endpoint {
     TokenRefresh,
     /// `POST /token?grant_type=pkce`.
     TokenPkce,
+    /// `POST /token?grant_type=id_token`.
+    TokenIdToken,
     /// `POST /token` with any other or no `grant_type`.
     TokenOther,
     /// `POST /signup`.
@@ -51,14 +53,45 @@ pub enum Endpoint {
     FactorsVerify,
     /// `DELETE /factors/{id}` (MFA unenroll).
     FactorsUnenroll,
+    /// `POST /resend`.
+    Resend,
+    /// `GET /reauthenticate`.
+    Reauthenticate,
+    /// `GET /user/identities/authorize` (manual linking).
+    IdentitiesAuthorize,
+    /// `DELETE /user/identities/{id}` (unlink).
+    IdentitiesUnlink,
+    /// `POST /sso`.
+    Sso,
+    /// `POST /sso/saml/acs` (the test identity provider posts the browser back here).
+    SsoAcs,
+    /// `GET /admin/users` (list, paginated).
+    AdminUsersList,
+    /// `POST /admin/users`.
+    AdminUserCreate,
+    /// `GET /admin/users/{id}`.
+    AdminUserGet,
+    /// `PUT /admin/users/{id}`.
+    AdminUserUpdate,
+    /// `DELETE /admin/users/{id}`.
+    AdminUserDelete,
+    /// `GET /admin/users/{id}/factors`.
+    AdminFactorsList,
+    /// `DELETE /admin/users/{id}/factors/{factor_id}`.
+    AdminFactorDelete,
+    /// `POST /invite`.
+    Invite,
+    /// `POST /admin/generate_link`.
+    GenerateLink,
 }
 
 impl Endpoint {
     /// Every endpoint, in a stable order.
-    pub const ALL: [Endpoint; 20] = [
+    pub const ALL: [Endpoint; 36] = [
         Endpoint::TokenPassword,
         Endpoint::TokenRefresh,
         Endpoint::TokenPkce,
+        Endpoint::TokenIdToken,
         Endpoint::TokenOther,
         Endpoint::Signup,
         Endpoint::Otp,
@@ -76,6 +109,21 @@ impl Endpoint {
         Endpoint::FactorsChallenge,
         Endpoint::FactorsVerify,
         Endpoint::FactorsUnenroll,
+        Endpoint::Resend,
+        Endpoint::Reauthenticate,
+        Endpoint::IdentitiesAuthorize,
+        Endpoint::IdentitiesUnlink,
+        Endpoint::Sso,
+        Endpoint::SsoAcs,
+        Endpoint::AdminUsersList,
+        Endpoint::AdminUserCreate,
+        Endpoint::AdminUserGet,
+        Endpoint::AdminUserUpdate,
+        Endpoint::AdminUserDelete,
+        Endpoint::AdminFactorsList,
+        Endpoint::AdminFactorDelete,
+        Endpoint::Invite,
+        Endpoint::GenerateLink,
     ];
 
     /// The snake-case name used by the admin routes and the JSON counters.
@@ -84,6 +132,7 @@ impl Endpoint {
             Endpoint::TokenPassword => "token_password",
             Endpoint::TokenRefresh => "token_refresh",
             Endpoint::TokenPkce => "token_pkce",
+            Endpoint::TokenIdToken => "token_id_token",
             Endpoint::TokenOther => "token_other",
             Endpoint::Signup => "signup",
             Endpoint::Otp => "otp",
@@ -101,6 +150,21 @@ impl Endpoint {
             Endpoint::FactorsChallenge => "factors_challenge",
             Endpoint::FactorsVerify => "factors_verify",
             Endpoint::FactorsUnenroll => "factors_unenroll",
+            Endpoint::Resend => "resend",
+            Endpoint::Reauthenticate => "reauthenticate",
+            Endpoint::IdentitiesAuthorize => "identities_authorize",
+            Endpoint::IdentitiesUnlink => "identities_unlink",
+            Endpoint::Sso => "sso",
+            Endpoint::SsoAcs => "sso_acs",
+            Endpoint::AdminUsersList => "admin_users_list",
+            Endpoint::AdminUserCreate => "admin_user_create",
+            Endpoint::AdminUserGet => "admin_user_get",
+            Endpoint::AdminUserUpdate => "admin_user_update",
+            Endpoint::AdminUserDelete => "admin_user_delete",
+            Endpoint::AdminFactorsList => "admin_factors_list",
+            Endpoint::AdminFactorDelete => "admin_factor_delete",
+            Endpoint::Invite => "invite",
+            Endpoint::GenerateLink => "generate_link",
         }
     }
 
@@ -117,6 +181,7 @@ impl Endpoint {
                 Some("password") => Endpoint::TokenPassword,
                 Some("refresh_token") => Endpoint::TokenRefresh,
                 Some("pkce") => Endpoint::TokenPkce,
+                Some("id_token") => Endpoint::TokenIdToken,
                 _ => Endpoint::TokenOther,
             },
             ("POST", "/signup") => Endpoint::Signup,
@@ -132,6 +197,21 @@ impl Endpoint {
             ("GET", "/settings") => Endpoint::Settings,
             ("GET", "/health") => Endpoint::Health,
             ("POST", "/factors" | "/factors/") => Endpoint::FactorsEnroll,
+            ("POST", "/resend") => Endpoint::Resend,
+            ("GET", "/reauthenticate") => Endpoint::Reauthenticate,
+            ("GET", "/user/identities/authorize") => Endpoint::IdentitiesAuthorize,
+            ("POST", "/sso") => Endpoint::Sso,
+            ("POST", "/sso/saml/acs") => Endpoint::SsoAcs,
+            ("DELETE", unlink) if unlink.starts_with("/user/identities/") => {
+                Endpoint::IdentitiesUnlink
+            }
+            ("POST", "/invite") => Endpoint::Invite,
+            ("POST", "/admin/generate_link") => Endpoint::GenerateLink,
+            ("GET", "/admin/users" | "/admin/users/") => Endpoint::AdminUsersList,
+            ("POST", "/admin/users" | "/admin/users/") => Endpoint::AdminUserCreate,
+            (method, sub) if sub.starts_with("/admin/users/") => {
+                return Self::classify_admin_user(method, sub);
+            }
             (method, factor) => return Self::classify_factor(method, factor),
         })
     }
@@ -151,12 +231,30 @@ impl Endpoint {
         })
     }
 
+    /// `/admin/users/{id}[/factors[/{factor_id}]]`.
+    fn classify_admin_user(method: &str, sub: &str) -> Option<Self> {
+        let rest = sub.strip_prefix("/admin/users/")?.trim_end_matches('/');
+        let parts: Vec<&str> = rest.split('/').collect();
+        Some(match (method, parts.as_slice()) {
+            ("GET", [id]) if !id.is_empty() => Endpoint::AdminUserGet,
+            ("PUT", [id]) if !id.is_empty() => Endpoint::AdminUserUpdate,
+            ("DELETE", [id]) if !id.is_empty() => Endpoint::AdminUserDelete,
+            ("GET", [_, "factors"]) => Endpoint::AdminFactorsList,
+            ("DELETE", [_, "factors", _]) => Endpoint::AdminFactorDelete,
+            _ => return None,
+        })
+    }
+
     /// Whether the API gateway lets the request through without an `apikey` (links opened in a
     /// browser and public metadata).
     pub(crate) fn is_open(self) -> bool {
         matches!(
             self,
-            Endpoint::VerifyGet | Endpoint::Authorize | Endpoint::Jwks | Endpoint::Health
+            Endpoint::VerifyGet
+                | Endpoint::Authorize
+                | Endpoint::Jwks
+                | Endpoint::Health
+                | Endpoint::SsoAcs
         )
     }
 }
@@ -170,7 +268,7 @@ impl fmt::Display for Endpoint {
 /// The name given to [`Endpoint::from_str`] is not an endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown endpoint `{0}` (expected one of token_password, token_refresh, token_pkce, token_other, signup, otp, verify_post, verify_get, user_get, user_put, logout, recover, authorize, jwks, settings, health, factors_enroll, factors_challenge, factors_verify, factors_unenroll)"
+    "unknown endpoint `{0}` (expected one of token_password, token_refresh, token_pkce, token_id_token, token_other, signup, otp, verify_post, verify_get, user_get, user_put, logout, recover, authorize, jwks, settings, health, factors_enroll, factors_challenge, factors_verify, factors_unenroll, resend, reauthenticate, identities_authorize, identities_unlink, sso, sso_acs, admin_users_list, admin_user_create, admin_user_get, admin_user_update, admin_user_delete, admin_factors_list, admin_factor_delete, invite, generate_link)"
 )]
 pub struct UnknownEndpoint(pub String);
 
@@ -219,6 +317,36 @@ mod tests {
         );
         assert_eq!(c(&Method::GET, "/auth/v1/factors/f1"), None);
         assert_eq!(c(&Method::DELETE, "/auth/v1/factors/"), None);
+    }
+
+    #[test]
+    fn admin_routes_are_told_apart() {
+        let c = |m: &Method, p: &str| Endpoint::classify(m, p, None);
+        assert_eq!(
+            c(&Method::GET, "/auth/v1/admin/users"),
+            Some(Endpoint::AdminUsersList)
+        );
+        assert_eq!(
+            c(&Method::POST, "/auth/v1/admin/users"),
+            Some(Endpoint::AdminUserCreate)
+        );
+        assert_eq!(
+            c(&Method::PUT, "/auth/v1/admin/users/u1"),
+            Some(Endpoint::AdminUserUpdate)
+        );
+        assert_eq!(
+            c(&Method::GET, "/auth/v1/admin/users/u1/factors"),
+            Some(Endpoint::AdminFactorsList)
+        );
+        assert_eq!(
+            c(&Method::DELETE, "/auth/v1/admin/users/u1/factors/f1"),
+            Some(Endpoint::AdminFactorDelete)
+        );
+        assert_eq!(
+            c(&Method::POST, "/auth/v1/admin/generate_link"),
+            Some(Endpoint::GenerateLink)
+        );
+        assert_eq!(c(&Method::POST, "/auth/v1/admin/users/u1"), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! An in-process, GoTrue-compatible Supabase Auth server for tests (see the crate docs).
 
+mod admin_users;
 mod auth;
 mod clock;
 mod cors;
@@ -10,6 +11,7 @@ mod faults;
 mod gate;
 mod handle;
 mod http;
+mod identities;
 mod jwt;
 mod keys;
 mod mfa;
@@ -20,6 +22,7 @@ mod pkce;
 mod random;
 mod refresh;
 mod routes;
+mod service_role;
 mod sessions;
 mod state;
 mod tls;
@@ -33,7 +36,8 @@ pub use faults::{Fault, FaultKind};
 pub use handle::{Counters, IssuedSession, LocalAuth, LocalAuthError};
 pub use keys::{KeyAlgorithm, KeyError};
 pub use options::{
-    DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, LocalAuthOptions, SeedUser, Settings,
+    DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, LocalAuthOptions, SeedUser,
+    Settings,
 };
 pub use outbox::OutboxMessage;
 pub use tls::TlsSetupError;

@@ -9,11 +9,18 @@ use super::keys::KeyAlgorithm;
 /// The publishable key a server uses unless told otherwise.
 pub const DEFAULT_PUBLISHABLE_KEY: &str = "sb_publishable_local-auth-0000000000000000";
 
+/// The secret (service-role) key a server uses unless told otherwise. Requests carrying it as
+/// `apikey` (or as `Authorization: Bearer`) are service-role requests, allowed on the admin
+/// endpoints (`/admin/users`, `/invite`, `/admin/generate_link`), as on the hosted service.
+pub const DEFAULT_SECRET_KEY: &str = "sb_secret_local-auth-00000000000000000000";
+
 /// The legacy HS256 secret of the Supabase local stack (test-only, public).
 pub const DEFAULT_JWT_SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters-long";
 
 /// Settings read on every request; change them on a running server with
 /// [`LocalAuth::update_settings`](super::LocalAuth::update_settings).
+// Each bool is an independent switch of the Go server's configuration.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     /// Lifetime of new access tokens (`expires_in`). Default 3600 s.
@@ -52,6 +59,26 @@ pub struct Settings {
     /// Least time between two challenges of one phone factor (`MFA_PHONE_MAX_FREQUENCY`);
     /// sooner gives 429 `over_sms_send_rate_limit`. Default 60 s.
     pub mfa_phone_max_frequency: Duration,
+    /// Characters a password must contain, one of each set (`GOTRUE_PASSWORD_REQUIRED_CHARACTERS`,
+    /// e.g. `["0123456789", "abcdefghijklmnopqrstuvwxyz"]`): sign-ups and password changes
+    /// missing one get `weak_password` (reason `characters`), password sign-ins succeed with a
+    /// `weak_password` field. Default none.
+    pub password_required_characters: Vec<String>,
+    /// "Secure password change" (`GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION`): a
+    /// password change from a session older than 24 hours needs the `nonce` sent by
+    /// `GET /reauthenticate`. Default false, as on the Go server.
+    pub secure_password_change: bool,
+    /// `GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD`: a password change needs
+    /// `current_password` (not in a recovery session, not for users without a password).
+    /// Default false, as on the Go server.
+    pub require_current_password: bool,
+    /// `GOTRUE_SECURITY_MANUAL_LINKING_ENABLED`: `/user/identities/*` are served (404
+    /// `manual_linking_disabled` otherwise). Default true here so link flows work without setup;
+    /// the Go server's default is false.
+    pub manual_linking: bool,
+    /// Email domains with a (test) SAML SSO provider; see
+    /// [`LocalAuth::sso_provider_id`](super::LocalAuth::sso_provider_id). Default none.
+    pub sso_domains: Vec<String>,
 }
 
 impl Default for Settings {
@@ -71,6 +98,11 @@ impl Default for Settings {
             mfa_max_enrolled_factors: 10,
             mfa_max_verified_factors: 10,
             mfa_phone_max_frequency: Duration::from_secs(60),
+            password_required_characters: Vec::new(),
+            secure_password_change: false,
+            require_current_password: false,
+            manual_linking: true,
+            sso_domains: Vec::new(),
         }
     }
 }
@@ -142,6 +174,8 @@ pub struct LocalAuthOptions {
     pub port: u16,
     /// The key clients send as `apikey`.
     pub publishable_key: String,
+    /// The secret key server code sends as `apikey` for admin calls.
+    pub secret_key: String,
     /// Algorithm of the first signing key.
     pub jwt_algorithm: KeyAlgorithm,
     /// Shared secret for HS256 keys.
@@ -161,6 +195,7 @@ impl Default for LocalAuthOptions {
         Self {
             port: 0,
             publishable_key: DEFAULT_PUBLISHABLE_KEY.to_owned(),
+            secret_key: DEFAULT_SECRET_KEY.to_owned(),
             jwt_algorithm: KeyAlgorithm::Es256,
             jwt_secret: DEFAULT_JWT_SECRET.to_owned(),
             settings: Settings::default(),
@@ -175,6 +210,13 @@ impl LocalAuthOptions {
     #[must_use]
     pub fn user(mut self, user: SeedUser) -> Self {
         self.users.push(user);
+        self
+    }
+
+    /// Sets the secret key (default [`DEFAULT_SECRET_KEY`]).
+    #[must_use]
+    pub fn secret_key(mut self, key: impl Into<String>) -> Self {
+        self.secret_key = key.into();
         self
     }
 
@@ -217,6 +259,41 @@ impl LocalAuthOptions {
     #[must_use]
     pub fn autoconfirm(mut self, autoconfirm: bool) -> Self {
         self.settings.autoconfirm = autoconfirm;
+        self
+    }
+
+    /// Turns "secure password change" on or off (see [`Settings::secure_password_change`]).
+    #[must_use]
+    pub fn secure_password_change(mut self, on: bool) -> Self {
+        self.settings.secure_password_change = on;
+        self
+    }
+
+    /// Requires `current_password` for password changes (see
+    /// [`Settings::require_current_password`]).
+    #[must_use]
+    pub fn require_current_password(mut self, on: bool) -> Self {
+        self.settings.require_current_password = on;
+        self
+    }
+
+    /// Sets the password rules: minimum length and required character sets (see
+    /// [`Settings::password_required_characters`]).
+    #[must_use]
+    pub fn password_rules(mut self, min_length: usize, required_characters: &[&str]) -> Self {
+        self.settings.min_password_length = min_length;
+        self.settings.password_required_characters = required_characters
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        self
+    }
+
+    /// Adds a test SAML SSO provider for the email `domain` (`signInWithSSO({domain})`); its id
+    /// comes from [`LocalAuth::sso_provider_id`](super::LocalAuth::sso_provider_id).
+    #[must_use]
+    pub fn sso_domain(mut self, domain: impl Into<String>) -> Self {
+        self.settings.sso_domains.push(domain.into().to_lowercase());
         self
     }
 }

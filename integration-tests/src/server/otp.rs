@@ -22,6 +22,10 @@ pub(crate) enum OtpKind {
     Recovery,
     EmailChange,
     Sms,
+    /// A new phone number's confirmation (`phone_change`).
+    PhoneChange,
+    /// The nonce `GET /reauthenticate` sends; `PUT /user` consumes it, `/verify` never does.
+    Reauthentication,
 }
 
 impl OtpKind {
@@ -32,7 +36,14 @@ impl OtpKind {
             OtpKind::Recovery => "recovery",
             OtpKind::EmailChange => "email_change",
             OtpKind::Sms => "sms",
+            OtpKind::PhoneChange => "phone_change",
+            OtpKind::Reauthentication => "reauthentication",
         }
+    }
+
+    /// Whether the code goes by SMS (no link, a `message_id` in the answer).
+    pub(crate) fn is_sms(self) -> bool {
+        matches!(self, OtpKind::Sms | OtpKind::PhoneChange)
     }
 
     /// Whether a `type` given to `/verify` accepts a code of this kind. `email` stands for
@@ -44,7 +55,8 @@ impl OtpKind {
             }
             "recovery" => self == OtpKind::Recovery,
             "email_change" => self == OtpKind::EmailChange,
-            "sms" | "phone_change" => self == OtpKind::Sms,
+            "sms" => self == OtpKind::Sms,
+            "phone_change" => self == OtpKind::PhoneChange,
             _ => false,
         }
     }
@@ -55,7 +67,9 @@ impl OtpKind {
             OtpKind::Recovery => "recovery",
             OtpKind::EmailChange => "email_change",
             OtpKind::Magiclink => "magiclink",
-            OtpKind::Signup | OtpKind::Sms => "otp",
+            OtpKind::Signup | OtpKind::Sms | OtpKind::PhoneChange | OtpKind::Reauthentication => {
+                "otp"
+            }
         }
     }
 }
@@ -115,7 +129,7 @@ impl Inner {
             created_at: now,
             flow,
         });
-        let link = if kind == OtpKind::Sms {
+        let link = if kind.is_sms() || kind == OtpKind::Reauthentication {
             String::new()
         } else {
             let mut url = format!("{}/verify?token={hash}&type={}", self.issuer(), kind.name());
@@ -189,6 +203,11 @@ impl Inner {
                     if let Some(meta) = user.user_metadata.as_object_mut() {
                         meta.insert("email_verified".to_owned(), true.into());
                     }
+                    for identity in user.identities.iter_mut().filter(|i| i.provider == "email") {
+                        if let Some(data) = identity.data.as_object_mut() {
+                            data.insert("email_verified".to_owned(), true.into());
+                        }
+                    }
                 }
             }
             OtpKind::EmailChange => {
@@ -200,6 +219,15 @@ impl Inner {
             OtpKind::Sms => {
                 user.phone_confirmed_at.get_or_insert(now);
             }
+            OtpKind::PhoneChange => {
+                if let Some(phone) = user.phone_change.take() {
+                    user.phone = phone;
+                    user.phone_confirmed_at = Some(now);
+                    user.phone_change_sent_at = None;
+                }
+            }
+            // Never offered to `/verify` (`accepted_by` is false for every type).
+            OtpKind::Reauthentication => {}
         }
         user.updated_at = now;
         Ok(record)

@@ -44,6 +44,24 @@ impl ChallengeMethod {
     }
 }
 
+/// `validatePKCEParams`: both or neither of the challenge and its method, the method known.
+pub(crate) fn validate_pkce_params(
+    challenge: Option<&str>,
+    method: Option<&str>,
+) -> Result<(), ApiError> {
+    match (
+        challenge.filter(|c| !c.is_empty()),
+        method.filter(|m| !m.is_empty()),
+    ) {
+        (Some(_), Some(m)) => ChallengeMethod::parse(Some(m)).map(|_| ()),
+        (None, None) => Ok(()),
+        _ => Err(ApiError::bad_request(
+            "validation_failed",
+            "PKCE flow requires code_challenge_method and code_challenge",
+        )),
+    }
+}
+
 /// One pending PKCE flow.
 #[derive(Debug, Clone)]
 pub(crate) struct FlowState {

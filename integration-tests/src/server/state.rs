@@ -6,6 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 use super::clock::Clock;
 use super::endpoint::Endpoint;
 use super::faults::FaultTable;
+use super::identities::PendingLink;
 use super::keys::{KeyError, KeyRing};
 use super::mfa::Challenge;
 use super::options::{LocalAuthOptions, Settings};
@@ -33,6 +34,8 @@ pub(crate) struct Inner {
     /// MFA challenges waiting for (or consumed by) a verification.
     pub(crate) mfa_challenges: Vec<Challenge>,
     pub(crate) outbox: Vec<OutboxMessage>,
+    /// Manual identity links waiting for the provider's consent, by `state`.
+    pub(crate) pending_links: HashMap<String, PendingLink>,
     pub(crate) counters: BTreeMap<Endpoint, u64>,
     pub(crate) faults: FaultTable,
 }
@@ -53,6 +56,7 @@ impl Inner {
             otps: Vec::new(),
             mfa_challenges: Vec::new(),
             outbox: Vec::new(),
+            pending_links: HashMap::new(),
             counters: BTreeMap::new(),
             faults: FaultTable::default(),
         };
@@ -76,13 +80,16 @@ impl Inner {
 pub(crate) struct Shared {
     inner: Mutex<Inner>,
     pub(crate) publishable_key: String,
+    /// The service-role key (`apikey` of admin calls).
+    pub(crate) secret_key: String,
 }
 
 impl Shared {
-    pub(crate) fn new(inner: Inner, publishable_key: String) -> Self {
+    pub(crate) fn new(inner: Inner, publishable_key: String, secret_key: String) -> Self {
         Self {
             inner: Mutex::new(inner),
             publishable_key,
+            secret_key,
         }
     }
 

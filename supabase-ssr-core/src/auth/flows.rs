@@ -8,10 +8,11 @@ use serde_json::{Map, Value};
 
 use super::http::AuthRequest;
 use super::pkce::{self, PkceFlow};
+use super::responses::{AuthResponse, OtpResponse, WeakPassword};
 use super::session_response::{session_from_response, with_user};
 use super::types::{
-    AuthResponse, Identifier, OAuthRedirect, OAuthSignIn, OtpSignIn, PasswordCredentials, SignUp,
-    UserAttributes, VerifyOtp, meta_security,
+    Identifier, OAuthRedirect, OAuthSignIn, OtpSignIn, PasswordCredentials, SignUp, UserAttributes,
+    VerifyOtp, meta_security,
 };
 use super::{Auth, AuthError};
 use crate::User;
@@ -65,7 +66,8 @@ impl Auth<'_> {
             }
         };
         let body = Json::Object(body);
-        let query = redirect_query(sign_up.email_redirect_to.as_deref());
+        let redirect_to = self.flow_redirect(sign_up.email_redirect_to.as_deref(), flow.as_ref());
+        let query = redirect_query(redirect_to.as_deref());
         let mut request = AuthRequest::new(Method::POST, "signup");
         request.query = &query;
         request.body = Some(&body);
@@ -89,8 +91,9 @@ impl Auth<'_> {
         self.sign_in(request).await
     }
 
-    /// Sends a magic link / code by email (PKCE) or a code by SMS.
-    pub async fn sign_in_with_otp(&self, otp: &OtpSignIn) -> Result<(), AuthError> {
+    /// Sends a magic link / code by email (PKCE) or a code by SMS. The answer carries the SMS
+    /// provider's message id when the server reports one.
+    pub async fn sign_in_with_otp(&self, otp: &OtpSignIn) -> Result<OtpResponse, AuthError> {
         let mut body = Object::new();
         let email = matches!(otp.identifier, Identifier::Email(_));
         match &otp.identifier {
@@ -110,11 +113,17 @@ impl Auth<'_> {
             None
         };
         let body = Json::Object(body);
-        let query = redirect_query(otp.email_redirect_to.as_deref().filter(|_| email));
+        let email_redirect_to = otp.email_redirect_to.as_deref().filter(|_| email);
+        let redirect_to = self.flow_redirect(email_redirect_to, flow.as_ref());
+        let query = redirect_query(redirect_to.as_deref());
         let mut request = AuthRequest::new(Method::POST, "otp");
         request.query = &query;
         request.body = Some(&body);
-        let result = self.http().send(request).await.map(|_| ());
+        let result = self
+            .http()
+            .send(request)
+            .await
+            .map(OtpResponse::from_answer);
         self.end_failed_flow(flow.as_ref(), &result);
         result
     }
@@ -166,28 +175,47 @@ impl Auth<'_> {
         if let Some(session) = &session {
             self.client.cookies().set_session(session);
         }
-        Ok(AuthResponse { session, user })
+        Ok(AuthResponse {
+            session,
+            user,
+            weak_password: None,
+        })
     }
 
     /// Starts an OAuth sign-in: stores the PKCE verifier cookies (readable by the JS library
     /// too) and returns the URL to redirect the browser to. The provider sends the user back to
     /// `redirect_to` with a `code` for [`Auth::exchange_code_for_session`] (and the flow id, with
-    /// [`OAuthSignIn::append_flow_id_to_redirect`]).
+    /// [`OAuthSignIn::append_flow_id_to_redirect`] or
+    /// [`SupabaseBuilder::append_flow_id_to_redirects`](crate::SupabaseBuilder::append_flow_id_to_redirects)).
     pub fn sign_in_with_oauth(&self, oauth: &OAuthSignIn) -> OAuthRedirect {
         let flow = PkceFlow::generate();
         pkce::store_verifier(&mut self.client.cookies(), &flow, "");
-        let encode = |v: &str| utf8_percent_encode(v, URI_COMPONENT).to_string();
-        let mut url = format!(
-            "{}/authorize?provider={}",
+        let url = format!(
+            "{}/authorize?{}",
             self.client.config().auth_url(),
-            encode(&oauth.provider)
+            self.provider_query(oauth, &flow)
         );
-        if let Some(redirect_to) = &oauth.redirect_to {
-            let redirect_to = if oauth.append_flow_id_to_redirect {
-                pkce::append_flow_id(redirect_to, &flow.flow_id)
-            } else {
-                redirect_to.clone()
-            };
+        OAuthRedirect {
+            provider: oauth.provider.clone(),
+            url,
+            flow_id: flow.flow_id,
+        }
+    }
+
+    /// The query `provider=…` with the OAuth options and the flow's challenge, encoded and
+    /// ordered as auth-js's `_getUrlForProvider` writes it.
+    pub(super) fn provider_query(&self, oauth: &OAuthSignIn, flow: &PkceFlow) -> String {
+        let encode = |v: &str| utf8_percent_encode(v, URI_COMPONENT).to_string();
+        let mut url = format!("provider={}", encode(&oauth.provider));
+        let redirect_to = if oauth.append_flow_id_to_redirect {
+            oauth
+                .redirect_to
+                .as_deref()
+                .map(|to| pkce::append_flow_id(to, &flow.flow_id))
+        } else {
+            self.flow_redirect(oauth.redirect_to.as_deref(), Some(flow))
+        };
+        if let Some(redirect_to) = redirect_to {
             let _ = write!(url, "&redirect_to={}", encode(&redirect_to));
         }
         if let Some(scopes) = &oauth.scopes {
@@ -205,11 +233,7 @@ impl Auth<'_> {
             url.push('&');
             url.push_str(&extra);
         }
-        OAuthRedirect {
-            provider: oauth.provider.clone(),
-            url,
-            flow_id: flow.flow_id,
-        }
+        url
     }
 
     /// Exchanges the `code` of an OAuth or email-link redirect for a session, with the PKCE
@@ -243,6 +267,7 @@ impl Auth<'_> {
         Ok(AuthResponse {
             session: Some(session),
             user,
+            weak_password: None,
         })
     }
 
@@ -258,7 +283,8 @@ impl Auth<'_> {
         let flow = self.start_flow(&mut body, "/recovery");
         body.insert("gotrue_meta_security", meta_security(captcha_token));
         let body = Json::Object(body);
-        let query = redirect_query(redirect_to);
+        let redirect_to = self.flow_redirect(redirect_to, Some(&flow));
+        let query = redirect_query(redirect_to.as_deref());
         let mut request = AuthRequest::new(Method::POST, "recover");
         request.query = &query;
         request.body = Some(&body);
@@ -283,6 +309,7 @@ impl Auth<'_> {
             ("email", &attributes.email),
             ("phone", &attributes.phone),
             ("password", &attributes.password),
+            ("current_password", &attributes.current_password),
             ("nonce", &attributes.nonce),
         ];
         for (name, value) in fields {
@@ -301,7 +328,8 @@ impl Auth<'_> {
             None
         };
         let body = Json::Object(body);
-        let query = redirect_query(email_redirect_to);
+        let redirect_to = self.flow_redirect(email_redirect_to, flow.as_ref());
+        let query = redirect_query(redirect_to.as_deref());
         let mut request = AuthRequest::new(Method::PUT, "user");
         request.query = &query;
         request.bearer = Some(session.access_token());
@@ -322,18 +350,60 @@ impl Auth<'_> {
         Ok(user)
     }
 
-    /// Sends a sign-in request whose success response holds a session, and stores it.
-    async fn sign_in(&self, request: AuthRequest<'_>) -> Result<AuthResponse, AuthError> {
+    /// Sends the signed-in user a reauthentication code (`GET /reauthenticate`), by email, or
+    /// by SMS when the user has no confirmed email. Pass it to [`Auth::update_user`] with
+    /// [`UserAttributes::with_nonce`] when the project requires reauthentication to change a
+    /// password ("Secure password change"; the server answers `reauthentication_needed`
+    /// without it, `reauthentication_not_valid` for a wrong or expired code).
+    ///
+    /// Without a session: [`AuthError::SessionMissing`], no call made.
+    pub async fn reauthenticate(&self) -> Result<(), AuthError> {
+        let session = self
+            .load_session()
+            .await?
+            .ok_or(AuthError::SessionMissing)?;
+        let mut request = AuthRequest::new(Method::GET, "reauthenticate");
+        request.bearer = Some(session.access_token());
+        self.http().send(request).await.map(drop)
+    }
+
+    /// Sends a sign-in request whose success response may hold a session, and stores it (the
+    /// one session write: chunked cookies, the response made no-store).
+    pub(super) async fn sign_in(
+        &self,
+        request: AuthRequest<'_>,
+    ) -> Result<AuthResponse, AuthError> {
         let response = self.http().send(request).await?;
+        let weak_password = WeakPassword::from_answer(&response);
         let (session, user) = session_from_response(response)?;
         if let Some(session) = &session {
             self.client.cookies().set_session(session);
         }
-        Ok(AuthResponse { session, user })
+        Ok(AuthResponse {
+            session,
+            user,
+            weak_password,
+        })
+    }
+
+    /// `redirect_to` as a flow sends it: with the flow's id appended when the client is built
+    /// with [`append_flow_id_to_redirects`](crate::SupabaseBuilder::append_flow_id_to_redirects).
+    pub(super) fn flow_redirect(
+        &self,
+        redirect_to: Option<&str>,
+        flow: Option<&PkceFlow>,
+    ) -> Option<String> {
+        let redirect_to = redirect_to?;
+        Some(match flow {
+            Some(flow) if self.client.shared.append_flow_id => {
+                pkce::append_flow_id(redirect_to, &flow.flow_id)
+            }
+            _ => redirect_to.to_owned(),
+        })
     }
 
     /// Generates a PKCE flow, stores its verifier and adds the challenge to `body`.
-    fn start_flow(&self, body: &mut Object, suffix: &str) -> PkceFlow {
+    pub(super) fn start_flow(&self, body: &mut Object, suffix: &str) -> PkceFlow {
         let flow = PkceFlow::generate();
         pkce::store_verifier(&mut self.client.cookies(), &flow, suffix);
         body.insert("code_challenge", flow.challenge.clone());
@@ -342,14 +412,18 @@ impl Auth<'_> {
     }
 
     /// A flow whose start failed forgets its verifier.
-    fn end_failed_flow<T>(&self, flow: Option<&PkceFlow>, result: &Result<T, AuthError>) {
+    pub(super) fn end_failed_flow<T>(
+        &self,
+        flow: Option<&PkceFlow>,
+        result: &Result<T, AuthError>,
+    ) {
         if let (Some(flow), Err(_)) = (flow, result) {
             pkce::remove_verifier(&mut self.client.cookies(), Some(&flow.flow_id));
         }
     }
 }
 
-fn redirect_query(redirect_to: Option<&str>) -> Vec<(&'static str, &str)> {
+pub(super) fn redirect_query(redirect_to: Option<&str>) -> Vec<(&'static str, &str)> {
     redirect_to
         .map(|r| ("redirect_to", r))
         .into_iter()

@@ -9,7 +9,7 @@ use super::mfa_types::{
     Aal, AmrEntry, AssuranceLevel, EnrolledFactor, Factors, MfaChallenge, MfaChannel, MfaEnroll,
 };
 use super::session_response::expires_at_of;
-use super::{Auth, AuthError, unverified_payload};
+use super::{Auth, AuthError, stays_in_its_segment, unverified_payload};
 use crate::Session;
 use crate::json::{Json, Object};
 
@@ -236,10 +236,7 @@ impl Mfa<'_> {
 /// `factors/{id}{suffix}`. An id that could leave its path segment is refused without a call,
 /// with the answer the Auth server gives an id that is not a UUID.
 fn factor_path(factor_id: &str, suffix: &str) -> Result<String, AuthError> {
-    // GoTrue parses the id with `uuid.FromString`: hex digits, `-`, and the `{}`/`urn:uuid:`
-    // forms. Anything else (`/`, `.`, `%`, `?`) would change the URL rather than the id.
-    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '{' | '}' | ':');
-    if factor_id.is_empty() || !factor_id.chars().all(plain) {
+    if !stays_in_its_segment(factor_id) {
         return Err(AuthError::Api {
             status: 404,
             code: Some("validation_failed".to_owned()),

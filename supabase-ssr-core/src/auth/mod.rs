@@ -9,6 +9,8 @@ mod error;
 pub(crate) mod failures;
 mod flows;
 pub(crate) mod http;
+mod id_token;
+mod identities;
 mod jwks;
 mod keyed_hash;
 mod mfa;
@@ -17,9 +19,12 @@ mod mfa_types;
 pub mod parity {}
 mod pkce;
 pub(crate) mod refresh;
+mod resend;
+mod responses;
 mod retry;
 pub(crate) mod server_check;
 mod session_response;
+mod sso;
 mod types;
 pub(crate) mod verify;
 
@@ -33,15 +38,20 @@ use crate::json::{Json, Object};
 pub use claims::{Claims, Verification};
 pub use error::AuthError;
 use http::{AuthHttp, AuthRequest};
+pub use id_token::IdTokenCredentials;
+pub use identities::Identity;
 pub use mfa::Mfa;
 pub use mfa_types::{
     Aal, AmrEntry, AssuranceLevel, EnrolledFactor, Factor, Factors, MfaChallenge, MfaChannel,
     MfaEnroll, TotpSetup,
 };
 pub use pkce::FLOW_ID_PARAM;
+pub use resend::Resend;
+pub use responses::{AuthResponse, OtpResponse, WeakPassword};
+pub use sso::{SsoRedirect, SsoSignIn};
 pub use types::{
-    AuthResponse, Identifier, OAuthRedirect, OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials,
-    SignOutScope, SignUp, UserAttributes, VerifyOtp,
+    Identifier, OAuthRedirect, OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials, SignOutScope,
+    SignUp, UserAttributes, VerifyOtp,
 };
 #[doc(hidden)]
 pub use verify::__private;
@@ -67,6 +77,14 @@ fn unverified_payload(token: &str) -> Result<Value, AuthError> {
         .decode(payload)
         .map_err(|_| invalid("the payload is not base64url"))?;
     serde_json::from_slice(&bytes).map_err(|_| invalid("the payload is not JSON"))
+}
+
+/// Whether an id (a factor's, an identity's) can go into a URL path as one segment: the Auth
+/// server parses such ids with `uuid.FromString` (hex digits, `-`, and the `{}`/`urn:uuid:`
+/// forms). Anything else (`/`, `.`, `%`, `?`) would change the URL rather than the id.
+fn stays_in_its_segment(id: &str) -> bool {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '{' | '}' | ':');
+    !id.is_empty() && id.chars().all(plain)
 }
 
 /// The `exp` claim of a JWT, read without verifying it (only to decide between `GET /user` and

@@ -4,7 +4,6 @@ use serde_json::{Map, Value};
 
 use crate::json::{Json, Object};
 use crate::redact::{self, Redacted};
-use crate::{Session, User};
 
 /// Who signs in or up: an email address or a phone number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -374,7 +373,7 @@ impl SignOutScope {
 
 /// Changes to the signed-in user, for [`Auth::update_user`](super::Auth::update_user).
 ///
-/// `Debug` redacts the password and the nonce.
+/// `Debug` redacts the passwords and the nonce.
 #[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UserAttributes {
@@ -384,7 +383,12 @@ pub struct UserAttributes {
     pub phone: Option<String>,
     /// A new password.
     pub password: Option<String>,
-    /// The reauthentication nonce, when the project requires one for password changes.
+    /// The current password, when the project requires it to set a new one (the Auth server's
+    /// "require current password" setting; `current_password_required` without it,
+    /// `invalid_credentials` when wrong).
+    pub current_password: Option<String>,
+    /// The reauthentication nonce, when the project requires one for password changes: the
+    /// code [`Auth::reauthenticate`](super::Auth::reauthenticate) sent.
     pub nonce: Option<String>,
     /// User metadata to merge.
     pub data: Option<Map<String, Value>>,
@@ -421,6 +425,13 @@ impl UserAttributes {
         self
     }
 
+    /// The current password (sent as `current_password`, beside the new one).
+    #[must_use]
+    pub fn with_current_password(mut self, password: impl Into<String>) -> Self {
+        self.current_password = Some(password.into());
+        self
+    }
+
     /// The reauthentication nonce.
     #[must_use]
     pub fn with_nonce(mut self, nonce: impl Into<String>) -> Self {
@@ -442,18 +453,12 @@ impl std::fmt::Debug for UserAttributes {
             .field("email", &self.email)
             .field("phone", &self.phone)
             .field("password", &redact::optional(self.password.as_ref()))
+            .field(
+                "current_password",
+                &redact::optional(self.current_password.as_ref()),
+            )
             .field("nonce", &redact::optional(self.nonce.as_ref()))
             .field("data", &self.data)
             .finish()
     }
-}
-
-/// The session and user an Auth call produced.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct AuthResponse {
-    /// The new session, when the call signed the user in.
-    pub session: Option<Session>,
-    /// The user, when the server returned one.
-    pub user: Option<User>,
 }

@@ -3,7 +3,8 @@
 //! The real flow goes server → provider → `/callback` → `redirect_to`; here the provider step
 //! is skipped and the browser goes straight to `redirect_to` with `?code=` (PKCE, when the
 //! request carried `code_challenge`) or the session in the fragment (implicit). The account is
-//! `login_hint` if given, else `Settings::oauth_email`; it is created on first use.
+//! `login_hint` if given, else `Settings::oauth_email`; its user is created on first use. A
+//! `state` from `GET /user/identities/authorize` links the account to that user instead.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use serde_json::json;
 
 use super::{fragment_of, redirect, redirect_target};
 use crate::server::errors::ApiError;
-use crate::server::options::SeedUser;
+use crate::server::identities::{ProviderAccount, test_subject};
 use crate::server::random;
 use crate::server::state::{Inner, Shared};
 use crate::server::tokens::ProviderTokens;
@@ -35,7 +36,17 @@ pub(crate) async fn authorize(
     let mut target = redirect_target(&inner, get("redirect_to"))?;
     let email =
         get("login_hint").map_or_else(|| inner.settings.oauth_email.clone(), str::to_lowercase);
-    let user_id = oauth_user(&mut inner, &email, provider)?;
+    let account = test_account(&inner, provider, &email);
+    let user_id = match get("state") {
+        Some(state) => match link(&mut inner, state, &account) {
+            Ok(id) => id,
+            Err(error) => {
+                redirect_error(&mut target, &error);
+                return Ok(redirect(StatusCode::FOUND, &target));
+            }
+        },
+        None => inner.external_user(&account)?,
+    };
     let tokens = ProviderTokens {
         access: format!("test-provider-token-{}", random::token()),
         refresh: format!("test-provider-refresh-{}", random::token()),
@@ -59,28 +70,54 @@ pub(crate) async fn authorize(
     Ok(redirect(StatusCode::FOUND, &target))
 }
 
-/// The account for `email`, created confirmed on first use; the provider joins its
-/// `app_metadata.providers`.
-fn oauth_user(inner: &mut Inner, email: &str, provider: &str) -> Result<String, ApiError> {
-    let existing = inner.user_by_email(email).map(|u| u.id.clone());
-    let id = if let Some(id) = existing {
-        id
-    } else {
-        let seed = SeedUser::new(email, "").user_metadata(json!({
-            "email": email,
+/// The test provider's account for `email`: a stable subject, a verified email.
+fn test_account(inner: &Inner, provider: &str, email: &str) -> ProviderAccount {
+    ProviderAccount {
+        provider: provider.to_owned(),
+        subject: test_subject(email),
+        email: email.to_owned(),
+        email_verified: true,
+        extra: json!({
             "full_name": "Test Provider User",
-            "provider_id": random::uuid(),
-        }));
-        inner.create_user(&seed, provider)?
-    };
-    if let Some(user) = inner.user_mut(&id)
-        && let Some(providers) = user
-            .app_metadata
-            .get_mut("providers")
-            .and_then(|p| p.as_array_mut())
-        && !providers.iter().any(|p| p == provider)
-    {
-        providers.push(json!(provider));
+            "iss": format!("{}/__provider/{provider}", inner.base_url),
+            "name": "Test Provider User",
+        }),
     }
-    Ok(id)
+}
+
+/// Links the account to the user the `state` names (the callback's `linkIdentityToUser`).
+fn link(inner: &mut Inner, state: &str, account: &ProviderAccount) -> Result<String, ApiError> {
+    let user_id = inner.take_link(state).ok_or_else(|| {
+        ApiError::new(
+            404,
+            "flow_state_not_found",
+            "OAuth state not found or expired",
+        )
+    })?;
+    inner.link_account(&user_id, account)?;
+    Ok(user_id)
+}
+
+/// A failed callback: the error in the query and (deprecated, still sent) the fragment, as the
+/// Go server's `redirectErrors` writes it.
+fn redirect_error(target: &mut url::Url, error: &ApiError) {
+    let kind = match error.status {
+        400 => "invalid_request",
+        401 => "unauthorized_client",
+        403 => "access_denied",
+        503 => "temporarily_unavailable",
+        _ => "server_error",
+    };
+    target
+        .query_pairs_mut()
+        .append_pair("error", kind)
+        .append_pair("error_code", &error.code)
+        .append_pair("error_description", &error.message);
+    let fragment = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("error", kind)
+        .append_pair("error_description", &error.message)
+        .append_pair("error_code", &error.code)
+        .append_pair("sb", "")
+        .finish();
+    target.set_fragment(Some(&fragment));
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::{field, json_body};
 use crate::server::errors::ApiError;
 use crate::server::otp::OtpKind;
-use crate::server::state::Shared;
+use crate::server::state::{Inner, Shared};
 
 pub(crate) async fn get_user(
     State(shared): State<Arc<Shared>>,
@@ -39,18 +39,15 @@ pub(crate) async fn put_user(
     if let Some(password) = field(&body, "password") {
         inner.check_password(password)?;
     }
-    let new_email = field(&body, "email")
-        .map(|e| e.trim().to_lowercase())
-        .filter(|e| !e.is_empty());
-    if let Some(email) = &new_email
-        && inner
-            .user_by_email(email)
-            .is_some_and(|u| u.id != caller.user_id)
-    {
-        return Err(ApiError::unprocessable(
-            "email_exists",
-            "A user with this email address has already been registered",
-        ));
+    let (new_email, new_phone) = new_addresses(&inner, &caller.user_id, &body)?;
+    if let Some(password) = field(&body, "password") {
+        inner.check_password_change(
+            &caller.user_id,
+            &caller.session_id,
+            field(&body, "nonce"),
+            field(&body, "current_password"),
+            password,
+        )?;
     }
     let user = inner
         .user_mut(&caller.user_id)
@@ -82,7 +79,15 @@ pub(crate) async fn put_user(
         user.new_email = Some(email.clone());
         user.email_change_sent_at = Some(now);
     }
+    let phone_change = new_phone.filter(|p| *p != user.phone);
+    if let Some(phone) = &phone_change {
+        user.phone_change = Some(phone.clone());
+        user.phone_change_sent_at = Some(now);
+    }
     user.updated_at = now;
+    if let Some(phone) = phone_change {
+        inner.send_otp(OtpKind::PhoneChange, &caller.user_id, &phone, None, None);
+    }
     if let Some(email) = email_change {
         let flow = inner.start_flow(
             field(&body, "code_challenge"),
@@ -103,4 +108,37 @@ pub(crate) async fn put_user(
         .user(&caller.user_id)
         .map(|u| Json(u.to_json()))
         .ok_or_else(|| ApiError::internal("authenticated user vanished"))
+}
+
+/// The new email and phone of the update (`None` when absent), each unused by other users
+/// (`email_exists` / `phone_exists` otherwise).
+fn new_addresses(
+    inner: &Inner,
+    user_id: &str,
+    body: &Value,
+) -> Result<(Option<String>, Option<String>), ApiError> {
+    let new_email = field(body, "email")
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty());
+    if let Some(email) = &new_email
+        && inner.user_by_email(email).is_some_and(|u| u.id != user_id)
+    {
+        return Err(ApiError::unprocessable(
+            "email_exists",
+            "A user with this email address has already been registered",
+        ));
+    }
+    let new_phone = field(body, "phone")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned);
+    if let Some(phone) = &new_phone
+        && inner.user_by_phone(phone).is_some_and(|u| u.id != user_id)
+    {
+        return Err(ApiError::unprocessable(
+            "phone_exists",
+            "A user with this phone number has already been registered",
+        ));
+    }
+    Ok((new_email, new_phone))
 }

@@ -1,0 +1,733 @@
+//! The server's remaining user-facing flows over real HTTP: resend, reauthentication and the
+//! password-change rules, identities (link/unlink), the ID-token grant, SSO, weak passwords.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use supabase_ssr_testing::server::{LocalAuth, LocalAuthOptions, SeedUser};
+
+const EMAIL: &str = "user@example.com";
+const PASSWORD: &str = "password123";
+
+async fn server_with(options: LocalAuthOptions) -> LocalAuth {
+    LocalAuth::start(options.user(SeedUser::new(EMAIL, PASSWORD)))
+        .await
+        .unwrap()
+}
+
+async fn server() -> LocalAuth {
+    server_with(LocalAuthOptions::default()).await
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+/// A call with the API key, the 2024-01-01 error shape, and an optional bearer; returns the
+/// status and the JSON body (`null` when empty).
+async fn call(
+    s: &LocalAuth,
+    method: reqwest::Method,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = client()
+        .request(method, format!("{}{path}", s.auth_url()))
+        .header("apikey", s.publishable_key())
+        .header("X-Supabase-Api-Version", "2024-01-01");
+    if let Some(token) = bearer {
+        req = req.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        req = req.body(body.to_string());
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn post(s: &LocalAuth, path: &str, body: Value) -> (u16, Value) {
+    call(s, reqwest::Method::POST, path, None, Some(body)).await
+}
+
+fn code_of(v: &Value) -> &str {
+    v["code"].as_str().unwrap_or_default()
+}
+
+async fn password_session(s: &LocalAuth, email: &str, password: &str) -> Value {
+    let (status, body) = post(
+        s,
+        "/token?grant_type=password",
+        json!({"email": email, "password": password}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+// ---- /resend ----
+
+#[tokio::test]
+async fn resend_signup_sends_a_new_confirmation_for_unconfirmed_users_only() {
+    let s = server_with(LocalAuthOptions::default().autoconfirm(false)).await;
+    let (status, _) = post(
+        &s,
+        "/signup",
+        json!({"email": "new@example.com", "password": "secret-pw"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    s.clear_outbox();
+    let (status, body) = post(
+        &s,
+        "/resend",
+        json!({"type": "signup", "email": "NEW@example.com"}),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({})));
+    let outbox = s.outbox();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(
+        (outbox[0].kind.as_str(), outbox[0].to.as_str()),
+        ("signup", "new@example.com")
+    );
+    // Confirmed and unknown users: `{}` and nothing sent.
+    for email in [EMAIL, "nobody@example.com"] {
+        let (status, body) = post(&s, "/resend", json!({"type": "signup", "email": email})).await;
+        assert_eq!((status, body), (200, json!({})));
+    }
+    assert_eq!(s.outbox().len(), 1);
+    // The code verifies as a sign-up confirmation.
+    let (status, _) = post(
+        &s,
+        "/verify",
+        json!({"type": "signup", "email": "new@example.com", "token": outbox[0].otp}),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn resend_signup_with_pkce_gives_a_code_link() {
+    let s = server_with(LocalAuthOptions::default().autoconfirm(false)).await;
+    post(
+        &s,
+        "/signup",
+        json!({"email": "new@example.com", "password": "secret-pw"}),
+    )
+    .await;
+    s.clear_outbox();
+    let verifier = "v".repeat(43);
+    let (status, _) = post(
+        &s,
+        "/resend?redirect_to=http%3A%2F%2Flocalhost%3A3000%2Fcb",
+        json!({"type": "signup", "email": "new@example.com",
+               "code_challenge": verifier, "code_challenge_method": "plain"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let link = s.outbox()[0].link.clone();
+    let r = client().get(&link).send().await.unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("http://localhost:3000/cb?code="),
+        "{location}"
+    );
+    let code = location.split("code=").nth(1).unwrap();
+    let (status, body) = post(
+        &s,
+        "/token?grant_type=pkce",
+        json!({"auth_code": code, "code_verifier": verifier}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn resend_validates_like_gotrue() {
+    let s = server().await;
+    let cases = [
+        (
+            json!({"type": "magiclink", "email": EMAIL}),
+            "Missing one of these types: signup, email_change, sms, phone_change",
+        ),
+        (
+            json!({"type": "signup"}),
+            "Type provided requires an email address",
+        ),
+        (
+            json!({"type": "sms"}),
+            "Type provided requires a phone number",
+        ),
+        (
+            json!({"type": "email_change", "email": EMAIL, "phone": "+15550000"}),
+            "Only an email address or phone number should be provided.",
+        ),
+        (
+            json!({"type": "email_change"}),
+            "Missing email address or phone number",
+        ),
+        (
+            json!({"type": "signup", "email": EMAIL, "code_challenge": "abc"}),
+            "PKCE flow requires code_challenge_method and code_challenge",
+        ),
+    ];
+    for (body, message) in cases {
+        let (status, answer) = post(&s, "/resend", body.clone()).await;
+        assert_eq!(
+            (status, code_of(&answer)),
+            (400, "validation_failed"),
+            "{body}"
+        );
+        assert_eq!(answer["message"], message);
+    }
+}
+
+#[tokio::test]
+async fn resend_sms_and_phone_change_answer_with_the_message_id() {
+    let s = server().await;
+    let (status, body) = post(&s, "/otp", json!({"phone": "+15550001"})).await;
+    assert_eq!(status, 200);
+    let first = body["message_id"].as_str().unwrap().to_owned();
+    let (status, body) = post(&s, "/resend", json!({"type": "sms", "phone": "+15550001"})).await;
+    assert_eq!(status, 200);
+    let outbox = s.outbox();
+    assert_eq!(body["message_id"], outbox[1].id.as_str());
+    assert_ne!(body["message_id"], first.as_str());
+    assert_eq!(
+        (outbox[1].kind.as_str(), outbox[1].link.as_str()),
+        ("sms", "")
+    );
+
+    // phone_change: only with a pending change, sent to the new number.
+    let session = password_session(&s, EMAIL, PASSWORD).await;
+    let token = session["access_token"].as_str().unwrap();
+    let (status, body) = post(
+        &s,
+        "/resend",
+        json!({"type": "phone_change", "phone": "+15550002"}),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({})));
+    let (status, user) = call(
+        &s,
+        reqwest::Method::PUT,
+        "/user",
+        Some(token),
+        Some(json!({"phone": "+15550002"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{user}");
+    assert_eq!(user["new_phone"], "+15550002");
+    assert_eq!(user["phone"], "");
+    s.clear_outbox();
+    // GoTrue finds the user by its current phone; this user has none yet, so by email instead.
+    let (status, body) = post(
+        &s,
+        "/resend",
+        json!({"type": "phone_change", "email": EMAIL}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let m = s.outbox().pop().unwrap();
+    assert_eq!(
+        (m.kind.as_str(), m.to.as_str()),
+        ("phone_change", "+15550002")
+    );
+    assert_eq!(body["message_id"], m.id.as_str());
+    let (status, session) = post(
+        &s,
+        "/verify",
+        json!({"type": "phone_change", "phone": "+15550002", "token": m.otp}),
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["user"]["phone"], "+15550002");
+    assert!(session["user"].get("new_phone").is_none());
+}
+
+#[tokio::test]
+async fn resend_email_change_goes_to_the_new_address() {
+    let s = server().await;
+    let session = password_session(&s, EMAIL, PASSWORD).await;
+    let token = session["access_token"].as_str().unwrap();
+    let (status, body) = post(
+        &s,
+        "/resend",
+        json!({"type": "email_change", "email": EMAIL}),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({})));
+    assert!(s.outbox().is_empty());
+    call(
+        &s,
+        reqwest::Method::PUT,
+        "/user",
+        Some(token),
+        Some(json!({"email": "next@example.com"})),
+    )
+    .await;
+    s.clear_outbox();
+    let (status, body) = post(
+        &s,
+        "/resend",
+        json!({"type": "email_change", "email": EMAIL}),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({})));
+    let m = s.outbox().pop().unwrap();
+    assert_eq!(
+        (m.kind.as_str(), m.to.as_str()),
+        ("email_change", "next@example.com")
+    );
+}
+
+// ---- /reauthenticate and password changes ----
+
+#[tokio::test]
+async fn reauthenticate_puts_a_nonce_in_the_outbox() {
+    let s = server().await;
+    let session = password_session(&s, EMAIL, PASSWORD).await;
+    let token = session["access_token"].as_str().unwrap();
+    let (status, body) = call(
+        &s,
+        reqwest::Method::GET,
+        "/reauthenticate",
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({})));
+    let m = s.outbox().pop().unwrap();
+    assert_eq!(
+        (m.kind.as_str(), m.to.as_str(), m.link.as_str()),
+        ("reauthentication", EMAIL, "")
+    );
+    assert_eq!(m.otp.len(), 6);
+    let user = s.user(EMAIL).unwrap();
+    assert!(user["reauthentication_sent_at"].is_string());
+    // Not a code `/verify` takes.
+    for t in ["email", "reauthentication"] {
+        let (status, _) = post(
+            &s,
+            "/verify",
+            json!({"type": t, "email": EMAIL, "token": m.otp}),
+        )
+        .await;
+        assert_ne!(status, 200);
+    }
+    let (status, body) = call(&s, reqwest::Method::GET, "/reauthenticate", None, None).await;
+    assert_eq!((status, code_of(&body)), (401, "no_authorization"));
+    let (status, _) = call(
+        &s,
+        reqwest::Method::POST,
+        "/reauthenticate",
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 405);
+}
+
+#[tokio::test]
+async fn reauthenticate_needs_a_confirmed_address_and_texts_phone_users() {
+    let s = server().await;
+    let (_, body) = post(&s, "/otp", json!({"phone": "+15550003"})).await;
+    assert!(body["message_id"].is_string());
+    let m = s.outbox().pop().unwrap();
+    let (status, session) = post(
+        &s,
+        "/verify",
+        json!({"type": "sms", "phone": "+15550003", "token": m.otp}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let token = session["access_token"].as_str().unwrap();
+    let (status, body) = call(
+        &s,
+        reqwest::Method::GET,
+        "/reauthenticate",
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let m = s.outbox().pop().unwrap();
+    assert_eq!(
+        (m.kind.as_str(), m.to.as_str()),
+        ("reauthentication", "+15550003")
+    );
+    assert_eq!(body["message_id"], m.id.as_str());
+
+    let id = s
+        .add_user(&SeedUser::new("unconfirmed@example.com", PASSWORD).unconfirmed())
+        .unwrap();
+    let token = s.mint_session(&id, 3600).unwrap().access_token;
+    let (status, body) = call(
+        &s,
+        reqwest::Method::GET,
+        "/reauthenticate",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!((status, code_of(&body)), (422, "email_not_confirmed"));
+}
+
+/// Signs in, then moves the clock past the 24 hours in which the Go server waives the nonce, keeping
+/// the session alive with a refresh; returns the fresh access token.
+async fn day_old_session(s: &LocalAuth, password: &str) -> String {
+    let session = password_session(s, EMAIL, password).await;
+    s.advance(Duration::from_secs(25 * 3600));
+    let (status, refreshed) = post(
+        s,
+        "/token?grant_type=refresh_token",
+        json!({"refresh_token": session["refresh_token"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{refreshed}");
+    refreshed["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn secure_password_change_requires_a_valid_nonce_from_old_sessions() {
+    let s = server_with(LocalAuthOptions::default().secure_password_change(true)).await;
+    // A session younger than 24 hours changes the password without a nonce.
+    let fresh = password_session(&s, EMAIL, PASSWORD).await;
+    let (status, body) = call(
+        &s,
+        reqwest::Method::PUT,
+        "/user",
+        fresh["access_token"].as_str(),
+        Some(json!({"password": "second-pw"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    let token = day_old_session(&s, "second-pw").await;
+    let token = token.as_str();
+    let put = |body: Value| call(&s, reqwest::Method::PUT, "/user", Some(token), Some(body));
+    let (status, body) = put(json!({"password": "third-pw"})).await;
+    assert_eq!((status, code_of(&body)), (400, "reauthentication_needed"));
+    assert_eq!(body["message"], "Password update requires reauthentication");
+    let (status, body) = put(json!({"password": "third-pw", "nonce": "123456"})).await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (422, "reauthentication_not_valid")
+    );
+    assert_eq!(body["message"], "Nonce has expired or is invalid");
+
+    call(
+        &s,
+        reqwest::Method::GET,
+        "/reauthenticate",
+        Some(token),
+        None,
+    )
+    .await;
+    let nonce = s.outbox().pop().unwrap().otp;
+    let wrong = if nonce == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let (status, body) = put(json!({"password": "third-pw", "nonce": wrong})).await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (422, "reauthentication_not_valid")
+    );
+    let (status, body) = put(json!({"password": "third-pw", "nonce": nonce})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("reauthentication_sent_at").is_none());
+    // Used once.
+    let (status, body) = put(json!({"password": "fourth-pw", "nonce": nonce})).await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (422, "reauthentication_not_valid")
+    );
+    password_session(&s, EMAIL, "third-pw").await;
+}
+
+#[tokio::test]
+async fn nonces_expire_with_the_otp_lifetime() {
+    let options = LocalAuthOptions::default()
+        .secure_password_change(true)
+        .access_token_ttl(Duration::from_secs(3 * 24 * 3600));
+    let s = server_with(options).await;
+    let session = password_session(&s, EMAIL, PASSWORD).await;
+    let token = session["access_token"].as_str().unwrap();
+    s.advance(Duration::from_secs(25 * 3600));
+    call(
+        &s,
+        reqwest::Method::GET,
+        "/reauthenticate",
+        Some(token),
+        None,
+    )
+    .await;
+    let nonce = s.outbox().pop().unwrap().otp;
+    s.advance(Duration::from_secs(3600));
+    let body = json!({"password": "second-pw", "nonce": nonce});
+    let (status, body) = call(&s, reqwest::Method::PUT, "/user", Some(token), Some(body)).await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (422, "reauthentication_not_valid")
+    );
+}
+
+#[tokio::test]
+async fn current_password_rule() {
+    let s = server_with(LocalAuthOptions::default().require_current_password(true)).await;
+    let session = password_session(&s, EMAIL, PASSWORD).await;
+    let token = session["access_token"].as_str().unwrap();
+    let put = |body: Value| call(&s, reqwest::Method::PUT, "/user", Some(token), Some(body));
+    let (status, body) = put(json!({"password": "second-pw"})).await;
+    assert_eq!((status, code_of(&body)), (400, "current_password_required"));
+    let (status, body) =
+        put(json!({"password": "second-pw", "current_password": "wrong-pw"})).await;
+    assert_eq!((status, code_of(&body)), (400, "current_password_invalid"));
+    assert_eq!(
+        body["message"],
+        "Current password required when setting new password."
+    );
+    let (status, body) = put(json!({"password": "second-pw", "current_password": PASSWORD})).await;
+    assert_eq!(status, 200, "{body}");
+    // Other updates need no current password.
+    let (status, _) = put(json!({"data": {"a": 1}})).await;
+    assert_eq!(status, 200);
+
+    // A recovery session sets a new password without the old one.
+    post(&s, "/recover", json!({"email": EMAIL})).await;
+    let m = s.outbox().pop().unwrap();
+    let (_, recovery) = post(
+        &s,
+        "/verify",
+        json!({"type": "recovery", "token_hash": m.token_hash}),
+    )
+    .await;
+    let (status, body) = call(
+        &s,
+        reqwest::Method::PUT,
+        "/user",
+        recovery["access_token"].as_str(),
+        Some(json!({"password": "third-pw"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+// ---- identities ----
+
+fn identities(user: &Value) -> Vec<Value> {
+    user["identities"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn users_carry_their_identities_as_gotrue_shows_them() {
+    let s = server().await;
+    let user = s.user(EMAIL).unwrap();
+    let ids = identities(&user);
+    assert_eq!(ids.len(), 1);
+    let identity = &ids[0];
+    let keys: Vec<&String> = identity.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "identity_id",
+            "id",
+            "user_id",
+            "identity_data",
+            "provider",
+            "last_sign_in_at",
+            "created_at",
+            "updated_at",
+            "email"
+        ]
+    );
+    assert_eq!(identity["provider"], "email");
+    assert_eq!(identity["id"], user["id"]);
+    assert_eq!(identity["user_id"], user["id"]);
+    assert_eq!(identity["email"], EMAIL);
+    assert_eq!(
+        identity["identity_data"],
+        json!({"email": EMAIL, "email_verified": true, "phone_verified": false, "sub": user["id"]})
+    );
+    // Anonymous users have none.
+    let (_, anon) = post(&s, "/signup", json!({})).await;
+    assert_eq!(anon["user"]["identities"], json!([]));
+}
+
+/// Follows a URL without following its redirect; returns the `Location`.
+async fn location_of(url: &str) -> String {
+    let r = client().get(url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 302, "{url}");
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn link_identity_through_the_test_provider_then_unlink_it() {
+    let s = server().await;
+    let session = password_session(&s, EMAIL, PASSWORD).await;
+    let token = session["access_token"].as_str().unwrap();
+    let verifier = "w".repeat(43);
+    let path = format!(
+        "/user/identities/authorize?provider=github&redirect_to=http%3A%2F%2Flocalhost%3A3000%2Fcb&skip_http_redirect=true&code_challenge={verifier}&code_challenge_method=plain&login_hint=octocat%40example.com"
+    );
+    let (status, body) = call(&s, reqwest::Method::GET, &path, Some(token), None).await;
+    assert_eq!(status, 200, "{body}");
+    let url = body["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("{}/authorize?", s.auth_url())),
+        "{url}"
+    );
+    let location = location_of(url).await;
+    let code = location
+        .strip_prefix("http://localhost:3000/cb?code=")
+        .unwrap();
+    let (status, linked) = post(
+        &s,
+        "/token?grant_type=pkce",
+        json!({"auth_code": code, "code_verifier": verifier}),
+    )
+    .await;
+    assert_eq!(status, 200, "{linked}");
+    let user = &linked["user"];
+    assert_eq!(user["email"], EMAIL, "the signed-in user keeps its email");
+    assert_eq!(
+        user["app_metadata"]["providers"],
+        json!(["email", "github"])
+    );
+    let ids = identities(user);
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[1]["provider"], "github");
+    assert_eq!(ids[1]["email"], "octocat@example.com");
+    assert_eq!(ids[1]["identity_data"]["email"], "octocat@example.com");
+
+    // The same account again: identity_already_exists, in the redirect.
+    let (_, body) = call(&s, reqwest::Method::GET, &path, Some(token), None).await;
+    let location = location_of(body["url"].as_str().unwrap()).await;
+    assert!(
+        location.contains("error_code=identity_already_exists"),
+        "{location}"
+    );
+    // The linked account now signs in as the user.
+    let signin = format!(
+        "{}/authorize?provider=github&login_hint=octocat%40example.com&redirect_to=http%3A%2F%2Flocalhost%3A3000%2Fcb",
+        s.auth_url()
+    );
+    let location = location_of(&signin).await;
+    assert!(location.contains("access_token="), "{location}");
+    assert_eq!(s.sessions(EMAIL).len(), 3);
+
+    // Unlink it; the last one cannot go.
+    let github = ids[1]["identity_id"].as_str().unwrap();
+    let email_identity = ids[0]["identity_id"].as_str().unwrap();
+    let (status, body) = call(
+        &s,
+        reqwest::Method::DELETE,
+        &format!("/user/identities/{github}"),
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({})));
+    let user = s.user(EMAIL).unwrap();
+    assert_eq!(identities(&user).len(), 1);
+    assert_eq!(user["app_metadata"]["providers"], json!(["email"]));
+    let (status, body) = call(
+        &s,
+        reqwest::Method::DELETE,
+        &format!("/user/identities/{email_identity}"),
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (422, "single_identity_not_deletable")
+    );
+}
+
+#[tokio::test]
+async fn unlink_errors() {
+    let s = server().await;
+    let other = s
+        .add_user(&SeedUser::new("other@example.com", PASSWORD))
+        .unwrap();
+    let other_identity = identities(&s.user(&other).unwrap())[0]["identity_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session = password_session(&s, EMAIL, PASSWORD).await;
+    let token = session["access_token"].as_str().unwrap();
+    // Give the user a second identity so the count rule does not answer first.
+    let (_, body) = call(
+        &s,
+        reqwest::Method::GET,
+        "/user/identities/authorize?provider=google&skip_http_redirect=true",
+        Some(token),
+        None,
+    )
+    .await;
+    location_of(body["url"].as_str().unwrap()).await;
+    assert_eq!(identities(&s.user(EMAIL).unwrap()).len(), 2);
+    let del = |id: String| {
+        let s = &s;
+        async move {
+            call(
+                s,
+                reqwest::Method::DELETE,
+                &format!("/user/identities/{id}"),
+                Some(token),
+                None,
+            )
+            .await
+        }
+    };
+    let (status, body) = del("not-a-uuid".into()).await;
+    assert_eq!((status, code_of(&body)), (404, "validation_failed"));
+    let (status, body) = del(other_identity).await;
+    assert_eq!((status, code_of(&body)), (422, "identity_not_found"));
+    let (status, body) = call(
+        &s,
+        reqwest::Method::DELETE,
+        "/user/identities/6f1b2a52-9a86-4a8e-9d7b-1c2f3e4d5a6b",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!((status, code_of(&body)), (401, "no_authorization"));
+}
+
+#[tokio::test]
+async fn manual_linking_can_be_turned_off() {
+    let s = server().await;
+    s.update_settings(|st| st.manual_linking = false);
+    let token = s.mint_session(EMAIL, 3600).unwrap().access_token;
+    let (status, body) = call(
+        &s,
+        reqwest::Method::GET,
+        "/user/identities/authorize?provider=github&skip_http_redirect=true",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!((status, code_of(&body)), (404, "manual_linking_disabled"));
+    let (status, body) = call(
+        &s,
+        reqwest::Method::DELETE,
+        "/user/identities/6f1b2a52-9a86-4a8e-9d7b-1c2f3e4d5a6b",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!((status, code_of(&body)), (404, "manual_linking_disabled"));
+}

@@ -1,0 +1,142 @@
+//! Sending a confirmation again (`POST /resend`): sign-up, email change, SMS and phone change.
+
+use reqwest::Method;
+
+use super::flows::redirect_query;
+use super::http::AuthRequest;
+use super::responses::OtpResponse;
+use super::types::{Identifier, OtpType, meta_security};
+use super::{Auth, AuthError};
+use crate::json::{Json, Object};
+use crate::redact;
+
+/// What [`Auth::resend`] sends again: a sign-up confirmation or an email-change link by email,
+/// or a code by SMS for a phone sign-up or phone change.
+///
+/// `Debug` redacts the CAPTCHA token.
+///
+/// ```
+/// use supabase_ssr_core::auth::Resend;
+///
+/// let again = Resend::signup("ada@example.com")
+///     .email_redirect_to("https://app.example/auth/callback");
+/// # let _ = again;
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Resend {
+    identifier: Identifier,
+    otp_type: OtpType,
+    email_redirect_to: Option<String>,
+    captcha_token: Option<String>,
+}
+
+impl std::fmt::Debug for Resend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resend")
+            .field("identifier", &self.identifier)
+            .field("otp_type", &self.otp_type)
+            .field("email_redirect_to", &self.email_redirect_to)
+            .field(
+                "captcha_token",
+                &redact::optional(self.captcha_token.as_ref()),
+            )
+            .finish()
+    }
+}
+
+impl Resend {
+    /// The sign-up confirmation email (a PKCE link, like [`Auth::sign_up`]'s).
+    pub fn signup(email: impl Into<String>) -> Self {
+        Self::new(Identifier::Email(email.into()), OtpType::Signup)
+    }
+
+    /// The email-change confirmation (a PKCE link, like
+    /// [`Auth::update_user`](super::Auth::update_user)'s).
+    pub fn email_change(email: impl Into<String>) -> Self {
+        Self::new(Identifier::Email(email.into()), OtpType::EmailChange)
+    }
+
+    /// The phone sign-up code, by SMS.
+    pub fn sms(phone: impl Into<String>) -> Self {
+        Self::new(Identifier::Phone(phone.into()), OtpType::Sms)
+    }
+
+    /// The phone-change code, by SMS.
+    pub fn phone_change(phone: impl Into<String>) -> Self {
+        Self::new(Identifier::Phone(phone.into()), OtpType::PhoneChange)
+    }
+
+    fn new(identifier: Identifier, otp_type: OtpType) -> Self {
+        Self {
+            identifier,
+            otp_type,
+            email_redirect_to: None,
+            captcha_token: None,
+        }
+    }
+
+    /// Where the email's link leads (your `/auth/callback`); ignored for SMS, as in auth-js.
+    #[must_use]
+    pub fn email_redirect_to(mut self, url: impl Into<String>) -> Self {
+        self.email_redirect_to = Some(url.into());
+        self
+    }
+
+    /// A CAPTCHA token, when the project requires one.
+    #[must_use]
+    pub fn captcha_token(mut self, token: impl Into<String>) -> Self {
+        self.captcha_token = Some(token.into());
+        self
+    }
+}
+
+impl Auth<'_> {
+    /// Sends a confirmation again (auth-js's `resend`): the sign-up or email-change link by
+    /// email, the sign-up or phone-change code by SMS. An email link starts a new PKCE flow
+    /// whose verifier cookies are written as [`Auth::sign_up`]'s are (and forgotten when the
+    /// server refuses); the link's `code` goes to [`Auth::exchange_code_for_session`]. The
+    /// answer carries the SMS message id when the server reports one.
+    ///
+    /// The server answers too many resends with `over_email_send_rate_limit` /
+    /// `over_sms_send_rate_limit` ([`AuthError::code`]).
+    pub async fn resend(&self, resend: &Resend) -> Result<OtpResponse, AuthError> {
+        let mut body = Object::new();
+        let flow = match &resend.identifier {
+            Identifier::Email(email) => {
+                body.insert("email", email.as_str());
+                body.insert("type", resend.otp_type.as_str());
+                body.insert(
+                    "gotrue_meta_security",
+                    meta_security(resend.captcha_token.as_deref()),
+                );
+                Some(self.start_flow(&mut body, ""))
+            }
+            Identifier::Phone(phone) => {
+                body.insert("phone", phone.as_str());
+                body.insert("type", resend.otp_type.as_str());
+                body.insert(
+                    "gotrue_meta_security",
+                    meta_security(resend.captcha_token.as_deref()),
+                );
+                None
+            }
+        };
+        let body = Json::Object(body);
+        let email_redirect_to = resend
+            .email_redirect_to
+            .as_deref()
+            .filter(|_| flow.is_some());
+        let redirect_to = self.flow_redirect(email_redirect_to, flow.as_ref());
+        let query = redirect_query(redirect_to.as_deref());
+        let mut request = AuthRequest::new(Method::POST, "resend");
+        request.query = &query;
+        request.body = Some(&body);
+        let result = self
+            .http()
+            .send(request)
+            .await
+            .map(OtpResponse::from_answer);
+        self.end_failed_flow(flow.as_ref(), &result);
+        result
+    }
+}
