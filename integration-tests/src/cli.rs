@@ -32,6 +32,9 @@ pub struct Cli {
     /// Publishable key clients send as `apikey`.
     #[arg(long, default_value = crate::server::DEFAULT_PUBLISHABLE_KEY)]
     pub publishable_key: String,
+    /// Secret key server code sends as `apikey` for admin calls (`/admin/users`, `/invite`, …).
+    #[arg(long, default_value = crate::server::DEFAULT_SECRET_KEY)]
+    pub secret_key: String,
     /// Signing algorithm of the first key.
     #[arg(long, value_enum, default_value_t = AlgArg::Es256)]
     pub jwt_alg: AlgArg,
@@ -91,6 +94,7 @@ impl Cli {
         Ok(LocalAuthOptions {
             port: self.port,
             publishable_key: self.publishable_key.clone(),
+            secret_key: self.secret_key.clone(),
             jwt_algorithm: match self.jwt_alg {
                 AlgArg::Es256 => KeyAlgorithm::Es256,
                 AlgArg::Rs256 => KeyAlgorithm::Rs256,
@@ -171,6 +175,9 @@ mod tests {
         );
         assert_eq!(options.users[1].password, "pw:with:colons");
         assert!(!options.users[1].confirmed);
+        assert_eq!(options.secret_key, crate::server::DEFAULT_SECRET_KEY);
+        let cli = Cli::parse_from(["local-auth", "--secret-key", "sb_secret_mine"]);
+        assert_eq!(cli.options().unwrap().secret_key, "sb_secret_mine");
     }
 
     #[test]

@@ -31,7 +31,10 @@ use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
-use supabase_ssr_core::auth::{AuthError, OtpSignIn, PasswordCredentials, UserAttributes};
+use supabase_ssr_core::auth::{
+    AuthError, IdTokenCredentials, Identity, OAuthSignIn, OtpSignIn, PasswordCredentials, Resend,
+    SsoSignIn, UserAttributes,
+};
 use supabase_ssr_core::cookies::CookieState;
 use supabase_ssr_core::{Config, Session, Supabase, SupabaseClient};
 use supabase_ssr_testing::node::NodeScripts;
@@ -97,10 +100,15 @@ fn map(value: Value) -> Map<String, Value> {
 /// Every case; each group of methods has its own function, so adding a group touches one line
 /// here.
 fn cases() -> Vec<Case> {
-    [sign_in_cases(), user_cases()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        sign_in_cases(),
+        user_cases(),
+        flow_cases(),
+        identity_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 fn sign_in_cases() -> Vec<Case> {
@@ -227,6 +235,165 @@ fn user_cases() -> Vec<Case> {
                 let changes = UserAttributes::default().with_password("a new passphrase");
                 ctx.client.auth().update_user(&changes, None).await?;
                 Ok(())
+            },
+        )
+        .signed_in(),
+    ]
+}
+
+const CALLBACK: &str = "http://localhost:3000/auth/callback";
+
+/// An identity id no user has (both servers answer `identity_not_found`).
+const UNKNOWN_IDENTITY: &str = "5b0c2f1e-3d4a-4b6c-8e9f-0a1b2c3d4e5f";
+
+/// Resend, reauthentication and the password change it protects, ID tokens and SSO.
+fn flow_cases() -> Vec<Case> {
+    vec![
+        Case::server(
+            "resend, signup with a redirect",
+            "auth.resend",
+            json!([{ "type": "signup", "email": EMAIL, "options": { "emailRedirectTo": CALLBACK } }]),
+            |ctx| async move {
+                let resend = Resend::signup(EMAIL).email_redirect_to(CALLBACK);
+                ctx.client.auth().resend(&resend).await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "resend, email_change",
+            "auth.resend",
+            json!([{ "type": "email_change", "email": EMAIL, "options": { "captchaToken": "c" } }]),
+            |ctx| async move {
+                let resend = Resend::email_change(EMAIL).captcha_token("c");
+                ctx.client.auth().resend(&resend).await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "resend, sms",
+            "auth.resend",
+            json!([{ "type": "sms", "phone": PHONE }]),
+            |ctx| async move {
+                ctx.client.auth().resend(&Resend::sms(PHONE)).await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "resend, phone_change",
+            "auth.resend",
+            json!([{ "type": "phone_change", "phone": PHONE }]),
+            |ctx| async move {
+                ctx.client.auth().resend(&Resend::phone_change(PHONE)).await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "reauthenticate",
+            "auth.reauthenticate",
+            json!([]),
+            |ctx| async move { ctx.client.auth().reauthenticate().await },
+        )
+        .signed_in(),
+        Case::server(
+            "update_user, password with the current one and a nonce",
+            "auth.updateUser",
+            json!([{ "password": "a new passphrase", "current_password": PASSWORD, "nonce": "123456" }]),
+            |ctx| async move {
+                let changes = UserAttributes::default()
+                    .with_password("a new passphrase")
+                    .with_current_password(PASSWORD)
+                    .with_nonce("123456");
+                ctx.client.auth().update_user(&changes, None).await?;
+                Ok(())
+            },
+        )
+        .signed_in(),
+        Case::server(
+            "sign_in_with_id_token, refused",
+            "auth.signInWithIdToken",
+            json!([{ "provider": "google", "token": "not-an-id-token", "access_token": "at", "nonce": "n" }]),
+            |ctx| async move {
+                let credentials = IdTokenCredentials::new("google", "not-an-id-token")
+                    .access_token("at")
+                    .nonce("n");
+                ctx.client.auth().sign_in_with_id_token(&credentials).await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "sign_in_with_sso, domain",
+            "auth.signInWithSSO",
+            json!([{ "domain": "company.example", "options": { "redirectTo": CALLBACK } }]),
+            |ctx| async move {
+                let sso = SsoSignIn::domain("company.example").redirect_to(CALLBACK);
+                ctx.client.auth().sign_in_with_sso(&sso).await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "sign_in_with_sso, provider id and captcha",
+            "auth.signInWithSSO",
+            json!([{ "providerId": UNKNOWN_IDENTITY, "options": { "captchaToken": "c" } }]),
+            |ctx| async move {
+                let sso = SsoSignIn::provider_id(UNKNOWN_IDENTITY).captcha_token("c");
+                ctx.client.auth().sign_in_with_sso(&sso).await?;
+                Ok(())
+            },
+        ),
+    ]
+}
+
+/// Listing, linking and unlinking the signed-in user's identities.
+fn identity_cases() -> Vec<Case> {
+    vec![
+        Case::server(
+            "user_identities",
+            "auth.getUserIdentities",
+            json!([]),
+            |ctx| async move {
+                ctx.client.auth().user_identities().await?;
+                Ok(())
+            },
+        )
+        .signed_in(),
+        Case::server(
+            "link_identity, OAuth",
+            "auth.linkIdentity",
+            json!([{ "provider": "github", "options": {
+                "redirectTo": CALLBACK, "scopes": "read:user user:email",
+                "queryParams": { "prompt": "consent" },
+            } }]),
+            |ctx| async move {
+                let mut oauth = OAuthSignIn::new("github");
+                oauth.redirect_to = Some(CALLBACK.into());
+                oauth.scopes = Some("read:user user:email".into());
+                oauth.query_params = vec![("prompt".into(), "consent".into())];
+                ctx.client.auth().link_identity(&oauth).await?;
+                Ok(())
+            },
+        )
+        .signed_in(),
+        Case::server(
+            "link_identity, ID token refused",
+            "auth.linkIdentity",
+            json!([{ "provider": "google", "token": "not-an-id-token", "nonce": "n" }]),
+            |ctx| async move {
+                let credentials = IdTokenCredentials::new("google", "not-an-id-token").nonce("n");
+                ctx.client
+                    .auth()
+                    .link_identity_with_id_token(&credentials)
+                    .await?;
+                Ok(())
+            },
+        )
+        .signed_in(),
+        Case::server(
+            "unlink_identity, unknown",
+            "auth.unlinkIdentity",
+            json!([{ "identity_id": UNKNOWN_IDENTITY }]),
+            |ctx| async move {
+                let identity = Identity::from(map(json!({ "identity_id": UNKNOWN_IDENTITY })));
+                ctx.client.auth().unlink_identity(&identity).await
             },
         )
         .signed_in(),

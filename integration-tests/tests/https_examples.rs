@@ -95,7 +95,7 @@ fn start_local_auth(ca_path: &Path) -> (Running, String, String) {
             .args(["--user", &format!("{EMAIL}:{PASSWORD}")])
             .args(["--access-token-ttl", &ACCESS_TOKEN_TTL_SECS.to_string()]),
     );
-    let lines = first_lines("local-auth", stdout, 2);
+    let lines = first_lines("local-auth", stdout, 3);
     let url = lines[0]
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("local-auth printed {lines:?}"))
@@ -105,6 +105,14 @@ fn start_local_auth(ca_path: &Path) -> (Running, String, String) {
         .strip_prefix("publishable key: ")
         .unwrap_or_else(|| panic!("local-auth printed {lines:?}"))
         .to_owned();
+    assert_eq!(
+        lines[2],
+        format!(
+            "secret key: {}",
+            supabase_ssr_testing::server::DEFAULT_SECRET_KEY
+        ),
+        "the secret key comes right after the publishable key"
+    );
     let pem = std::fs::read_to_string(ca_path).unwrap();
     assert!(
         pem.contains("BEGIN CERTIFICATE"),

@@ -1,7 +1,7 @@
 //! `local-auth`: runs the local Supabase Auth server until killed.
 //!
-//! The first two lines on stdout are `listening on http://127.0.0.1:<port>` (`https://` with
-//! `--tls`) and `publishable key: <key>`, for scripts that start it. With `--cert-out <file>` the
+//! The first three lines on stdout are `listening on http://127.0.0.1:<port>` (`https://` with
+//! `--tls`), `publishable key: <key>` and `secret key: <key>`, for scripts that start it. With `--cert-out <file>` the
 //! CA certificate is in that file before the first line is printed.
 
 // The binary is a thin shell over the library; the library's dependencies are not its own.
@@ -40,6 +40,7 @@ async fn main() -> ExitCode {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "listening on {}", server.url());
     let _ = writeln!(out, "publishable key: {}", server.publishable_key());
+    let _ = writeln!(out, "secret key: {}", server.secret_key());
     let _ = out.flush();
     drop(out);
     std::future::pending::<()>().await;

@@ -28,6 +28,15 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The Go server's 403 `bad_jwt` for a bearer token that does not verify.
+pub(crate) fn bad_jwt(error: JwtError) -> ApiError {
+    let detail = match error {
+        JwtError::Expired => "token has invalid claims: token is expired",
+        JwtError::Malformed | JwtError::Signature => "unable to parse or verify signature",
+    };
+    ApiError::forbidden("bad_jwt", format!("invalid JWT: {detail}"))
+}
+
 impl Inner {
     /// Checks the caller's access token.
     pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
@@ -38,13 +47,8 @@ impl Inner {
                 "This endpoint requires a valid Bearer token",
             )
         })?;
-        let claims: Value = jwt::verify(token, &self.keys, self.clock.now_secs()).map_err(|e| {
-            let detail = match e {
-                JwtError::Expired => "token has invalid claims: token is expired",
-                JwtError::Malformed | JwtError::Signature => "unable to parse or verify signature",
-            };
-            ApiError::forbidden("bad_jwt", format!("invalid JWT: {detail}"))
-        })?;
+        let claims: Value =
+            jwt::verify(token, &self.keys, self.clock.now_secs()).map_err(bad_jwt)?;
         let session_id = claims["session_id"].as_str().unwrap_or_default();
         let session = self
             .sessions

@@ -65,11 +65,29 @@ pub enum Endpoint {
     Sso,
     /// `POST /sso/saml/acs` (the test identity provider posts the browser back here).
     SsoAcs,
+    /// `GET /admin/users` (list, paginated).
+    AdminUsersList,
+    /// `POST /admin/users`.
+    AdminUserCreate,
+    /// `GET /admin/users/{id}`.
+    AdminUserGet,
+    /// `PUT /admin/users/{id}`.
+    AdminUserUpdate,
+    /// `DELETE /admin/users/{id}`.
+    AdminUserDelete,
+    /// `GET /admin/users/{id}/factors`.
+    AdminFactorsList,
+    /// `DELETE /admin/users/{id}/factors/{factor_id}`.
+    AdminFactorDelete,
+    /// `POST /invite`.
+    Invite,
+    /// `POST /admin/generate_link`.
+    GenerateLink,
 }
 
 impl Endpoint {
     /// Every endpoint, in a stable order.
-    pub const ALL: [Endpoint; 27] = [
+    pub const ALL: [Endpoint; 36] = [
         Endpoint::TokenPassword,
         Endpoint::TokenRefresh,
         Endpoint::TokenPkce,
@@ -97,6 +115,15 @@ impl Endpoint {
         Endpoint::IdentitiesUnlink,
         Endpoint::Sso,
         Endpoint::SsoAcs,
+        Endpoint::AdminUsersList,
+        Endpoint::AdminUserCreate,
+        Endpoint::AdminUserGet,
+        Endpoint::AdminUserUpdate,
+        Endpoint::AdminUserDelete,
+        Endpoint::AdminFactorsList,
+        Endpoint::AdminFactorDelete,
+        Endpoint::Invite,
+        Endpoint::GenerateLink,
     ];
 
     /// The snake-case name used by the admin routes and the JSON counters.
@@ -129,6 +156,15 @@ impl Endpoint {
             Endpoint::IdentitiesUnlink => "identities_unlink",
             Endpoint::Sso => "sso",
             Endpoint::SsoAcs => "sso_acs",
+            Endpoint::AdminUsersList => "admin_users_list",
+            Endpoint::AdminUserCreate => "admin_user_create",
+            Endpoint::AdminUserGet => "admin_user_get",
+            Endpoint::AdminUserUpdate => "admin_user_update",
+            Endpoint::AdminUserDelete => "admin_user_delete",
+            Endpoint::AdminFactorsList => "admin_factors_list",
+            Endpoint::AdminFactorDelete => "admin_factor_delete",
+            Endpoint::Invite => "invite",
+            Endpoint::GenerateLink => "generate_link",
         }
     }
 
@@ -169,6 +205,13 @@ impl Endpoint {
             ("DELETE", unlink) if unlink.starts_with("/user/identities/") => {
                 Endpoint::IdentitiesUnlink
             }
+            ("POST", "/invite") => Endpoint::Invite,
+            ("POST", "/admin/generate_link") => Endpoint::GenerateLink,
+            ("GET", "/admin/users" | "/admin/users/") => Endpoint::AdminUsersList,
+            ("POST", "/admin/users" | "/admin/users/") => Endpoint::AdminUserCreate,
+            (method, sub) if sub.starts_with("/admin/users/") => {
+                return Self::classify_admin_user(method, sub);
+            }
             (method, factor) => return Self::classify_factor(method, factor),
         })
     }
@@ -184,6 +227,20 @@ impl Endpoint {
             ("POST", "challenge") => Endpoint::FactorsChallenge,
             ("POST", "verify") => Endpoint::FactorsVerify,
             ("DELETE", "") => Endpoint::FactorsUnenroll,
+            _ => return None,
+        })
+    }
+
+    /// `/admin/users/{id}[/factors[/{factor_id}]]`.
+    fn classify_admin_user(method: &str, sub: &str) -> Option<Self> {
+        let rest = sub.strip_prefix("/admin/users/")?.trim_end_matches('/');
+        let parts: Vec<&str> = rest.split('/').collect();
+        Some(match (method, parts.as_slice()) {
+            ("GET", [id]) if !id.is_empty() => Endpoint::AdminUserGet,
+            ("PUT", [id]) if !id.is_empty() => Endpoint::AdminUserUpdate,
+            ("DELETE", [id]) if !id.is_empty() => Endpoint::AdminUserDelete,
+            ("GET", [_, "factors"]) => Endpoint::AdminFactorsList,
+            ("DELETE", [_, "factors", _]) => Endpoint::AdminFactorDelete,
             _ => return None,
         })
     }
@@ -211,7 +268,7 @@ impl fmt::Display for Endpoint {
 /// The name given to [`Endpoint::from_str`] is not an endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown endpoint `{0}` (expected one of token_password, token_refresh, token_pkce, token_id_token, token_other, signup, otp, verify_post, verify_get, user_get, user_put, logout, recover, authorize, jwks, settings, health, factors_enroll, factors_challenge, factors_verify, factors_unenroll, resend, reauthenticate, identities_authorize, identities_unlink, sso, sso_acs)"
+    "unknown endpoint `{0}` (expected one of token_password, token_refresh, token_pkce, token_id_token, token_other, signup, otp, verify_post, verify_get, user_get, user_put, logout, recover, authorize, jwks, settings, health, factors_enroll, factors_challenge, factors_verify, factors_unenroll, resend, reauthenticate, identities_authorize, identities_unlink, sso, sso_acs, admin_users_list, admin_user_create, admin_user_get, admin_user_update, admin_user_delete, admin_factors_list, admin_factor_delete, invite, generate_link)"
 )]
 pub struct UnknownEndpoint(pub String);
 
@@ -260,6 +317,36 @@ mod tests {
         );
         assert_eq!(c(&Method::GET, "/auth/v1/factors/f1"), None);
         assert_eq!(c(&Method::DELETE, "/auth/v1/factors/"), None);
+    }
+
+    #[test]
+    fn admin_routes_are_told_apart() {
+        let c = |m: &Method, p: &str| Endpoint::classify(m, p, None);
+        assert_eq!(
+            c(&Method::GET, "/auth/v1/admin/users"),
+            Some(Endpoint::AdminUsersList)
+        );
+        assert_eq!(
+            c(&Method::POST, "/auth/v1/admin/users"),
+            Some(Endpoint::AdminUserCreate)
+        );
+        assert_eq!(
+            c(&Method::PUT, "/auth/v1/admin/users/u1"),
+            Some(Endpoint::AdminUserUpdate)
+        );
+        assert_eq!(
+            c(&Method::GET, "/auth/v1/admin/users/u1/factors"),
+            Some(Endpoint::AdminFactorsList)
+        );
+        assert_eq!(
+            c(&Method::DELETE, "/auth/v1/admin/users/u1/factors/f1"),
+            Some(Endpoint::AdminFactorDelete)
+        );
+        assert_eq!(
+            c(&Method::POST, "/auth/v1/admin/generate_link"),
+            Some(Endpoint::GenerateLink)
+        );
+        assert_eq!(c(&Method::POST, "/auth/v1/admin/users/u1"), None);
     }
 
     #[test]

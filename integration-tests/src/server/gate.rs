@@ -132,7 +132,7 @@ fn has_key(req: &Request, shared: &Shared) -> bool {
     req.headers()
         .get("apikey")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|k| k == shared.publishable_key)
+        .is_some_and(|k| k == shared.publishable_key || k == shared.secret_key)
 }
 
 /// The gateway's answer to a missing or wrong `apikey`.

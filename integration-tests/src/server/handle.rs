@@ -131,7 +131,11 @@ impl LocalAuth {
             })?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         let inner = Inner::new(&options, format!("{scheme}://{addr}"))?;
-        let shared = Arc::new(Shared::new(inner, options.publishable_key.clone()));
+        let shared = Arc::new(Shared::new(
+            inner,
+            options.publishable_key.clone(),
+            options.secret_key.clone(),
+        ));
         let (shutdown, rx) = watch::channel(false);
         let task = tokio::spawn(http::serve(
             listener,
@@ -178,9 +182,20 @@ impl LocalAuth {
         self.addr
     }
 
+    /// The state, for the handle methods defined next to their features.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
     /// The key clients must send as `apikey`.
     pub fn publishable_key(&self) -> &str {
         &self.shared.publishable_key
+    }
+
+    /// The secret (service-role) key: as `apikey` it makes a request a service-role one, allowed
+    /// on the admin endpoints. Server-side code only, like the hosted service's secret keys.
+    pub fn secret_key(&self) -> &str {
+        &self.shared.secret_key
     }
 
     /// Stops the server: open connections (hanging requests included) are closed.

@@ -1,5 +1,6 @@
 //! An in-process, GoTrue-compatible Supabase Auth server for tests (see the crate docs).
 
+mod admin_users;
 mod auth;
 mod clock;
 mod cors;
@@ -14,6 +15,7 @@ mod identities;
 mod jwt;
 mod keys;
 mod mfa;
+mod oidc;
 mod options;
 mod otp;
 mod outbox;
@@ -21,6 +23,7 @@ mod pkce;
 mod random;
 mod refresh;
 mod routes;
+mod service_role;
 mod sessions;
 mod state;
 mod tls;
@@ -33,8 +36,10 @@ pub use errors::{API_VERSION_2024_01_01, ApiError};
 pub use faults::{Fault, FaultKind};
 pub use handle::{Counters, IssuedSession, LocalAuth, LocalAuthError};
 pub use keys::{KeyAlgorithm, KeyError};
+pub use oidc::{TEST_OIDC_CLIENT_ID, TestIdToken};
 pub use options::{
-    DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, LocalAuthOptions, SeedUser, Settings,
+    DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, LocalAuthOptions, SeedUser,
+    Settings,
 };
 pub use outbox::OutboxMessage;
 pub use tls::TlsSetupError;

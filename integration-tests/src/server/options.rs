@@ -9,6 +9,11 @@ use super::keys::KeyAlgorithm;
 /// The publishable key a server uses unless told otherwise.
 pub const DEFAULT_PUBLISHABLE_KEY: &str = "sb_publishable_local-auth-0000000000000000";
 
+/// The secret (service-role) key a server uses unless told otherwise. Requests carrying it as
+/// `apikey` (or as `Authorization: Bearer`) are service-role requests, allowed on the admin
+/// endpoints (`/admin/users`, `/invite`, `/admin/generate_link`), as on the hosted service.
+pub const DEFAULT_SECRET_KEY: &str = "sb_secret_local-auth-00000000000000000000";
+
 /// The legacy HS256 secret of the Supabase local stack (test-only, public).
 pub const DEFAULT_JWT_SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters-long";
 
@@ -169,6 +174,8 @@ pub struct LocalAuthOptions {
     pub port: u16,
     /// The key clients send as `apikey`.
     pub publishable_key: String,
+    /// The secret key server code sends as `apikey` for admin calls.
+    pub secret_key: String,
     /// Algorithm of the first signing key.
     pub jwt_algorithm: KeyAlgorithm,
     /// Shared secret for HS256 keys.
@@ -188,6 +195,7 @@ impl Default for LocalAuthOptions {
         Self {
             port: 0,
             publishable_key: DEFAULT_PUBLISHABLE_KEY.to_owned(),
+            secret_key: DEFAULT_SECRET_KEY.to_owned(),
             jwt_algorithm: KeyAlgorithm::Es256,
             jwt_secret: DEFAULT_JWT_SECRET.to_owned(),
             settings: Settings::default(),
@@ -202,6 +210,13 @@ impl LocalAuthOptions {
     #[must_use]
     pub fn user(mut self, user: SeedUser) -> Self {
         self.users.push(user);
+        self
+    }
+
+    /// Sets the secret key (default [`DEFAULT_SECRET_KEY`]).
+    #[must_use]
+    pub fn secret_key(mut self, key: impl Into<String>) -> Self {
+        self.secret_key = key.into();
         self
     }
 

@@ -35,7 +35,7 @@ impl Inner {
             "phone": user.phone,
             "app_metadata": user.app_metadata,
             "user_metadata": user.user_metadata,
-            "role": "authenticated",
+            "role": user.role,
             "aal": session.aal(),
             "amr": session.amr_json(),
             "session_id": session.id,

@@ -38,6 +38,12 @@ pub(crate) struct User {
     pub(crate) anonymous: bool,
     pub(crate) updated_at: i64,
     pub(crate) banned_until: Option<i64>,
+    /// `role` (and the access token's `role` claim); `authenticated` unless an admin set another.
+    pub(crate) role: String,
+    /// When an admin invited the user (`POST /invite`, `generate_link` type `invite`).
+    pub(crate) invited_at: Option<i64>,
+    /// When an admin soft-deleted the user (email and phone are obfuscated then).
+    pub(crate) deleted_at: Option<i64>,
     /// MFA factors, verified or not, oldest first.
     pub(crate) factors: Vec<Factor>,
     /// Sign-in identities, oldest first.
@@ -45,6 +51,37 @@ pub(crate) struct User {
 }
 
 impl User {
+    /// A user with a fresh id, created at `now`: no password, nothing confirmed, empty metadata.
+    pub(crate) fn new(email: String, phone: String, now: i64) -> Self {
+        Self {
+            id: random::uuid(),
+            email,
+            phone,
+            password: None,
+            email_confirmed_at: None,
+            phone_confirmed_at: None,
+            confirmation_sent_at: None,
+            recovery_sent_at: None,
+            email_change_sent_at: None,
+            new_email: None,
+            phone_change: None,
+            phone_change_sent_at: None,
+            reauthentication_sent_at: None,
+            last_sign_in_at: None,
+            app_metadata: Value::Object(Map::new()),
+            user_metadata: Value::Object(Map::new()),
+            created_at: now,
+            anonymous: false,
+            updated_at: now,
+            banned_until: None,
+            role: "authenticated".to_owned(),
+            invited_at: None,
+            deleted_at: None,
+            factors: Vec::new(),
+            identities: Vec::new(),
+        }
+    }
+
     /// Whether the user is banned at `now_ms`.
     pub(crate) fn is_banned(&self, now_ms: i64) -> bool {
         self.banned_until.is_some_and(|until| until > now_ms)
@@ -56,10 +93,13 @@ impl User {
         let ts = |v: Option<i64>| v.map(rfc3339);
         m.insert("id".into(), json!(self.id));
         m.insert("aud".into(), json!("authenticated"));
-        m.insert("role".into(), json!("authenticated"));
+        m.insert("role".into(), json!(self.role));
         m.insert("email".into(), json!(self.email));
         if let Some(t) = ts(self.email_confirmed_at) {
             m.insert("email_confirmed_at".into(), json!(t));
+        }
+        if let Some(t) = ts(self.invited_at) {
+            m.insert("invited_at".into(), json!(t));
         }
         m.insert("phone".into(), json!(self.phone));
         if let Some(t) = ts(self.phone_confirmed_at) {
@@ -112,6 +152,9 @@ impl User {
         if let Some(t) = ts(self.banned_until) {
             m.insert("banned_until".into(), json!(t));
         }
+        if let Some(t) = ts(self.deleted_at) {
+            m.insert("deleted_at".into(), json!(t));
+        }
         m.insert("is_anonymous".into(), json!(self.anonymous));
         Value::Object(m)
     }
@@ -145,30 +188,12 @@ impl Inner {
         merge(&mut user_metadata, &seed.user_metadata);
         let mut app_metadata = json!({ "provider": provider, "providers": [provider] });
         merge(&mut app_metadata, &seed.app_metadata);
-        let user = User {
-            id: random::uuid(),
-            email,
-            phone: seed.phone.clone(),
-            password: Some(seed.password.clone()).filter(|p| !p.is_empty()),
-            email_confirmed_at: seed.confirmed.then_some(now),
-            phone_confirmed_at: None,
-            confirmation_sent_at: None,
-            recovery_sent_at: None,
-            email_change_sent_at: None,
-            new_email: None,
-            phone_change: None,
-            phone_change_sent_at: None,
-            reauthentication_sent_at: None,
-            last_sign_in_at: None,
-            app_metadata,
-            user_metadata,
-            created_at: now,
-            updated_at: now,
-            banned_until: None,
-            factors: Vec::new(),
-            identities: Vec::new(),
-            anonymous: provider == "anonymous",
-        };
+        let mut user = User::new(email, seed.phone.clone(), now);
+        user.password = Some(seed.password.clone()).filter(|p| !p.is_empty());
+        user.email_confirmed_at = seed.confirmed.then_some(now);
+        user.app_metadata = app_metadata;
+        user.user_metadata = user_metadata;
+        user.anonymous = provider == "anonymous";
         let id = user.id.clone();
         let (email, phone, confirmed) = (user.email.clone(), user.phone.clone(), seed.confirmed);
         self.users.push(user);

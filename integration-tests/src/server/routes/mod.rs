@@ -1,6 +1,7 @@
 //! The HTTP surface: Auth API routes under `/auth/v1` and the admin routes for tests.
 
 mod admin;
+mod admin_users;
 mod authorize;
 mod factors;
 mod identities;
@@ -48,7 +49,17 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/resend", post(resend::resend))
         .route("/reauthenticate", get(reauthenticate::reauthenticate))
         .route("/user/identities/authorize", get(identities::authorize))
-        .route("/user/identities/{identity_id}", delete(identities::unlink));
+        .route("/user/identities/{identity_id}", delete(identities::unlink))
+        .route(
+            "/admin/users",
+            get(admin_users::list).post(admin_users::create),
+        )
+        .route(
+            "/admin/users/{user_id}",
+            get(admin_users::get)
+                .put(admin_users::update)
+                .delete(admin_users::delete),
+        );
     Router::new()
         .nest("/auth/v1", auth)
         .route("/__outbox", get(admin::outbox).delete(admin::clear_outbox))
