@@ -7,7 +7,7 @@ use super::clock::Clock;
 use super::endpoint::Endpoint;
 use super::faults::FaultTable;
 use super::identities::PendingLink;
-use super::keys::{KeyError, KeyRing};
+use super::keys::{KeyAlgorithm, KeyError, KeyRing, SigningKey};
 use super::mfa::Challenge;
 use super::options::{LocalAuthOptions, Settings};
 use super::otp::OtpRecord;
@@ -23,6 +23,8 @@ pub(crate) struct Inner {
     pub(crate) settings: Settings,
     pub(crate) clock: Clock,
     pub(crate) keys: KeyRing,
+    /// The test OIDC provider's signing key (`grant_type=id_token`).
+    pub(crate) oidc_key: SigningKey,
     pub(crate) users: Vec<User>,
     pub(crate) sessions: HashMap<String, Session>,
     pub(crate) refresh_tokens: HashMap<String, RefreshToken>,
@@ -48,6 +50,7 @@ impl Inner {
             settings: options.settings.clone(),
             clock: Clock::default(),
             keys: KeyRing::new(options.jwt_algorithm, &options.jwt_secret)?,
+            oidc_key: SigningKey::generate(KeyAlgorithm::Es256, "")?,
             users: Vec::new(),
             sessions: HashMap::new(),
             refresh_tokens: HashMap::new(),
