@@ -173,6 +173,22 @@ const setTtl = (ex, secs) =>
     body: JSON.stringify({ access_token_ttl_secs: secs }),
   });
 
+/** Moves the local Auth server's clock `secs` on (after going back to the real time with `reset`). */
+const advanceClock = (ex, secs, reset = false) =>
+  getJson(`${ex.auth}/__clock`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ advance_secs: secs, reset }),
+  });
+const setAutoconfirm = (ex, autoconfirm) =>
+  getJson(`${ex.auth}/__settings`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ autoconfirm }),
+  });
+/** The local Auth server's emails to `to`, oldest first (`{kind, otp, token_hash, ...}`). */
+const outbox = async (ex, to) => (await getJson(`${ex.auth}/__outbox?to=${encodeURIComponent(to)}`)).messages;
+
 /** The session cookie (chunks joined in order) as the browser holds it, or null. */
 async function sessionCookie(context) {
   const chunks = (await context.cookies("http://127.0.0.1/"))
@@ -868,6 +884,139 @@ for (const example of EXAMPLES) {
         assert.equal(sameSiteRedirect(evil, ex.origin, "POST /mfa/challenge next=//evil.example"), "/private/security");
         const done = await getJsonAt(again, "/api/aal2");
         assert.equal(done.status, 200, "GET /api/aal2 after the challenge");
+      }));
+
+    test("resend: a sign-up waiting for its confirmation sends the email again (outbox), whose link confirms", () =>
+      step(`${example.name}-resend`, async () => {
+        const fresh = await browser.newContext();
+        fresh.setDefaultTimeout(STEP_TIMEOUT);
+        await setAutoconfirm(ex, false);
+        try {
+          const resendEmail = `resend-${example.name}-${Date.now()}@example.com`;
+          const page = await fresh.newPage();
+          await page.goto(at("/login"));
+          await page.fill("#login-form input[name=email]", resendEmail);
+          await page.fill("#login-form input[name=password]", PASSWORD);
+          await page.click("#signup");
+          await page.locator("#resend-form").waitFor();
+          const first = await outbox(ex, resendEmail);
+          assert.deepEqual(first.map((m) => m.kind), ["signup"], "the sign-up's email");
+
+          const c0 = await counters(ex);
+          const [sent] = await Promise.all([page.waitForNavigation(), page.click("#resend")]);
+          assert.equal(sent.status(), 200, `POST /signup/resend: HTTP ${sent.status()}`);
+          assert.match(await page.locator("#notice").textContent(), /again/, "#notice after resending");
+          const c1 = await counters(ex);
+          assert.equal(count(c1, "resend") - count(c0, "resend"), 1, "one /resend call");
+          const messages = await outbox(ex, resendEmail);
+          assert.deepEqual(messages.map((m) => m.kind), ["signup", "signup"], "the email again in the outbox");
+          const link = await page.locator("#outbox-link").getAttribute("href");
+          assert.ok(link.includes(messages[1].token_hash), `#outbox-link is not the new email's: ${link}`);
+          assert.ok(await page.locator("#resend-form").count(), "the resend form stays");
+          await page.click("#outbox-link");
+          await expectPrivate(page, resendEmail, "the resent link");
+        } finally {
+          await setAutoconfirm(ex, true);
+          await fresh.close();
+        }
+      }));
+
+    test("account: link an identity through the test provider, unlink it (not the last); change the password with the code from the outbox", () =>
+      step(`${example.name}-account`, async () => {
+        const fresh = await browser.newContext();
+        fresh.setDefaultTimeout(STEP_TIMEOUT);
+        try {
+          const accountEmail = `account-${example.name}-${Date.now()}@example.com`;
+          const newPassword = "browser-new-pass-456";
+          const page = await fresh.newPage();
+          const identity = (provider) => page.locator(`#identities li[data-provider="${provider}"]`);
+          const post = (selector) => Promise.all([page.waitForNavigation(), page.click(selector)]).then(([res]) => res);
+
+          // Tokens living 30 h: the session stays valid when the Auth server's clock is moved
+          // 25 h on below, where "secure password change" (on in the examples) needs the code.
+          await setTtl(ex, 30 * 3600);
+          await page.goto(at("/login"));
+          await page.fill("#login-form input[name=email]", accountEmail);
+          await page.fill("#login-form input[name=password]", PASSWORD);
+          await page.click("#signup");
+          await expectPrivate(page, accountEmail, "account user sign-up (the local server confirms at once)");
+          await setTtl(ex, TTL_SECS);
+          const opened = await post("#account");
+          assert.equal(new URL(page.url()).pathname, "/private/account", "#account link");
+          assert.match(opened.headers()["cache-control"] ?? "", /private/, "/private/account: Cache-Control");
+          assertFrameHeaders({ headers: new Headers(opened.headers()) }, "GET /private/account");
+          assert.equal(await identity("email").count(), 1, "the email identity");
+
+          // Link: the provider, then /auth/callback (with the flow id), back to the account.
+          const seen = [];
+          let callbackFlowId = false;
+          page.on("request", (r) => {
+            if (!r.isNavigationRequest()) return;
+            const url = new URL(r.url());
+            seen.push(url.pathname);
+            if (url.pathname === "/auth/callback") callbackFlowId ||= url.searchParams.has(FLOW_ID_PARAM);
+          });
+          // The sign-up's PKCE flow (its email link) keeps its verifier cookies, as in auth-js;
+          // the link's flow must leave none of its own.
+          const verifierCookies = async () => (await sbCookies(fresh)).filter((n) => n.endsWith("-code-verifier"));
+          const before = await verifierCookies();
+          const c0 = await counters(ex);
+          await page.click("#link-google");
+          await page.waitForURL((u) => u.pathname === "/private/account" && seen.includes("/auth/callback"));
+          assert.ok(callbackFlowId, `link: no ${FLOW_ID_PARAM} on /auth/callback (went: ${seen.join(" → ")})`);
+          const c1 = await counters(ex);
+          assert.equal(count(c1, "token_pkce") - count(c0, "token_pkce"), 1, "link: one PKCE code exchange");
+          await identity("google").waitFor();
+          assert.equal(await page.locator("#link-google").count(), 0, "google still offered after linking");
+          const left = (await verifierCookies()).filter((n) => !before.includes(n));
+          assert.deepEqual(left, [], "link: its PKCE verifier cookies left after the callback");
+
+          // Unlink it; then the last one is refused, in words.
+          await post(`#identities li[data-provider="google"] .unlink`);
+          assert.equal(new URL(page.url()).pathname, "/private/account", "after unlinking");
+          assert.equal(await identity("google").count(), 0, "google still listed after unlinking");
+          const last = await post(`#identities li[data-provider="email"] .unlink`);
+          assert.equal(last.status(), 400, "unlinking the last identity: HTTP status");
+          assert.match(await page.locator("#error").textContent(), /only way to sign in/, "unlinking the last identity: #error");
+          assert.equal(await identity("email").count(), 1, "the email identity is kept");
+
+          // The password, of a session signed in 25 h ago: the server wants the code. Without
+          // one, refused; a code by email (the outbox), then the code with the new password.
+          await advanceClock(ex, 25 * 3600);
+          await page.fill("#password-form input[name=nonce]", "000000");
+          await page.fill("#password-form input[name=password]", newPassword);
+          const refused = await post("#change-password");
+          assert.equal(refused.status(), 400, "a wrong code: HTTP status");
+          assert.match(await page.locator("#error").textContent(), /not valid/, "a wrong code: #error");
+          const sent = await post("#reauthenticate");
+          assert.equal(sent.status(), 200, `POST /private/account/reauthenticate: HTTP ${sent.status()}`);
+          assert.match(sent.headers()["cache-control"] ?? "", /no-store/, "the page showing the code: Cache-Control");
+          const mail = (await outbox(ex, accountEmail)).filter((m) => m.kind === "reauthentication").at(-1);
+          assert.ok(mail?.otp, "no reauthentication email in the outbox");
+          assert.equal((await page.locator("#outbox-code").textContent()).trim(), mail.otp, "#outbox-code");
+          await page.fill("#password-form input[name=nonce]", mail.otp);
+          await page.fill("#password-form input[name=password]", newPassword);
+          const changed = await post("#change-password");
+          assert.equal(changed.status(), 200, `POST /private/account/password: HTTP ${changed.status()}`);
+          assert.match(await page.locator("#notice").textContent(), /changed/, "#notice after the change");
+
+          // Signed out: the old password is refused, the new one signs in.
+          await page.click("#logout");
+          await page.waitForURL((u) => u.pathname === "/");
+          await page.goto(at("/login"));
+          await page.fill("#login-form input[name=email]", accountEmail);
+          await page.fill("#login-form input[name=password]", PASSWORD);
+          await page.click("#login");
+          assert.match(await page.locator("#error").textContent(), /invalid login credentials/i, "the old password");
+          await page.fill("#login-form input[name=email]", accountEmail);
+          await page.fill("#login-form input[name=password]", newPassword);
+          await page.click("#login");
+          await expectPrivate(page, accountEmail, "sign-in with the new password");
+        } finally {
+          await advanceClock(ex, 0, true);
+          await setTtl(ex, TTL_SECS);
+          await fresh.close();
+        }
       }));
 
     if (INTEROP.includes(example.name)) {

@@ -15,5 +15,6 @@ pub mod trace;
 
 pub use server::{
     Endpoint, Fault, FaultKind, IssuedSession, KeyAlgorithm, LocalAuth, LocalAuthError,
-    LocalAuthOptions, OutboxMessage, SeedUser, Settings, totp_code, totp_code_at,
+    LocalAuthOptions, OutboxMessage, SeedUser, Settings, TEST_OIDC_CLIENT_ID, TestIdToken,
+    totp_code, totp_code_at,
 };

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use supabase_ssr_testing::server::{LocalAuth, LocalAuthOptions, SeedUser};
+use supabase_ssr_testing::server::{Endpoint, LocalAuth, LocalAuthOptions, SeedUser, TestIdToken};
 
 const EMAIL: &str = "user@example.com";
 const PASSWORD: &str = "password123";
@@ -730,4 +730,447 @@ async fn manual_linking_can_be_turned_off() {
     )
     .await;
     assert_eq!((status, code_of(&body)), (404, "manual_linking_disabled"));
+}
+
+// ---- weak passwords ----
+
+#[tokio::test]
+async fn password_rules_refuse_sign_ups_and_flag_sign_ins() {
+    let options = LocalAuthOptions::default()
+        .password_rules(12, &["0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]);
+    let s = server_with(options).await;
+    let (status, body) = post(
+        &s,
+        "/signup",
+        json!({"email": "new@example.com", "password": "short"}),
+    )
+    .await;
+    assert_eq!((status, code_of(&body)), (422, "weak_password"));
+    assert_eq!(
+        body["weak_password"],
+        json!({"reasons": ["length", "characters"]})
+    );
+    assert_eq!(
+        body["message"],
+        "Password should be at least 12 characters. Password should contain at least one character of each: 0123456789, ABCDEFGHIJKLMNOPQRSTUVWXYZ."
+    );
+    let (status, body) = post(
+        &s,
+        "/signup",
+        json!({"email": "new@example.com", "password": "LongEnough123"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("weak_password").is_none());
+    // The seeded user's password predates the rules: signed in, flagged, last key.
+    let session = password_session(&s, EMAIL, PASSWORD).await;
+    assert_eq!(
+        session["weak_password"],
+        json!({"message": "Password should be at least 12 characters. Password should contain at least one character of each: 0123456789, ABCDEFGHIJKLMNOPQRSTUVWXYZ.", "reasons": ["length", "characters"]})
+    );
+    assert_eq!(
+        session.as_object().unwrap().keys().next_back().unwrap(),
+        "weak_password"
+    );
+    // A wrong password is just wrong.
+    let (status, body) = post(
+        &s,
+        "/token?grant_type=password",
+        json!({"email": EMAIL, "password": "x"}),
+    )
+    .await;
+    assert_eq!((status, code_of(&body)), (400, "invalid_credentials"));
+    // Password changes follow the rules too.
+    let token = session["access_token"].as_str().unwrap();
+    let (status, body) = call(
+        &s,
+        reqwest::Method::PUT,
+        "/user",
+        Some(token),
+        Some(json!({"password": "alllowercase-but-long"})),
+    )
+    .await;
+    assert_eq!((status, code_of(&body)), (422, "weak_password"));
+    assert_eq!(body["weak_password"], json!({"reasons": ["characters"]}));
+}
+
+// ---- grant_type=id_token ----
+
+#[tokio::test]
+async fn id_token_signs_in_creates_then_finds_the_user() {
+    let s = server().await;
+    let token = s.mint_id_token(&TestIdToken::new("google", "Gina@Example.com").nonce("raw-nonce"));
+    let body = json!({"provider": "google", "id_token": token, "nonce": "raw-nonce"});
+    let (status, session) = post(&s, "/token?grant_type=id_token", body.clone()).await;
+    assert_eq!(status, 200, "{session}");
+    let user = &session["user"];
+    assert_eq!(user["email"], "gina@example.com");
+    assert_eq!(
+        user["app_metadata"],
+        json!({"provider": "google", "providers": ["google"]})
+    );
+    let ids = identities(user);
+    assert_eq!(ids.len(), 1);
+    assert_eq!(ids[0]["provider"], "google");
+    assert_eq!(
+        ids[0]["identity_data"]["iss"],
+        format!("{}/__oidc", s.url())
+    );
+    assert!(user["email_confirmed_at"].is_string());
+    let amr = session_amr(&session);
+    assert_eq!(amr, ["oauth"]);
+    // Again (a fresh token, same account): the same user.
+    let again = s.mint_id_token(&TestIdToken::new("google", "gina@example.com"));
+    let (status, second) = post(
+        &s,
+        "/token?grant_type=id_token",
+        json!({"provider": "google", "id_token": again}),
+    )
+    .await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["user"]["id"], user["id"]);
+    // An existing email user with the same (verified) email gets the identity.
+    let t = s.mint_id_token(&TestIdToken::new("apple", EMAIL));
+    let (status, third) = post(
+        &s,
+        "/token?grant_type=id_token",
+        json!({"provider": "apple", "id_token": t}),
+    )
+    .await;
+    assert_eq!(status, 200, "{third}");
+    assert_eq!(third["user"]["id"], s.user(EMAIL).unwrap()["id"]);
+    assert_eq!(
+        third["user"]["app_metadata"]["providers"],
+        json!(["email", "apple"])
+    );
+    assert_eq!(s.count(Endpoint::TokenIdToken), 3);
+}
+
+fn session_amr(session: &Value) -> Vec<String> {
+    use base64::Engine as _;
+    let payload = session["access_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    claims["amr"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["method"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn id_token_errors_are_gotrues() {
+    let s = server().await;
+    let good = s.mint_id_token(&TestIdToken::new("google", "gina@example.com"));
+    let tampered = format!("{}A", &good[..good.len() - 1]);
+    let cases = [
+        (
+            json!({"provider": "google"}),
+            "invalid request",
+            "id_token required",
+        ),
+        (
+            json!({"id_token": good}),
+            "invalid request",
+            "provider or client_id and issuer required",
+        ),
+        (
+            json!({"provider": "google", "id_token": tampered}),
+            "invalid request",
+            "Bad ID token",
+        ),
+        (
+            json!({"provider": "google", "id_token": s.mint_id_token(&TestIdToken::new("google", "g@example.com").expires_in(-1))}),
+            "invalid request",
+            "Bad ID token",
+        ),
+        (
+            json!({"provider": "google", "id_token": s.sign_jwt(&json!({"sub": "x", "aud": "supabase-ssr-testing", "exp": s.now_secs() + 60})).unwrap()}),
+            "invalid request",
+            "Bad ID token",
+        ),
+        (
+            json!({"provider": "google", "id_token": s.mint_id_token(&TestIdToken::new("google", "g@example.com").audience("someone-else"))}),
+            "invalid request",
+            "Unacceptable audience in id_token: [someone-else]",
+        ),
+        (
+            json!({"provider": "google", "id_token": good, "nonce": "raw"}),
+            "invalid request",
+            "Passed nonce and nonce in id_token should either both exist or not.",
+        ),
+        (
+            json!({"provider": "google", "id_token": s.mint_id_token(&TestIdToken::new("google", "g@example.com").nonce("raw"))}),
+            "invalid request",
+            "Passed nonce and nonce in id_token should either both exist or not.",
+        ),
+        (
+            json!({"provider": "google", "id_token": s.mint_id_token(&TestIdToken::new("google", "g@example.com").nonce("raw")), "nonce": "other"}),
+            "invalid nonce",
+            "Nonces mismatch",
+        ),
+        (
+            json!({"provider": "google", "id_token": good, "link_identity": true}),
+            "invalid request",
+            "Linking requires a valid user access token in Authorization",
+        ),
+    ];
+    for (body, error, description) in cases {
+        let (status, answer) = post(&s, "/token?grant_type=id_token", body.clone()).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(
+            answer,
+            json!({"error": error, "error_description": description}),
+            "{body}"
+        );
+    }
+    let (status, answer) = post(
+        &s,
+        "/token?grant_type=id_token",
+        json!({"provider": "github", "id_token": good}),
+    )
+    .await;
+    assert_eq!((status, code_of(&answer)), (400, "validation_failed"));
+    assert_eq!(
+        answer["message"],
+        "Custom OIDC provider \"github\" not allowed"
+    );
+    // Facebook tokens are not nonce-checked.
+    let fb = s.mint_id_token(&TestIdToken::new("facebook", "f@example.com").nonce("raw"));
+    let (status, _) = post(
+        &s,
+        "/token?grant_type=id_token",
+        json!({"provider": "facebook", "id_token": fb}),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn id_token_links_to_the_signed_in_user() {
+    let s = server().await;
+    let session = password_session(&s, EMAIL, PASSWORD).await;
+    let bearer = session["access_token"].as_str().unwrap();
+    let token = s.mint_id_token(&TestIdToken::new("google", "other-address@example.com"));
+    let body = json!({"provider": "google", "id_token": token, "link_identity": true});
+    let (status, linked) = call(
+        &s,
+        reqwest::Method::POST,
+        "/token?grant_type=id_token",
+        Some(bearer),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{linked}");
+    assert_eq!(linked["user"]["email"], EMAIL);
+    assert_eq!(
+        linked["user"]["app_metadata"]["providers"],
+        json!(["email", "google"])
+    );
+    assert_eq!(
+        identities(&linked["user"])[1]["email"],
+        "other-address@example.com"
+    );
+    let (status, again) = call(
+        &s,
+        reqwest::Method::POST,
+        "/token?grant_type=id_token",
+        Some(bearer),
+        Some(body),
+    )
+    .await;
+    assert_eq!((status, code_of(&again)), (422, "identity_already_exists"));
+    assert_eq!(again["message"], "Identity is already linked");
+}
+
+// ---- SSO ----
+
+async fn sso_server() -> LocalAuth {
+    server_with(LocalAuthOptions::default().sso_domain("Acme.test")).await
+}
+
+/// Opens the identity provider page of `url`, checks its form, and posts it as the Continue button does;
+/// returns the ACS answer's `Location`.
+async fn continue_at_idp(s: &LocalAuth, url: &str, email: Option<&str>) -> String {
+    let page = client().get(url).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(">Continue</button>"), "{html}");
+    assert!(html.contains(&format!("action=\"{}/sso/saml/acs\"", s.auth_url())));
+    assert!(html.contains("value=\"sso-user@acme.test\""), "{html}");
+    let relay = url.split("RelayState=").nth(1).unwrap();
+    let form = format!(
+        "RelayState={relay}&email={}",
+        email.unwrap_or("sso-user%40acme.test")
+    );
+    let r = client()
+        .post(format!("{}/sso/saml/acs", s.auth_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 302, "{:?}", r.text().await);
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn sso_by_domain_with_pkce_returns_a_code_for_the_pkce_grant() {
+    let s = sso_server().await;
+    let provider_id = s.sso_provider_id("acme.test").unwrap();
+    assert_eq!(
+        s.sso_provider_id("ACME.test").as_deref(),
+        Some(provider_id.as_str())
+    );
+    assert_eq!(s.sso_provider_id("other.test"), None);
+    let verifier = "s".repeat(43);
+    let (status, body) = post(
+        &s,
+        "/sso",
+        json!({"domain": "acme.test", "redirect_to": "http://localhost:3000/cb?sb_flow_id=f1",
+               "skip_http_redirect": true, "code_challenge": verifier, "code_challenge_method": "plain"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let url = body["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("{}/__idp/sso?SAMLRequest=", s.url())),
+        "{url}"
+    );
+    let location = continue_at_idp(&s, url, None).await;
+    let code = location
+        .strip_prefix("http://localhost:3000/cb?sb_flow_id=f1&code=")
+        .unwrap();
+    let (status, session) = post(
+        &s,
+        "/token?grant_type=pkce",
+        json!({"auth_code": code, "code_verifier": verifier}),
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
+    let user = &session["user"];
+    assert_eq!(user["email"], "sso-user@acme.test");
+    let provider = format!("sso:{provider_id}");
+    assert_eq!(user["app_metadata"]["provider"], provider.as_str());
+    assert_eq!(identities(user)[0]["provider"], provider.as_str());
+    assert_eq!(session_amr(&session), ["sso/saml"]);
+    // The relay state is single use.
+    let r = client().get(url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(s.count(Endpoint::Sso), 1);
+    assert_eq!(s.count(Endpoint::SsoAcs), 1);
+}
+
+#[tokio::test]
+async fn sso_by_provider_id_implicit_and_redirecting() {
+    let s = sso_server().await;
+    let id = s.sso_provider_id("acme.test").unwrap();
+    // Without skip_http_redirect: a 303 to the IdP.
+    let r = client()
+        .post(format!("{}/sso", s.auth_url()))
+        .header("apikey", s.publishable_key())
+        .body(json!({"provider_id": id, "redirect_to": "http://localhost:3000/cb"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let url = r.headers()["location"].to_str().unwrap().to_owned();
+    let location = continue_at_idp(&s, &url, Some("Someone%40acme.test")).await;
+    assert!(
+        location.starts_with("http://localhost:3000/cb#access_token="),
+        "{location}"
+    );
+    assert!(s.user("someone@acme.test").is_some());
+}
+
+#[tokio::test]
+async fn sso_errors_are_gotrues() {
+    let s = sso_server().await;
+    let id = s.sso_provider_id("acme.test").unwrap();
+    let cases = [
+        (
+            json!({"domain": "acme.test", "provider_id": id}),
+            400,
+            "validation_failed",
+            "Only one of provider_id or domain supported",
+        ),
+        (
+            json!({}),
+            400,
+            "validation_failed",
+            "A provider_id or domain needs to be provided",
+        ),
+        (
+            json!({"domain": "unknown.test"}),
+            404,
+            "sso_provider_not_found",
+            "No SSO provider assigned for this domain",
+        ),
+        (
+            json!({"provider_id": "6f1b2a52-9a86-4a8e-9d7b-1c2f3e4d5a6b"}),
+            404,
+            "sso_provider_not_found",
+            "No such SSO provider",
+        ),
+        (
+            json!({"domain": "acme.test", "code_challenge": "abc"}),
+            400,
+            "validation_failed",
+            "PKCE flow requires code_challenge_method and code_challenge",
+        ),
+    ];
+    for (body, status, code, message) in cases {
+        let (got, answer) = post(&s, "/sso", body.clone()).await;
+        assert_eq!((got, code_of(&answer)), (status, code), "{body}");
+        assert_eq!(answer["message"], message, "{body}");
+    }
+    let (status, answer) = post(&s, "/sso", json!({"provider_id": "nope"})).await;
+    assert_eq!((status, code_of(&answer)), (400, "bad_json"));
+    // An unknown or expired relay state at the ACS.
+    let r = client()
+        .post(format!("{}/sso/saml/acs", s.auth_url()))
+        .header("X-Supabase-Api-Version", "2024-01-01")
+        .body("RelayState=nope&email=a%40acme.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let (_, body) = post(
+        &s,
+        "/sso",
+        json!({"domain": "acme.test", "skip_http_redirect": true}),
+    )
+    .await;
+    let relay = body["url"]
+        .as_str()
+        .unwrap()
+        .split("RelayState=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    s.advance(Duration::from_secs(301));
+    let r = client()
+        .post(format!("{}/sso/saml/acs", s.auth_url()))
+        .header("X-Supabase-Api-Version", "2024-01-01")
+        .body(format!("RelayState={relay}&email=a%40acme.test"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(json_code(r).await, "saml_relay_state_expired");
+}
+
+async fn json_code(r: reqwest::Response) -> String {
+    let v: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    v["code"].as_str().unwrap_or_default().to_owned()
 }

@@ -4,6 +4,7 @@
 use url::Url;
 
 use crate::ErrorSource;
+use crate::api_key::ApiKeyKind;
 use crate::cookies::{CookieEncoding, CookieOptions, CookieOptionsError};
 
 /// Environment variable holding the project URL.
@@ -12,6 +13,12 @@ pub const ENV_URL: &str = "SUPABASE_URL";
 pub const ENV_PUBLISHABLE_KEY: &str = "SUPABASE_PUBLISHABLE_KEY";
 /// Legacy name of the publishable key, read when [`ENV_PUBLISHABLE_KEY`] is not set.
 pub const ENV_ANON_KEY: &str = "SUPABASE_ANON_KEY";
+/// Environment variable holding the secret key, read by
+/// [`SupabaseAdmin::from_env`](crate::SupabaseAdmin::from_env) (never by the per-request client).
+pub const ENV_SECRET_KEY: &str = "SUPABASE_SECRET_KEY";
+/// Legacy name of the secret key (the `service_role` JWT), read when [`ENV_SECRET_KEY`] is not
+/// set.
+pub const ENV_SERVICE_ROLE_KEY: &str = "SUPABASE_SERVICE_ROLE_KEY";
 /// Environment variable holding the path of a PEM file of extra root certificates to trust
 /// (optional; see [`SupabaseBuilder::root_certificates_pem`](crate::SupabaseBuilder::root_certificates_pem)).
 pub const ENV_CA_CERT: &str = "SUPABASE_CA_CERT";
@@ -75,6 +82,55 @@ pub enum ConfigError {
         /// The length of the secret that was given, in bytes (never the secret itself).
         len: usize,
     },
+    /// The key given as the publishable key is a secret key (`sb_secret_…` or a legacy JWT with
+    /// role `service_role`). A per-request client holding it would send it with every visitor's
+    /// requests, and the Data API and Storage would skip Row Level Security for all of them.
+    #[error(
+        "the key given as the publishable key is a secret key (sb_secret_… or a service_role \
+         JWT): a per-request client holding it would bypass Row Level Security for every \
+         visitor. Give the per-request client the project's publishable key, and use \
+         SupabaseAdmin (server-side only) for admin work"
+    )]
+    SecretKeyAsPublishableKey,
+    /// [`SupabaseAdmin`](crate::SupabaseAdmin) was given a key that is not a secret key.
+    #[error(
+        "SupabaseAdmin needs a secret key (sb_secret_… or a legacy service_role JWT), but the \
+         key given is {kind}; the publishable key belongs in the per-request client (Supabase)"
+    )]
+    NotASecretKey {
+        /// What kind of key it is, in words (never the key).
+        kind: String,
+    },
+}
+
+/// The project URL (with a trailing slash on its path) and its Auth API URL, `<url>/auth/v1`;
+/// the checks and messages of `@supabase/ssr` (spec §2).
+pub(crate) fn project_urls(url: &str) -> Result<(Url, Url), ConfigError> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(ConfigError::MissingUrlOrKey);
+    }
+    let scheme_ok = url
+        .get(..8)
+        .is_some_and(|head| head.eq_ignore_ascii_case("https://"))
+        || url
+            .get(..7)
+            .is_some_and(|head| head.eq_ignore_ascii_case("http://"));
+    if !scheme_ok {
+        return Err(ConfigError::UrlNotHttp);
+    }
+    let mut url = Url::parse(url).map_err(|_| ConfigError::UrlMalformed)?;
+    if url.host_str().is_none() {
+        return Err(ConfigError::UrlMalformed);
+    }
+    // JS appends "/" to the URL string before resolving "auth/v1" against it; on the parsed
+    // URL that is a trailing slash on the path (query and fragment are dropped by the join).
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    let auth_url = url.join("auth/v1").map_err(|_| ConfigError::UrlMalformed)?;
+    Ok((url, auth_url))
 }
 
 /// The shortest JWT secret accepted: 32 bytes, the 256 bits of the HS256 hash (RFC 7518 §3.2
@@ -112,33 +168,22 @@ impl Config {
     /// A configuration for the project at `url`, using `publishable_key` (a legacy anon key is
     /// accepted too). The storage key is derived from the URL (spec §2): `sb-<first label of the
     /// host>-auth-token`.
+    ///
+    /// A secret key is refused ([`ConfigError::SecretKeyAsPublishableKey`]): use
+    /// [`SupabaseAdmin`](crate::SupabaseAdmin) for it.
     pub fn new(url: &str, publishable_key: &str) -> Result<Self, ConfigError> {
-        let url = url.trim();
-        if url.is_empty() || publishable_key.is_empty() {
+        if url.trim().is_empty() || publishable_key.is_empty() {
             return Err(ConfigError::MissingUrlOrKey);
         }
-        let scheme_ok = url
-            .get(..8)
-            .is_some_and(|head| head.eq_ignore_ascii_case("https://"))
-            || url
-                .get(..7)
-                .is_some_and(|head| head.eq_ignore_ascii_case("http://"));
-        if !scheme_ok {
-            return Err(ConfigError::UrlNotHttp);
+        let (url, auth_url) = project_urls(url)?;
+        if ApiKeyKind::of(publishable_key) == ApiKeyKind::Secret {
+            return Err(ConfigError::SecretKeyAsPublishableKey);
         }
-        let mut url = Url::parse(url).map_err(|_| ConfigError::UrlMalformed)?;
         let host = url.host_str().ok_or(ConfigError::UrlMalformed)?;
         let storage_key = format!(
             "sb-{}-auth-token",
             host.split('.').next().unwrap_or_default()
         );
-        // JS appends "/" to the URL string before resolving "auth/v1" against it; on the parsed
-        // URL that is a trailing slash on the path (query and fragment are dropped by the join).
-        if !url.path().ends_with('/') {
-            let path = format!("{}/", url.path());
-            url.set_path(&path);
-        }
-        let auth_url = url.join("auth/v1").map_err(|_| ConfigError::UrlMalformed)?;
         Ok(Self {
             url,
             auth_url,
@@ -166,6 +211,7 @@ impl Config {
             .ok_or(ConfigError::MissingEnv(ENV_PUBLISHABLE_KEY))?;
         Self::new(&url, key.trim()).map_err(|err| match err {
             ConfigError::MissingUrlOrKey => ConfigError::MissingEnv(key_var),
+            ConfigError::SecretKeyAsPublishableKey => err,
             other => ConfigError::InvalidEnv {
                 var: ENV_URL,
                 reason: other.to_string(),
@@ -301,6 +347,36 @@ mod tests {
             "{err:?}"
         );
         assert!(err.to_string().contains("SUPABASE_URL"));
+    }
+
+    #[test]
+    fn a_secret_key_is_refused_as_the_publishable_key() {
+        use base64::Engine as _;
+        let encode = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let service_role = format!(
+            "{}.{}.sig",
+            encode(r#"{"alg":"HS256"}"#),
+            encode(r#"{"role":"service_role"}"#)
+        );
+        let anon = format!(
+            "{}.{}.sig",
+            encode(r#"{"alg":"HS256"}"#),
+            encode(r#"{"role":"anon"}"#)
+        );
+        for secret in ["sb_secret_abc", service_role.as_str()] {
+            let error = Config::new("https://x.supabase.co", secret).unwrap_err();
+            assert_eq!(error, ConfigError::SecretKeyAsPublishableKey);
+            assert!(error.to_string().contains("SupabaseAdmin"), "{error}");
+            assert!(!error.to_string().contains(secret));
+            let from_env = Config::from_lookup(lookup(&[
+                (ENV_URL, "https://x.supabase.co"),
+                (ENV_PUBLISHABLE_KEY, secret),
+            ]));
+            assert_eq!(from_env, Err(ConfigError::SecretKeyAsPublishableKey));
+        }
+        for publishable in ["sb_publishable_abc", anon.as_str(), "legacy-anon"] {
+            assert!(Config::new("https://x.supabase.co", publishable).is_ok());
+        }
     }
 
     #[test]

@@ -143,6 +143,8 @@
 // docs.rs (`--cfg docsrs`): each feature-gated item shows the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod admin;
+mod api_key;
 mod as_user;
 pub mod auth;
 mod client;
@@ -163,6 +165,7 @@ pub mod session;
 #[cfg(feature = "storage")]
 pub mod storage;
 
+pub use admin::SupabaseAdmin;
 pub use client::{Supabase, SupabaseBuilder, SupabaseClient};
 pub use config::{Config, ConfigError};
 pub use error_source::ErrorSource;

@@ -184,6 +184,74 @@ async fn sign_in_inputs_hide_passwords_codes_and_verifiers() {
     leaks.assert_none();
 }
 
+/// The admin handle holds the project's secret key; admin inputs hold passwords, nonces and
+/// password hashes.
+#[test]
+fn admin_handles_and_inputs_hide_the_secret_key_and_passwords() {
+    use base64::Engine as _;
+    use supabase_ssr_core::SupabaseAdmin;
+    use supabase_ssr_core::admin::{AdminUserAttributes, GenerateLink};
+    const SECRET_KEY: &str = "sb_secret_never-in-debug-output";
+    const HASH: &str = "$2a$10$a-password-hash-never-in-debug";
+    let encode = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let service_role = format!(
+        "{}.{}.signature-never-in-debug",
+        encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+        encode(r#"{"role":"service_role","iss":"supabase"}"#)
+    );
+    let url = "https://abcdefghijklmnop.supabase.co";
+    let mut found = Vec::new();
+    let mut check = |what: &str, value: &dyn std::fmt::Debug| {
+        for text in [format!("{value:?}"), format!("{value:#?}")] {
+            let secrets = [
+                SECRET_KEY,
+                service_role.as_str(),
+                PASSWORD,
+                NONCE,
+                HASH,
+                "eyJ",
+            ];
+            if let Some(secret) = secrets.iter().find(|s| text.contains(*s)) {
+                found.push(format!(
+                    "{what} shows {} bytes of a secret: {text}",
+                    secret.len()
+                ));
+            }
+        }
+    };
+    for key in [SECRET_KEY, service_role.as_str()] {
+        check("SupabaseAdminBuilder", &SupabaseAdmin::builder(url, key));
+        let admin = SupabaseAdmin::new(url, key).unwrap();
+        check("SupabaseAdmin", &admin);
+        check("AdminAuth", &admin.auth());
+        check("AdminMfa", &admin.auth().mfa());
+    }
+    let attributes = AdminUserAttributes::default()
+        .with_email("a@example.com")
+        .with_password(PASSWORD)
+        .with_nonce(NONCE)
+        .with_password_hash(HASH);
+    check("AdminUserAttributes", &attributes);
+    check(
+        "GenerateLink",
+        &GenerateLink::signup("a@example.com", PASSWORD),
+    );
+    // The refusals say what kind of key was given, never the key.
+    check(
+        "ConfigError (a secret key given to Supabase)",
+        &Supabase::builder(url, SECRET_KEY).build().unwrap_err(),
+    );
+    let anon = format!(
+        "{}.{}.sig",
+        encode(r#"{"alg":"HS256"}"#),
+        encode(r#"{"role":"anon","name":"never-in-debug"}"#)
+    );
+    let refused = SupabaseAdmin::new(url, &anon).unwrap_err();
+    check("ConfigError (an anon key given to SupabaseAdmin)", &refused);
+    assert!(!format!("{refused:?}{refused}").contains("never-in-debug"));
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
 /// Errors carrying the server's text, from calls made with the secrets.
 #[tokio::test(flavor = "multi_thread")]
 async fn errors_hide_the_tokens_they_were_made_with() {

@@ -49,6 +49,8 @@ fn handles_are_send_and_sync() {
     error::<supabase_ssr_core::ErrorSource>();
     error::<supabase_ssr_core::proxy::Rejection>();
     shared::<supabase_ssr_core::ErrorSource>();
+    shared::<supabase_ssr_core::SupabaseAdmin>();
+    sendable::<supabase_ssr_core::admin::SupabaseAdminBuilder>();
 }
 
 #[tokio::test]
@@ -81,4 +83,27 @@ async fn the_futures_of_the_client_are_send() {
     #[cfg(feature = "storage")]
     send_future(client.storage().from("avatars").download("a.png"));
     send_future(supabase.prefetch_jwks());
+}
+
+#[tokio::test]
+async fn the_futures_of_the_admin_handle_are_send() {
+    use supabase_ssr_core::admin::{AdminUserAttributes, GenerateLink, InviteOptions, ListUsers};
+    let admin = supabase_ssr_core::SupabaseAdmin::new("http://127.0.0.1:9", "sb_secret_x").unwrap();
+    let auth = admin.auth();
+    let id = "3f2b8c1e-9d4a-4b6e-8f00-1a2b3c4d5e6f";
+    let attributes = AdminUserAttributes::default();
+    let (invite, link) = (
+        InviteOptions::default(),
+        GenerateLink::magiclink("a@example.com"),
+    );
+    send_future(auth.create_user(&attributes));
+    send_future(auth.list_users(&ListUsers::default()));
+    send_future(auth.get_user_by_id(id));
+    send_future(auth.update_user_by_id(id, &attributes));
+    send_future(auth.delete_user(id, false));
+    send_future(auth.invite_user_by_email("a@example.com", &invite));
+    send_future(auth.generate_link(&link));
+    send_future(auth.sign_out("jwt", SignOutScope::Global));
+    send_future(auth.mfa().list_factors(id));
+    send_future(auth.mfa().delete_factor(id, id));
 }

@@ -6,7 +6,7 @@ mod extract;
 
 pub use extract::{Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2};
 pub use supabase_ssr_core as core;
-pub use supabase_ssr_core::{Supabase, SupabaseClient};
+pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient};
 pub use supabase_ssr_tower::{SupabaseLayer, SupabaseService};
 
 /// The workspace README's Rust examples (axum), compiled as doctests so they stay true. Not part

@@ -8,4 +8,4 @@ mod middleware;
 pub use extract::{Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2};
 pub use middleware::{SupabaseEndpoint, SupabaseMiddleware};
 pub use supabase_ssr_core as core;
-pub use supabase_ssr_core::{Supabase, SupabaseClient};
+pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient};

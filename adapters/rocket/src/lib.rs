@@ -8,4 +8,4 @@ mod guard;
 pub use fairing::{REFUSED_PATH, SupabaseFairing};
 pub use guard::{Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2};
 pub use supabase_ssr_core as core;
-pub use supabase_ssr_core::{Supabase, SupabaseClient};
+pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient};

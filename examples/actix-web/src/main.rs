@@ -5,8 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes, Data, Form, Query};
 use actix_web::{App, HttpResponse, HttpServer};
 use example_site::{
-    CallbackQuery, ConfirmQuery, Credentials, FactorForm, LoginQuery, MagicLinkForm, MfaCodeForm,
-    MfaQuery, OAuthQuery, Reply, Site, routes,
+    CallbackQuery, ConfirmQuery, Credentials, FactorForm, IdentityForm, LinkForm, LoginQuery,
+    MagicLinkForm, MfaCodeForm, MfaQuery, OAuthQuery, PasswordForm, Reply, ResendForm, Site,
+    routes,
 };
 use supabase_ssr_actix_web::{Aal2, Client, SupabaseMiddleware};
 
@@ -36,6 +37,10 @@ async fn login(site: Shared, client: Client, form: Form<Credentials>) -> HttpRes
 
 async fn signup(site: Shared, client: Client, form: Form<Credentials>) -> HttpResponse {
     respond(site.signup(&client, &form).await)
+}
+
+async fn resend(site: Shared, client: Client, form: Form<ResendForm>) -> HttpResponse {
+    respond(site.resend_signup(&client, &form).await)
 }
 
 async fn magic_link(site: Shared, client: Client, form: Form<MagicLinkForm>) -> HttpResponse {
@@ -111,6 +116,26 @@ async fn api_aal2(site: Shared, Aal2(claims): Aal2) -> HttpResponse {
     respond(site.api_aal2(&claims))
 }
 
+async fn account(site: Shared, client: Client) -> HttpResponse {
+    respond(site.account(&client).await)
+}
+
+async fn link(site: Shared, client: Client, form: Form<LinkForm>) -> HttpResponse {
+    respond(site.account_link(&client, &form).await)
+}
+
+async fn unlink(site: Shared, client: Client, form: Form<IdentityForm>) -> HttpResponse {
+    respond(site.account_unlink(&client, &form).await)
+}
+
+async fn reauthenticate(site: Shared, client: Client) -> HttpResponse {
+    respond(site.account_reauthenticate(&client).await)
+}
+
+async fn password(site: Shared, client: Client, form: Form<PasswordForm>) -> HttpResponse {
+    respond(site.account_password(&client, &form).await)
+}
+
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let site = Data::new(Site::from_env().await?);
@@ -122,6 +147,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .route(routes::LOGIN, web::get().to(login_page))
             .route(routes::LOGIN, web::post().to(login))
             .route(routes::SIGNUP, web::post().to(signup))
+            .route(routes::SIGNUP_RESEND, web::post().to(resend))
             .route(routes::MAGIC_LINK, web::post().to(magic_link))
             .route(routes::PRIVATE, web::get().to(private))
             .route(routes::WHOAMI, web::get().to(whoami))
@@ -139,6 +165,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .route(routes::API_MFA_ENROLL, web::post().to(api_enroll))
             .route(routes::API_MFA_VERIFY, web::post().to(api_verify))
             .route(routes::API_AAL2, web::get().to(api_aal2))
+            .route(routes::ACCOUNT, web::get().to(account))
+            .route(routes::ACCOUNT_LINK, web::post().to(link))
+            .route(routes::ACCOUNT_UNLINK, web::post().to(unlink))
+            .route(
+                routes::ACCOUNT_REAUTHENTICATE,
+                web::post().to(reauthenticate),
+            )
+            .route(routes::ACCOUNT_PASSWORD, web::post().to(password))
             // Last `.wrap(..)`: the outermost middleware.
             .wrap(SupabaseMiddleware::new(shared.supabase.clone()).with_filter(Site::filter()))
     })

@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use example_site::{
-    CallbackQuery, ConfirmQuery, Credentials, FactorForm, LoginQuery, MagicLinkForm, MfaCodeForm,
-    MfaQuery, OAuthQuery, Reply, Site, routes,
+    CallbackQuery, ConfirmQuery, Credentials, FactorForm, IdentityForm, LinkForm, LoginQuery,
+    MagicLinkForm, MfaCodeForm, MfaQuery, OAuthQuery, PasswordForm, Reply, ResendForm, Site,
+    routes,
 };
 use supabase_ssr_axum::{Aal2, Client, SupabaseLayer};
 
@@ -43,6 +44,10 @@ async fn login(State(site): Shared, client: Client, Form(form): Form<Credentials
 
 async fn signup(State(site): Shared, client: Client, Form(form): Form<Credentials>) -> Response {
     respond(site.signup(&client, &form).await)
+}
+
+async fn resend(State(site): Shared, client: Client, Form(form): Form<ResendForm>) -> Response {
+    respond(site.resend_signup(&client, &form).await)
 }
 
 async fn magic_link(
@@ -130,6 +135,26 @@ async fn api_aal2(State(site): Shared, Aal2(claims): Aal2) -> Response {
     respond(site.api_aal2(&claims))
 }
 
+async fn account(State(site): Shared, client: Client) -> Response {
+    respond(site.account(&client).await)
+}
+
+async fn link(State(site): Shared, client: Client, Form(form): Form<LinkForm>) -> Response {
+    respond(site.account_link(&client, &form).await)
+}
+
+async fn unlink(State(site): Shared, client: Client, Form(form): Form<IdentityForm>) -> Response {
+    respond(site.account_unlink(&client, &form).await)
+}
+
+async fn reauthenticate(State(site): Shared, client: Client) -> Response {
+    respond(site.account_reauthenticate(&client).await)
+}
+
+async fn password(State(site): Shared, client: Client, Form(f): Form<PasswordForm>) -> Response {
+    respond(site.account_password(&client, &f).await)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let site = Arc::new(Site::from_env().await?);
@@ -137,6 +162,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route(routes::HOME, get(home))
         .route(routes::LOGIN, get(login_page).post(login))
         .route(routes::SIGNUP, post(signup))
+        .route(routes::SIGNUP_RESEND, post(resend))
         .route(routes::MAGIC_LINK, post(magic_link))
         .route(routes::PRIVATE, get(private))
         .route(routes::WHOAMI, get(whoami))
@@ -152,6 +178,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route(routes::API_MFA_ENROLL, post(api_enroll))
         .route(routes::API_MFA_VERIFY, post(api_verify))
         .route(routes::API_AAL2, get(api_aal2))
+        .route(routes::ACCOUNT, get(account))
+        .route(routes::ACCOUNT_LINK, post(link))
+        .route(routes::ACCOUNT_UNLINK, post(unlink))
+        .route(routes::ACCOUNT_REAUTHENTICATE, post(reauthenticate))
+        .route(routes::ACCOUNT_PASSWORD, post(password))
         .layer(SupabaseLayer::new(site.supabase.clone()).with_filter(Site::filter()))
         .with_state(site.clone());
     let listener = tokio::net::TcpListener::bind(site.listen_addr()).await?;

@@ -66,6 +66,9 @@ async fn dispatch(
         (&Method::GET, routes::LOGIN) => site.login_page(&from_str::<LoginQuery>(query)?),
         (&Method::POST, routes::LOGIN) => site.login(client, &from_bytes(&form)?).await,
         (&Method::POST, routes::SIGNUP) => site.signup(client, &from_bytes(&form)?).await,
+        (&Method::POST, routes::SIGNUP_RESEND) => {
+            site.resend_signup(client, &from_bytes(&form)?).await
+        }
         (&Method::POST, routes::MAGIC_LINK) => site.magic_link(client, &from_bytes(&form)?).await,
         (&Method::GET, routes::PRIVATE) => site.private(client).await,
         (&Method::GET, routes::WHOAMI) => site.whoami(client).await,
@@ -98,6 +101,19 @@ async fn dispatch(
             Ok(claims) => site.api_aal2(&claims),
             Err(reply) => reply,
         },
+        (&Method::GET, routes::ACCOUNT) => site.account(client).await,
+        (&Method::POST, routes::ACCOUNT_LINK) => {
+            site.account_link(client, &from_bytes(&form)?).await
+        }
+        (&Method::POST, routes::ACCOUNT_UNLINK) => {
+            site.account_unlink(client, &from_bytes(&form)?).await
+        }
+        (&Method::POST, routes::ACCOUNT_REAUTHENTICATE) => {
+            site.account_reauthenticate(client).await
+        }
+        (&Method::POST, routes::ACCOUNT_PASSWORD) => {
+            site.account_password(client, &from_bytes(&form)?).await
+        }
         _ => Reply::Page {
             status: 404,
             html: "<h1>Not found</h1>".into(),

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use example_site::{
-    CallbackQuery, ConfirmQuery, Credentials, FactorForm, LoginQuery, MagicLinkForm, MfaCodeForm,
-    MfaQuery, OAuthQuery, Reply, Site, routes,
+    CallbackQuery, ConfirmQuery, Credentials, FactorForm, IdentityForm, LinkForm, LoginQuery,
+    MagicLinkForm, MfaCodeForm, MfaQuery, OAuthQuery, PasswordForm, Reply, ResendForm, Site,
+    routes,
 };
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
@@ -42,6 +43,11 @@ async fn login(Data(site): Shared<'_>, client: Client, Form(form): Form<Credenti
 #[handler]
 async fn signup(Data(site): Shared<'_>, client: Client, Form(form): Form<Credentials>) -> Response {
     respond(site.signup(&client, &form).await)
+}
+
+#[handler]
+async fn resend(Data(site): Shared<'_>, client: Client, Form(f): Form<ResendForm>) -> Response {
+    respond(site.resend_signup(&client, &f).await)
 }
 
 #[handler]
@@ -154,6 +160,31 @@ fn api_aal2(Data(site): Shared<'_>, Aal2(claims): Aal2) -> Response {
     respond(site.api_aal2(&claims))
 }
 
+#[handler]
+async fn account(Data(site): Shared<'_>, client: Client) -> Response {
+    respond(site.account(&client).await)
+}
+
+#[handler]
+async fn link(Data(site): Shared<'_>, client: Client, Form(form): Form<LinkForm>) -> Response {
+    respond(site.account_link(&client, &form).await)
+}
+
+#[handler]
+async fn unlink(Data(site): Shared<'_>, client: Client, Form(f): Form<IdentityForm>) -> Response {
+    respond(site.account_unlink(&client, &f).await)
+}
+
+#[handler]
+async fn reauthenticate(Data(site): Shared<'_>, client: Client) -> Response {
+    respond(site.account_reauthenticate(&client).await)
+}
+
+#[handler]
+async fn password(Data(site): Shared<'_>, client: Client, Form(f): Form<PasswordForm>) -> Response {
+    respond(site.account_password(&client, &f).await)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let site = Arc::new(Site::from_env().await?);
@@ -161,6 +192,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .at(routes::HOME, get(home))
         .at(routes::LOGIN, get(login_page).post(login))
         .at(routes::SIGNUP, post(signup))
+        .at(routes::SIGNUP_RESEND, post(resend))
         .at(routes::MAGIC_LINK, post(magic_link))
         .at(routes::PRIVATE, get(private))
         .at(routes::WHOAMI, get(whoami))
@@ -176,6 +208,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .at(routes::API_MFA_ENROLL, post(api_enroll))
         .at(routes::API_MFA_VERIFY, post(api_verify))
         .at(routes::API_AAL2, get(api_aal2))
+        .at(routes::ACCOUNT, get(account))
+        .at(routes::ACCOUNT_LINK, post(link))
+        .at(routes::ACCOUNT_UNLINK, post(unlink))
+        .at(routes::ACCOUNT_REAUTHENTICATE, post(reauthenticate))
+        .at(routes::ACCOUNT_PASSWORD, post(password))
         .data(site.clone())
         .with(SupabaseMiddleware::new(site.supabase.clone()).with_filter(Site::filter()));
     let acceptor = TcpListener::bind(site.listen_addr())

@@ -4,8 +4,9 @@
 use std::net::SocketAddr;
 
 use example_site::{
-    CallbackQuery, ConfirmQuery, Credentials, FactorForm, LoginQuery, MagicLinkForm, MfaCodeForm,
-    MfaQuery, OAuthQuery, Reply, Site, routes,
+    CallbackQuery, ConfirmQuery, Credentials, FactorForm, IdentityForm, LinkForm, LoginQuery,
+    MagicLinkForm, MfaCodeForm, MfaQuery, OAuthQuery, PasswordForm, Reply, ResendForm, Site,
+    routes,
 };
 use rocket::config::{Config, LogLevel};
 use rocket::data::{self, Data, FromData, Limits};
@@ -98,6 +99,11 @@ async fn signup(site: Shared<'_>, client: Client, form: Urlencoded<Credentials>)
 }
 
 #[post("/", data = "<form>")]
+async fn resend(site: Shared<'_>, client: Client, form: Urlencoded<ResendForm>) -> Respond {
+    Respond(site.resend_signup(&client, &form.0).await)
+}
+
+#[post("/", data = "<form>")]
 async fn magic_link(site: Shared<'_>, client: Client, form: Urlencoded<MagicLinkForm>) -> Respond {
     Respond(site.magic_link(&client, &form.0).await)
 }
@@ -187,6 +193,31 @@ fn api_aal2(site: Shared<'_>, aal2: Aal2) -> Respond {
     Respond(site.api_aal2(&aal2.0))
 }
 
+#[get("/")]
+async fn account(site: Shared<'_>, client: Client) -> Respond {
+    Respond(site.account(&client).await)
+}
+
+#[post("/", data = "<form>")]
+async fn link(site: Shared<'_>, client: Client, form: Urlencoded<LinkForm>) -> Respond {
+    Respond(site.account_link(&client, &form.0).await)
+}
+
+#[post("/", data = "<form>")]
+async fn unlink(site: Shared<'_>, client: Client, form: Urlencoded<IdentityForm>) -> Respond {
+    Respond(site.account_unlink(&client, &form.0).await)
+}
+
+#[post("/")]
+async fn reauthenticate(site: Shared<'_>, client: Client) -> Respond {
+    Respond(site.account_reauthenticate(&client).await)
+}
+
+#[post("/", data = "<form>")]
+async fn password(site: Shared<'_>, client: Client, form: Urlencoded<PasswordForm>) -> Respond {
+    Respond(site.account_password(&client, &form.0).await)
+}
+
 #[rocket::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let site = Site::from_env().await?;
@@ -215,6 +246,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .mount(routes::HOME, rocket::routes![home])
         .mount(routes::LOGIN, rocket::routes![login_page, login])
         .mount(routes::SIGNUP, rocket::routes![signup])
+        .mount(routes::SIGNUP_RESEND, rocket::routes![resend])
         .mount(routes::MAGIC_LINK, rocket::routes![magic_link])
         .mount(routes::PRIVATE, rocket::routes![private])
         .mount(routes::WHOAMI, rocket::routes![whoami])
@@ -233,6 +265,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .mount(routes::API_MFA_ENROLL, rocket::routes![api_enroll])
         .mount(routes::API_MFA_VERIFY, rocket::routes![api_verify])
         .mount(routes::API_AAL2, rocket::routes![api_aal2])
+        .mount(routes::ACCOUNT, rocket::routes![account])
+        .mount(routes::ACCOUNT_LINK, rocket::routes![link])
+        .mount(routes::ACCOUNT_UNLINK, rocket::routes![unlink])
+        .mount(
+            routes::ACCOUNT_REAUTHENTICATE,
+            rocket::routes![reauthenticate],
+        )
+        .mount(routes::ACCOUNT_PASSWORD, rocket::routes![password])
         .launch()
         .await?;
     Ok(())

@@ -65,7 +65,8 @@ impl Site {
         Self::offline(port, Duration::from_secs(ttl)).await
     }
 
-    /// The offline site: the local Auth server with the demo user, tokens living `ttl`.
+    /// The offline site: the local Auth server with the demo user, tokens living `ttl`, and
+    /// "secure password change" on.
     pub(crate) async fn offline(
         port: u16,
         ttl: Duration,
@@ -73,7 +74,10 @@ impl Site {
         let local = LocalAuth::start(
             LocalAuthOptions::default()
                 .user(SeedUser::new(DEMO_EMAIL, DEMO_PASSWORD))
-                .access_token_ttl(ttl),
+                .access_token_ttl(ttl)
+                // As a project with "Secure password change": a session signed in more than
+                // 24 h ago changes the password only with the reauthentication code.
+                .secure_password_change(true),
         )
         .await?;
         let supabase = configure(Supabase::builder(local.url(), local.publishable_key()))?;
@@ -147,6 +151,12 @@ impl Site {
             "/auth/confirm?token_hash={}&type={kind}&next=/private",
             message.token_hash
         ))
+    }
+
+    /// Offline mode: the code of the last reauthentication email to `email`.
+    pub(crate) fn outbox_code(&self, email: &str) -> Option<String> {
+        let message = self.local.as_ref()?.last_message_to(email)?;
+        (message.kind == "reauthentication").then_some(message.otp)
     }
 }
 

@@ -3,17 +3,17 @@
 use serde::Serialize;
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::{
-    OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials, SignOutScope, SignUp, VerifyOtp,
+    OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials, Resend, SignOutScope, SignUp, VerifyOtp,
 };
 use supabase_ssr_core::redirect::safe_redirect_path;
 
 use crate::config::Site;
 use crate::forms::{
-    CallbackQuery, ConfirmQuery, Credentials, LoginQuery, MagicLinkForm, OAuthQuery,
+    CallbackQuery, ConfirmQuery, Credentials, LoginQuery, MagicLinkForm, OAuthQuery, ResendForm,
     query_component as encode,
 };
 use crate::pages::{self, LoginPage, Todos};
-use crate::reply::Reply;
+use crate::reply::{Reply, error_status};
 use crate::routes;
 
 fn page(html: String) -> Reply {
@@ -36,13 +36,15 @@ fn login_error(message: &str, next: Option<&str>) -> Reply {
 }
 
 impl Site {
-    /// The sign-in page with a message, and offline the link of the last email to `email`.
+    /// The sign-in page with a message, and offline the link of the last email to `email`;
+    /// with `resend`, the form sending that address's confirmation email again.
     fn login_with(
         &self,
         status: u16,
         message: Result<&str, &str>,
         email: Option<&str>,
         next: Option<&str>,
+        resend: Option<&str>,
     ) -> Reply {
         let link = email.and_then(|email| self.outbox_link(email));
         let (notice, error) = match message {
@@ -57,6 +59,7 @@ impl Site {
                 outbox_link: link.as_deref(),
                 demo: self.demo(),
                 next: &next_path(next),
+                resend,
             }),
         }
     }
@@ -85,12 +88,12 @@ impl Site {
         let next = form.next.as_deref();
         match client.auth().sign_in_with_password(&credentials).await {
             Ok(_) => Reply::Redirect(next_path(next)),
-            Err(error) => self.login_with(400, Err(&error.to_string()), None, next),
+            Err(error) => self.login_with(400, Err(&error.to_string()), None, next, None),
         }
     }
 
     /// `POST /signup`: signed in at once when the project confirms automatically, else a
-    /// notice to check the email (offline: with the link).
+    /// notice to check the email (offline: with the link) and the form to resend it.
     pub async fn signup(&self, client: &SupabaseClient, form: &Credentials) -> Reply {
         let mut sign_up = SignUp::email(&form.email, &form.password);
         sign_up.email_redirect_to = Some(format!("{}/auth/confirm", self.origin()));
@@ -102,8 +105,28 @@ impl Site {
                 Ok("Check your email to confirm your account."),
                 Some(&form.email),
                 next,
+                Some(&form.email),
             ),
-            Err(error) => self.login_with(400, Err(&error.to_string()), None, next),
+            Err(error) => self.login_with(400, Err(&error.to_string()), None, next, None),
+        }
+    }
+
+    /// `POST /signup/resend`: sends the sign-up's confirmation email again (offline: shows
+    /// the new link), keeping the form to resend it; the Auth server's refusal (e.g. an email
+    /// sent too recently, `429`) is shown with its status.
+    pub async fn resend_signup(&self, client: &SupabaseClient, form: &ResendForm) -> Reply {
+        let confirm = format!("{}{}", self.origin(), routes::CONFIRM);
+        let resend = Resend::signup(&form.email).email_redirect_to(confirm);
+        let (email, next) = (Some(form.email.as_str()), form.next.as_deref());
+        match client.auth().resend(&resend).await {
+            Ok(_) => {
+                let sent = Ok("We sent the confirmation email again.");
+                self.login_with(200, sent, email, next, email)
+            }
+            Err(error) => {
+                let status = error_status(&error);
+                self.login_with(status, Err(&error.to_string()), None, next, email)
+            }
         }
     }
 
@@ -116,6 +139,7 @@ impl Site {
                 200,
                 Ok("Check your email for the sign-in link."),
                 Some(&form.email),
+                None,
                 None,
             ),
             Err(error) => login_error(&error.to_string(), None),

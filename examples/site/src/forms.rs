@@ -28,6 +28,15 @@ pub struct MagicLinkForm {
     pub email: String,
 }
 
+/// `POST /signup/resend`: the confirmation email of a sign-up, once more.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResendForm {
+    /// The address the sign-up used.
+    pub email: String,
+    /// Where to go once signed in (untrusted like any input).
+    pub next: Option<String>,
+}
+
 /// `GET /login`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct LoginQuery {
@@ -97,6 +106,39 @@ pub struct FactorForm {
 pub struct MfaQuery {
     /// Where to go once verified.
     pub next: Option<String>,
+}
+
+/// `POST /private/account/link`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LinkForm {
+    /// The OAuth provider to link (offline: the local test provider answers for any name).
+    pub provider: String,
+}
+
+/// `POST /private/account/unlink`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdentityForm {
+    /// The `identity_id` of one of the user's identities.
+    pub identity_id: String,
+}
+
+/// `POST /private/account/password`: the reauthentication code and the new password. Its
+/// `Debug` leaves both out.
+#[derive(Clone, Deserialize)]
+pub struct PasswordForm {
+    /// The code of the reauthentication email.
+    pub nonce: String,
+    /// The new password.
+    pub password: String,
+}
+
+impl fmt::Debug for PasswordForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordForm")
+            .field("nonce", &"[redacted]")
+            .field("password", &"[redacted]")
+            .finish()
+    }
 }
 
 impl fmt::Debug for MfaCodeForm {

@@ -3,6 +3,7 @@
 //! the flows of the Supabase SSR guide. Each framework's example maps its requests to these
 //! functions and sends the [`Reply`]'s status, headers and body ([`Reply::into_parts`]).
 
+mod account;
 mod config;
 mod flows;
 mod forms;
@@ -14,8 +15,8 @@ mod tests;
 
 pub use config::Site;
 pub use forms::{
-    CallbackQuery, ConfirmQuery, Credentials, FactorForm, LoginQuery, MagicLinkForm, MfaCodeForm,
-    MfaQuery, OAuthQuery,
+    CallbackQuery, ConfirmQuery, Credentials, FactorForm, IdentityForm, LinkForm, LoginQuery,
+    MagicLinkForm, MfaCodeForm, MfaQuery, OAuthQuery, PasswordForm, ResendForm,
 };
 pub use reply::{FRAME_HEADERS, Reply, ReplyParts};
 
@@ -27,6 +28,8 @@ pub mod routes {
     pub const LOGIN: &str = "/login";
     /// `POST`: sign up with email and password.
     pub const SIGNUP: &str = "/signup";
+    /// `POST`: send the confirmation email of a sign-up again (`email`, `next`).
+    pub const SIGNUP_RESEND: &str = "/signup/resend";
     /// `POST`: send a magic link.
     pub const MAGIC_LINK: &str = "/magic-link";
     /// `GET`: the signed-in user's page.
@@ -55,6 +58,16 @@ pub mod routes {
     pub const MFA_UNENROLL: &str = "/mfa/unenroll";
     /// `GET` (needs `aal2`, through each adapter's `Aal2`): the user's factors.
     pub const SECURITY: &str = "/private/security";
+    /// `GET`: the signed-in user's account: identities, link and unlink, change the password.
+    pub const ACCOUNT: &str = "/private/account";
+    /// `POST` (`provider`): `303` to the provider, to link its identity to the signed-in user.
+    pub const ACCOUNT_LINK: &str = "/private/account/link";
+    /// `POST` (`identity_id`): unlinks that identity of the signed-in user.
+    pub const ACCOUNT_UNLINK: &str = "/private/account/unlink";
+    /// `POST`: emails the signed-in user a reauthentication code.
+    pub const ACCOUNT_REAUTHENTICATE: &str = "/private/account/reauthenticate";
+    /// `POST` (`nonce`, `password`): changes the password with the reauthentication code.
+    pub const ACCOUNT_PASSWORD: &str = "/private/account/password";
     /// `POST`: enroll a TOTP factor, `{"factor_id","secret","uri"}`.
     pub const API_MFA_ENROLL: &str = "/api/mfa/enroll";
     /// `POST` JSON `{"factor_id","code"}`: `{"aal":"aal2"}` and the new cookies, or

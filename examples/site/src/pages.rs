@@ -3,6 +3,7 @@
 use maud::{DOCTYPE, Markup, html};
 
 use crate::forms::query_component;
+use crate::routes;
 
 pub(crate) fn layout(title: &str, body: &Markup) -> String {
     html! {
@@ -49,6 +50,8 @@ pub(crate) struct LoginPage<'a> {
     pub demo: Option<(&'a str, &'a str)>,
     /// Where to go once signed in: a checked path, sent back in a hidden field.
     pub next: &'a str,
+    /// A sign-up waiting for its confirmation: the address to send the email to again.
+    pub resend: Option<&'a str>,
 }
 
 /// The sign-in page: password, sign-up, magic link and OAuth.
@@ -61,6 +64,13 @@ pub(crate) fn login(page: &LoginPage<'_>) -> String {
             @if let Some(notice) = page.notice { p.notice id="notice" { (notice) } }
             @if let Some(link) = page.outbox_link {
                 p id="outbox" { "Offline mode: the email would contain " a id="outbox-link" href=(link) { "this link" } "." }
+            }
+            @if let Some(email) = page.resend {
+                form method="post" action=(routes::SIGNUP_RESEND) id="resend-form" {
+                    input type="hidden" name="email" value=(email);
+                    input type="hidden" name="next" value=(page.next);
+                    button type="submit" id="resend" { "Resend confirmation email" }
+                }
             }
             @if let Some((email, password)) = page.demo {
                 p id="demo" { "Offline mode: sign in as " code { (email) } " / " code { (password) } }
@@ -118,6 +128,7 @@ pub(crate) fn private(email: &str, user_id: &str, todos: &Todos) -> String {
                 }
                 Todos::Error(error) => p id="todos" { "The Data API answered: " (error) }
             }
+            p { a id="account" href=(routes::ACCOUNT) { "Account: sign-in methods and password" } }
             p { a id="security" href="/private/security" { "Security: two-factor authentication" } }
             form method="post" action="/logout" { button type="submit" id="logout" { "Sign out" } }
         },

@@ -1,6 +1,7 @@
 //! What a handler answers, and the status, headers and body it becomes: decided here, once,
 //! so every example server sends the same response whatever its framework.
 
+use supabase_ssr_core::auth::AuthError;
 use supabase_ssr_core::proxy::Rejection;
 
 /// Headers on every reply: no other site may put these pages in a frame (clickjacking).
@@ -9,6 +10,16 @@ pub const FRAME_HEADERS: [(&str, &str); 2] = [
     ("X-Frame-Options", "DENY"),
     ("Content-Security-Policy", "frame-ancestors 'none'"),
 ];
+
+/// The status of a page showing an Auth error: `429` when the Auth server asks to wait (e.g.
+/// an email sent too recently), `503` when it could not answer, else `400`.
+pub(crate) fn error_status(error: &AuthError) -> u16 {
+    match error.status() {
+        Some(429) => 429,
+        _ if error.is_transient() => 503,
+        _ => 400,
+    }
+}
 
 /// What a handler answers; each example sends its [`Reply::into_parts`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -182,6 +182,11 @@ impl LocalAuth {
         self.addr
     }
 
+    /// The state, for the handle methods defined next to their features.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
     /// The key clients must send as `apikey`.
     pub fn publishable_key(&self) -> &str {
         &self.shared.publishable_key

@@ -16,6 +16,7 @@ mod identities;
 mod jwt;
 mod keys;
 mod mfa;
+mod oidc;
 mod options;
 mod otp;
 mod outbox;
@@ -25,6 +26,7 @@ mod refresh;
 mod routes;
 mod service_role;
 mod sessions;
+mod sso;
 mod state;
 mod tls;
 mod tokens;
@@ -36,6 +38,7 @@ pub use errors::{API_VERSION_2024_01_01, ApiError};
 pub use faults::{Fault, FaultKind};
 pub use handle::{Counters, IssuedSession, LocalAuth, LocalAuthError};
 pub use keys::{KeyAlgorithm, KeyError};
+pub use oidc::{TEST_OIDC_CLIENT_ID, TestIdToken};
 pub use options::{
     DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, LocalAuthOptions, SeedUser,
     Settings,

@@ -7,13 +7,14 @@ use super::clock::Clock;
 use super::endpoint::Endpoint;
 use super::faults::FaultTable;
 use super::identities::PendingLink;
-use super::keys::{KeyError, KeyRing};
+use super::keys::{KeyAlgorithm, KeyError, KeyRing, SigningKey};
 use super::mfa::Challenge;
 use super::options::{LocalAuthOptions, Settings};
 use super::otp::OtpRecord;
 use super::outbox::OutboxMessage;
 use super::pkce::FlowState;
 use super::sessions::{RefreshToken, Session};
+use super::sso::RelayState;
 use super::users::User;
 
 /// The mutable state of one server.
@@ -23,6 +24,8 @@ pub(crate) struct Inner {
     pub(crate) settings: Settings,
     pub(crate) clock: Clock,
     pub(crate) keys: KeyRing,
+    /// The test OIDC provider's signing key (`grant_type=id_token`).
+    pub(crate) oidc_key: SigningKey,
     pub(crate) users: Vec<User>,
     pub(crate) sessions: HashMap<String, Session>,
     pub(crate) refresh_tokens: HashMap<String, RefreshToken>,
@@ -36,6 +39,8 @@ pub(crate) struct Inner {
     pub(crate) outbox: Vec<OutboxMessage>,
     /// Manual identity links waiting for the provider's consent, by `state`.
     pub(crate) pending_links: HashMap<String, PendingLink>,
+    /// SSO sign-ins waiting for the test identity provider, by `RelayState`.
+    pub(crate) sso_relays: HashMap<String, RelayState>,
     pub(crate) counters: BTreeMap<Endpoint, u64>,
     pub(crate) faults: FaultTable,
 }
@@ -48,6 +53,7 @@ impl Inner {
             settings: options.settings.clone(),
             clock: Clock::default(),
             keys: KeyRing::new(options.jwt_algorithm, &options.jwt_secret)?,
+            oidc_key: SigningKey::generate(KeyAlgorithm::Es256, "")?,
             users: Vec::new(),
             sessions: HashMap::new(),
             refresh_tokens: HashMap::new(),
@@ -57,6 +63,7 @@ impl Inner {
             mfa_challenges: Vec::new(),
             outbox: Vec::new(),
             pending_links: HashMap::new(),
+            sso_relays: HashMap::new(),
             counters: BTreeMap::new(),
             faults: FaultTable::default(),
         };

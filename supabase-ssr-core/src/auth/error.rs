@@ -55,6 +55,10 @@ pub enum AuthError {
         "PKCE code verifier not found in storage. This can happen if the auth flow was initiated in a different browser or device, or if the storage was cleared."
     )]
     PkceVerifierMissing,
+    /// An argument was refused before any request was sent: an id that is not a UUID (it
+    /// would otherwise become part of the request's path, as auth-js refuses it too).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
     /// The server answered 2xx with a body that is not what the call returns (e.g. no session).
     #[error("unexpected response from the Auth server: {0}")]
     InvalidResponse(String),
@@ -69,7 +73,7 @@ impl AuthError {
             Self::SessionMissing => Some("session_not_found"),
             Self::InvalidJwt(_) => Some("invalid_jwt"),
             Self::PkceVerifierMissing => Some("pkce_code_verifier_not_found"),
-            Self::InvalidResponse(_) => None,
+            Self::InvalidResponse(_) | Self::InvalidArgument(_) => None,
         }
     }
 

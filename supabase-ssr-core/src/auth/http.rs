@@ -16,17 +16,21 @@ use crate::json::Json;
 /// Sent on every request so the server answers with its current error shape.
 pub(crate) const API_VERSION: (&str, &str) = ("X-Supabase-Api-Version", "2024-01-01");
 
-/// The Auth API of one project: its base URL, the publishable key and the shared HTTP client.
+/// The Auth API of one project: its base URL, the API key and the shared HTTP client.
+///
+/// The API key is the publishable key for the per-request client and the secret key for
+/// [`SupabaseAdmin`](crate::SupabaseAdmin): it goes in `apikey`, and in `Authorization` when
+/// the request carries no other bearer.
 #[derive(Clone)]
 pub(crate) struct AuthHttp {
     client: reqwest::Client,
     base: Url,
-    publishable_key: String,
+    api_key: String,
     timeout: Duration,
 }
 
 // The HTTP client's `Debug` shows default headers and proxies, which may hold the
-// application's credentials; the publishable key is in the `Config`.
+// application's credentials; the API key may be a secret key.
 impl std::fmt::Debug for AuthHttp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthHttp")
@@ -41,8 +45,11 @@ pub(crate) struct AuthRequest<'a> {
     pub method: Method,
     /// Path under the Auth base URL, e.g. `token`.
     pub path: &'a str,
+    /// What the `supabase_ssr.auth_call` span records as the endpoint when `path` holds an id
+    /// (`admin/users/{id}`): ids identify users and never go in traces.
+    pub endpoint: Option<&'static str>,
     pub query: &'a [(&'a str, &'a str)],
-    /// `Authorization: Bearer` value; the publishable key when `None`.
+    /// `Authorization: Bearer` value; the API key when `None`.
     pub bearer: Option<&'a str>,
     /// Sent as JSON text in the object's key order (auth-js sends `JSON.stringify`).
     pub body: Option<&'a Json>,
@@ -57,6 +64,7 @@ impl<'a> AuthRequest<'a> {
         Self {
             method,
             path,
+            endpoint: None,
             query: &[],
             bearer: None,
             body: None,
@@ -70,13 +78,13 @@ impl AuthHttp {
     pub(crate) fn new(
         client: reqwest::Client,
         base: Url,
-        publishable_key: String,
+        api_key: String,
         timeout: Duration,
     ) -> Self {
         Self {
             client,
             base,
-            publishable_key,
+            api_key,
             timeout,
         }
     }
@@ -112,9 +120,19 @@ impl AuthHttp {
         &self,
         request: AuthRequest<'_>,
     ) -> Result<Json, HttpFailure> {
+        self.send_with_headers(request)
+            .await
+            .map(|(body, _headers)| body)
+    }
+
+    /// [`AuthHttp::send_detailed`], with the answer's headers (pagination headers).
+    pub(crate) async fn send_with_headers(
+        &self,
+        request: AuthRequest<'_>,
+    ) -> Result<(Json, HeaderMap), HttpFailure> {
         let span = tracing::debug_span!(
             "supabase_ssr.auth_call",
-            endpoint = request.path,
+            endpoint = request.endpoint.unwrap_or(request.path),
             grant_type = Empty,
             attempt = request.attempt,
             status = Empty,
@@ -142,14 +160,14 @@ impl AuthHttp {
         &self,
         request: AuthRequest<'_>,
         span: &tracing::Span,
-    ) -> Result<Json, HttpFailure> {
+    ) -> Result<(Json, HeaderMap), HttpFailure> {
         let url = self.url(request.path, request.query);
-        let bearer = request.bearer.unwrap_or(&self.publishable_key);
+        let bearer = request.bearer.unwrap_or(&self.api_key);
         let mut builder = self
             .client
             .request(request.method.clone(), url)
             .timeout(request.timeout.unwrap_or(self.timeout))
-            .header("apikey", &self.publishable_key)
+            .header("apikey", &self.api_key)
             .header("Authorization", format!("Bearer {bearer}"))
             .header("X-Client-Info", CLIENT_INFO)
             .header(API_VERSION.0, API_VERSION.1);
@@ -168,12 +186,13 @@ impl AuthHttp {
             .get(API_VERSION.0)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v >= API_VERSION.1);
+        let headers = response.headers().clone();
         let text = response.text().await.map_err(transport_error)?;
         if status.is_success() {
             if text.trim().is_empty() {
-                return Ok(Json::Null);
+                return Ok((Json::Null, headers));
             }
-            return Json::parse(&text).map_err(|e| {
+            return Json::parse(&text).map(|body| (body, headers)).map_err(|e| {
                 HttpFailure::from(AuthError::Transient {
                     status: Some(status.as_u16()),
                     code: None,

@@ -152,7 +152,7 @@ impl Auth<'_> {
         let identity_id = identity.identity_id();
         if !stays_in_its_segment(identity_id) {
             return Err(AuthError::Api {
-                status: 400,
+                status: 404,
                 code: Some("validation_failed".to_owned()),
                 message: "identity_id must be an UUID".to_owned(),
             });

@@ -15,6 +15,8 @@ mod jwks;
 mod keyed_hash;
 mod mfa;
 mod mfa_types;
+#[doc = include_str!("parity.md")]
+pub mod parity {}
 mod pkce;
 pub(crate) mod refresh;
 mod resend;

@@ -20,7 +20,7 @@ pub(crate) use self::pages::qr_image_src;
 use self::pages::{ChallengePage, EnrollPage, FactorRow, SecurityPage};
 use crate::config::Site;
 use crate::forms::{FactorForm, MfaCodeForm, MfaQuery, VerifyBody, query_component as encode};
-use crate::reply::Reply;
+use crate::reply::{Reply, error_status};
 use crate::routes;
 
 /// The issuer authenticator apps show next to the account.
@@ -69,11 +69,6 @@ fn json_error(error: &AuthError) -> Reply {
     };
     let code = error.code().unwrap_or("unexpected_failure");
     json(status, &serde_json::json!({ "error": code }))
-}
-
-/// The status of a page showing an Auth error.
-fn error_status(error: &AuthError) -> u16 {
-    if error.is_transient() { 503 } else { 400 }
 }
 
 /// A factor as the pages show it.

@@ -8,7 +8,7 @@ use supabase_ssr_testing::totp_code;
 use super::pages::{self, EnrollPage};
 use super::qr_image_src;
 use crate::config::DEMO_PASSWORD;
-use crate::tests::{Browser, credentials, location, payloads, site};
+use crate::tests::{Browser, body, credentials, header, location, page, payloads, site};
 use crate::{FactorForm, MfaCodeForm, MfaQuery, Reply, Site, routes};
 
 /// The text of `attribute="…"` after `marker` in `html` (maud escapes `&` as `&amp;`).
@@ -26,29 +26,6 @@ fn secret_in(html: &str) -> String {
     let start = html.find(r#"id="secret">"#).expect("no #secret") + r#"id="secret">"#.len();
     let end = html[start..].find('<').unwrap();
     html[start..start + end].to_owned()
-}
-
-/// The value of the reply's header `name`, if any.
-fn header(reply: &Reply, name: &str) -> Option<String> {
-    let parts = reply.clone().into_parts();
-    let found = parts
-        .headers
-        .into_iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name));
-    found.map(|(_, value)| value)
-}
-
-/// The body of a reply with `status` and a content type containing `kind`.
-fn body(reply: Reply, status: u16, kind: &str, what: &str) -> String {
-    let content_type = header(&reply, "Content-Type").unwrap_or_default();
-    let parts = reply.into_parts();
-    assert_eq!(parts.status, status, "{what}: {parts:?}");
-    assert!(content_type.contains(kind), "{what}: {parts:?}");
-    parts.body
-}
-
-fn page(reply: Reply, status: u16, what: &str) -> String {
-    body(reply, status, "text/html", what)
 }
 
 fn json(reply: Reply, status: u16, what: &str) -> serde_json::Value {

@@ -13,6 +13,7 @@ mod reauthenticate;
 mod recover;
 mod resend;
 mod signup;
+mod sso;
 mod token;
 mod user;
 mod verify;
@@ -51,6 +52,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/reauthenticate", get(reauthenticate::reauthenticate))
         .route("/user/identities/authorize", get(identities::authorize))
         .route("/user/identities/{identity_id}", delete(identities::unlink))
+        .route("/sso", post(sso::sso))
+        .route("/sso/saml/acs", post(sso::acs))
         .route(
             "/admin/users",
             get(admin_users::list).post(admin_users::create),
@@ -73,6 +76,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/admin/generate_link", post(admin_links::generate_link));
     Router::new()
         .nest("/auth/v1", auth)
+        .route("/__idp/sso", get(sso::idp_page))
         .route("/__outbox", get(admin::outbox).delete(admin::clear_outbox))
         .route("/__faults", get(admin::faults).post(admin::set_faults))
         .route(

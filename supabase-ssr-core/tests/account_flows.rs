@@ -1,0 +1,212 @@
+//! The account calls of a signed-in user against the local Auth server: reauthentication and
+//! the password change it guards, the current-password rule, and identities (list, link through
+//! the test OAuth provider, unlink).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod browser;
+
+use std::time::Duration;
+
+use browser::{Browser, CALLBACK, query_value, redirect_of};
+use supabase_ssr_core::auth::{
+    AuthError, FLOW_ID_PARAM, Identity, OAuthSignIn, PasswordCredentials, UserAttributes,
+};
+use supabase_ssr_testing::{Endpoint, LocalAuth, LocalAuthOptions, SeedUser};
+
+const EMAIL: &str = "demo@example.com";
+const PASSWORD: &str = "password123";
+
+async fn server(options: LocalAuthOptions) -> LocalAuth {
+    LocalAuth::start(options.user(SeedUser::new(EMAIL, PASSWORD)))
+        .await
+        .unwrap()
+}
+
+/// A browser signed in with the password.
+async fn signed_in(auth: &LocalAuth) -> Browser {
+    let mut browser = Browser::new(auth, true);
+    let client = browser.request();
+    client
+        .auth()
+        .sign_in_with_password(&PasswordCredentials::email(EMAIL, PASSWORD))
+        .await
+        .unwrap();
+    browser.keep(&client);
+    browser
+}
+
+async fn change_password(browser: &mut Browser, changes: UserAttributes) -> Result<(), AuthError> {
+    let client = browser.request();
+    let result = client.auth().update_user(&changes, None).await.map(drop);
+    browser.keep(&client);
+    result
+}
+
+#[tokio::test]
+async fn reauthenticate_sends_the_nonce_an_old_session_needs_to_change_its_password() {
+    let auth = server(LocalAuthOptions::default().secure_password_change(true)).await;
+    let mut browser = signed_in(&auth).await;
+    // A day later (the server waives the nonce for sessions under 24 hours), kept alive by a
+    // refresh on the server's clock.
+    auth.advance(Duration::from_secs(25 * 3600));
+    let client = browser.request();
+    client.auth().refresh_session().await.unwrap();
+    browser.keep(&client);
+
+    let new_password = || UserAttributes::default().with_password("a new passphrase");
+    let refused = change_password(&mut browser, new_password()).await;
+    assert_eq!(refused.unwrap_err().code(), Some("reauthentication_needed"));
+
+    let client = browser.request();
+    client.auth().reauthenticate().await.unwrap();
+    browser.keep(&client);
+    let message = auth.last_message_to(EMAIL).unwrap();
+    let wrong = if message.otp == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let refused = change_password(&mut browser, new_password().with_nonce(wrong)).await;
+    assert_eq!(
+        refused.unwrap_err().code(),
+        Some("reauthentication_not_valid")
+    );
+    change_password(&mut browser, new_password().with_nonce(&message.otp))
+        .await
+        .unwrap();
+
+    let client = Browser::new(&auth, false).request();
+    let credentials = PasswordCredentials::email(EMAIL, "a new passphrase");
+    client
+        .auth()
+        .sign_in_with_password(&credentials)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn reauthenticate_needs_a_session_and_makes_no_call_without_one() {
+    let auth = server(LocalAuthOptions::default()).await;
+    let client = Browser::new(&auth, false).request();
+    let missing = client.auth().reauthenticate().await.unwrap_err();
+    assert_eq!(missing, AuthError::SessionMissing);
+    assert_eq!(auth.outbox().len(), 0);
+}
+
+#[tokio::test]
+async fn the_current_password_goes_beside_the_new_one() {
+    let auth = server(LocalAuthOptions::default().require_current_password(true)).await;
+    let mut browser = signed_in(&auth).await;
+    let new_password = || UserAttributes::default().with_password("a new passphrase");
+    let refused = change_password(&mut browser, new_password()).await;
+    assert_eq!(
+        refused.unwrap_err().code(),
+        Some("current_password_required")
+    );
+    let wrong = new_password().with_current_password("not-the-password");
+    let refused = change_password(&mut browser, wrong).await;
+    assert_eq!(
+        refused.unwrap_err().code(),
+        Some("current_password_invalid")
+    );
+    let right = new_password().with_current_password(PASSWORD);
+    change_password(&mut browser, right).await.unwrap();
+}
+
+fn providers(identities: &[Identity]) -> Vec<&str> {
+    identities.iter().map(Identity::provider).collect()
+}
+
+/// The identities of the user stored in the browser's session cookie.
+async fn stored_identities(browser: &Browser) -> Vec<Identity> {
+    let session = browser.request().auth().get_session().await.unwrap();
+    session.unwrap().user().unwrap().identities()
+}
+
+#[tokio::test]
+async fn identities_are_listed_linked_and_unlinked() {
+    let auth = server(LocalAuthOptions::default()).await;
+    let mut browser = signed_in(&auth).await;
+    let client = browser.request();
+    let identities = client.auth().user_identities().await.unwrap();
+    assert_eq!(providers(&identities), ["email"]);
+    assert_eq!(identities[0].email(), Some(EMAIL));
+    let user_id = auth.user(EMAIL).unwrap()["id"].as_str().unwrap().to_owned();
+    assert_eq!(identities[0].user_id(), user_id);
+
+    // Link GitHub: the provider sends the user back with a code for this flow.
+    let mut oauth = OAuthSignIn::new("github");
+    oauth.redirect_to = Some(CALLBACK.into());
+    oauth.query_params = vec![("login_hint".into(), "octocat@example.com".into())];
+    let redirect = client.auth().link_identity(&oauth).await.unwrap();
+    browser.keep(&client);
+    assert_eq!(
+        browser.pending_flows(),
+        std::slice::from_ref(&redirect.flow_id)
+    );
+    let back = redirect_of(&redirect.url).await;
+    let code = query_value(&back, "code").unwrap();
+    let flow_id = query_value(&back, FLOW_ID_PARAM).unwrap();
+    let client = browser.request();
+    let linked = client
+        .auth()
+        .exchange_code_for_session(&code, Some(&flow_id))
+        .await
+        .unwrap();
+    browser.keep(&client);
+    let user = linked.user.unwrap();
+    assert_eq!(user.email(), Some(EMAIL), "still the same user");
+    assert_eq!(providers(&user.identities()), ["email", "github"]);
+    assert_eq!(
+        providers(&stored_identities(&browser).await),
+        ["email", "github"]
+    );
+
+    // Unlink it: the call refreshes the session, so the cookie's user drops it at once.
+    let client = browser.request();
+    let identities = client.auth().user_identities().await.unwrap();
+    let github = identities
+        .iter()
+        .find(|i| i.provider() == "github")
+        .unwrap();
+    assert_eq!(github.email(), Some("octocat@example.com"));
+    auth.reset_counters();
+    client.auth().unlink_identity(github).await.unwrap();
+    browser.keep(&client);
+    assert_eq!(auth.count(Endpoint::TokenRefresh), 1);
+    assert_eq!(providers(&stored_identities(&browser).await), ["email"]);
+    let client = browser.request();
+    let claims = client.auth().get_claims().await.unwrap().unwrap();
+    let providers_claim = &claims.app_metadata().unwrap()["providers"];
+    assert_eq!(providers_claim, &serde_json::json!(["email"]));
+
+    // The last identity stays.
+    let identities = client.auth().user_identities().await.unwrap();
+    let last = client.auth().unlink_identity(&identities[0]).await;
+    assert_eq!(
+        last.unwrap_err().code(),
+        Some("single_identity_not_deletable")
+    );
+}
+
+#[tokio::test]
+async fn linking_needs_a_session_and_leaves_no_verifier_when_refused() {
+    let auth = server(LocalAuthOptions::default()).await;
+    let mut oauth = OAuthSignIn::new("github");
+    oauth.redirect_to = Some(CALLBACK.into());
+
+    let mut anonymous = Browser::new(&auth, true);
+    let client = anonymous.request();
+    let missing = client.auth().link_identity(&oauth).await.unwrap_err();
+    assert_eq!(missing, AuthError::SessionMissing);
+    anonymous.keep(&client);
+    assert_eq!(anonymous.verifier_cookies(), Vec::<String>::new());
+
+    auth.update_settings(|settings| settings.manual_linking = false);
+    let mut browser = signed_in(&auth).await;
+    let client = browser.request();
+    let refused = client.auth().link_identity(&oauth).await.unwrap_err();
+    assert_eq!(refused.code(), Some("manual_linking_disabled"));
+    browser.keep(&client);
+    assert_eq!(browser.verifier_cookies(), Vec::<String>::new());
+}
