@@ -1,5 +1,6 @@
 //! An in-process, GoTrue-compatible Supabase Auth server for tests (see the crate docs).
 
+mod admin_links;
 mod admin_users;
 mod auth;
 mod clock;

@@ -1,6 +1,7 @@
 //! The HTTP surface: Auth API routes under `/auth/v1` and the admin routes for tests.
 
 mod admin;
+mod admin_links;
 mod admin_users;
 mod authorize;
 mod factors;
@@ -62,7 +63,17 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(admin_users::get)
                 .put(admin_users::update)
                 .delete(admin_users::delete),
-        );
+        )
+        .route(
+            "/admin/users/{user_id}/factors",
+            get(admin_users::list_factors),
+        )
+        .route(
+            "/admin/users/{user_id}/factors/{factor_id}",
+            delete(admin_users::delete_factor),
+        )
+        .route("/invite", post(admin_links::invite))
+        .route("/admin/generate_link", post(admin_links::generate_link));
     Router::new()
         .nest("/auth/v1", auth)
         .route("/__idp/sso", get(sso::idp_page))
