@@ -1,8 +1,10 @@
 // Fidelity check: runs the official @supabase/supabase-js against a local-auth server.
 //
-// Input (stdin, JSON): {"url", "key", "errorCases": [{"label", "fault", "password"}]}.
+// Input (stdin, JSON): {"url", "key", "errorCases": [{"label", "fault", "password"}],
+// "flows": {"url", "key", "email", "password", "ssoDomain", "idToken", "idTokenNonce",
+// "linkIdToken"}} (flows: a second server, see runFlows).
 // Output (stdout, JSON): {"checks": [{name, ok, detail}], "errors": [{label, actual}],
-// "mfaCalls": [the auth.mfa methods called, in order]}.
+// "mfaCalls": [the auth.mfa methods called, in order], "flowCalls": [the flows' auth calls]}.
 // Exits 1 with the failed checks on stderr when any check fails. Driven by tests/fidelity.rs.
 import { createHmac } from 'node:crypto';
 import { createClient } from '@supabase/supabase-js';
@@ -18,8 +20,8 @@ const { url, key, errorCases } = input;
 const checks = [];
 const check = (name, ok, detail) => checks.push({ name, ok: Boolean(ok), detail: detail ?? null });
 
-async function admin(method, path, body) {
-  const res = await fetch(url + path, {
+async function admin(method, path, body, base = url) {
+  const res = await fetch(base + path, {
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -30,9 +32,9 @@ async function admin(method, path, body) {
 
 // A fresh client with its own in-memory storage (no cross-test state except auth-js's
 // process-global JWKS cache, which is what getClaims is about).
-function client() {
+function client(server = { url, key }) {
   const store = new Map();
-  return createClient(url, key, {
+  return createClient(server.url, server.key, {
     auth: {
       storage: {
         getItem: (k) => store.get(k) ?? null,
@@ -295,7 +297,9 @@ for (const kase of errorCases) {
 }
 await admin('POST', '/__faults', { clear: 'all' });
 
-const report = { checks, errors, mfaCalls };
+const flowCalls = input.flows ? await runFlows(input.flows) : [];
+
+const report = { checks, errors, mfaCalls, flowCalls };
 process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
 const failed = checks.filter((c2) => !c2.ok);
 if (failed.length > 0) {
@@ -303,3 +307,116 @@ if (failed.length > 0) {
   process.exit(1);
 }
 process.exit(0);
+
+// --- Auth flows against their own server (secure password change, current password required,
+// autoconfirm off, an SSO domain): resend, reauthenticate + updateUser({password, nonce}),
+// signInWithIdToken, signInWithSSO, getUserIdentities, linkIdentity (OAuth and ID token),
+// unlinkIdentity. Returns the auth calls made, in order.
+async function runFlows(f) {
+  const calls = [];
+  const server = { url: f.url, key: f.key };
+  const fAdmin = (method, path, body) => admin(method, path, body, f.url);
+  const lastTo = async (to) => {
+    const { messages } = await fAdmin('GET', `/__outbox?to=${encodeURIComponent(to)}`);
+    return messages[messages.length - 1];
+  };
+  const auth = async (a, name, ...args) => {
+    calls.push(name);
+    return a[name](...args);
+  };
+  const flowCheck = (name, ok, detail) => check(`flows: ${name}`, ok, detail);
+
+  // resend: a sign-up confirmation again; SMS codes with their message id.
+  {
+    const a = client(server).auth;
+    const up = await auth(a, 'signUp', { email: 'resend@example.com', password: 'password123' });
+    flowCheck('signUp without autoconfirm sends a confirmation', !up.error && !up.data.session, errInfo(up.error));
+    const first = await lastTo('resend@example.com');
+    const r = await auth(a, 'resend', { type: 'signup', email: 'resend@example.com', options: { emailRedirectTo: 'http://localhost:3000/confirm' } });
+    const again = await lastTo('resend@example.com');
+    flowCheck('resend signup: a new confirmation in the outbox', !r.error && again.kind === 'signup' && again.id !== first.id && again.redirect_to?.startsWith('http://localhost:3000/confirm'), { error: errInfo(r.error), again });
+    const otp = await auth(a, 'signInWithOtp', { phone: '+15550100' });
+    const sms = await lastTo('+15550100');
+    flowCheck('signInWithOtp by SMS answers the message id', !otp.error && otp.data.messageId === sms.id, { error: errInfo(otp.error), data: otp.data });
+    const rs = await auth(a, 'resend', { type: 'sms', phone: '+15550100' });
+    const sms2 = await lastTo('+15550100');
+    flowCheck('resend sms answers the new message id', !rs.error && rs.data.messageId === sms2.id && sms2.id !== sms.id, { error: errInfo(rs.error), data: rs.data });
+  }
+
+  // signInWithIdToken with a server-minted token and its raw nonce.
+  {
+    const a = client(server).auth;
+    const { data, error } = await auth(a, 'signInWithIdToken', { provider: 'google', token: f.idToken, nonce: f.idTokenNonce });
+    flowCheck('signInWithIdToken signs the provider account in', !error && data.session && data.user.email === 'id-token@example.com' && data.user.identities[0]?.provider === 'google', errInfo(error));
+    const bad = await auth(a, 'signInWithIdToken', { provider: 'google', token: f.idToken, nonce: 'not-the-nonce' });
+    flowCheck('a wrong nonce is refused', bad.error?.status === 400 && /Nonces mismatch/.test(bad.error.message), errInfo(bad.error));
+  }
+
+  // signInWithSSO: the identity provider page, its Continue form, then the code exchange.
+  {
+    const a = client(server).auth;
+    const { data, error } = await auth(a, 'signInWithSSO', { domain: f.ssoDomain, options: { redirectTo: 'http://localhost:3000/sso-callback' } });
+    flowCheck('signInWithSSO answers the identity provider URL', !error && data?.url?.includes('/__idp/sso?'), errInfo(error));
+    const page = await (await fetch(data.url)).text();
+    const action = page.match(/action="([^"]+)"/)[1];
+    const relay = page.match(/name="RelayState" value="([^"]+)"/)[1];
+    const res = await fetch(action, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ RelayState: relay, email: `sso-user@${f.ssoDomain}` }),
+    });
+    const code = new URL(res.headers.get('location')).searchParams.get('code');
+    const ex = await auth(a, 'exchangeCodeForSession', code);
+    flowCheck('the SSO callback code signs the SSO user in', !ex.error && ex.data.user.email === `sso-user@${f.ssoDomain}` && ex.data.user.app_metadata.provider.startsWith('sso:'), errInfo(ex.error));
+    const unknown = await auth(a, 'signInWithSSO', { domain: 'unknown.test' });
+    flowCheck('an unknown domain is sso_provider_not_found', unknown.error?.code === 'sso_provider_not_found' && unknown.error.status === 404, errInfo(unknown.error));
+  }
+
+  // Identities: list, link by OAuth and by ID token, unlink.
+  const a = client(server).auth;
+  {
+    const s = await auth(a, 'signInWithPassword', { email: f.email, password: f.password });
+    flowCheck('the flows user signs in', !s.error, errInfo(s.error));
+    const ids = await auth(a, 'getUserIdentities');
+    flowCheck('getUserIdentities lists the email identity', !ids.error && ids.data.identities.length === 1 && ids.data.identities[0].provider === 'email', { error: errInfo(ids.error), data: ids.data });
+    const link = await auth(a, 'linkIdentity', { provider: 'github', options: { redirectTo: 'http://localhost:3000/link-callback', queryParams: { login_hint: 'octocat@example.com' } } });
+    flowCheck('linkIdentity (OAuth) answers the provider URL', !link.error && link.data.url?.includes('/authorize?'), errInfo(link.error));
+    const res = await fetch(link.data.url, { redirect: 'manual' });
+    const code = new URL(res.headers.get('location')).searchParams.get('code');
+    const ex = await auth(a, 'exchangeCodeForSession', code);
+    flowCheck('the link callback code keeps the user and adds the github identity', !ex.error && ex.data.user.email === f.email && ex.data.user.identities.some((i) => i.provider === 'github'), errInfo(ex.error));
+    const byToken = await auth(a, 'linkIdentity', { provider: 'google', token: f.linkIdToken });
+    flowCheck('linkIdentity with an ID token adds the google identity', !byToken.error && byToken.data.user.email === f.email && byToken.data.user.identities.length === 3, errInfo(byToken.error));
+    const after = await auth(a, 'getUserIdentities');
+    const github = after.data.identities.find((i) => i.provider === 'github');
+    const un = await auth(a, 'unlinkIdentity', github);
+    flowCheck('unlinkIdentity removes it', !un.error, errInfo(un.error));
+    const left = await auth(a, 'getUserIdentities');
+    flowCheck('two identities left, github gone', left.data.identities.length === 2 && !left.data.identities.some((i) => i.provider === 'github'), left.data);
+  }
+
+  // Password change: the current password always; a day later the reauthentication nonce too.
+  {
+    const noCurrent = await auth(a, 'updateUser', { password: 'second-pw' });
+    flowCheck('a password change without current_password is refused', noCurrent.error?.code === 'current_password_required', errInfo(noCurrent.error));
+    const changed = await auth(a, 'updateUser', { password: 'second-pw', current_password: f.password });
+    flowCheck('with current_password it succeeds', !changed.error, errInfo(changed.error));
+    await fAdmin('POST', '/__clock', { advance_secs: 25 * 3600 });
+    // auth-js judges expiry by its own clock, which did not move: refresh explicitly.
+    const refreshed = await auth(a, 'refreshSession');
+    flowCheck('the day-old session refreshes', !refreshed.error, errInfo(refreshed.error));
+    const needed = await auth(a, 'updateUser', { password: 'third-pw', current_password: 'second-pw' });
+    flowCheck('a day-old session needs reauthentication', needed.error?.code === 'reauthentication_needed', errInfo(needed.error));
+    const re = await auth(a, 'reauthenticate');
+    const nonce = (await lastTo(f.email))?.otp ?? '';
+    flowCheck('reauthenticate sends a nonce', !re.error && /^[0-9]{6}$/.test(nonce), errInfo(re.error));
+    const wrong = await auth(a, 'updateUser', { password: 'third-pw', current_password: 'second-pw', nonce: nonce === '000000' ? '111111' : '000000' });
+    flowCheck('a wrong nonce is reauthentication_not_valid', wrong.error?.code === 'reauthentication_not_valid', errInfo(wrong.error));
+    const ok = await auth(a, 'updateUser', { password: 'third-pw', current_password: 'second-pw', nonce });
+    flowCheck('updateUser({password, nonce}) succeeds', !ok.error, errInfo(ok.error));
+    const again = await auth(client(server).auth, 'signInWithPassword', { email: f.email, password: 'third-pw' });
+    flowCheck('the new password signs in', !again.error, errInfo(again.error));
+  }
+  return calls;
+}

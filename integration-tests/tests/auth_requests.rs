@@ -38,7 +38,7 @@ use supabase_ssr_core::auth::{
 use supabase_ssr_core::cookies::CookieState;
 use supabase_ssr_core::{Config, Session, Supabase, SupabaseClient};
 use supabase_ssr_testing::node::NodeScripts;
-use supabase_ssr_testing::{LocalAuth, LocalAuthOptions, SeedUser};
+use supabase_ssr_testing::{LocalAuth, LocalAuthOptions, SeedUser, TestIdToken};
 
 const EMAIL: &str = "requests@example.com";
 const PASSWORD: &str = "password123";
@@ -57,14 +57,23 @@ struct Case {
     signed_in: bool,
     /// The auth-js method, a dotted path on the client (`auth.signInWithPassword`).
     js_call: &'static str,
-    /// Its arguments (spread), with `$USER_ID` / `$ACCESS_TOKEN` placeholders.
+    /// Its arguments (spread), with `$USER_ID` / `$ACCESS_TOKEN` / `$ID_TOKEN` placeholders.
     js_args: Value,
     rust: RustCall,
 }
 
-/// What a Rust call gets: the per-request client of its side.
+/// What a Rust call gets: the per-request client of its side, and the side's placeholder
+/// values.
 struct Ctx {
     client: SupabaseClient,
+    vars: Vars,
+}
+
+impl Ctx {
+    /// This side's value of a placeholder (e.g. `$ID_TOKEN`).
+    fn var(&self, name: &str) -> String {
+        self.vars.fill(name)
+    }
 }
 
 impl Case {
@@ -103,6 +112,7 @@ fn cases() -> Vec<Case> {
     [
         sign_in_cases(),
         user_cases(),
+        resend_cases(),
         flow_cases(),
         identity_cases(),
     ]
@@ -246,8 +256,8 @@ const CALLBACK: &str = "http://localhost:3000/auth/callback";
 /// An identity id no user has (both servers answer `identity_not_found`).
 const UNKNOWN_IDENTITY: &str = "5b0c2f1e-3d4a-4b6c-8e9f-0a1b2c3d4e5f";
 
-/// Resend, reauthentication and the password change it protects, ID tokens and SSO.
-fn flow_cases() -> Vec<Case> {
+/// `resend` of each kind.
+fn resend_cases() -> Vec<Case> {
     vec![
         Case::server(
             "resend, signup with a redirect",
@@ -283,10 +293,19 @@ fn flow_cases() -> Vec<Case> {
             "auth.resend",
             json!([{ "type": "phone_change", "phone": PHONE }]),
             |ctx| async move {
-                ctx.client.auth().resend(&Resend::phone_change(PHONE)).await?;
+                ctx.client
+                    .auth()
+                    .resend(&Resend::phone_change(PHONE))
+                    .await?;
                 Ok(())
             },
         ),
+    ]
+}
+
+/// Reauthentication and the password change it protects, ID tokens and SSO.
+fn flow_cases() -> Vec<Case> {
+    vec![
         Case::server(
             "reauthenticate",
             "auth.reauthenticate",
@@ -308,6 +327,16 @@ fn flow_cases() -> Vec<Case> {
             },
         )
         .signed_in(),
+        Case::server(
+            "sign_in_with_id_token",
+            "auth.signInWithIdToken",
+            json!([{ "provider": "google", "token": "$ID_TOKEN", "nonce": "n" }]),
+            |ctx| async move {
+                let credentials = IdTokenCredentials::new("google", ctx.var("$ID_TOKEN")).nonce("n");
+                ctx.client.auth().sign_in_with_id_token(&credentials).await?;
+                Ok(())
+            },
+        ),
         Case::server(
             "sign_in_with_id_token, refused",
             "auth.signInWithIdToken",
@@ -369,6 +398,21 @@ fn identity_cases() -> Vec<Case> {
                 oauth.scopes = Some("read:user user:email".into());
                 oauth.query_params = vec![("prompt".into(), "consent".into())];
                 ctx.client.auth().link_identity(&oauth).await?;
+                Ok(())
+            },
+        )
+        .signed_in(),
+        Case::server(
+            "link_identity, ID token",
+            "auth.linkIdentity",
+            json!([{ "provider": "google", "token": "$ID_TOKEN", "nonce": "n" }]),
+            |ctx| async move {
+                let credentials =
+                    IdTokenCredentials::new("google", ctx.var("$ID_TOKEN")).nonce("n");
+                ctx.client
+                    .auth()
+                    .link_identity_with_id_token(&credentials)
+                    .await?;
                 Ok(())
             },
         )
@@ -469,7 +513,10 @@ impl Side {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
         let user_id = auth.user(EMAIL).unwrap()["id"].as_str().unwrap().to_owned();
-        let mut vars = vec![("$USER_ID", user_id)];
+        // An ID token of the server's test OIDC provider, for the ID-token cases.
+        let id_token =
+            auth.mint_id_token(&TestIdToken::new("google", "oidc@example.com").nonce("n"));
+        let mut vars = vec![("$USER_ID", user_id), ("$ID_TOKEN", id_token)];
         let mut cookie_header = String::new();
         if case.signed_in {
             let issued = auth.mint_session(EMAIL, 3600).unwrap();
@@ -687,6 +734,7 @@ async fn our_requests_match_auth_js() {
     for ((case, (js, rust)), js_result) in cases.iter().zip(&sides).zip(&js_results) {
         let ctx = Ctx {
             client: rust.client(),
+            vars: rust.vars.clone(),
         };
         let rust_result = (case.rust)(ctx).await;
         let js_ok = js_result["ok"].as_bool().unwrap();

@@ -3,6 +3,9 @@
 //! `vectors/errors.json` are reproduced with faults and compared. Every `auth.mfa` method runs
 //! too (enroll TOTP and phone, challenge, verify, challengeAndVerify, listFactors,
 //! getAuthenticatorAssuranceLevel, unenroll), each call asserted; the test prints the list.
+//! The Auth flows (resend, reauthenticate, the password-change rules, signInWithIdToken,
+//! signInWithSSO, getUserIdentities, linkIdentity by OAuth and ID token, unlinkIdentity) run
+//! against a second server configured for them; that list is printed and asserted too.
 //!
 //! Needs Node.js 20+ and npm; fails (never skips) without them.
 
@@ -10,7 +13,9 @@
 
 use serde_json::{Value, json};
 use supabase_ssr_testing::node::NodeScripts;
-use supabase_ssr_testing::server::{Endpoint, Fault, LocalAuth, LocalAuthOptions, SeedUser};
+use supabase_ssr_testing::server::{
+    Endpoint, Fault, LocalAuth, LocalAuthOptions, SeedUser, TestIdToken,
+};
 
 const VECTORS: &str = include_str!("../vectors/errors.json");
 const V: (&str, &str) = ("X-Supabase-Api-Version", "2024-01-01");
@@ -113,9 +118,14 @@ async fn official_client_against_local_auth() {
             json!({ "label": label, "fault": fault, "password": password })
         })
         .collect();
-    let input =
-        json!({ "url": server.url(), "key": server.publishable_key(), "errorCases": error_cases })
-            .to_string();
+    let flows_server = flows_server().await;
+    let input = json!({
+        "url": server.url(),
+        "key": server.publishable_key(),
+        "errorCases": error_cases,
+        "flows": flows_input(&flows_server),
+    })
+    .to_string();
 
     let output = tokio::task::spawn_blocking(move || {
         NodeScripts::ensure()?.run("fidelity.mjs", &[], &input)
@@ -190,4 +200,100 @@ async fn official_client_against_local_auth() {
     assert_eq!(counters.get(Endpoint::FactorsEnroll), 2, "{counters:?}");
     assert_eq!(counters.get(Endpoint::FactorsUnenroll), 3, "{counters:?}");
     server.stop().await;
+
+    assert_flow_calls(&report, &flows_server);
+    flows_server.stop().await;
+}
+
+const FLOWS_EMAIL: &str = "flows@example.com";
+const FLOWS_PASSWORD: &str = "password123";
+const SSO_DOMAIN: &str = "acme.test";
+const ID_TOKEN_NONCE: &str = "raw-nonce-from-the-app";
+
+/// The server the flows section runs against: sign-ups need confirming, password changes need
+/// the current password and (from sessions older than a day) a reauthentication nonce, and one
+/// SSO domain.
+async fn flows_server() -> LocalAuth {
+    LocalAuth::start(
+        LocalAuthOptions::default()
+            .autoconfirm(false)
+            .secure_password_change(true)
+            .require_current_password(true)
+            .sso_domain(SSO_DOMAIN)
+            .user(SeedUser::new(FLOWS_EMAIL, FLOWS_PASSWORD)),
+    )
+    .await
+    .unwrap()
+}
+
+/// The flows section's input: the server, its user, and ID tokens minted by the server's test
+/// OIDC provider (one to sign in with, with a nonce; one to link).
+fn flows_input(s: &LocalAuth) -> Value {
+    let sign_in = TestIdToken::new("google", "id-token@example.com").nonce(ID_TOKEN_NONCE);
+    let link = TestIdToken::new("google", "linked-google@example.com");
+    json!({
+        "url": s.url(),
+        "key": s.publishable_key(),
+        "email": FLOWS_EMAIL,
+        "password": FLOWS_PASSWORD,
+        "ssoDomain": SSO_DOMAIN,
+        "idToken": s.mint_id_token(&sign_in),
+        "idTokenNonce": ID_TOKEN_NONCE,
+        "linkIdToken": s.mint_id_token(&link),
+    })
+}
+
+/// Every flow ran (its checks are among the report's, all asserted above), in this order, and
+/// reached the server.
+fn assert_flow_calls(report: &Value, s: &LocalAuth) {
+    let calls: Vec<&str> = report["flowCalls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    println!("auth flow calls run: {}", calls.join(", "));
+    assert_eq!(
+        calls,
+        [
+            "signUp",
+            "resend",
+            "signInWithOtp",
+            "resend",
+            "signInWithIdToken",
+            "signInWithIdToken",
+            "signInWithSSO",
+            "exchangeCodeForSession",
+            "signInWithSSO",
+            "signInWithPassword",
+            "getUserIdentities",
+            "linkIdentity",
+            "exchangeCodeForSession",
+            "linkIdentity",
+            "getUserIdentities",
+            "unlinkIdentity",
+            "getUserIdentities",
+            "updateUser",
+            "updateUser",
+            "refreshSession",
+            "updateUser",
+            "reauthenticate",
+            "updateUser",
+            "updateUser",
+            "signInWithPassword",
+        ]
+    );
+    let counters = s.counters();
+    for (endpoint, n) in [
+        (Endpoint::Resend, 2),
+        (Endpoint::Reauthenticate, 1),
+        (Endpoint::TokenIdToken, 3),
+        (Endpoint::Sso, 2),
+        (Endpoint::SsoAcs, 1),
+        (Endpoint::IdentitiesAuthorize, 1),
+        (Endpoint::IdentitiesUnlink, 1),
+        (Endpoint::UserPut, 5),
+    ] {
+        assert_eq!(counters.get(endpoint), n, "{endpoint}: {counters:?}");
+    }
 }

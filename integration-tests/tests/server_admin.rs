@@ -121,6 +121,7 @@ async fn only_service_role_requests_reach_admin_endpoints() {
     let s = server().await;
     let user = s.mint_session(EMAIL, 3600).unwrap();
     let uid = user.user_id.clone();
+    let (factor_id, _) = s.add_verified_totp_factor(EMAIL).unwrap();
     let routes: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, "/admin/users".into(), None),
         (
@@ -130,6 +131,22 @@ async fn only_service_role_requests_reach_admin_endpoints() {
         ),
         (Method::GET, format!("/admin/users/{uid}"), None),
         (Method::PUT, format!("/admin/users/{uid}"), Some(json!({}))),
+        (Method::GET, format!("/admin/users/{uid}/factors"), None),
+        (
+            Method::DELETE,
+            format!("/admin/users/{uid}/factors/{factor_id}"),
+            None,
+        ),
+        (
+            Method::POST,
+            "/invite".into(),
+            Some(json!({"email": "x@example.com"})),
+        ),
+        (
+            Method::POST,
+            "/admin/generate_link".into(),
+            Some(json!({"type": "magiclink", "email": EMAIL})),
+        ),
         (Method::DELETE, format!("/admin/users/{uid}"), None),
     ];
     for (method, path, body) in routes {
@@ -174,8 +191,17 @@ async fn only_service_role_requests_reach_admin_endpoints() {
             .unwrap();
         assert_eq!(r.status(), 401, "{method} {path}");
     }
-    // The user still exists: nothing above went through.
+    // The user and its factor still exist, nothing was sent: nothing above went through.
     assert!(s.user(EMAIL).is_some());
+    assert_eq!(s.user(EMAIL).unwrap()["factors"][0]["id"], factor_id);
+    assert!(s.outbox().is_empty());
+}
+
+#[tokio::test]
+async fn the_secret_key_and_service_role_tokens_are_admins() {
+    let s = server().await;
+    let user = s.mint_session(EMAIL, 3600).unwrap();
+    let uid = user.user_id.clone();
     // The secret key as apikey, as bearer, or both, is the service role.
     for who in [
         As::Secret,
@@ -577,4 +603,423 @@ async fn delete_hard_and_soft() {
     let a = admin(&s, Method::GET, &format!("/admin/users/{uid}"), None).await;
     assert_eq!(code(&a), (404, "user_not_found"));
     assert!(s.user(&uid).is_none());
+}
+
+/// The user record a session's access token speaks for, and its `aal` claim.
+fn aal_of(token: &str) -> String {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    claims["aal"].as_str().unwrap().to_owned()
+}
+
+/// Follows an email link (`GET /verify?…`) and answers the redirect's `Location`.
+async fn follow(link: &str) -> String {
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(link)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{link}");
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn admin_factors_list_and_delete() {
+    let s = server().await;
+    let uid = s.user(EMAIL).unwrap()["id"].as_str().unwrap().to_owned();
+    let a = admin(
+        &s,
+        Method::GET,
+        &format!("/admin/users/{uid}/factors"),
+        None,
+    )
+    .await;
+    assert_eq!((a.status, &a.body), (200, &json!([])));
+    let (factor_id, _) = s.add_verified_totp_factor(EMAIL).unwrap();
+    let session = s.mint_aal2_session(EMAIL, 3600).unwrap();
+    assert_eq!(aal_of(&session.access_token), "aal2");
+
+    let a = admin(
+        &s,
+        Method::GET,
+        &format!("/admin/users/{uid}/factors"),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    let factors = a.body.as_array().unwrap();
+    assert_eq!(factors.len(), 1);
+    assert_eq!(factors[0]["id"], factor_id);
+    assert_eq!(factors[0]["factor_type"], "totp");
+    assert_eq!(factors[0]["status"], "verified");
+
+    for (path, expected) in [
+        (
+            format!("/admin/users/{uid}/factors/nope"),
+            (404, "validation_failed"),
+        ),
+        (
+            format!("/admin/users/{uid}/factors/5b1e4a0c-7c2e-4d0b-9c41-2f0e8d4f1a11"),
+            (404, "mfa_factor_not_found"),
+        ),
+    ] {
+        let a = admin(&s, Method::DELETE, &path, None).await;
+        assert_eq!(code(&a), expected, "{path}");
+    }
+    // No aal2 needed: the service role deletes a verified factor, answering the factor.
+    let a = admin(
+        &s,
+        Method::DELETE,
+        &format!("/admin/users/{uid}/factors/{factor_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["id"], factor_id);
+    assert_eq!(a.body["factor_type"], "totp");
+    let a = admin(
+        &s,
+        Method::GET,
+        &format!("/admin/users/{uid}/factors"),
+        None,
+    )
+    .await;
+    assert_eq!(a.body, json!([]));
+    // The session that reached aal2 with it is back at aal1.
+    let refreshed = call(
+        &s,
+        As::Publishable,
+        Method::POST,
+        "/token?grant_type=refresh_token",
+        Some(json!({"refresh_token": session.refresh_token})),
+    )
+    .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    assert_eq!(
+        aal_of(refreshed.body["access_token"].as_str().unwrap()),
+        "aal1"
+    );
+    assert_eq!(s.count(Endpoint::AdminFactorsList), 3);
+    assert_eq!(s.count(Endpoint::AdminFactorDelete), 3);
+}
+
+#[tokio::test]
+async fn admin_sign_out_with_the_secret_key_and_a_user_token() {
+    let s = server().await;
+    let first = s.mint_session(EMAIL, 3600).unwrap();
+    let second = s.mint_session(EMAIL, 3600).unwrap();
+    let third = s.mint_session(EMAIL, 3600).unwrap();
+    let logout = |scope: &'static str, token: String| {
+        let s = &s;
+        async move {
+            call(
+                s,
+                As::KeyAndBearer(s.secret_key(), &token),
+                Method::POST,
+                &format!("/logout?scope={scope}"),
+                None,
+            )
+            .await
+        }
+    };
+    // `others` keeps the token's own session.
+    let a = logout("others", third.access_token.clone()).await;
+    assert_eq!(a.status, 204);
+    assert_eq!(s.sessions(EMAIL), std::slice::from_ref(&third.session_id));
+    let a = logout("local", third.access_token.clone()).await;
+    assert_eq!(a.status, 204);
+    assert!(s.sessions(EMAIL).is_empty());
+    // A token whose session is gone is refused as on the user's own sign-out.
+    let a = logout("global", first.access_token.clone()).await;
+    assert_eq!(code(&a), (403, "session_not_found"));
+    let again = s.mint_session(EMAIL, 3600).unwrap();
+    let a = logout("global", again.access_token.clone()).await;
+    assert_eq!(a.status, 204);
+    assert!(s.sessions(EMAIL).is_empty());
+    let last = s.mint_session(EMAIL, 3600).unwrap();
+    let a = logout("everywhere", last.access_token.clone()).await;
+    assert_eq!(code(&a), (400, "validation_failed"));
+    assert_eq!(s.sessions(EMAIL), [last.session_id]);
+    // `second` went with `others` above.
+    let a = logout("local", second.access_token.clone()).await;
+    assert_eq!(code(&a), (403, "session_not_found"));
+}
+
+#[tokio::test]
+async fn invite_sends_a_working_invitation() {
+    let s = server().await;
+    let a = call(
+        &s,
+        As::Secret,
+        Method::POST,
+        "/invite?redirect_to=http%3A%2F%2Fapp.test%2Fwelcome",
+        Some(json!({"email": "Invited@Example.com", "data": {"team": "blue"}})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["email"], "invited@example.com");
+    assert!(a.body["invited_at"].is_string());
+    assert!(a.body["confirmation_sent_at"].is_string());
+    assert!(a.body.get("email_confirmed_at").is_none());
+    assert_eq!(a.body["user_metadata"]["team"], "blue");
+    let mail = s.last_message_to("invited@example.com").unwrap();
+    assert_eq!(mail.kind, "invite");
+    assert!(
+        mail.link
+            .contains("&type=invite&redirect_to=http%3A%2F%2Fapp.test%2Fwelcome"),
+        "{}",
+        mail.link
+    );
+    // Inviting again before acceptance sends a new invitation.
+    let again = admin(
+        &s,
+        Method::POST,
+        "/invite",
+        Some(json!({"email": "invited@example.com"})),
+    )
+    .await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body["id"], a.body["id"]);
+    let mail = s.last_message_to("invited@example.com").unwrap();
+    let location = follow(&mail.link).await;
+    assert!(
+        location.starts_with("http://localhost:3000/#access_token="),
+        "{location}"
+    );
+    assert!(location.ends_with("&type=invite"), "{location}");
+    let user = s.user("invited@example.com").unwrap();
+    assert!(user["email_confirmed_at"].is_string());
+    // Accepted: a third invitation is refused.
+    let a = admin(
+        &s,
+        Method::POST,
+        "/invite",
+        Some(json!({"email": "invited@example.com"})),
+    )
+    .await;
+    assert_eq!(code(&a), (422, "email_exists"));
+    let a = admin(&s, Method::POST, "/invite", Some(json!({"email": "nope"}))).await;
+    assert_eq!(code(&a), (400, "validation_failed"));
+    assert_eq!(s.count(Endpoint::Invite), 4);
+}
+
+/// `POST /admin/generate_link` with `body`; the answer's body.
+async fn generate(s: &LocalAuth, body: Value) -> Answer {
+    admin(s, Method::POST, "/admin/generate_link", Some(body)).await
+}
+
+/// POST /verify with `body`: the status and the session's user email.
+async fn verify(s: &LocalAuth, body: Value) -> (u16, Value) {
+    let a = call(s, As::Publishable, Method::POST, "/verify", Some(body)).await;
+    (a.status, a.body["user"]["email"].clone())
+}
+
+#[tokio::test]
+async fn generate_link_answers_gotrue_properties_and_sends_nothing() {
+    let s = server().await;
+    let a = generate(&s, json!({"type": "signup", "email": "new@example.com", "password": "password123", "data": {"plan": "free"}})).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let keys: Vec<&String> = a.body.as_object().unwrap().keys().collect();
+    assert_eq!(
+        &keys[keys.len() - 5..],
+        [
+            "action_link",
+            "email_otp",
+            "hashed_token",
+            "verification_type",
+            "redirect_to"
+        ]
+    );
+    assert_eq!(a.body["email"], "new@example.com");
+    assert_eq!(a.body["user_metadata"]["plan"], "free");
+    assert_eq!(a.body["verification_type"], "signup");
+    assert_eq!(a.body["redirect_to"], "http://localhost:3000");
+    let otp = a.body["email_otp"].as_str().unwrap();
+    assert_eq!(otp.len(), 6);
+    let hash = a.body["hashed_token"].as_str().unwrap();
+    assert_eq!(
+        a.body["action_link"],
+        format!(
+            "{}/verify?token={hash}&type=signup&redirect_to=http%3A%2F%2Flocalhost%3A3000",
+            s.auth_url()
+        )
+    );
+    assert!(s.outbox().is_empty(), "generate_link sends nothing");
+    // The link confirms and signs in; the user's password works afterwards.
+    let location = follow(a.body["action_link"].as_str().unwrap()).await;
+    assert!(
+        location.starts_with("http://localhost:3000/#access_token="),
+        "{location}"
+    );
+    assert_eq!(
+        sign_in(&s, "new@example.com", "password123").await.status,
+        200
+    );
+    let again = generate(
+        &s,
+        json!({"type": "signup", "email": "new@example.com", "password": "password123"}),
+    )
+    .await;
+    assert_eq!(code(&again), (422, "email_exists"));
+
+    // redirect_to from the query (what auth-js sends) or the body.
+    let a = admin(
+        &s,
+        Method::POST,
+        "/admin/generate_link?redirect_to=http%3A%2F%2Fapp.test%2Fcb",
+        Some(json!({"type": "magiclink", "email": EMAIL})),
+    )
+    .await;
+    assert_eq!(a.body["redirect_to"], "http://app.test/cb");
+    assert!(
+        a.body["action_link"]
+            .as_str()
+            .unwrap()
+            .ends_with("&type=magiclink&redirect_to=http%3A%2F%2Fapp.test%2Fcb")
+    );
+    let a = generate(
+        &s,
+        json!({"type": "magiclink", "email": EMAIL, "redirect_to": "http://body.test/"}),
+    )
+    .await;
+    assert_eq!(a.body["redirect_to"], "http://body.test/");
+
+    for (body, expected, message) in [
+        (
+            json!({"type": "signup", "email": "pw@example.com"}),
+            (400, "validation_failed"),
+            "Signup requires a valid password",
+        ),
+        (
+            json!({"type": "recovery", "email": "ghost@example.com"}),
+            (404, "user_not_found"),
+            "User with this email not found",
+        ),
+        (
+            json!({"type": "email_change_new", "email": "ghost@example.com", "new_email": "x@example.com"}),
+            (404, "user_not_found"),
+            "User with this email not found",
+        ),
+        (
+            json!({"type": "bogus", "email": EMAIL}),
+            (400, "validation_failed"),
+            "Invalid email action link type requested: bogus",
+        ),
+        (
+            json!({"type": "magiclink", "email": "nope"}),
+            (400, "validation_failed"),
+            "Unable to validate email address: invalid format",
+        ),
+        (
+            json!({"type": "email_change_new", "email": EMAIL, "new_email": "new@example.com"}),
+            (422, "email_exists"),
+            "A user with this email address has already been registered",
+        ),
+    ] {
+        let a = generate(&s, body.clone()).await;
+        assert_eq!(code(&a), expected, "{body}");
+        assert_eq!(a.body["message"], message, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn every_generated_link_and_code_verifies() {
+    let s = server().await;
+    // magiclink: the code with the email.
+    let a = generate(&s, json!({"type": "magiclink", "email": EMAIL})).await;
+    assert_eq!(a.body["verification_type"], "magiclink");
+    assert!(a.body["recovery_sent_at"].is_string());
+    let otp = a.body["email_otp"].as_str().unwrap();
+    assert_eq!(
+        verify(
+            &s,
+            json!({"type": "magiclink", "email": EMAIL, "token": otp})
+        )
+        .await,
+        (200, json!(EMAIL))
+    );
+
+    // magiclink for a new address is a sign-up.
+    let a = generate(
+        &s,
+        json!({"type": "magiclink", "email": "fresh@example.com"}),
+    )
+    .await;
+    assert_eq!(a.body["verification_type"], "signup");
+    assert!(a.body.get("email_confirmed_at").is_none());
+    let hash = a.body["hashed_token"].as_str().unwrap();
+    assert_eq!(
+        verify(&s, json!({"type": "signup", "token_hash": hash})).await,
+        (200, json!("fresh@example.com"))
+    );
+    assert!(s.user("fresh@example.com").unwrap()["email_confirmed_at"].is_string());
+
+    // recovery: the token hash.
+    let a = generate(&s, json!({"type": "recovery", "email": EMAIL})).await;
+    assert_eq!(a.body["verification_type"], "recovery");
+    let hash = a.body["hashed_token"].as_str().unwrap();
+    assert_eq!(
+        verify(&s, json!({"type": "recovery", "token_hash": hash})).await,
+        (200, json!(EMAIL))
+    );
+
+    // invite: the link.
+    let a = generate(
+        &s,
+        json!({"type": "invite", "email": "guest@example.com", "data": {"team": "red"}}),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body["invited_at"].is_string());
+    assert_eq!(a.body["user_metadata"]["team"], "red");
+    let location = follow(a.body["action_link"].as_str().unwrap()).await;
+    assert!(location.ends_with("&type=invite"), "{location}");
+    let a = generate(&s, json!({"type": "invite", "email": "guest@example.com"})).await;
+    assert_eq!(code(&a), (422, "email_exists"));
+
+    // email_change_current: the code sent to the current address completes the change.
+    let a = generate(
+        &s,
+        json!({"type": "email_change_current", "email": EMAIL, "new_email": "moved@example.com"}),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["new_email"], "moved@example.com");
+    assert!(
+        a.body["action_link"]
+            .as_str()
+            .unwrap()
+            .contains("&type=email_change&")
+    );
+    let otp = a.body["email_otp"].as_str().unwrap();
+    assert_eq!(
+        verify(
+            &s,
+            json!({"type": "email_change", "email": EMAIL, "token": otp})
+        )
+        .await,
+        (200, json!("moved@example.com"))
+    );
+
+    // email_change_new: the link carries the new address's hash; the answer's hashed_token is
+    // the request email's, as the Go server computes it.
+    let a = generate(&s, json!({"type": "email_change_new", "email": "moved@example.com", "new_email": "final@example.com"})).await;
+    assert_eq!(a.body["verification_type"], "email_change_new");
+    let link = a.body["action_link"].as_str().unwrap();
+    let hash = a.body["hashed_token"].as_str().unwrap();
+    assert!(!link.contains(hash), "{link}");
+    let location = follow(link).await;
+    assert!(location.contains("#access_token="), "{location}");
+    assert!(s.user("final@example.com").is_some());
+    assert_eq!(s.count(Endpoint::GenerateLink), 7);
+    assert!(s.outbox().is_empty());
 }

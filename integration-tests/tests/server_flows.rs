@@ -992,3 +992,185 @@ async fn id_token_links_to_the_signed_in_user() {
     assert_eq!((status, code_of(&again)), (422, "identity_already_exists"));
     assert_eq!(again["message"], "Identity is already linked");
 }
+
+// ---- SSO ----
+
+async fn sso_server() -> LocalAuth {
+    server_with(LocalAuthOptions::default().sso_domain("Acme.test")).await
+}
+
+/// Opens the identity provider page of `url`, checks its form, and posts it as the Continue button does;
+/// returns the ACS answer's `Location`.
+async fn continue_at_idp(s: &LocalAuth, url: &str, email: Option<&str>) -> String {
+    let page = client().get(url).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(">Continue</button>"), "{html}");
+    assert!(html.contains(&format!("action=\"{}/sso/saml/acs\"", s.auth_url())));
+    assert!(html.contains("value=\"sso-user@acme.test\""), "{html}");
+    let relay = url.split("RelayState=").nth(1).unwrap();
+    let form = format!(
+        "RelayState={relay}&email={}",
+        email.unwrap_or("sso-user%40acme.test")
+    );
+    let r = client()
+        .post(format!("{}/sso/saml/acs", s.auth_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 302, "{:?}", r.text().await);
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn sso_by_domain_with_pkce_returns_a_code_for_the_pkce_grant() {
+    let s = sso_server().await;
+    let provider_id = s.sso_provider_id("acme.test").unwrap();
+    assert_eq!(
+        s.sso_provider_id("ACME.test").as_deref(),
+        Some(provider_id.as_str())
+    );
+    assert_eq!(s.sso_provider_id("other.test"), None);
+    let verifier = "s".repeat(43);
+    let (status, body) = post(
+        &s,
+        "/sso",
+        json!({"domain": "acme.test", "redirect_to": "http://localhost:3000/cb?sb_flow_id=f1",
+               "skip_http_redirect": true, "code_challenge": verifier, "code_challenge_method": "plain"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let url = body["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("{}/__idp/sso?SAMLRequest=", s.url())),
+        "{url}"
+    );
+    let location = continue_at_idp(&s, url, None).await;
+    let code = location
+        .strip_prefix("http://localhost:3000/cb?sb_flow_id=f1&code=")
+        .unwrap();
+    let (status, session) = post(
+        &s,
+        "/token?grant_type=pkce",
+        json!({"auth_code": code, "code_verifier": verifier}),
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
+    let user = &session["user"];
+    assert_eq!(user["email"], "sso-user@acme.test");
+    let provider = format!("sso:{provider_id}");
+    assert_eq!(user["app_metadata"]["provider"], provider.as_str());
+    assert_eq!(identities(user)[0]["provider"], provider.as_str());
+    assert_eq!(session_amr(&session), ["sso/saml"]);
+    // The relay state is single use.
+    let r = client().get(url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(s.count(Endpoint::Sso), 1);
+    assert_eq!(s.count(Endpoint::SsoAcs), 1);
+}
+
+#[tokio::test]
+async fn sso_by_provider_id_implicit_and_redirecting() {
+    let s = sso_server().await;
+    let id = s.sso_provider_id("acme.test").unwrap();
+    // Without skip_http_redirect: a 303 to the IdP.
+    let r = client()
+        .post(format!("{}/sso", s.auth_url()))
+        .header("apikey", s.publishable_key())
+        .body(json!({"provider_id": id, "redirect_to": "http://localhost:3000/cb"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let url = r.headers()["location"].to_str().unwrap().to_owned();
+    let location = continue_at_idp(&s, &url, Some("Someone%40acme.test")).await;
+    assert!(
+        location.starts_with("http://localhost:3000/cb#access_token="),
+        "{location}"
+    );
+    assert!(s.user("someone@acme.test").is_some());
+}
+
+#[tokio::test]
+async fn sso_errors_are_gotrues() {
+    let s = sso_server().await;
+    let id = s.sso_provider_id("acme.test").unwrap();
+    let cases = [
+        (
+            json!({"domain": "acme.test", "provider_id": id}),
+            400,
+            "validation_failed",
+            "Only one of provider_id or domain supported",
+        ),
+        (
+            json!({}),
+            400,
+            "validation_failed",
+            "A provider_id or domain needs to be provided",
+        ),
+        (
+            json!({"domain": "unknown.test"}),
+            404,
+            "sso_provider_not_found",
+            "No SSO provider assigned for this domain",
+        ),
+        (
+            json!({"provider_id": "6f1b2a52-9a86-4a8e-9d7b-1c2f3e4d5a6b"}),
+            404,
+            "sso_provider_not_found",
+            "No such SSO provider",
+        ),
+        (
+            json!({"domain": "acme.test", "code_challenge": "abc"}),
+            400,
+            "validation_failed",
+            "PKCE flow requires code_challenge_method and code_challenge",
+        ),
+    ];
+    for (body, status, code, message) in cases {
+        let (got, answer) = post(&s, "/sso", body.clone()).await;
+        assert_eq!((got, code_of(&answer)), (status, code), "{body}");
+        assert_eq!(answer["message"], message, "{body}");
+    }
+    let (status, answer) = post(&s, "/sso", json!({"provider_id": "nope"})).await;
+    assert_eq!((status, code_of(&answer)), (400, "bad_json"));
+    // An unknown or expired relay state at the ACS.
+    let r = client()
+        .post(format!("{}/sso/saml/acs", s.auth_url()))
+        .header("X-Supabase-Api-Version", "2024-01-01")
+        .body("RelayState=nope&email=a%40acme.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let (_, body) = post(
+        &s,
+        "/sso",
+        json!({"domain": "acme.test", "skip_http_redirect": true}),
+    )
+    .await;
+    let relay = body["url"]
+        .as_str()
+        .unwrap()
+        .split("RelayState=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    s.advance(Duration::from_secs(301));
+    let r = client()
+        .post(format!("{}/sso/saml/acs", s.auth_url()))
+        .header("X-Supabase-Api-Version", "2024-01-01")
+        .body(format!("RelayState={relay}&email=a%40acme.test"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(json_code(r).await, "saml_relay_state_expired");
+}
+
+async fn json_code(r: reqwest::Response) -> String {
+    let v: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    v["code"].as_str().unwrap_or_default().to_owned()
+}

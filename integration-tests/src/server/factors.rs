@@ -338,6 +338,18 @@ impl Inner {
                 "AAL2 required to unenroll verified factor",
             ));
         }
+        self.remove_factor(user_id, factor_id)?;
+        Ok(json!({ "id": factor.id }))
+    }
+
+    /// Deletes a factor with its challenges; sessions that reached aal2 with it go back to
+    /// aal1 (`DowngradeSessionsToAAL1`). The removed factor.
+    pub(crate) fn remove_factor(
+        &mut self,
+        user_id: &str,
+        factor_id: &str,
+    ) -> Result<Factor, ApiError> {
+        let factor = self.factor(user_id, factor_id)?.clone();
         if let Some(user) = self.user_mut(user_id) {
             user.factors.retain(|f| f.id != factor_id);
         }
@@ -347,7 +359,7 @@ impl Inner {
                 session.downgrade(factor.kind.amr_method());
             }
         }
-        Ok(json!({ "id": factor.id }))
+        Ok(factor)
     }
 }
 

@@ -1,5 +1,6 @@
 //! An in-process, GoTrue-compatible Supabase Auth server for tests (see the crate docs).
 
+mod admin_links;
 mod admin_users;
 mod auth;
 mod clock;
@@ -25,6 +26,7 @@ mod refresh;
 mod routes;
 mod service_role;
 mod sessions;
+mod sso;
 mod state;
 mod tls;
 mod tokens;

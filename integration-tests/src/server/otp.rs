@@ -18,6 +18,9 @@ use super::state::Inner;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum OtpKind {
     Signup,
+    /// An admin's invitation (`POST /invite`, `generate_link` type `invite`); confirms like
+    /// [`OtpKind::Signup`].
+    Invite,
     Magiclink,
     Recovery,
     EmailChange,
@@ -32,6 +35,7 @@ impl OtpKind {
     pub(crate) fn name(self) -> &'static str {
         match self {
             OtpKind::Signup => "signup",
+            OtpKind::Invite => "invite",
             OtpKind::Magiclink => "magiclink",
             OtpKind::Recovery => "recovery",
             OtpKind::EmailChange => "email_change",
@@ -51,7 +55,7 @@ impl OtpKind {
     fn accepted_by(self, verify_type: &str) -> bool {
         match verify_type {
             "email" | "signup" | "magiclink" | "invite" => {
-                matches!(self, OtpKind::Signup | OtpKind::Magiclink)
+                matches!(self, OtpKind::Signup | OtpKind::Invite | OtpKind::Magiclink)
             }
             "recovery" => self == OtpKind::Recovery,
             "email_change" => self == OtpKind::EmailChange,
@@ -67,9 +71,11 @@ impl OtpKind {
             OtpKind::Recovery => "recovery",
             OtpKind::EmailChange => "email_change",
             OtpKind::Magiclink => "magiclink",
-            OtpKind::Signup | OtpKind::Sms | OtpKind::PhoneChange | OtpKind::Reauthentication => {
-                "otp"
-            }
+            OtpKind::Signup
+            | OtpKind::Invite
+            | OtpKind::Sms
+            | OtpKind::PhoneChange
+            | OtpKind::Reauthentication => "otp",
         }
     }
 }
@@ -97,7 +103,8 @@ pub(crate) struct VerifyParams {
     pub(crate) phone: Option<String>,
 }
 
-fn token_hash(address: &str, otp: &str) -> String {
+/// The Go server's `GenerateTokenHash`: hex SHA-224 of address + code.
+pub(crate) fn token_hash(address: &str, otp: &str) -> String {
     let d = digest::digest(&digest::SHA224, format!("{address}{otp}").as_bytes());
     d.as_ref().iter().fold(String::new(), |mut hex, b| {
         let _ = write!(hex, "{b:02x}");
@@ -108,6 +115,22 @@ fn token_hash(address: &str, otp: &str) -> String {
 impl Inner {
     /// Stores a code and puts the message in the outbox.
     pub(crate) fn send_otp(
+        &mut self,
+        kind: OtpKind,
+        user_id: &str,
+        address: &str,
+        redirect_to: Option<&str>,
+        flow: Option<String>,
+    ) -> OutboxMessage {
+        let message = self.issue_otp(kind, user_id, address, redirect_to, flow);
+        tracing::info!(kind = kind.name(), "message put in the outbox");
+        self.outbox.push(message.clone());
+        message
+    }
+
+    /// Stores a code and answers the message that would carry it, without sending it (what
+    /// `/admin/generate_link` hands to the caller).
+    pub(crate) fn issue_otp(
         &mut self,
         kind: OtpKind,
         user_id: &str,
@@ -139,7 +162,7 @@ impl Inner {
             }
             url
         };
-        let message = OutboxMessage {
+        OutboxMessage {
             id: random::uuid(),
             kind: kind.name().to_owned(),
             to: address.to_owned(),
@@ -148,10 +171,7 @@ impl Inner {
             link,
             redirect_to: redirect_to.map(str::to_owned),
             sent_at: rfc3339(now),
-        };
-        tracing::info!(kind = kind.name(), "message put in the outbox");
-        self.outbox.push(message.clone());
-        message
+        }
     }
 
     /// Finds and consumes the code `params` names; applies its effect on the user.
@@ -197,7 +217,7 @@ impl Inner {
         }
         let user = self.user_mut(&record.user_id).ok_or_else(invalid)?;
         match record.kind {
-            OtpKind::Signup | OtpKind::Magiclink | OtpKind::Recovery => {
+            OtpKind::Signup | OtpKind::Invite | OtpKind::Magiclink | OtpKind::Recovery => {
                 if user.email_confirmed_at.is_none() {
                     user.email_confirmed_at = Some(now);
                     if let Some(meta) = user.user_metadata.as_object_mut() {

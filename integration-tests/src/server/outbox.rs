@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 pub struct OutboxMessage {
     /// Message id.
     pub id: String,
-    /// `signup`, `magiclink`, `recovery`, `email_change` or `sms`; `mfa_sms` or
+    /// `signup`, `invite`, `magiclink`, `recovery`, `email_change` or `sms`; `mfa_sms` or
     /// `mfa_whatsapp` for a phone factor's challenge code (sent to the number without its `+`).
     pub kind: String,
     /// The email address or phone number it went to.

@@ -14,6 +14,7 @@ use super::otp::OtpRecord;
 use super::outbox::OutboxMessage;
 use super::pkce::FlowState;
 use super::sessions::{RefreshToken, Session};
+use super::sso::RelayState;
 use super::users::User;
 
 /// The mutable state of one server.
@@ -38,6 +39,8 @@ pub(crate) struct Inner {
     pub(crate) outbox: Vec<OutboxMessage>,
     /// Manual identity links waiting for the provider's consent, by `state`.
     pub(crate) pending_links: HashMap<String, PendingLink>,
+    /// SSO sign-ins waiting for the test identity provider, by `RelayState`.
+    pub(crate) sso_relays: HashMap<String, RelayState>,
     pub(crate) counters: BTreeMap<Endpoint, u64>,
     pub(crate) faults: FaultTable,
 }
@@ -60,6 +63,7 @@ impl Inner {
             mfa_challenges: Vec::new(),
             outbox: Vec::new(),
             pending_links: HashMap::new(),
+            sso_relays: HashMap::new(),
             counters: BTreeMap::new(),
             faults: FaultTable::default(),
         };

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::json_body;
 use crate::server::admin_users::{AdminUserParams, check_user_id};
 use crate::server::errors::ApiError;
+use crate::server::factors::Factor;
 use crate::server::state::Shared;
 
 /// The Go server's page size when `per_page` is not given.
@@ -163,4 +164,42 @@ pub(crate) async fn delete(
     };
     inner.admin_delete_user(&id, soft)?;
     Ok(Json(json!({})))
+}
+
+/// `GET /admin/users/{id}/factors`: every factor of the user, verified or not.
+pub(crate) async fn list_factors(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let inner = shared.lock();
+    shared.require_admin(&inner, &headers)?;
+    check_user_id(&inner, &id)?;
+    let factors: Vec<Value> = inner
+        .user(&id)
+        .map(|u| u.factors.iter().map(Factor::to_json).collect())
+        .unwrap_or_default();
+    Ok(Json(Value::Array(factors)))
+}
+
+/// `DELETE /admin/users/{id}/factors/{factor_id}`: the deleted factor. No aal2 is needed, unlike
+/// a user's own unenroll.
+pub(crate) async fn delete_factor(
+    State(shared): State<Arc<Shared>>,
+    Path((id, factor_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let mut inner = shared.lock();
+    shared.require_admin(&inner, &headers)?;
+    check_user_id(&inner, &id)?;
+    if uuid::Uuid::parse_str(&factor_id).is_err() {
+        return Err(ApiError::new(
+            404,
+            "validation_failed",
+            "factor_id must be an UUID",
+        ));
+    }
+    inner
+        .remove_factor(&id, &factor_id)
+        .map(|f| Json(f.to_json()))
 }

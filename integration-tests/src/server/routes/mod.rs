@@ -1,6 +1,7 @@
 //! The HTTP surface: Auth API routes under `/auth/v1` and the admin routes for tests.
 
 mod admin;
+mod admin_links;
 mod admin_users;
 mod authorize;
 mod factors;
@@ -12,6 +13,7 @@ mod reauthenticate;
 mod recover;
 mod resend;
 mod signup;
+mod sso;
 mod token;
 mod user;
 mod verify;
@@ -50,6 +52,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/reauthenticate", get(reauthenticate::reauthenticate))
         .route("/user/identities/authorize", get(identities::authorize))
         .route("/user/identities/{identity_id}", delete(identities::unlink))
+        .route("/sso", post(sso::sso))
+        .route("/sso/saml/acs", post(sso::acs))
         .route(
             "/admin/users",
             get(admin_users::list).post(admin_users::create),
@@ -59,9 +63,20 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(admin_users::get)
                 .put(admin_users::update)
                 .delete(admin_users::delete),
-        );
+        )
+        .route(
+            "/admin/users/{user_id}/factors",
+            get(admin_users::list_factors),
+        )
+        .route(
+            "/admin/users/{user_id}/factors/{factor_id}",
+            delete(admin_users::delete_factor),
+        )
+        .route("/invite", post(admin_links::invite))
+        .route("/admin/generate_link", post(admin_links::generate_link));
     Router::new()
         .nest("/auth/v1", auth)
+        .route("/__idp/sso", get(sso::idp_page))
         .route("/__outbox", get(admin::outbox).delete(admin::clear_outbox))
         .route("/__faults", get(admin::faults).post(admin::set_faults))
         .route(
