@@ -31,14 +31,15 @@ use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
+use supabase_ssr_core::admin::{AdminUserAttributes, GenerateLink, InviteOptions, ListUsers};
 use supabase_ssr_core::auth::{
     AuthError, IdTokenCredentials, Identity, OAuthSignIn, OtpSignIn, PasswordCredentials, Resend,
-    SsoSignIn, UserAttributes,
+    SignOutScope, SsoSignIn, UserAttributes,
 };
 use supabase_ssr_core::cookies::CookieState;
-use supabase_ssr_core::{Config, Session, Supabase, SupabaseClient};
+use supabase_ssr_core::{Config, Session, Supabase, SupabaseAdmin, SupabaseClient};
 use supabase_ssr_testing::node::NodeScripts;
-use supabase_ssr_testing::{LocalAuth, LocalAuthOptions, SeedUser};
+use supabase_ssr_testing::{LocalAuth, LocalAuthOptions, SeedUser, TestIdToken};
 
 const EMAIL: &str = "requests@example.com";
 const PASSWORD: &str = "password123";
@@ -54,17 +55,33 @@ type RustCall = Box<dyn Fn(Ctx) -> Pin<Box<dyn Future<Output = Result<(), AuthEr
 /// One call made by both libraries.
 struct Case {
     name: &'static str,
+    /// Which client makes the call: the per-request one, or the admin one (secret key).
+    admin: bool,
     signed_in: bool,
+    /// The seeded user has a verified TOTP factor, `$FACTOR_ID`.
+    factor: bool,
+    /// Requests auth-js sends that ours does not, on purpose (method and masked path): left
+    /// out of the comparison. Each use says why.
+    js_only: Vec<(&'static str, &'static str)>,
     /// The auth-js method, a dotted path on the client (`auth.signInWithPassword`).
     js_call: &'static str,
-    /// Its arguments (spread), with `$USER_ID` / `$ACCESS_TOKEN` placeholders.
+    /// Its arguments (spread), with `$USER_ID` / `$ACCESS_TOKEN` / `$ID_TOKEN` placeholders.
     js_args: Value,
     rust: RustCall,
 }
 
-/// What a Rust call gets: the per-request client of its side.
+/// What a Rust call gets: the clients of its side and the side's placeholder values.
 struct Ctx {
     client: SupabaseClient,
+    admin: SupabaseAdmin,
+    vars: Vars,
+}
+
+impl Ctx {
+    /// This side's value of a placeholder (e.g. `$ID_TOKEN`).
+    fn var(&self, name: &str) -> String {
+        self.vars.fill(name)
+    }
 }
 
 impl Case {
@@ -76,16 +93,45 @@ impl Case {
     {
         Self {
             name,
+            admin: false,
             signed_in: false,
+            factor: false,
+            js_only: Vec::new(),
             js_call,
             js_args,
             rust: Box::new(move |ctx| Box::pin(rust(ctx))),
         }
     }
 
-    /// The call is made with the seeded user signed in (a session in the cookies).
+    /// An admin call: auth-js's `createClient(url, secretKey).auth.admin…` and our
+    /// [`SupabaseAdmin`].
+    fn admin<F, Fut>(name: &'static str, js_call: &'static str, js_args: Value, rust: F) -> Self
+    where
+        F: Fn(Ctx) -> Fut + 'static,
+        Fut: Future<Output = Result<(), AuthError>> + Send + 'static,
+    {
+        Self {
+            admin: true,
+            ..Self::server(name, js_call, js_args, rust)
+        }
+    }
+
+    /// The call is made with the seeded user signed in (a session in the cookies, its access
+    /// token in `$ACCESS_TOKEN`).
     fn signed_in(mut self) -> Self {
         self.signed_in = true;
+        self
+    }
+
+    /// The seeded user has a verified TOTP factor, its id in `$FACTOR_ID`.
+    fn with_factor(mut self) -> Self {
+        self.factor = true;
+        self
+    }
+
+    /// auth-js also sends `method path` (masked), which ours does not on purpose.
+    fn js_also_sends(mut self, method: &'static str, path: &'static str) -> Self {
+        self.js_only.push((method, path));
         self
     }
 }
@@ -103,8 +149,12 @@ fn cases() -> Vec<Case> {
     [
         sign_in_cases(),
         user_cases(),
+        resend_cases(),
         flow_cases(),
         identity_cases(),
+        admin_user_cases(),
+        admin_session_cases(),
+        admin_link_cases(),
     ]
     .into_iter()
     .flatten()
@@ -246,8 +296,8 @@ const CALLBACK: &str = "http://localhost:3000/auth/callback";
 /// An identity id no user has (both servers answer `identity_not_found`).
 const UNKNOWN_IDENTITY: &str = "5b0c2f1e-3d4a-4b6c-8e9f-0a1b2c3d4e5f";
 
-/// Resend, reauthentication and the password change it protects, ID tokens and SSO.
-fn flow_cases() -> Vec<Case> {
+/// `resend` of each kind.
+fn resend_cases() -> Vec<Case> {
     vec![
         Case::server(
             "resend, signup with a redirect",
@@ -283,10 +333,19 @@ fn flow_cases() -> Vec<Case> {
             "auth.resend",
             json!([{ "type": "phone_change", "phone": PHONE }]),
             |ctx| async move {
-                ctx.client.auth().resend(&Resend::phone_change(PHONE)).await?;
+                ctx.client
+                    .auth()
+                    .resend(&Resend::phone_change(PHONE))
+                    .await?;
                 Ok(())
             },
         ),
+    ]
+}
+
+/// Reauthentication and the password change it protects, ID tokens and SSO.
+fn flow_cases() -> Vec<Case> {
+    vec![
         Case::server(
             "reauthenticate",
             "auth.reauthenticate",
@@ -308,6 +367,16 @@ fn flow_cases() -> Vec<Case> {
             },
         )
         .signed_in(),
+        Case::server(
+            "sign_in_with_id_token",
+            "auth.signInWithIdToken",
+            json!([{ "provider": "google", "token": "$ID_TOKEN", "nonce": "n" }]),
+            |ctx| async move {
+                let credentials = IdTokenCredentials::new("google", ctx.var("$ID_TOKEN")).nonce("n");
+                ctx.client.auth().sign_in_with_id_token(&credentials).await?;
+                Ok(())
+            },
+        ),
         Case::server(
             "sign_in_with_id_token, refused",
             "auth.signInWithIdToken",
@@ -374,6 +443,21 @@ fn identity_cases() -> Vec<Case> {
         )
         .signed_in(),
         Case::server(
+            "link_identity, ID token",
+            "auth.linkIdentity",
+            json!([{ "provider": "google", "token": "$ID_TOKEN", "nonce": "n" }]),
+            |ctx| async move {
+                let credentials =
+                    IdTokenCredentials::new("google", ctx.var("$ID_TOKEN")).nonce("n");
+                ctx.client
+                    .auth()
+                    .link_identity_with_id_token(&credentials)
+                    .await?;
+                Ok(())
+            },
+        )
+        .signed_in(),
+        Case::server(
             "link_identity, ID token refused",
             "auth.linkIdentity",
             json!([{ "provider": "google", "token": "not-an-id-token", "nonce": "n" }]),
@@ -400,6 +484,249 @@ fn identity_cases() -> Vec<Case> {
     ]
 }
 
+/// `auth.admin`: users.
+fn admin_user_cases() -> Vec<Case> {
+    vec![
+        Case::admin(
+            "admin create_user, email",
+            "auth.admin.createUser",
+            json!([{
+                "email": "created@example.com",
+                "password": PASSWORD,
+                "email_confirm": true,
+                "user_metadata": { "name": "Ada" },
+                "app_metadata": { "plan": "pro" },
+            }]),
+            |ctx| async move {
+                let attributes = AdminUserAttributes::default()
+                    .with_email("created@example.com")
+                    .with_password(PASSWORD)
+                    .with_email_confirm(true)
+                    .with_user_metadata(map(json!({ "name": "Ada" })))
+                    .with_app_metadata(map(json!({ "plan": "pro" })));
+                ctx.admin.auth().create_user(&attributes).await?;
+                Ok(())
+            },
+        ),
+        Case::admin(
+            "admin create_user, phone",
+            "auth.admin.createUser",
+            json!([{ "phone": "15555550111", "phone_confirm": true, "role": "authenticated" }]),
+            |ctx| async move {
+                let attributes = AdminUserAttributes::default()
+                    .with_phone("15555550111")
+                    .with_phone_confirm(true)
+                    .with_role("authenticated");
+                ctx.admin.auth().create_user(&attributes).await?;
+                Ok(())
+            },
+        ),
+        Case::admin(
+            "admin list_users",
+            "auth.admin.listUsers",
+            json!([]),
+            |ctx| async move {
+                ctx.admin.auth().list_users(&ListUsers::default()).await?;
+                Ok(())
+            },
+        ),
+        Case::admin(
+            "admin list_users, a page",
+            "auth.admin.listUsers",
+            json!([{ "page": 2, "perPage": 1 }]),
+            |ctx| async move {
+                let params = ListUsers::default().with_page(2).with_per_page(1);
+                ctx.admin.auth().list_users(&params).await?;
+                Ok(())
+            },
+        ),
+        Case::admin(
+            "admin get_user_by_id",
+            "auth.admin.getUserById",
+            json!(["$USER_ID"]),
+            |ctx| async move {
+                let id = ctx.vars.get("$USER_ID");
+                ctx.admin.auth().get_user_by_id(id).await?;
+                Ok(())
+            },
+        ),
+        Case::admin(
+            "admin update_user_by_id",
+            "auth.admin.updateUserById",
+            json!(["$USER_ID", {
+                "email": "renamed@example.com",
+                "email_confirm": true,
+                "user_metadata": { "name": "Grace" },
+                "ban_duration": "none",
+            }]),
+            |ctx| async move {
+                let attributes = AdminUserAttributes::default()
+                    .with_email("renamed@example.com")
+                    .with_email_confirm(true)
+                    .with_user_metadata(map(json!({ "name": "Grace" })))
+                    .with_ban_duration("none");
+                let id = ctx.vars.get("$USER_ID");
+                ctx.admin.auth().update_user_by_id(id, &attributes).await?;
+                Ok(())
+            },
+        ),
+    ]
+}
+
+/// `auth.admin`: deleting users, ending their sessions, removing their MFA factors.
+fn admin_session_cases() -> Vec<Case> {
+    vec![
+        // auth-js fetches the user first only to return it (a polyfill until its v3).
+        Case::admin(
+            "admin delete_user",
+            "auth.admin.deleteUser",
+            json!(["$USER_ID"]),
+            |ctx| async move {
+                let id = ctx.vars.get("$USER_ID");
+                ctx.admin.auth().delete_user(id, false).await
+            },
+        )
+        .js_also_sends("GET", "/admin/users/$USER_ID"),
+        Case::admin(
+            "admin delete_user, soft",
+            "auth.admin.deleteUser",
+            json!(["$USER_ID", true]),
+            |ctx| async move {
+                let id = ctx.vars.get("$USER_ID");
+                ctx.admin.auth().delete_user(id, true).await
+            },
+        )
+        .js_also_sends("GET", "/admin/users/$USER_ID"),
+        Case::admin(
+            "admin sign_out",
+            "auth.admin.signOut",
+            json!(["$ACCESS_TOKEN"]),
+            |ctx| async move {
+                let jwt = ctx.vars.get("$ACCESS_TOKEN");
+                ctx.admin.auth().sign_out(jwt, SignOutScope::Global).await
+            },
+        )
+        .signed_in(),
+        Case::admin(
+            "admin sign_out, local",
+            "auth.admin.signOut",
+            json!(["$ACCESS_TOKEN", "local"]),
+            |ctx| async move {
+                let jwt = ctx.vars.get("$ACCESS_TOKEN");
+                ctx.admin.auth().sign_out(jwt, SignOutScope::Local).await
+            },
+        )
+        .signed_in(),
+        Case::admin(
+            "admin mfa list_factors",
+            "auth.admin.mfa.listFactors",
+            json!([{ "userId": "$USER_ID" }]),
+            |ctx| async move {
+                let id = ctx.vars.get("$USER_ID");
+                ctx.admin.auth().mfa().list_factors(id).await?;
+                Ok(())
+            },
+        )
+        .with_factor(),
+        Case::admin(
+            "admin mfa delete_factor",
+            "auth.admin.mfa.deleteFactor",
+            json!([{ "userId": "$USER_ID", "id": "$FACTOR_ID" }]),
+            |ctx| async move {
+                let (id, factor) = (ctx.vars.get("$USER_ID"), ctx.vars.get("$FACTOR_ID"));
+                ctx.admin.auth().mfa().delete_factor(id, factor).await
+            },
+        )
+        .with_factor(),
+    ]
+}
+
+/// `auth.admin`: invitations and generated links.
+fn admin_link_cases() -> Vec<Case> {
+    let link = |name: &'static str, js: Value, rust: fn() -> GenerateLink| {
+        Case::admin(
+            name,
+            "auth.admin.generateLink",
+            json!([js]),
+            move |ctx| async move {
+                ctx.admin.auth().generate_link(&rust()).await?;
+                Ok(())
+            },
+        )
+    };
+    vec![
+        Case::admin(
+            "admin invite_user_by_email",
+            "auth.admin.inviteUserByEmail",
+            json!(["invited@example.com", { "data": { "team": "blue" }, "redirectTo": CALLBACK }]),
+            |ctx| async move {
+                let options = InviteOptions::default()
+                    .with_data(map(json!({ "team": "blue" })))
+                    .with_redirect_to(CALLBACK);
+                let auth = ctx.admin.auth();
+                auth.invite_user_by_email("invited@example.com", &options)
+                    .await?;
+                Ok(())
+            },
+        ),
+        Case::admin(
+            "admin invite_user_by_email, no options",
+            "auth.admin.inviteUserByEmail",
+            json!(["invited@example.com"]),
+            |ctx| async move {
+                let auth = ctx.admin.auth();
+                auth.invite_user_by_email("invited@example.com", &InviteOptions::default())
+                    .await?;
+                Ok(())
+            },
+        ),
+        link(
+            "admin generate_link, signup",
+            json!({
+                "type": "signup",
+                "email": "linked@example.com",
+                "password": PASSWORD,
+                "options": { "data": { "from": "link" }, "redirectTo": CALLBACK },
+            }),
+            || {
+                GenerateLink::signup("linked@example.com", PASSWORD)
+                    .data(map(json!({ "from": "link" })))
+                    .redirect_to(CALLBACK)
+            },
+        ),
+        link(
+            "admin generate_link, invite",
+            json!({ "type": "invite", "email": "linked@example.com" }),
+            || GenerateLink::invite("linked@example.com"),
+        ),
+        link(
+            "admin generate_link, magiclink",
+            json!({ "type": "magiclink", "email": EMAIL, "options": { "redirectTo": CALLBACK } }),
+            || GenerateLink::magiclink(EMAIL).redirect_to(CALLBACK),
+        ),
+        link(
+            "admin generate_link, recovery",
+            json!({ "type": "recovery", "email": EMAIL }),
+            || GenerateLink::recovery(EMAIL),
+        ),
+        link(
+            "admin generate_link, email_change_current",
+            json!({ "type": "email_change_current", "email": EMAIL, "newEmail": "next@example.com" }),
+            || GenerateLink::email_change_current(EMAIL, "next@example.com"),
+        ),
+        link(
+            "admin generate_link, email_change_new",
+            json!({
+                "type": "email_change_new",
+                "email": EMAIL,
+                "newEmail": "next@example.com",
+                "options": { "redirectTo": CALLBACK },
+            }),
+            || GenerateLink::email_change_new(EMAIL, "next@example.com").redirect_to(CALLBACK),
+        ),
+    ]
+}
+
 // ---- one side: a local Auth server behind a recording proxy ----
 
 /// Placeholder → this side's value.
@@ -407,6 +734,13 @@ fn identity_cases() -> Vec<Case> {
 struct Vars(Vec<(&'static str, String)>);
 
 impl Vars {
+    fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or_else(|| panic!("no {name}"), |(_, v)| v.as_str())
+    }
+
     /// `text` with each placeholder replaced by this side's value.
     fn fill(&self, text: &str) -> String {
         self.0.iter().fold(text.to_owned(), |text, (name, value)| {
@@ -469,8 +803,15 @@ impl Side {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
         let user_id = auth.user(EMAIL).unwrap()["id"].as_str().unwrap().to_owned();
-        let mut vars = vec![("$USER_ID", user_id)];
+        // An ID token of the server's test OIDC provider, for the ID-token cases.
+        let id_token =
+            auth.mint_id_token(&TestIdToken::new("google", "oidc@example.com").nonce("n"));
+        let mut vars = vec![("$USER_ID", user_id), ("$ID_TOKEN", id_token)];
         let mut cookie_header = String::new();
+        if case.factor {
+            let (factor_id, _secret) = auth.add_verified_totp_factor(EMAIL).unwrap();
+            vars.push(("$FACTOR_ID", factor_id));
+        }
         if case.signed_in {
             let issued = auth.mint_session(EMAIL, 3600).unwrap();
             let session = Session::from_value(issued.body).unwrap();
@@ -512,8 +853,8 @@ impl Side {
         json!({
             "name": case.name,
             "url": self.url,
-            "key": self.auth.publishable_key(),
-            "client": "server",
+            "key": if case.admin { self.auth.secret_key() } else { self.auth.publishable_key() },
+            "client": if case.admin { "admin" } else { "server" },
             "cookie_header": self.cookie_header,
             "call": case.js_call,
             "args": serde_json::from_str::<Value>(&args).unwrap(),
@@ -598,6 +939,9 @@ impl Side {
     fn key_kind(&self, value: &str) -> String {
         if value == self.auth.publishable_key() {
             return "publishable key".to_owned();
+        }
+        if value == self.auth.secret_key() {
+            return "secret key".to_owned();
         }
         let role = value.split('.').nth(1).and_then(|payload| {
             let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -687,6 +1031,8 @@ async fn our_requests_match_auth_js() {
     for ((case, (js, rust)), js_result) in cases.iter().zip(&sides).zip(&js_results) {
         let ctx = Ctx {
             client: rust.client(),
+            admin: SupabaseAdmin::new(&rust.url, rust.auth.secret_key()).unwrap(),
+            vars: rust.vars.clone(),
         };
         let rust_result = (case.rust)(ctx).await;
         let js_ok = js_result["ok"].as_bool().unwrap();
@@ -700,7 +1046,16 @@ async fn our_requests_match_auth_js() {
             )
             .unwrap();
         }
-        let (expected, actual) = (js.requests(), rust.requests());
+        let expected: Vec<Value> =
+            js.requests()
+                .into_iter()
+                .filter(|request| {
+                    !case.js_only.iter().any(|(method, path)| {
+                        request["method"] == *method && request["path"] == *path
+                    })
+                })
+                .collect();
+        let actual = rust.requests();
         if expected.is_empty() {
             writeln!(report, "\n## {}: auth-js sent nothing", case.name).unwrap();
         }

@@ -872,7 +872,10 @@ fn session_amr(session: &Value) -> Vec<String> {
 async fn id_token_errors_are_gotrues() {
     let s = server().await;
     let good = s.mint_id_token(&TestIdToken::new("google", "gina@example.com"));
-    let tampered = format!("{}A", &good[..good.len() - 1]);
+    // One signature character changed (inside the signature, so no padding bit).
+    let at = good.len() - 10;
+    let swap = if &good[at..=at] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{swap}{}", &good[..at], &good[at + 1..]);
     let cases = [
         (
             json!({"provider": "google"}),

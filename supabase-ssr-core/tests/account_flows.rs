@@ -1,6 +1,6 @@
 //! The account calls of a signed-in user against the local Auth server: reauthentication and
-//! the password change it guards, the current-password rule, and identities (list, link through
-//! the test OAuth provider, unlink).
+//! the password change it guards, the current-password rule, identities (list, link through the
+//! test OAuth provider or an ID token, unlink), and signing in with an ID token.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use browser::{Browser, CALLBACK, query_value, redirect_of};
 use supabase_ssr_core::auth::{
-    AuthError, FLOW_ID_PARAM, Identity, OAuthSignIn, PasswordCredentials, UserAttributes,
+    AuthError, FLOW_ID_PARAM, IdTokenCredentials, Identity, OAuthSignIn, PasswordCredentials,
+    UserAttributes,
 };
-use supabase_ssr_testing::{Endpoint, LocalAuth, LocalAuthOptions, SeedUser};
+use supabase_ssr_testing::{Endpoint, LocalAuth, LocalAuthOptions, SeedUser, TestIdToken};
 
 const EMAIL: &str = "demo@example.com";
 const PASSWORD: &str = "password123";
@@ -209,4 +210,111 @@ async fn linking_needs_a_session_and_leaves_no_verifier_when_refused() {
     assert_eq!(refused.code(), Some("manual_linking_disabled"));
     browser.keep(&client);
     assert_eq!(browser.verifier_cookies(), Vec::<String>::new());
+}
+
+const RAW_NONCE: &str = "a raw nonce the page gave the provider hashed";
+
+#[tokio::test]
+async fn an_id_token_signs_in_and_writes_the_session_cookie() {
+    let auth = server(LocalAuthOptions::default()).await;
+    let token =
+        auth.mint_id_token(&TestIdToken::new("google", "oidc@example.com").nonce(RAW_NONCE));
+    let mut browser = Browser::new(&auth, false);
+    let client = browser.request();
+    let credentials = IdTokenCredentials::new("google", token).nonce(RAW_NONCE);
+    let signed_in = client
+        .auth()
+        .sign_in_with_id_token(&credentials)
+        .await
+        .unwrap();
+    let user = signed_in.user.unwrap();
+    assert_eq!(user.email(), Some("oidc@example.com"));
+    assert_eq!(providers(&user.identities()), ["google"]);
+    let cookies = client.response_cookies();
+    assert!(
+        cookies
+            .cache_headers()
+            .iter()
+            .any(|(name, value)| *name == "Cache-Control" && value.contains("no-store")),
+        "{:?}",
+        cookies.cache_headers()
+    );
+    browser.keep(&client);
+    let claims = browser
+        .request()
+        .auth()
+        .get_claims()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claims.email(), Some("oidc@example.com"));
+}
+
+#[tokio::test]
+async fn a_refused_id_token_writes_no_cookie() {
+    let auth = server(LocalAuthOptions::default()).await;
+    let token =
+        auth.mint_id_token(&TestIdToken::new("google", "oidc@example.com").nonce(RAW_NONCE));
+    let client = Browser::new(&auth, false).request();
+    for credentials in [
+        IdTokenCredentials::new("google", token.clone()).nonce("another nonce"),
+        IdTokenCredentials::new("google", token.clone()),
+        IdTokenCredentials::new("google", "not a token"),
+    ] {
+        let refused = client.auth().sign_in_with_id_token(&credentials).await;
+        assert!(
+            matches!(refused, Err(AuthError::Api { .. })),
+            "{credentials:?}: {refused:?}"
+        );
+    }
+    assert!(client.response_cookies().set_cookies().is_empty());
+}
+
+#[tokio::test]
+async fn an_id_token_links_its_identity_to_the_signed_in_user() {
+    let auth = server(LocalAuthOptions::default()).await;
+    let token = auth.mint_id_token(&TestIdToken::new("apple", "hidden@privaterelay.example"));
+    let credentials = IdTokenCredentials::new("apple", token);
+
+    let client = Browser::new(&auth, false).request();
+    let missing = client
+        .auth()
+        .link_identity_with_id_token(&credentials)
+        .await;
+    assert_eq!(missing.unwrap_err(), AuthError::SessionMissing);
+
+    let mut browser = signed_in(&auth).await;
+    let before = browser
+        .request()
+        .auth()
+        .get_session()
+        .await
+        .unwrap()
+        .unwrap();
+    let client = browser.request();
+    let linked = client
+        .auth()
+        .link_identity_with_id_token(&credentials)
+        .await
+        .unwrap();
+    browser.keep(&client);
+    let user = linked.user.unwrap();
+    assert_eq!(user.email(), Some(EMAIL), "still the signed-in user");
+    assert_eq!(providers(&user.identities()), ["email", "apple"]);
+    let after = browser
+        .request()
+        .auth()
+        .get_session()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(
+        after.access_token(),
+        before.access_token(),
+        "the new session is stored"
+    );
+    assert_eq!(
+        providers(&stored_identities(&browser).await),
+        ["email", "apple"]
+    );
 }

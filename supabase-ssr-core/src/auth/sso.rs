@@ -134,10 +134,7 @@ impl Auth<'_> {
 
 /// The `url` of an answer (`{"url": "…"}`), for the SSO and identity-linking calls.
 pub(super) fn answer_url(answer: &Json) -> Option<String> {
-    let Json::Object(fields) = answer else {
-        return None;
-    };
-    match fields.get("url")? {
+    match answer.as_object()?.get("url")? {
         Json::String(url) if !url.is_empty() => Some(url.clone()),
         _ => None,
     }
