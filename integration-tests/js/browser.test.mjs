@@ -971,6 +971,19 @@ for (const example of EXAMPLES) {
           const left = (await verifierCookies()).filter((n) => !before.includes(n));
           assert.deepEqual(left, [], "link: its PKCE verifier cookies left after the callback");
 
+          // A form posted from another site to the account's routes is refused by the CSRF guard.
+          const elsewhere = await fresh.newPage();
+          const c2 = await counters(ex);
+          for (const path of ["/private/account/password", "/private/account/unlink"]) {
+            await elsewhere.goto(`${otherSite.origin}/?action=${encodeURIComponent(at(path))}`);
+            const [refused] = await Promise.all([elsewhere.waitForNavigation(), elsewhere.click("#elsewhere-submit")]);
+            assert.equal(refused.status(), 403, `cross-site POST ${path}: HTTP ${refused.status()}`);
+          }
+          await elsewhere.close();
+          const c3 = await counters(ex);
+          assert.equal(count(c3, "user_put") - count(c2, "user_put"), 0, "a refused form reached PUT /user");
+          assert.equal(count(c3, "identities_unlink") - count(c2, "identities_unlink"), 0, "a refused form unlinked");
+
           // Unlink it; then the last one is refused, in words.
           await post(`#identities li[data-provider="google"] .unlink`);
           assert.equal(new URL(page.url()).pathname, "/private/account", "after unlinking");

@@ -158,7 +158,6 @@ impl Json {
         }
     }
 
-    #[cfg(feature = "rest")]
     pub(crate) fn as_object(&self) -> Option<&Object> {
         match self {
             Self::Object(object) => Some(object),

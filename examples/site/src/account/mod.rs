@@ -85,7 +85,11 @@ impl Site {
             Err(error) if message.is_none() => {
                 (Vec::new(), Some(Err(explain(&error))), error_status(&error))
             }
-            Err(_) => (Vec::new(), message, status),
+            // The page already says what failed; this second failure only goes to the log.
+            Err(error) => {
+                tracing::debug!(%error, "could not list the identities");
+                (Vec::new(), message, status)
+            }
         };
         let code = if code_sent {
             self.outbox_code(email)
