@@ -19,6 +19,8 @@ pub enum AlgArg {
 }
 
 /// A local, GoTrue-compatible Supabase Auth server for development and tests.
+// Each bool is an on/off flag of the command line.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Parser)]
 #[command(name = "local-auth", version)]
 pub struct Cli {
