@@ -2,9 +2,11 @@
 //
 // Input (stdin, JSON): {"url", "key", "errorCases": [{"label", "fault", "password"}],
 // "flows": {"url", "key", "email", "password", "ssoDomain", "idToken", "idTokenNonce",
-// "linkIdToken"}} (flows: a second server, see runFlows).
+// "linkIdToken"}, "admin": {"url", "key", "secretKey"}} (flows and admin: servers of their own,
+// see runFlows and runAdmin).
 // Output (stdout, JSON): {"checks": [{name, ok, detail}], "errors": [{label, actual}],
-// "mfaCalls": [the auth.mfa methods called, in order], "flowCalls": [the flows' auth calls]}.
+// "mfaCalls": [the auth.mfa methods called, in order], "flowCalls": [the flows' auth calls],
+// "adminCalls": [the auth.admin methods called, in order]}.
 // Exits 1 with the failed checks on stderr when any check fails. Driven by tests/fidelity.rs.
 import { createHmac } from 'node:crypto';
 import { createClient } from '@supabase/supabase-js';
@@ -298,8 +300,9 @@ for (const kase of errorCases) {
 await admin('POST', '/__faults', { clear: 'all' });
 
 const flowCalls = input.flows ? await runFlows(input.flows) : [];
+const adminCalls = input.admin ? await runAdmin(input.admin) : [];
 
-const report = { checks, errors, mfaCalls, flowCalls };
+const report = { checks, errors, mfaCalls, flowCalls, adminCalls };
 process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
 const failed = checks.filter((c2) => !c2.ok);
 if (failed.length > 0) {
@@ -417,6 +420,187 @@ async function runFlows(f) {
     flowCheck('updateUser({password, nonce}) succeeds', !ok.error, errInfo(ok.error));
     const again = await auth(client(server).auth, 'signInWithPassword', { email: f.email, password: 'third-pw' });
     flowCheck('the new password signs in', !again.error, errInfo(again.error));
+  }
+  return calls;
+}
+
+// --- auth.admin against a server of its own, with a client made with the secret key (as a
+// server would): every admin method the local server supports, each answer checked. Returns
+// the auth.admin methods called, in order ("mfa.*" for auth.admin.mfa).
+async function runAdmin(a) {
+  const calls = [];
+  const server = { url: a.url, key: a.key };
+  const sb = createClient(a.url, a.secretKey, {
+    auth: { autoRefreshToken: false, persistSession: false, detectSessionInUrl: false },
+  });
+  const call = async (name, ...args) => {
+    calls.push(name);
+    const [group, method] = name.includes('.') ? name.split('.') : [null, name];
+    return group ? sb.auth.admin[group][method](...args) : sb.auth.admin[method](...args);
+  };
+  const adminCheck = (name, ok, detail) => check(`admin: ${name}`, ok, detail);
+  const follow = async (link) => {
+    const res = await fetch(link, { redirect: 'manual' });
+    return res.headers.get('location') ?? '';
+  };
+
+  // createUser: confirmed with metadata, unconfirmed, and a duplicate.
+  const made = await call('createUser', {
+    email: 'Made@Example.com', password: 'password123', email_confirm: true,
+    user_metadata: { name: 'Made' }, app_metadata: { plan: 'pro' },
+  });
+  const madeUser = made.data.user;
+  adminCheck('createUser: a confirmed user with both metadata', !made.error && madeUser.email === 'made@example.com'
+    && madeUser.email_confirmed_at && madeUser.user_metadata.name === 'Made' && madeUser.app_metadata.plan === 'pro'
+    && madeUser.app_metadata.provider === 'email', errInfo(made.error));
+  const signed = await client(server).auth.signInWithPassword({ email: 'made@example.com', password: 'password123' });
+  adminCheck('the created user signs in with its password', !signed.error && signed.data.user.id === madeUser.id, errInfo(signed.error));
+  for (const n of [1, 2, 3]) {
+    const r = await call('createUser', { email: `bulk${n}@example.com` });
+    adminCheck(`createUser bulk${n}: unconfirmed without email_confirm`, !r.error && !r.data.user.email_confirmed_at, errInfo(r.error));
+  }
+  const dup = await call('createUser', { email: 'made@example.com' });
+  adminCheck('createUser with a taken email: AuthApiError 422 email_exists', dup.error?.name === 'AuthApiError'
+    && dup.error.status === 422 && dup.error.code === 'email_exists' && dup.data.user === null, errInfo(dup.error));
+
+  // listUsers: five users (the seeded one and four above); pages of two.
+  const page1 = await call('listUsers', { page: 1, perPage: 2 });
+  adminCheck('listUsers page 1 of 3: two users, newest first, nextPage 2, lastPage 3, total 5', !page1.error
+    && page1.data.users.length === 2 && page1.data.users[0].email === 'bulk3@example.com'
+    && page1.data.nextPage === 2 && page1.data.lastPage === 3 && page1.data.total === 5 && page1.data.aud === 'authenticated',
+  { error: errInfo(page1.error), nextPage: page1.data.nextPage, lastPage: page1.data.lastPage, total: page1.data.total });
+  const page3 = await call('listUsers', { page: 3, perPage: 2 });
+  adminCheck('listUsers page 3: the oldest user, no nextPage', !page3.error && page3.data.users.length === 1
+    && page3.data.users[0].email === a.email && page3.data.nextPage === null && page3.data.lastPage === 3 && page3.data.total === 5,
+  { error: errInfo(page3.error), nextPage: page3.data.nextPage, lastPage: page3.data.lastPage });
+  const all = await call('listUsers');
+  adminCheck('listUsers without options: all five on one page', !all.error && all.data.users.length === 5 && all.data.total === 5 && all.data.lastPage === 1, errInfo(all.error));
+
+  // getUserById / updateUserById.
+  const got = await call('getUserById', madeUser.id);
+  adminCheck('getUserById', !got.error && got.data.user.id === madeUser.id && got.data.user.email === 'made@example.com', errInfo(got.error));
+  const missing = await call('getUserById', '5b1e4a0c-7c2e-4d0b-9c41-2f0e8d4f1a11');
+  adminCheck('getUserById of no user: 404 user_not_found', missing.error?.status === 404 && missing.error.code === 'user_not_found', errInfo(missing.error));
+  const upd = await call('updateUserById', madeUser.id, {
+    email: 'renamed@example.com', password: 'password456', user_metadata: { name: 'Renamed' }, ban_duration: 'none',
+  });
+  adminCheck('updateUserById: email, password, metadata', !upd.error && upd.data.user.email === 'renamed@example.com'
+    && upd.data.user.user_metadata.name === 'Renamed', errInfo(upd.error));
+  const renamed = await client(server).auth.signInWithPassword({ email: 'renamed@example.com', password: 'password456' });
+  adminCheck('the updated email and password sign in', !renamed.error, errInfo(renamed.error));
+  const banned = await call('updateUserById', madeUser.id, { ban_duration: '24h' });
+  const bannedSignIn = await client(server).auth.signInWithPassword({ email: 'renamed@example.com', password: 'password456' });
+  adminCheck('updateUserById ban_duration 24h: banned_until set, sign-in user_banned', !banned.error
+    && banned.data.user.banned_until && bannedSignIn.error?.code === 'user_banned', errInfo(bannedSignIn.error));
+  await call('updateUserById', madeUser.id, { ban_duration: 'none' });
+
+  // signOut(jwt, scope): the user's own token beside the secret key.
+  {
+    const u1 = client(server);
+    const u2 = client(server);
+    const s1 = await u1.auth.signInWithPassword({ email: 'renamed@example.com', password: 'password456' });
+    await u2.auth.signInWithPassword({ email: 'renamed@example.com', password: 'password456' });
+    const r2 = (await u2.auth.getSession()).data.session.refresh_token;
+    const others = await call('signOut', s1.data.session.access_token, 'others');
+    const gone = await client(server).auth.refreshSession({ refresh_token: r2 });
+    const kept = await u1.auth.refreshSession();
+    adminCheck('signOut(jwt, "others"): the other session ends, the own one stays', !others.error
+      && gone.error?.code === 'refresh_token_not_found' && !kept.error, { others: errInfo(others.error), gone: errInfo(gone.error), kept: errInfo(kept.error) });
+    const global = await call('signOut', kept.data.session.access_token, 'global');
+    const after = await u1.auth.refreshSession();
+    adminCheck('signOut(jwt, "global"): every session ends', !global.error && after.error?.code === 'refresh_token_not_found', errInfo(after.error));
+  }
+
+  // inviteUserByEmail: the invitation lands in the outbox; its link signs the invitee in.
+  {
+    const inv = await call('inviteUserByEmail', 'invitee@example.com', { data: { team: 'blue' }, redirectTo: 'http://localhost:3000/welcome' });
+    const { messages } = await admin('GET', '/__outbox?to=invitee%40example.com', undefined, a.url);
+    const mail = messages[messages.length - 1];
+    adminCheck('inviteUserByEmail: invited user, invite mail with the redirect', !inv.error && inv.data.user.email === 'invitee@example.com'
+      && inv.data.user.invited_at && inv.data.user.user_metadata.team === 'blue' && mail?.kind === 'invite'
+      && mail.redirect_to === 'http://localhost:3000/welcome', { error: errInfo(inv.error), mail });
+    const location = await follow(mail.link);
+    adminCheck('the invitation link signs in at the redirect', location.startsWith('http://localhost:3000/welcome#access_token=') && location.endsWith('&type=invite'), location);
+    const again = await call('inviteUserByEmail', 'invitee@example.com');
+    adminCheck('inviting an accepted user: 422 email_exists', again.error?.status === 422 && again.error.code === 'email_exists', errInfo(again.error));
+  }
+
+  // generateLink: every type; the properties, and the link or code verifies.
+  {
+    const props = (r) => r.data?.properties ?? {};
+    const shaped = (r, type, email) => !r.error && r.data.user?.email === email && props(r).verification_type === type
+      && /^\d{6}$/.test(props(r).email_otp) && /^[0-9a-f]{56}$/.test(props(r).hashed_token)
+      && props(r).action_link.startsWith(`${a.url}/auth/v1/verify?token=`);
+    const signup = await call('generateLink', { type: 'signup', email: 'linked@example.com', password: 'password123', options: { data: { from: 'link' }, redirectTo: 'http://localhost:3000/done' } });
+    adminCheck('generateLink signup: user and properties, redirect_to from options', shaped(signup, 'signup', 'linked@example.com')
+      && props(signup).redirect_to === 'http://localhost:3000/done' && signup.data.user.user_metadata.from === 'link'
+      && props(signup).action_link.includes(`token=${props(signup).hashed_token}&type=signup&`), { error: errInfo(signup.error), props: props(signup) });
+    const confirmed = await follow(props(signup).action_link);
+    adminCheck('the signup link confirms and signs in', confirmed.startsWith('http://localhost:3000/done#access_token='), confirmed);
+
+    const magic = await call('generateLink', { type: 'magiclink', email: 'linked@example.com' });
+    const mv = await client(server).auth.verifyOtp({ email: 'linked@example.com', token: props(magic).email_otp, type: 'magiclink' });
+    adminCheck('generateLink magiclink: its email_otp verifies', shaped(magic, 'magiclink', 'linked@example.com') && !mv.error && mv.data.session, errInfo(mv.error ?? magic.error));
+
+    const recovery = await call('generateLink', { type: 'recovery', email: 'linked@example.com' });
+    const rv = await client(server).auth.verifyOtp({ token_hash: props(recovery).hashed_token, type: 'recovery' });
+    adminCheck('generateLink recovery: its hashed_token verifies', shaped(recovery, 'recovery', 'linked@example.com') && !rv.error && rv.data.session, errInfo(rv.error ?? recovery.error));
+
+    const invite = await call('generateLink', { type: 'invite', email: 'guest@example.com', options: { data: { team: 'red' } } });
+    const iv = await client(server).auth.verifyOtp({ token_hash: props(invite).hashed_token, type: 'invite' });
+    adminCheck('generateLink invite: a new invited user, its hashed_token verifies', shaped(invite, 'invite', 'guest@example.com')
+      && invite.data.user.invited_at && invite.data.user.user_metadata.team === 'red' && !iv.error, errInfo(iv.error ?? invite.error));
+
+    const current = await call('generateLink', { type: 'email_change_current', email: 'linked@example.com', newEmail: 'changed@example.com' });
+    const cv = await client(server).auth.verifyOtp({ email: 'linked@example.com', token: props(current).email_otp, type: 'email_change' });
+    adminCheck('generateLink email_change_current: new_email set, the code completes the change', shaped(current, 'email_change_current', 'linked@example.com')
+      && current.data.user.new_email === 'changed@example.com' && !cv.error && cv.data.user.email === 'changed@example.com', errInfo(cv.error ?? current.error));
+
+    const next = await call('generateLink', { type: 'email_change_new', email: 'changed@example.com', newEmail: 'final@example.com' });
+    const nv = await client(server).auth.verifyOtp({ email: 'final@example.com', token: props(next).email_otp, type: 'email_change' });
+    adminCheck('generateLink email_change_new: the code sent to the new address completes the change', shaped(next, 'email_change_new', 'changed@example.com')
+      && !nv.error && nv.data.user.email === 'final@example.com', errInfo(nv.error ?? next.error));
+
+    const unknown = await call('generateLink', { type: 'recovery', email: 'ghost@example.com' });
+    adminCheck('generateLink recovery for no user: 404 user_not_found', unknown.error?.status === 404 && unknown.error.code === 'user_not_found' && unknown.data.properties === null, errInfo(unknown.error));
+    const { messages } = await admin('GET', '/__outbox?to=linked%40example.com', undefined, a.url);
+    adminCheck('generateLink sends no mail', messages.length === 0, messages);
+  }
+
+  // mfa.listFactors / mfa.deleteFactor, on a factor the user enrolled.
+  {
+    const u = client(server);
+    const s = await u.auth.signInWithPassword({ email: 'renamed@example.com', password: 'password456' });
+    const en = await u.auth.mfa.enroll({ factorType: 'totp', friendlyName: 'phone app' });
+    adminCheck('the user enrolls a factor', !s.error && !en.error, errInfo(s.error ?? en.error));
+    const list = await call('mfa.listFactors', { userId: madeUser.id });
+    adminCheck('mfa.listFactors: the factor', !list.error && list.data.factors.length === 1 && list.data.factors[0].id === en.data.id
+      && list.data.factors[0].factor_type === 'totp' && list.data.factors[0].status === 'unverified', errInfo(list.error));
+    const del = await call('mfa.deleteFactor', { userId: madeUser.id, id: en.data.id });
+    // auth-js 2.119 wraps the answer once more than its types say: data.data is the factor.
+    adminCheck('mfa.deleteFactor answers the deleted factor', !del.error && del.data.data.id === en.data.id
+      && del.data.data.factor_type === 'totp', errInfo(del.error));
+    const empty = await call('mfa.listFactors', { userId: madeUser.id });
+    adminCheck('mfa.listFactors afterwards: none', !empty.error && empty.data.factors.length === 0, errInfo(empty.error));
+  }
+
+  // deleteUser: soft keeps an obfuscated record, hard removes it.
+  {
+    const soft = await call('deleteUser', madeUser.id, true);
+    const kept = await call('getUserById', madeUser.id);
+    adminCheck('deleteUser soft: the user stays with deleted_at and an obfuscated email', !soft.error && !kept.error
+      && soft.data.user.id === madeUser.id
+      && kept.data.user.deleted_at && kept.data.user.email !== 'renamed@example.com', errInfo(soft.error ?? kept.error));
+    const hard = await call('deleteUser', madeUser.id);
+    const gone = await call('getUserById', madeUser.id);
+    adminCheck('deleteUser hard: the user is gone', !hard.error && gone.error?.code === 'user_not_found', errInfo(hard.error));
+  }
+
+  // The publishable key and a user's token are not admins.
+  {
+    const anon = createClient(a.url, a.key, { auth: { autoRefreshToken: false, persistSession: false } });
+    const r = await anon.auth.admin.listUsers();
+    adminCheck('listUsers with the publishable key: 403 not_admin', r.error?.status === 403 && r.error.code === 'not_admin', errInfo(r.error));
   }
   return calls;
 }

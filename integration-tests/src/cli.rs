@@ -19,6 +19,8 @@ pub enum AlgArg {
 }
 
 /// A local, GoTrue-compatible Supabase Auth server for development and tests.
+// Each bool is an on/off flag of the command line.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Parser)]
 #[command(name = "local-auth", version)]
 pub struct Cli {
@@ -68,6 +70,23 @@ pub struct Cli {
     /// Account the built-in OAuth provider signs in (unless `login_hint` is given).
     #[arg(long, default_value = "oauth-user@example.com")]
     pub oauth_email: String,
+    /// Characters a password must contain, one of each set (repeatable), e.g.
+    /// `--password-required-characters 0123456789`.
+    #[arg(long = "password-required-characters", value_name = "SET")]
+    pub password_required_characters: Vec<String>,
+    /// "Secure password change": password changes from sessions older than 24 h need the
+    /// nonce of `GET /reauthenticate`.
+    #[arg(long)]
+    pub secure_password_change: bool,
+    /// Password changes need `current_password`.
+    #[arg(long)]
+    pub require_current_password: bool,
+    /// Refuse `/user/identities/*` with `manual_linking_disabled` (the Go server's default).
+    #[arg(long)]
+    pub no_manual_linking: bool,
+    /// An email domain with a test SAML SSO provider (repeatable).
+    #[arg(long = "sso-domain", value_name = "DOMAIN")]
+    pub sso_domains: Vec<String>,
     /// Serve HTTPS with a certificate for 127.0.0.1 and localhost, signed by a CA made at
     /// start.
     #[arg(long)]
@@ -113,6 +132,11 @@ impl Cli {
                 min_password_length: self.min_password_length,
                 require_api_key: !self.no_api_key_check,
                 oauth_email: self.oauth_email.clone(),
+                password_required_characters: self.password_required_characters.clone(),
+                secure_password_change: self.secure_password_change,
+                require_current_password: self.require_current_password,
+                manual_linking: !self.no_manual_linking,
+                sso_domains: self.sso_domains.iter().map(|d| d.to_lowercase()).collect(),
                 ..Settings::default()
             },
             users,
@@ -188,6 +212,28 @@ mod tests {
         assert!(!Cli::parse_from(["local-auth"]).options().unwrap().tls);
         // A certificate file without HTTPS is a usage error, not a silently useless file.
         assert!(Cli::try_parse_from(["local-auth", "--cert-out", "/tmp/ca.pem"]).is_err());
+    }
+
+    #[test]
+    fn flow_flags() {
+        let options = Cli::parse_from([
+            "local-auth",
+            "--secure-password-change",
+            "--require-current-password",
+            "--no-manual-linking",
+            "--sso-domain",
+            "Acme.test",
+            "--password-required-characters",
+            "0123456789",
+        ])
+        .options()
+        .unwrap();
+        let s = options.settings;
+        assert!(s.secure_password_change && s.require_current_password && !s.manual_linking);
+        assert_eq!(s.sso_domains, ["acme.test"]);
+        assert_eq!(s.password_required_characters, ["0123456789"]);
+        let s = Cli::parse_from(["local-auth"]).options().unwrap().settings;
+        assert!(!s.secure_password_change && !s.require_current_password && s.manual_linking);
     }
 
     #[test]

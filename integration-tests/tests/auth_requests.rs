@@ -65,7 +65,8 @@ struct Case {
     js_only: Vec<(&'static str, &'static str)>,
     /// The auth-js method, a dotted path on the client (`auth.signInWithPassword`).
     js_call: &'static str,
-    /// Its arguments (spread), with `$USER_ID` / `$ACCESS_TOKEN` / `$ID_TOKEN` placeholders.
+    /// Its arguments (spread), with `$USER_ID`, `$ACCESS_TOKEN`, `$ID_TOKEN`, `$SSO_PROVIDER_ID`
+    /// placeholders.
     js_args: Value,
     rust: RustCall,
 }
@@ -293,6 +294,9 @@ fn user_cases() -> Vec<Case> {
 
 const CALLBACK: &str = "http://localhost:3000/auth/callback";
 
+/// The domain of each side's test SAML identity provider.
+const SSO_DOMAIN: &str = "company.example";
+
 /// An identity id no user has (both servers answer `identity_not_found`).
 const UNKNOWN_IDENTITY: &str = "5b0c2f1e-3d4a-4b6c-8e9f-0a1b2c3d4e5f";
 
@@ -392,9 +396,9 @@ fn flow_cases() -> Vec<Case> {
         Case::server(
             "sign_in_with_sso, domain",
             "auth.signInWithSSO",
-            json!([{ "domain": "company.example", "options": { "redirectTo": CALLBACK } }]),
+            json!([{ "domain": SSO_DOMAIN, "options": { "redirectTo": CALLBACK } }]),
             |ctx| async move {
-                let sso = SsoSignIn::domain("company.example").redirect_to(CALLBACK);
+                let sso = SsoSignIn::domain(SSO_DOMAIN).redirect_to(CALLBACK);
                 ctx.client.auth().sign_in_with_sso(&sso).await?;
                 Ok(())
             },
@@ -402,9 +406,19 @@ fn flow_cases() -> Vec<Case> {
         Case::server(
             "sign_in_with_sso, provider id and captcha",
             "auth.signInWithSSO",
-            json!([{ "providerId": UNKNOWN_IDENTITY, "options": { "captchaToken": "c" } }]),
+            json!([{ "providerId": "$SSO_PROVIDER_ID", "options": { "captchaToken": "c" } }]),
             |ctx| async move {
-                let sso = SsoSignIn::provider_id(UNKNOWN_IDENTITY).captcha_token("c");
+                let sso = SsoSignIn::provider_id(ctx.var("$SSO_PROVIDER_ID")).captcha_token("c");
+                ctx.client.auth().sign_in_with_sso(&sso).await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "sign_in_with_sso, unknown domain",
+            "auth.signInWithSSO",
+            json!([{ "domain": "unknown.example" }]),
+            |ctx| async move {
+                let sso = SsoSignIn::domain("unknown.example");
                 ctx.client.auth().sign_in_with_sso(&sso).await?;
                 Ok(())
             },
@@ -787,6 +801,7 @@ impl Side {
     async fn start(case: &Case) -> Self {
         let auth = LocalAuth::start(
             LocalAuthOptions::default()
+                .sso_domain(SSO_DOMAIN)
                 .user(SeedUser::new(EMAIL, PASSWORD))
                 .user(SeedUser::new("phone@example.com", PASSWORD).phone(PHONE)),
         )
@@ -806,7 +821,12 @@ impl Side {
         // An ID token of the server's test OIDC provider, for the ID-token cases.
         let id_token =
             auth.mint_id_token(&TestIdToken::new("google", "oidc@example.com").nonce("n"));
-        let mut vars = vec![("$USER_ID", user_id), ("$ID_TOKEN", id_token)];
+        let sso_provider = auth.sso_provider_id(SSO_DOMAIN).unwrap();
+        let mut vars = vec![
+            ("$USER_ID", user_id),
+            ("$ID_TOKEN", id_token),
+            ("$SSO_PROVIDER_ID", sso_provider),
+        ];
         let mut cookie_header = String::new();
         if case.factor {
             let (factor_id, _secret) = auth.add_verified_totp_factor(EMAIL).unwrap();

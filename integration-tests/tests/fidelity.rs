@@ -5,7 +5,12 @@
 //! getAuthenticatorAssuranceLevel, unenroll), each call asserted; the test prints the list.
 //! The Auth flows (resend, reauthenticate, the password-change rules, signInWithIdToken,
 //! signInWithSSO, getUserIdentities, linkIdentity by OAuth and ID token, unlinkIdentity) run
-//! against a second server configured for them; that list is printed and asserted too.
+//! against a second server configured for them; that list is printed and asserted too. Every
+//! `auth.admin` method the local server supports runs against a third server with a client made
+//! with the secret key (createUser, listUsers with its pages, getUserById, updateUserById,
+//! signOut(jwt, scope), inviteUserByEmail, generateLink of each type, mfa.listFactors,
+//! mfa.deleteFactor, deleteUser soft and hard), each answer checked; that list is printed and
+//! asserted as well.
 //!
 //! Needs Node.js 20+ and npm; fails (never skips) without them.
 
@@ -119,11 +124,13 @@ async fn official_client_against_local_auth() {
         })
         .collect();
     let flows_server = flows_server().await;
+    let admin_server = admin_server().await;
     let input = json!({
         "url": server.url(),
         "key": server.publishable_key(),
         "errorCases": error_cases,
         "flows": flows_input(&flows_server),
+        "admin": admin_input(&admin_server),
     })
     .to_string();
 
@@ -203,6 +210,81 @@ async fn official_client_against_local_auth() {
 
     assert_flow_calls(&report, &flows_server);
     flows_server.stop().await;
+    assert_admin_calls(&report, &admin_server);
+    admin_server.stop().await;
+}
+
+const ADMIN_SEED_EMAIL: &str = "seed@example.com";
+
+/// The server the admin section runs against: one seeded user, the default secret key.
+async fn admin_server() -> LocalAuth {
+    LocalAuth::start(
+        LocalAuthOptions::default().user(SeedUser::new(ADMIN_SEED_EMAIL, "password123")),
+    )
+    .await
+    .unwrap()
+}
+
+/// The admin section's input: the server, both keys, its seeded user.
+fn admin_input(s: &LocalAuth) -> Value {
+    json!({
+        "url": s.url(),
+        "key": s.publishable_key(),
+        "secretKey": s.secret_key(),
+        "email": ADMIN_SEED_EMAIL,
+    })
+}
+
+/// Every `auth.admin` method the server supports ran (the script checked each answer), in
+/// this order; the server counted the calls.
+fn assert_admin_calls(report: &Value, s: &LocalAuth) {
+    let calls: Vec<&str> = report["adminCalls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    println!("auth.admin calls run: {}", calls.join(", "));
+    let mut expected = vec!["createUser"; 5];
+    expected.extend(["listUsers"; 3]);
+    expected.extend([
+        "getUserById",
+        "getUserById",
+        "updateUserById",
+        "updateUserById",
+        "updateUserById",
+        "signOut",
+        "signOut",
+        "inviteUserByEmail",
+        "inviteUserByEmail",
+    ]);
+    expected.extend(["generateLink"; 7]);
+    expected.extend([
+        "mfa.listFactors",
+        "mfa.deleteFactor",
+        "mfa.listFactors",
+        "deleteUser",
+        "getUserById",
+        "deleteUser",
+        "getUserById",
+    ]);
+    assert_eq!(calls, expected);
+    let counters = s.counters();
+    for (endpoint, n) in [
+        (Endpoint::AdminUserCreate, 5),
+        (Endpoint::AdminUsersList, 4),
+        // auth-js's deleteUser reads the user first, to answer it.
+        (Endpoint::AdminUserGet, 6),
+        (Endpoint::AdminUserUpdate, 3),
+        (Endpoint::AdminUserDelete, 2),
+        (Endpoint::Invite, 2),
+        (Endpoint::GenerateLink, 7),
+        (Endpoint::AdminFactorsList, 2),
+        (Endpoint::AdminFactorDelete, 1),
+        (Endpoint::Logout, 2),
+    ] {
+        assert_eq!(counters.get(endpoint), n, "{endpoint}: {counters:?}");
+    }
 }
 
 const FLOWS_EMAIL: &str = "flows@example.com";

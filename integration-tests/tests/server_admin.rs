@@ -173,6 +173,16 @@ async fn only_service_role_requests_reach_admin_endpoints() {
         )
         .await;
         assert_eq!(code(&a), (403, "not_admin"), "{method} {path}");
+        // The publishable key as the bearer too (supabase-js without a session): anon.
+        let a = call(
+            &s,
+            As::KeyAndBearer(s.publishable_key(), s.publishable_key()),
+            method.clone(),
+            &path,
+            body.clone(),
+        )
+        .await;
+        assert_eq!(code(&a), (403, "not_admin"), "{method} {path}");
         // Garbage as the bearer is a bad JWT.
         let a = call(
             &s,

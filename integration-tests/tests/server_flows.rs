@@ -872,7 +872,10 @@ fn session_amr(session: &Value) -> Vec<String> {
 async fn id_token_errors_are_gotrues() {
     let s = server().await;
     let good = s.mint_id_token(&TestIdToken::new("google", "gina@example.com"));
-    let tampered = format!("{}A", &good[..good.len() - 1]);
+    // One signature character changed (inside the signature, so no padding bit).
+    let at = good.len() - 10;
+    let swap = if &good[at..=at] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{swap}{}", &good[..at], &good[at + 1..]);
     let cases = [
         (
             json!({"provider": "google"}),
@@ -1091,6 +1094,36 @@ async fn sso_by_provider_id_implicit_and_redirecting() {
         "{location}"
     );
     assert!(s.user("someone@acme.test").is_some());
+    // The SSO user's password and email belong to the identity provider.
+    let fragment = location.split('#').nth(1).unwrap();
+    let token = url::form_urlencoded::parse(fragment.as_bytes())
+        .find(|(k, _)| k == "access_token")
+        .unwrap()
+        .1
+        .into_owned();
+    for body in [
+        json!({"password": "new-password"}),
+        json!({"email": "x@acme.test"}),
+    ] {
+        let (status, answer) =
+            call(&s, reqwest::Method::PUT, "/user", Some(&token), Some(body)).await;
+        assert_eq!((status, code_of(&answer)), (422, "user_sso_managed"));
+    }
+    let (status, _) = call(
+        &s,
+        reqwest::Method::PUT,
+        "/user",
+        Some(&token),
+        Some(json!({"data": {"a": 1}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // `/settings` says SAML is on with a domain configured, off without.
+    let (_, settings) = call(&s, reqwest::Method::GET, "/settings", None, None).await;
+    assert_eq!(settings["saml_enabled"], true);
+    let plain = server().await;
+    let (_, settings) = call(&plain, reqwest::Method::GET, "/settings", None, None).await;
+    assert_eq!(settings["saml_enabled"], false);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! PKCE flows end to end against the local Auth server: every flow that stores a verifier puts
 //! its own flow id on its redirect (with `append_flow_id_to_redirects`), so flows started in one
-//! browser finish in any order; `resend` starts such a flow and forgets it when refused.
+//! browser finish in any order; `resend` starts such a flow and forgets it when refused; SSO
+//! signs in through the test identity provider and the code exchange.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
@@ -8,18 +9,44 @@ mod browser;
 use browser::{Browser, CALLBACK, query_value, redirect_of};
 use supabase_ssr_core::auth::{
     AuthError, FLOW_ID_PARAM, OAuthSignIn, OtpSignIn, PasswordCredentials, Resend, SignUp,
-    UserAttributes,
+    SsoSignIn, UserAttributes,
 };
 use supabase_ssr_testing::{LocalAuth, LocalAuthOptions, SeedUser};
 
 const EMAIL: &str = "demo@example.com";
 const PASSWORD: &str = "password123";
 
+/// The domain of the server's test SAML identity provider.
+const SSO_DOMAIN: &str = "acme.test";
+
 async fn server(autoconfirm: bool) -> LocalAuth {
     let options = LocalAuthOptions::default()
         .autoconfirm(autoconfirm)
+        .sso_domain(SSO_DOMAIN)
         .user(SeedUser::new(EMAIL, PASSWORD));
     LocalAuth::start(options).await.unwrap()
+}
+
+/// Goes through the test identity provider's page of an SSO `url` (its form posted as the
+/// Continue button does); returns where the Auth server then sends the browser.
+async fn through_identity_provider(auth: &LocalAuth, url: &str) -> url::Url {
+    let page = reqwest::get(url).await.unwrap();
+    assert_eq!(page.status().as_u16(), 200, "{url}");
+    let relay_state = url.split("RelayState=").nth(1).unwrap();
+    let answer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/sso/saml/acs", auth.auth_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "RelayState={relay_state}&email=sso-user%40acme.test"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let location = answer.headers()["location"].to_str().unwrap();
+    url::Url::parse(location).unwrap()
 }
 
 /// The `redirect_to` of the last message sent to `address`.
@@ -114,9 +141,22 @@ async fn every_pkce_flow_puts_its_own_flow_id_on_its_redirect() {
         );
         flows.push(redirect.flow_id);
     }
+    // SSO: on the redirect after the identity provider.
+    let client = browser.request();
+    let sso = SsoSignIn::domain(SSO_DOMAIN).redirect_to(CALLBACK);
+    let sso = client.auth().sign_in_with_sso(&sso).await.unwrap();
+    browser.keep(&client);
+    let back = through_identity_provider(&auth, &sso.url).await;
+    assert!(back.as_str().starts_with(CALLBACK), "{back}");
+    assert_eq!(
+        query_value(&back, FLOW_ID_PARAM).as_deref(),
+        Some(sso.flow_id.as_str())
+    );
+    flows.push(sso.flow_id);
+
     flows.sort();
     flows.dedup();
-    assert_eq!(flows.len(), 7, "every flow has its own id");
+    assert_eq!(flows.len(), 8, "every flow has its own id");
 }
 
 #[tokio::test]
@@ -268,4 +308,51 @@ async fn sms_codes_answer_with_the_message_id() {
     // No PKCE for SMS: nothing to store.
     let cookies = client.response_cookies();
     assert!(cookies.set_cookies().is_empty());
+}
+
+#[tokio::test]
+async fn sso_signs_in_through_the_identity_provider_and_the_code_exchange() {
+    let auth = server(true).await;
+    let provider_id = auth.sso_provider_id(SSO_DOMAIN).unwrap();
+    for sso in [
+        SsoSignIn::domain(SSO_DOMAIN).redirect_to(CALLBACK),
+        SsoSignIn::provider_id(&provider_id).redirect_to(CALLBACK),
+    ] {
+        let mut browser = Browser::new(&auth, true);
+        let client = browser.request();
+        let redirect = client.auth().sign_in_with_sso(&sso).await.unwrap();
+        browser.keep(&client);
+        assert_eq!(
+            browser.pending_flows(),
+            std::slice::from_ref(&redirect.flow_id)
+        );
+
+        let back = through_identity_provider(&auth, &redirect.url).await;
+        let code = query_value(&back, "code").unwrap();
+        let flow_id = query_value(&back, FLOW_ID_PARAM).unwrap();
+        let client = browser.request();
+        let signed_in = client
+            .auth()
+            .exchange_code_for_session(&code, Some(&flow_id))
+            .await
+            .unwrap();
+        browser.keep(&client);
+        let user = signed_in.session.unwrap().user().unwrap();
+        assert_eq!(user.email(), Some("sso-user@acme.test"));
+        let identities = user.identities();
+        assert_eq!(identities[0].provider(), format!("sso:{provider_id}"));
+        assert_eq!(browser.verifier_cookies(), Vec::<String>::new());
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_sso_domain_is_refused_and_forgets_its_verifier() {
+    let auth = server(true).await;
+    let mut browser = Browser::new(&auth, true);
+    let client = browser.request();
+    let sso = SsoSignIn::domain("unknown.test").redirect_to(CALLBACK);
+    let refused = client.auth().sign_in_with_sso(&sso).await.unwrap_err();
+    assert_eq!(refused.code(), Some("sso_provider_not_found"));
+    browser.keep(&client);
+    assert_eq!(browser.verifier_cookies(), Vec::<String>::new());
 }

@@ -27,8 +27,9 @@ impl Shared {
         if token == Some(secret) || (apikey == Some(secret) && token.is_none()) {
             return Ok(());
         }
-        let Some(token) = token else {
-            // The gateway's anon JWT for a publishable key.
+        let Some(token) = token.filter(|t| *t != self.publishable_key) else {
+            // The gateway's anon JWT for a publishable key (alone, or as the bearer as
+            // supabase-js sends it without a session).
             return Err(not_admin());
         };
         let claims: Value =

@@ -134,7 +134,11 @@ impl Auth<'_> {
 
 /// The `url` of an answer (`{"url": "…"}`), for the SSO and identity-linking calls.
 pub(super) fn answer_url(answer: &Json) -> Option<String> {
-    match answer.as_object()?.get("url")? {
+    // Matched rather than `Json::as_object`, which only the `rest` feature compiles.
+    let Json::Object(fields) = answer else {
+        return None;
+    };
+    match fields.get("url")? {
         Json::String(url) if !url.is_empty() => Some(url.clone()),
         _ => None,
     }

@@ -17,7 +17,13 @@ pub(crate) async fn jwks(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 pub(crate) async fn settings(State(shared): State<Arc<Shared>>) -> Json<Value> {
-    let autoconfirm = shared.lock().settings.autoconfirm;
+    let (autoconfirm, saml) = {
+        let inner = shared.lock();
+        (
+            inner.settings.autoconfirm,
+            !inner.settings.sso_domains.is_empty(),
+        )
+    };
     Json(json!({
         "external": {
             "anonymous_users": false,
@@ -30,7 +36,7 @@ pub(crate) async fn settings(State(shared): State<Arc<Shared>>) -> Json<Value> {
         "mailer_autoconfirm": autoconfirm,
         "phone_autoconfirm": false,
         "sms_provider": "local-auth-outbox",
-        "saml_enabled": false,
+        "saml_enabled": saml,
     }))
 }
 

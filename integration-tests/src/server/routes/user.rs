@@ -39,6 +39,7 @@ pub(crate) async fn put_user(
     if let Some(password) = field(&body, "password") {
         inner.check_password(password)?;
     }
+    check_sso_managed(&inner, &caller.user_id, &body)?;
     let (new_email, new_phone) = new_addresses(&inner, &caller.user_id, &body)?;
     if let Some(password) = field(&body, "password") {
         inner.check_password_change(
@@ -141,4 +142,31 @@ fn new_addresses(
         ));
     }
     Ok((new_email, new_phone))
+}
+
+/// SSO users change their email, phone and password at their identity provider only
+/// (`user_sso_managed`). A user all of whose identities are SSO ones counts as one (the Go
+/// server's `is_sso_user`, set when SSO created the user).
+fn check_sso_managed(inner: &Inner, user_id: &str, body: &Value) -> Result<(), ApiError> {
+    let Some(user) = inner.user(user_id) else {
+        return Ok(());
+    };
+    let sso_user = !user.identities.is_empty()
+        && user
+            .identities
+            .iter()
+            .all(|i| i.provider.starts_with("sso:"));
+    let set = |k: &str| field(body, k).is_some_and(|v| !v.is_empty());
+    let changes = set("password")
+        || set("nonce")
+        || field(body, "email")
+            .is_some_and(|e| !e.is_empty() && !e.eq_ignore_ascii_case(&user.email))
+        || field(body, "phone").is_some_and(|p| !p.is_empty() && p != user.phone);
+    if sso_user && changes {
+        return Err(ApiError::unprocessable(
+            "user_sso_managed",
+            "Updating email, phone, password of a SSO account only possible via SSO",
+        ));
+    }
+    Ok(())
 }
