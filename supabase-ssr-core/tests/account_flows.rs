@@ -1,6 +1,7 @@
 //! The account calls of a signed-in user against the local Auth server: reauthentication and
 //! the password change it guards, the current-password rule, identities (list, link through the
-//! test OAuth provider or an ID token, unlink), and signing in with an ID token.
+//! test OAuth provider or an ID token, unlink), signing in with an ID token, and the
+//! `weak_password` flag of a sign-in.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use browser::{Browser, CALLBACK, query_value, redirect_of};
 use supabase_ssr_core::auth::{
     AuthError, FLOW_ID_PARAM, IdTokenCredentials, Identity, OAuthSignIn, PasswordCredentials,
-    UserAttributes,
+    SignUp, UserAttributes,
 };
 use supabase_ssr_testing::{Endpoint, LocalAuth, LocalAuthOptions, SeedUser, TestIdToken};
 
@@ -317,4 +318,38 @@ async fn an_id_token_links_its_identity_to_the_signed_in_user() {
         providers(&stored_identities(&browser).await),
         ["email", "apple"]
     );
+}
+
+#[tokio::test]
+async fn a_password_that_breaks_the_current_rules_signs_in_flagged() {
+    let rules = LocalAuthOptions::default()
+        .password_rules(12, &["0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]);
+    let auth = server(rules).await;
+    let client = Browser::new(&auth, false).request();
+    // The seeded password predates the rules.
+    let signed_in = client
+        .auth()
+        .sign_in_with_password(&PasswordCredentials::email(EMAIL, PASSWORD))
+        .await
+        .unwrap();
+    assert!(signed_in.session.is_some());
+    let weak = signed_in.weak_password.unwrap();
+    assert_eq!(weak.reasons, ["length", "characters"]);
+    assert!(
+        weak.message
+            .unwrap()
+            .starts_with("Password should be at least 12 characters.")
+    );
+
+    let strong = SignUp::email("new@example.com", "LongEnough123");
+    let signed_up = client.auth().sign_up(&strong).await.unwrap();
+    assert!(signed_up.session.is_some());
+    assert_eq!(signed_up.weak_password, None);
+    let weak = SignUp::email("other@example.com", "short");
+    match client.auth().sign_up(&weak).await {
+        Err(AuthError::WeakPassword { reasons, .. }) => {
+            assert_eq!(reasons, ["length", "characters"]);
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -322,7 +322,10 @@ async fn sso_signs_in_through_the_identity_provider_and_the_code_exchange() {
         let client = browser.request();
         let redirect = client.auth().sign_in_with_sso(&sso).await.unwrap();
         browser.keep(&client);
-        assert_eq!(browser.pending_flows(), [redirect.flow_id.clone()]);
+        assert_eq!(
+            browser.pending_flows(),
+            std::slice::from_ref(&redirect.flow_id)
+        );
 
         let back = through_identity_provider(&auth, &redirect.url).await;
         let code = query_value(&back, "code").unwrap();
