@@ -158,6 +158,9 @@ impl Json {
         }
     }
 
+    // Used by the rest module, and by auth code on and off: allowed unused without `rest` so
+    // neither way breaks builds without it (supabase-ssr-testing's).
+    #[cfg_attr(not(feature = "rest"), allow(dead_code))]
     pub(crate) fn as_object(&self) -> Option<&Object> {
         match self {
             Self::Object(object) => Some(object),
