@@ -36,8 +36,8 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use supabase_ssr_core::admin::{AdminUserAttributes, GenerateLink, InviteOptions, ListUsers};
 use supabase_ssr_core::auth::{
-    AuthError, IdTokenCredentials, Identity, OAuthSignIn, OtpSignIn, PasswordCredentials, Resend,
-    SignOutScope, SsoSignIn, UserAttributes,
+    AuthError, IdTokenCredentials, Identifier, Identity, OAuthSignIn, OtpSignIn, OtpType,
+    PasswordCredentials, Resend, SignOutScope, SignUp, SsoSignIn, UserAttributes, VerifyOtp,
 };
 use supabase_ssr_core::cookies::CookieState;
 use supabase_ssr_core::{Config, Session, Supabase, SupabaseAdmin, SupabaseClient};
@@ -79,8 +79,8 @@ struct Case {
     js_only: Vec<(&'static str, &'static str)>,
     /// The auth-js method, a dotted path on the client (`auth.signInWithPassword`).
     js_call: &'static str,
-    /// Its arguments (spread), with `$USER_ID`, `$ACCESS_TOKEN`, `$ID_TOKEN`, `$SSO_PROVIDER_ID`
-    /// placeholders.
+    /// Its arguments (spread), with `$USER_ID`, `$ACCESS_TOKEN`, `$REFRESH_TOKEN`, `$ID_TOKEN`,
+    /// `$SSO_PROVIDER_ID` placeholders.
     js_args: Value,
     rust: RustCall,
 }
@@ -173,6 +173,8 @@ fn cases() -> Vec<Case> {
         user_cases(),
         resend_cases(),
         flow_cases(),
+        account_cases(),
+        session_cases(),
         identity_cases(),
         admin_user_cases(),
         admin_session_cases(),
@@ -447,6 +449,121 @@ fn flow_cases() -> Vec<Case> {
             },
         )
         .refused(),
+    ]
+}
+
+/// Sign-up, anonymous sign-in, OTP verification and password recovery.
+fn account_cases() -> Vec<Case> {
+    vec![
+        Case::server(
+            "sign_up, email with data and a redirect",
+            "auth.signUp",
+            json!([{ "email": "new@example.com", "password": "a long passphrase",
+                     "options": { "emailRedirectTo": CALLBACK, "data": { "plan": "pro" } } }]),
+            |ctx| async move {
+                let mut sign_up = SignUp::email("new@example.com", "a long passphrase");
+                sign_up.email_redirect_to = Some(CALLBACK.into());
+                sign_up.data = map(json!({ "plan": "pro" }));
+                ctx.client.auth().sign_up(&sign_up).await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "sign_up, phone",
+            "auth.signUp",
+            json!([{ "phone": "15555550199", "password": "a long passphrase" }]),
+            |ctx| async move {
+                let sign_up = SignUp::phone("15555550199", "a long passphrase");
+                ctx.client.auth().sign_up(&sign_up).await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "sign_in_anonymously",
+            "auth.signInAnonymously",
+            json!([]),
+            |ctx| async move {
+                ctx.client
+                    .auth()
+                    .sign_in_anonymously(Map::new(), None)
+                    .await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "verify_otp, token hash",
+            "auth.verifyOtp",
+            json!([{ "token_hash": "not-a-token-hash", "type": "email" }]),
+            |ctx| async move {
+                let verify = VerifyOtp::TokenHash {
+                    token_hash: "not-a-token-hash".into(),
+                    otp_type: OtpType::Email,
+                };
+                ctx.client.auth().verify_otp(&verify).await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "verify_otp, code",
+            "auth.verifyOtp",
+            json!([{ "email": EMAIL, "token": "000000", "type": "email" }]),
+            |ctx| async move {
+                let verify = VerifyOtp::Code {
+                    identifier: Identifier::Email(EMAIL.into()),
+                    token: "000000".into(),
+                    otp_type: OtpType::Email,
+                    redirect_to: None,
+                };
+                ctx.client.auth().verify_otp(&verify).await?;
+                Ok(())
+            },
+        ),
+        Case::server(
+            "reset_password_for_email",
+            "auth.resetPasswordForEmail",
+            json!([EMAIL, { "redirectTo": CALLBACK }]),
+            |ctx| async move {
+                ctx.client
+                    .auth()
+                    .reset_password_for_email(EMAIL, Some(CALLBACK), None)
+                    .await
+            },
+        ),
+    ]
+}
+
+/// The signed-in user's session: reading, refreshing, signing out.
+fn session_cases() -> Vec<Case> {
+    vec![
+        Case::server("get_user", "auth.getUser", json!([]), |ctx| async move {
+            ctx.client.auth().get_user().await?;
+            Ok(())
+        })
+        .signed_in(),
+        Case::server(
+            "refresh_session",
+            "auth.refreshSession",
+            json!([]),
+            |ctx| async move {
+                ctx.client.auth().refresh_session().await?;
+                Ok(())
+            },
+        )
+        .signed_in(),
+        Case::server(
+            "sign_out, global",
+            "auth.signOut",
+            json!([]),
+            |ctx| async move { ctx.client.auth().sign_out(SignOutScope::Global).await },
+        )
+        .signed_in(),
+        Case::server(
+            "sign_out, others",
+            "auth.signOut",
+            json!([{ "scope": "others" }]),
+            |ctx| async move { ctx.client.auth().sign_out(SignOutScope::Others).await },
+        )
+        .signed_in(),
     ]
 }
 
@@ -872,6 +989,7 @@ impl Side {
                 .collect::<Vec<_>>()
                 .join("; ");
             vars.push(("$ACCESS_TOKEN", issued.access_token));
+            vars.push(("$REFRESH_TOKEN", issued.refresh_token));
         }
         Self {
             auth,
