@@ -326,6 +326,30 @@ async fn create_user_options_and_refusals() {
     )
     .await;
     assert_eq!(code(&a), (422, "phone_exists"));
+    // Giving the phone user an email adds an email identity (and provider).
+    let a = admin(
+        &s,
+        Method::PUT,
+        &format!("/admin/users/{id}"),
+        Some(json!({"email": "phone-user@example.com", "email_confirm": true})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let providers: Vec<&str> = a.body["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(providers, ["phone", "email"]);
+    assert_eq!(
+        a.body["identities"][1]["identity_data"]["email_verified"],
+        true
+    );
+    assert_eq!(
+        a.body["app_metadata"]["providers"],
+        json!(["phone", "email"])
+    );
 
     let plain = admin(
         &s,
@@ -481,6 +505,14 @@ async fn get_and_update_a_user() {
     assert_eq!(a.body["user_metadata"], json!({"name": "Changed"}));
     assert_eq!(a.body["app_metadata"]["role_in_app"], "admin");
     assert_eq!(a.body["app_metadata"]["provider"], "email");
+    // The email identity follows the new address.
+    let identities = a.body["identities"].as_array().unwrap();
+    assert_eq!(identities.len(), 1);
+    assert_eq!(identities[0]["provider"], "email");
+    assert_eq!(
+        identities[0]["identity_data"]["email"],
+        "changed@example.com"
+    );
     assert_eq!(
         code(&sign_in(&s, "changed@example.com", PASSWORD).await),
         (400, "invalid_credentials")
@@ -495,7 +527,8 @@ async fn get_and_update_a_user() {
 async fn update_bans_confirms_and_refuses() {
     let s = server().await;
     let uid = s.user(EMAIL).unwrap()["id"].as_str().unwrap().to_owned();
-    // Ban, then lift it.
+    // Ban, then lift it. Tokens issued before the ban stop working with it.
+    let before = s.mint_session(EMAIL, 3600).unwrap();
     let a = admin(
         &s,
         Method::PUT,
@@ -508,6 +541,15 @@ async fn update_bans_confirms_and_refuses() {
         code(&sign_in(&s, EMAIL, PASSWORD).await),
         (400, "user_banned")
     );
+    let user = call(
+        &s,
+        As::KeyAndBearer(s.publishable_key(), &before.access_token),
+        Method::GET,
+        "/user",
+        None,
+    )
+    .await;
+    assert_eq!(code(&user), (403, "user_banned"));
     let a = admin(
         &s,
         Method::PUT,

@@ -312,20 +312,61 @@ impl Inner {
         if let Some(role) = params.role.as_deref().filter(|r| !r.is_empty()) {
             role.clone_into(&mut user.role);
         }
-        if let Some(email) = email {
+        if let Some(email) = &email {
             if user.anonymous && params.email_confirm == Some(true) {
                 user.anonymous = false;
             }
-            user.email = email;
+            user.email.clone_from(email);
         }
-        if let Some(phone) = phone {
+        if let Some(phone) = &phone {
             if user.anonymous && params.phone_confirm == Some(true) {
                 user.anonymous = false;
             }
-            user.phone = phone;
+            user.phone.clone_from(phone);
+        }
+        if let Some(email) = email {
+            let verified = params.email_confirm == Some(true);
+            self.set_address_identity(id, "email", &email, verified)?;
+        }
+        if let Some(phone) = phone {
+            let verified = params.phone_confirm == Some(true);
+            self.set_address_identity(id, "phone", &phone, verified)?;
         }
         self.apply_admin_changes(id, params, ban, now);
         self.admin_user_json(id)
+    }
+
+    /// Points the user's `email` or `phone` identity at a new address, or creates it, as the
+    /// Go server's admin update does (`email_verified`/`phone_verified` from the confirm flag).
+    fn set_address_identity(
+        &mut self,
+        id: &str,
+        provider: &str,
+        address: &str,
+        verified: bool,
+    ) -> Result<(), ApiError> {
+        let now = self.clock.now_ms();
+        let verified_key = format!("{provider}_verified");
+        let existing = self
+            .user_mut(id)
+            .and_then(|u| u.identities.iter_mut().find(|i| i.provider == provider));
+        if let Some(identity) = existing {
+            if let Some(data) = identity.data.as_object_mut() {
+                data.insert(provider.to_owned(), json!(address));
+                data.insert(verified_key, json!(verified));
+            }
+            if provider == "email" {
+                identity.email = Some(address.to_owned());
+            }
+            identity.updated_at = now;
+            return Ok(());
+        }
+        let mut data = json!({"email_verified": false, "phone_verified": false, "sub": id});
+        if let Some(map) = data.as_object_mut() {
+            map.insert(provider.to_owned(), json!(address));
+            map.insert(verified_key, json!(verified));
+        }
+        self.add_identity(id, provider, id, data).map(|_| ())
     }
 
     /// What create and update share: confirmations, metadata, ban, `updated_at`.

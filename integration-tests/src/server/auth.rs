@@ -67,6 +67,13 @@ impl Inner {
                 "User from sub claim in JWT does not exist",
             ));
         }
+        // Access tokens issued before a ban stop working with it (`requireAuthentication`).
+        if self
+            .user(user_id)
+            .is_some_and(|u| u.is_banned(self.clock.now_ms()))
+        {
+            return Err(ApiError::forbidden("user_banned", "User is banned"));
+        }
         Ok(Caller {
             user_id: user_id.to_owned(),
             session_id: session.id.clone(),

@@ -220,7 +220,8 @@ impl LocalAuth {
         inner.user(&id).map(super::users::User::to_json)
     }
 
-    /// Bans a user for `duration` (server clock): sign-in and refresh give `user_banned`.
+    /// Bans a user for `duration` (server clock): sign-in and refresh give `user_banned`, and
+    /// calls with the user's access tokens 403 `user_banned`.
     pub fn ban_user(&self, id_or_email: &str, duration: Duration) -> Result<(), LocalAuthError> {
         let mut inner = self.shared.lock();
         let until = inner
