@@ -7,14 +7,17 @@
 //! query (keys and values; random PKCE values by shape), the JSON body (keys and values, random
 //! ones by shape), and the headers that matter — `apikey` and `Authorization` by kind (none,
 //! publishable key, user JWT, …), `Content-Type` and `X-Supabase-Api-Version` — and whether the
-//! call succeeded on both sides.
+//! call succeeded on both sides. A case succeeds unless marked `.refused()` (then both sides must
+//! fail), so no comparison rests on two errors such as a 404 from a missing endpoint.
 //!
-//! Values that differ between the two servers (the user's id, the access token) are written
-//! `$USER_ID` / `$ACCESS_TOKEN` in a case's arguments and replaced on each side; in what was
-//! recorded they are replaced back, so they compare equal.
+//! Values that differ between the two servers (the user's id, the access token, a factor id,
+//! an ID token) are written `$USER_ID`, `$ACCESS_TOKEN`, `$FACTOR_ID`, `$ID_TOKEN` in a case's
+//! arguments and replaced on each side; in what was recorded they are replaced back, so they
+//! compare equal.
 //!
-//! Adding a case is one [`Case`] in one of the lists [`cases`] joins: the auth-js call (a dotted path and its
-//! arguments) and the same call through our client.
+//! Adding a case is one [`Case`] in one of the lists [`cases`] joins: the auth-js call (a dotted
+//! path and its arguments) and the same call through our client — `Case::server` for the
+//! per-request client, `Case::admin` for auth-js's `auth.admin` and [`SupabaseAdmin`].
 //!
 //! Needs Node.js 20+ and npm; without them the test fails and says how to install them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -52,12 +55,23 @@ const RANDOM_KEYS: &[&str] = &["code_challenge"];
 
 type RustCall = Box<dyn Fn(Ctx) -> Pin<Box<dyn Future<Output = Result<(), AuthError>> + Send>>>;
 
+/// Which client makes a call.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ClientKind {
+    /// The per-request client (`createServerClient`, publishable key).
+    Server,
+    /// The admin client (`createClient(url, secretKey).auth.admin`, [`SupabaseAdmin`]).
+    Admin,
+}
+
 /// One call made by both libraries.
 struct Case {
     name: &'static str,
-    /// Which client makes the call: the per-request one, or the admin one (secret key).
-    admin: bool,
+    client: ClientKind,
     signed_in: bool,
+    /// The server refuses the call (on both sides); otherwise both must succeed, so a
+    /// comparison never rests on two errors (a missing endpoint answers 404 to both).
+    refused: bool,
     /// The seeded user has a verified TOTP factor, `$FACTOR_ID`.
     factor: bool,
     /// Requests auth-js sends that ours does not, on purpose (method and masked path): left
@@ -94,8 +108,9 @@ impl Case {
     {
         Self {
             name,
-            admin: false,
+            client: ClientKind::Server,
             signed_in: false,
+            refused: false,
             factor: false,
             js_only: Vec::new(),
             js_call,
@@ -112,7 +127,7 @@ impl Case {
         Fut: Future<Output = Result<(), AuthError>> + Send + 'static,
     {
         Self {
-            admin: true,
+            client: ClientKind::Admin,
             ..Self::server(name, js_call, js_args, rust)
         }
     }
@@ -121,6 +136,12 @@ impl Case {
     /// token in `$ACCESS_TOKEN`).
     fn signed_in(mut self) -> Self {
         self.signed_in = true;
+        self
+    }
+
+    /// The server refuses this call: both sides must fail.
+    fn refused(mut self) -> Self {
+        self.refused = true;
         self
     }
 
@@ -191,7 +212,8 @@ fn sign_in_cases() -> Vec<Case> {
                     .await?;
                 Ok(())
             },
-        ),
+        )
+        .refused(),
         Case::server(
             "sign_in_with_password, phone",
             "auth.signInWithPassword",
@@ -394,7 +416,8 @@ fn flow_cases() -> Vec<Case> {
                 ctx.client.auth().sign_in_with_id_token(&credentials).await?;
                 Ok(())
             },
-        ),
+        )
+        .refused(),
         Case::server(
             "sign_in_with_sso, domain",
             "auth.signInWithSSO",
@@ -424,7 +447,8 @@ fn flow_cases() -> Vec<Case> {
                 ctx.client.auth().sign_in_with_sso(&sso).await?;
                 Ok(())
             },
-        ),
+        )
+        .refused(),
     ]
 }
 
@@ -601,6 +625,7 @@ fn identity_cases() -> Vec<Case> {
                 Ok(())
             },
         )
+        .refused()
         .signed_in(),
         Case::server(
             "unlink_identity, unknown",
@@ -611,6 +636,7 @@ fn identity_cases() -> Vec<Case> {
                 ctx.client.auth().unlink_identity(&identity).await
             },
         )
+        .refused()
         .signed_in(),
     ]
 }
@@ -991,8 +1017,14 @@ impl Side {
         json!({
             "name": case.name,
             "url": self.url,
-            "key": if case.admin { self.auth.secret_key() } else { self.auth.publishable_key() },
-            "client": if case.admin { "admin" } else { "server" },
+            "key": match case.client {
+                ClientKind::Server => self.auth.publishable_key(),
+                ClientKind::Admin => self.auth.secret_key(),
+            },
+            "client": match case.client {
+                ClientKind::Server => "server",
+                ClientKind::Admin => "admin",
+            },
             "cookie_header": self.cookie_header,
             "call": case.js_call,
             "args": serde_json::from_str::<Value>(&args).unwrap(),
@@ -1174,6 +1206,15 @@ async fn our_requests_match_auth_js() {
         };
         let rust_result = (case.rust)(ctx).await;
         let js_ok = js_result["ok"].as_bool().unwrap();
+        if js_ok == case.refused {
+            let expected = if case.refused { "a refusal" } else { "success" };
+            writeln!(
+                report,
+                "\n## {}: expected {expected}, auth-js got {}",
+                case.name, js_result["error"]
+            )
+            .unwrap();
+        }
         if js_ok != rust_result.is_ok() {
             let js_outcome = if js_ok { "succeeded" } else { "failed" };
             let rust_outcome = rust_result.map_err(|e| e.to_string());

@@ -1207,3 +1207,64 @@ async fn json_code(r: reqwest::Response) -> String {
     let v: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     v["code"].as_str().unwrap_or_default().to_owned()
 }
+
+#[tokio::test]
+async fn linking_gives_an_anonymous_user_the_providers_email_and_unlinking_a_phone_clears_it() {
+    let s = server().await;
+    let (_, anon) = post(&s, "/signup", json!({})).await;
+    let token = anon["access_token"].as_str().unwrap();
+    let (_, body) = call(
+        &s,
+        reqwest::Method::GET,
+        "/user/identities/authorize?provider=github&skip_http_redirect=true&login_hint=anon-now%40example.com",
+        Some(token),
+        None,
+    )
+    .await;
+    let location = location_of(body["url"].as_str().unwrap()).await;
+    assert!(location.contains("access_token="), "{location}");
+    let user = s.user("anon-now@example.com").unwrap();
+    assert_eq!(user["id"], anon["user"]["id"]);
+    assert_eq!(user["is_anonymous"], false);
+    assert!(user["email_confirmed_at"].is_string());
+
+    // A phone user links GitHub, then unlinks the phone identity: the number goes.
+    let (_, sent) = post(&s, "/otp", json!({"phone": "+15550200"})).await;
+    assert!(sent["message_id"].is_string());
+    let otp = s.outbox().pop().unwrap().otp;
+    let (_, session) = post(
+        &s,
+        "/verify",
+        json!({"type": "sms", "phone": "+15550200", "token": otp}),
+    )
+    .await;
+    let token = session["access_token"].as_str().unwrap();
+    assert_eq!(identities(&session["user"])[0]["provider"], "phone");
+    let (_, body) = call(
+        &s,
+        reqwest::Method::GET,
+        "/user/identities/authorize?provider=github&skip_http_redirect=true&login_hint=phone-user%40example.com",
+        Some(token),
+        None,
+    )
+    .await;
+    location_of(body["url"].as_str().unwrap()).await;
+    let user = s.user("phone-user@example.com").unwrap();
+    let phone_identity = identities(&user)[0]["identity_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = call(
+        &s,
+        reqwest::Method::DELETE,
+        &format!("/user/identities/{phone_identity}"),
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let user = s.user("phone-user@example.com").unwrap();
+    assert_eq!(user["phone"], "");
+    assert!(user.get("phone_confirmed_at").is_none());
+    assert_eq!(user["app_metadata"]["providers"], json!(["github"]));
+}

@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Map, Value, json};
-use supabase_ssr_core::admin::{AdminUserAttributes, ListUsers};
-use supabase_ssr_core::auth::{AuthError, PasswordCredentials, SignOutScope};
+use supabase_ssr_core::admin::{AdminUserAttributes, GenerateLink, InviteOptions, ListUsers};
+use supabase_ssr_core::auth::{AuthError, OtpType, PasswordCredentials, SignOutScope, VerifyOtp};
 use supabase_ssr_core::{ConfigError, Supabase, SupabaseAdmin};
 use supabase_ssr_testing::{LocalAuth, LocalAuthOptions, SeedUser};
 
@@ -168,6 +168,94 @@ async fn list_users_pages_through_every_user() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_invitation_is_sent_and_its_user_created() {
+    let auth = server().await;
+    let options = InviteOptions::default()
+        .with_data(map(json!({ "team": "blue" })))
+        .with_redirect_to("http://localhost:3000/welcome");
+    let user = admin(&auth)
+        .auth()
+        .invite_user_by_email("invited@example.com", &options)
+        .await
+        .unwrap();
+    assert_eq!(user.email(), Some("invited@example.com"));
+    assert_eq!(user.user_metadata().unwrap()["team"], "blue");
+    let message = auth.last_message_to("invited@example.com").unwrap();
+    assert_eq!(message.kind, "invite", "{message:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_generated_magic_link_signs_the_user_in() {
+    let auth = server().await;
+    let link = admin(&auth)
+        .auth()
+        .generate_link(
+            &GenerateLink::magiclink(EMAIL).redirect_to("http://localhost:3000/auth/confirm"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(link.user.email(), Some(EMAIL));
+    assert!(!link.user.fields().contains_key("action_link"));
+    assert_eq!(link.properties.verification_type, "magiclink");
+    assert!(
+        link.properties.action_link.contains("/verify"),
+        "{}",
+        link.properties.action_link
+    );
+    assert!(!link.properties.email_otp.is_empty());
+    // Each of them signs the user in: `Debug` (and so a log line) shows none.
+    let printed = format!("{link:?}");
+    for secret in [
+        &link.properties.action_link,
+        &link.properties.hashed_token,
+        &link.properties.email_otp,
+    ] {
+        assert!(!printed.contains(secret.as_str()), "{printed}");
+    }
+    // The hashed token verifies through the per-request client, as on a confirmation page.
+    let client = supabase(&auth).client([]);
+    let verified = client
+        .auth()
+        .verify_otp(&VerifyOtp::TokenHash {
+            token_hash: link.properties.hashed_token.clone(),
+            otp_type: OtpType::Magiclink,
+        })
+        .await
+        .unwrap();
+    assert!(verified.session.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_kind_of_link_is_generated() {
+    let auth = server().await;
+    let admin = admin(&auth);
+    let links = [
+        (
+            GenerateLink::signup("signup@example.com", PASSWORD),
+            "signup",
+        ),
+        (GenerateLink::invite("invite@example.com"), "invite"),
+        (GenerateLink::magiclink(EMAIL), "magiclink"),
+        (GenerateLink::recovery(EMAIL), "recovery"),
+        (
+            GenerateLink::email_change_current(EMAIL, "next@example.com"),
+            "email_change_current",
+        ),
+        (
+            GenerateLink::email_change_new(EMAIL, "next@example.com"),
+            "email_change_new",
+        ),
+    ];
+    for (link, kind) in links {
+        let generated = admin.auth().generate_link(&link).await;
+        let generated = generated.unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(generated.properties.verification_type, kind);
+        assert!(!generated.properties.hashed_token.is_empty(), "{kind}");
+        assert!(!generated.user.id().is_empty(), "{kind}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_admin_sign_out_ends_the_users_sessions() {
     let auth = server().await;
     let first = auth.mint_session(EMAIL, 3600).unwrap();
@@ -186,6 +274,42 @@ async fn an_admin_sign_out_ends_the_users_sessions() {
         .await
         .unwrap();
     assert!(auth.sessions(EMAIL).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn factors_are_listed_and_deleted() {
+    let auth = server().await;
+    let admin = admin(&auth);
+    let id = user_id(&auth, EMAIL);
+    assert!(
+        admin
+            .auth()
+            .mfa()
+            .list_factors(&id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (factor_id, _secret) = auth.add_verified_totp_factor(EMAIL).unwrap();
+    let factors = admin.auth().mfa().list_factors(&id).await.unwrap();
+    assert_eq!(factors.len(), 1);
+    assert_eq!(factors[0].id, factor_id);
+    assert!(factors[0].is_verified());
+    admin
+        .auth()
+        .mfa()
+        .delete_factor(&id, &factor_id)
+        .await
+        .unwrap();
+    assert!(
+        admin
+            .auth()
+            .mfa()
+            .list_factors(&id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

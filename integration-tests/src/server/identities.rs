@@ -197,6 +197,22 @@ impl Inner {
             return Err(ApiError::unprocessable("identity_already_exists", message));
         }
         self.add_provider_identity(user_id, account)?;
+        // A user without an email (anonymous, phone) takes the provider's: confirmed when the
+        // provider verified it, and an anonymous user becomes a permanent one.
+        let now = self.clock.now_ms();
+        let taken = self.user_by_email(&account.email).is_some();
+        if let Some(user) = self.user_mut(user_id)
+            && user.email.is_empty()
+            && !account.email.is_empty()
+            && !taken
+        {
+            user.email = account.email.to_lowercase();
+            if account.email_verified {
+                user.email_confirmed_at = Some(now);
+                user.anonymous = false;
+            }
+            user.updated_at = now;
+        }
         Ok(())
     }
 
