@@ -456,9 +456,21 @@ async fn list_users_pages_with_gotrue_headers() {
     let a = admin(&s, Method::GET, "/admin/users?filter=u2", None).await;
     assert_eq!(emails(&a), ["u2@example.com"]);
     assert_eq!(a.headers["x-total-count"], "1");
+    assert_eq!(
+        a.headers["link"],
+        "</admin/users?filter=u2&page=1>; rel=\"last\""
+    );
+    // Nothing found: zero pages, as the Go server counts them (auth-js reads lastPage 0).
+    let a = admin(&s, Method::GET, "/admin/users?filter=zzz", None).await;
+    assert_eq!(emails(&a).len(), 0);
+    assert_eq!(a.headers["x-total-count"], "0");
+    assert_eq!(
+        a.headers["link"],
+        "</admin/users?filter=zzz&page=0>; rel=\"last\""
+    );
     let a = admin(&s, Method::GET, "/admin/users?page=x", None).await;
     assert_eq!(code(&a), (400, "validation_failed"));
-    assert_eq!(s.count(Endpoint::AdminUsersList), 6);
+    assert_eq!(s.count(Endpoint::AdminUsersList), 7);
 }
 
 #[tokio::test]

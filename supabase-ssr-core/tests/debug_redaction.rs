@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use supabase_ssr_core::auth::{
-    AuthError, AuthResponse, Identifier, OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials,
-    SignUp, UserAttributes, VerifyOtp,
+    AuthError, AuthResponse, IdTokenCredentials, Identifier, OAuthSignIn, OtpSignIn, OtpType,
+    PasswordCredentials, Resend, SignUp, SsoSignIn, UserAttributes, VerifyOtp,
 };
 use supabase_ssr_core::cookies::{CookieState, StoredSession, create_chunks, parse_cookie_header};
 #[cfg(feature = "storage")]
@@ -23,6 +23,7 @@ const CAPTCHA: &str = "a-captcha-token-never-in-debug-output";
 const OTP: &str = "otp-code-or-token-hash-never-in-debug";
 const NONCE: &str = "a-reauthentication-nonce-never-in-debug";
 const SIGNED_URL_TOKEN: &str = "signed-url-token-never-in-debug-output";
+const ID_TOKEN: &str = "a-provider-id-token-never-in-debug-output";
 
 /// Collects every leak, so a failure names every type that leaks.
 struct Leaks<'a> {
@@ -39,7 +40,7 @@ impl<'a> Leaks<'a> {
     }
 
     fn check(&self, what: &str, value: &dyn std::fmt::Debug) {
-        let more = [PASSWORD, CAPTCHA, OTP, NONCE, SIGNED_URL_TOKEN];
+        let more = [PASSWORD, CAPTCHA, OTP, NONCE, SIGNED_URL_TOKEN, ID_TOKEN];
         if let Some(leak) = self.fixture.leak(value, &more) {
             self.found.borrow_mut().push(format!("{what}: {leak}"));
         }
@@ -171,7 +172,21 @@ async fn sign_in_inputs_hide_passwords_codes_and_verifiers() {
     let mut attributes = UserAttributes::default();
     attributes.password = Some(PASSWORD.to_owned());
     attributes.nonce = Some(NONCE.to_owned());
+    attributes.current_password = Some(PASSWORD.to_owned());
     check("UserAttributes", &attributes);
+    check(
+        "Resend",
+        &Resend::signup("a@example.com").captcha_token(CAPTCHA),
+    );
+    check(
+        "SsoSignIn",
+        &SsoSignIn::domain("a.example").captcha_token(CAPTCHA),
+    );
+    let id_token = IdTokenCredentials::new("google", ID_TOKEN)
+        .access_token(PASSWORD)
+        .nonce(NONCE)
+        .captcha_token(CAPTCHA);
+    check("IdTokenCredentials", &id_token);
     #[cfg(feature = "storage")]
     {
         let mut signed = SignedUrl::default();

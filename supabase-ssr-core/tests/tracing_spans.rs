@@ -184,3 +184,29 @@ async fn retries_are_numbered_and_an_outage_is_auth_unavailable() {
     assert_eq!(request.field("session"), Some("auth_unavailable"));
     assert_eq!(request.field("refreshed"), Some("false"));
 }
+
+/// Admin calls are spans like any Auth call, but a path holding a user's id is recorded as its
+/// template: ids identify users and never go in traces (nor does the secret key).
+#[tokio::test]
+async fn admin_calls_record_endpoint_templates_never_ids() {
+    use supabase_ssr_core::SupabaseAdmin;
+    let harness = Harness::start().await;
+    let user_id = harness.auth.user(EMAIL).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = SupabaseAdmin::new(&harness.auth.url(), harness.auth.secret_key()).unwrap();
+    let (recorder, _guard) = Recorder::install();
+    admin.auth().get_user_by_id(&user_id).await.unwrap();
+    admin.auth().mfa().list_factors(&user_id).await.unwrap();
+
+    let calls = recorder.named("supabase_ssr.auth_call");
+    let endpoints: Vec<_> = calls.iter().map(|c| c.field("endpoint")).collect();
+    assert_eq!(
+        endpoints,
+        [Some("admin/users/{id}"), Some("admin/users/{id}/factors")]
+    );
+    assert!(calls.iter().all(|c| c.field("status") == Some("200")));
+    recorder.assert_no_field_contains(&user_id, "a user id");
+    recorder.assert_no_field_contains(harness.auth.secret_key(), "the secret key");
+}

@@ -25,12 +25,14 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn offline_it_creates_lists_and_deletes_users() {
+fn offline_it_creates_invites_lists_and_deletes_users() {
     let output = run(
         &[
             "create",
             "ada@example.com",
             "a long passphrase",
+            "invite",
+            "grace@example.com",
             "list",
             "delete",
             "ada@example.com",
@@ -48,12 +50,18 @@ fn offline_it_creates_lists_and_deletes_users() {
         lines.contains(&format!("{id} ada@example.com").as_str()),
         "{stdout}"
     );
-    assert!(lines.contains(&"users: 2"), "{stdout}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("invited ") && l.ends_with(" grace@example.com")),
+        "{stdout}"
+    );
+    assert!(lines.contains(&"users: 3"), "{stdout}");
     assert!(
         lines.contains(&format!("deleted {id}").as_str()),
         "{stdout}"
     );
-    assert_eq!(lines.last(), Some(&"users: 1"), "{stdout}");
+    assert_eq!(lines.last(), Some(&"users: 2"), "{stdout}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

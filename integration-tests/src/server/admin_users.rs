@@ -278,13 +278,12 @@ impl Inner {
         self.admin_user_json(&id)
     }
 
-    /// `PUT /admin/users/{id}`: the updated user's JSON.
+    /// `PUT /admin/users/{id}` of a user [`check_user_id`] found: the updated user's JSON.
     pub(crate) fn admin_update_user(
         &mut self,
         id: &str,
         params: &AdminUserParams,
     ) -> Result<Value, ApiError> {
-        check_user_id(self, id)?;
         let email = match AdminUserParams::text(params.email.as_ref()) {
             "" => None,
             e => Some(validate_email(e)?),
@@ -411,9 +410,8 @@ impl Inner {
 
     /// `DELETE /admin/users/{id}`. A hard delete removes the user; a soft one keeps it with
     /// `deleted_at`, its email and phone obfuscated, no password, no metadata, no factors. Either
-    /// way its sessions and codes go.
+    /// way its sessions and codes go. The user is one [`check_user_id`] found.
     pub(crate) fn admin_delete_user(&mut self, id: &str, soft: bool) -> Result<(), ApiError> {
-        check_user_id(self, id)?;
         let now = self.clock.now_ms();
         let factor_ids: Vec<String> = self
             .user(id)

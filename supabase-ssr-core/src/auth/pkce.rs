@@ -11,10 +11,13 @@ use crate::cookies::{CookieState, URI_COMPONENT};
 const MAX_PENDING_FLOWS: usize = 5;
 
 /// The query parameter that carries a PKCE flow id on a redirect URL: auth-js's reserved
-/// `sb_flow_id`, appended when [`OAuthSignIn::append_flow_id_to_redirect`] is set (auth-js:
-/// `experimental.appendPkceFlowIdToRedirects`). A callback passes its value to
+/// `sb_flow_id`, appended by every PKCE flow of a client built with
+/// [`SupabaseBuilder::append_flow_id_to_redirects`] (auth-js:
+/// `experimental.appendPkceFlowIdToRedirects`), and by an OAuth sign-in with
+/// [`OAuthSignIn::append_flow_id_to_redirect`]. A callback passes its value to
 /// [`Auth::exchange_code_for_session`], which checks it.
 ///
+/// [`SupabaseBuilder::append_flow_id_to_redirects`]: crate::SupabaseBuilder::append_flow_id_to_redirects
 /// [`OAuthSignIn::append_flow_id_to_redirect`]: super::OAuthSignIn::append_flow_id_to_redirect
 /// [`Auth::exchange_code_for_session`]: super::Auth::exchange_code_for_session
 pub const FLOW_ID_PARAM: &str = "sb_flow_id";

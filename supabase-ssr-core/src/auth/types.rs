@@ -321,6 +321,8 @@ pub struct OAuthSignIn {
     /// then uses and removes this flow's own verifier cookies, none is left behind. Off by
     /// default, as in auth-js: the hosted Auth server matches `redirect_to` against the allow
     /// list *including* the query string, so an exact (non-wildcard) entry stops matching.
+    /// [`SupabaseBuilder::append_flow_id_to_redirects`](crate::SupabaseBuilder::append_flow_id_to_redirects)
+    /// turns it on for every flow of a client.
     pub append_flow_id_to_redirect: bool,
 }
 
