@@ -338,6 +338,10 @@ async function runFlows(f) {
     const r = await auth(a, 'resend', { type: 'signup', email: 'resend@example.com', options: { emailRedirectTo: 'http://localhost:3000/confirm' } });
     const again = await lastTo('resend@example.com');
     flowCheck('resend signup: a new confirmation in the outbox', !r.error && again.kind === 'signup' && again.id !== first.id && again.redirect_to?.startsWith('http://localhost:3000/confirm'), { error: errInfo(r.error), again });
+    const link = await fetch(again.link, { redirect: 'manual' });
+    const code = new URL(link.headers.get('location')).searchParams.get('code');
+    const confirmed = await auth(a, 'exchangeCodeForSession', code);
+    flowCheck('the resent link confirms through PKCE', !confirmed.error && confirmed.data.user.email === 'resend@example.com' && confirmed.data.user.email_confirmed_at, errInfo(confirmed.error));
     const otp = await auth(a, 'signInWithOtp', { phone: '+15550100' });
     const sms = await lastTo('+15550100');
     flowCheck('signInWithOtp by SMS answers the message id', !otp.error && otp.data.messageId === sms.id, { error: errInfo(otp.error), data: otp.data });

@@ -340,6 +340,7 @@ fn assert_flow_calls(report: &Value, s: &LocalAuth) {
         [
             "signUp",
             "resend",
+            "exchangeCodeForSession",
             "signInWithOtp",
             "resend",
             "signInWithIdToken",
