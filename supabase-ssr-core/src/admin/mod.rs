@@ -180,7 +180,8 @@ impl SupabaseAdmin {
 }
 
 impl SupabaseAdminBuilder {
-    /// Uses your HTTP client (proxy, TLS roots, connection limits) for every call.
+    /// Uses your HTTP client (proxy, TLS roots, connection limits) for every call, as it is:
+    /// [`root_certificates_pem`](Self::root_certificates_pem) does not apply to it.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -213,7 +214,15 @@ impl SupabaseAdminBuilder {
             });
         }
         let client = match self.http_client {
-            Some(client) => client,
+            Some(client) => {
+                if !self.root_certificates.is_empty() {
+                    tracing::warn!(
+                        "root_certificates_pem is ignored: the HTTP client given to \
+                         http_client() is used as it is"
+                    );
+                }
+                client
+            }
             None => crate::http_client::build(&self.root_certificates)?,
         };
         let http = AuthHttp::new(client, auth_url, key.to_owned(), self.request_timeout);
