@@ -7,7 +7,7 @@
 #   .ci/alone.sh --quick    # the feature checks only (no example builds)
 #
 # 1. `cargo tree -p <pkg> -e normal,features -i reqwest` must show a TLS backend on reqwest
-#    (`rustls`/`__rustls` or `native-tls`/`__native-tls`).
+#    (`rustls`/`__rustls` or `native-tls`/`__native-tls`); example-admin is checked here too.
 # 2. An adapter built with `--no-default-features` must fail with the core's compile_error!.
 # 3. The core builds with `--no-default-features --features native-tls`, and no adapter on
 #    native-tls has aws-lc-sys (no second C crypto stack). With both TLS features the core
@@ -24,7 +24,7 @@ failures=()
 fail() { echo "FAIL: $*"; failures+=("$*"); }
 
 echo "== reqwest has a TLS backend in every adapter and example resolved alone"
-for pkg in supabase-ssr-core "${adapters[@]}" "${examples[@]}"; do
+for pkg in supabase-ssr-core "${adapters[@]}" "${examples[@]}" example-admin; do
   tree=$(cargo tree --locked -p "$pkg" -e normal,features -i reqwest 2>&1) || { fail "$pkg: cargo tree failed: $tree"; continue; }
   features_of() { { grep -oE "reqwest feature \"$1\"" <<<"$tree" || true; } | sort -u | sed 's/reqwest feature //' | tr '\n' ' '; }
   backends=$(features_of '(__rustls|rustls|__native-tls|native-tls)')
