@@ -477,7 +477,8 @@ fn account_cases() -> Vec<Case> {
                 ctx.client.auth().sign_up(&sign_up).await?;
                 Ok(())
             },
-        ),
+        )
+        .refused(),
         Case::server(
             "sign_in_anonymously",
             "auth.signInAnonymously",
@@ -502,7 +503,8 @@ fn account_cases() -> Vec<Case> {
                 ctx.client.auth().verify_otp(&verify).await?;
                 Ok(())
             },
-        ),
+        )
+        .refused(),
         Case::server(
             "verify_otp, code",
             "auth.verifyOtp",
@@ -517,7 +519,8 @@ fn account_cases() -> Vec<Case> {
                 ctx.client.auth().verify_otp(&verify).await?;
                 Ok(())
             },
-        ),
+        )
+        .refused(),
         Case::server(
             "reset_password_for_email",
             "auth.resetPasswordForEmail",

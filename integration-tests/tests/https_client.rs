@@ -111,3 +111,30 @@ async fn plain_http_servers_have_no_ca() {
     assert!(auth.url().starts_with("http://"));
     assert!(auth.ca_certificate_pem().is_none());
 }
+
+/// `SupabaseAdmin` uses the core's HTTP stack: the same private CA is trusted the same way, and
+/// an admin handle that does not trust it gets a transient error, not an answer.
+#[tokio::test]
+async fn the_admin_handle_trusts_a_private_ca_the_same_way() {
+    use supabase_ssr_core::SupabaseAdmin;
+    use supabase_ssr_core::admin::ListUsers;
+    let auth = https_server().await;
+    let admin = SupabaseAdmin::builder(auth.url(), auth.secret_key())
+        .root_certificates_pem(auth.ca_certificate_pem().unwrap())
+        .build()
+        .unwrap();
+    let page = admin
+        .auth()
+        .list_users(&ListUsers::default())
+        .await
+        .unwrap();
+    assert_eq!(page.users[0].email(), Some(EMAIL));
+
+    let untrusting = SupabaseAdmin::new(&auth.url(), auth.secret_key()).unwrap();
+    let error = untrusting
+        .auth()
+        .list_users(&ListUsers::default())
+        .await
+        .unwrap_err();
+    assert!(error.is_transient(), "{error:?}");
+}

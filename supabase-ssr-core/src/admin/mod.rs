@@ -65,6 +65,13 @@ use crate::redact;
 ///
 /// Build it once at start-up; cloning is cheap (an `Arc`). It shares nothing with a
 /// [`Supabase`](crate::Supabase) handle: no cookies, no sessions, no per-request client.
+///
+/// ```compile_fail
+/// // There is no way to turn it into a per-request client that would act with the secret key.
+/// let admin = supabase_ssr_core::SupabaseAdmin::new("https://x.supabase.co", "sb_secret_x")?;
+/// let client = admin.client(["sb-x-auth-token=…"]);
+/// # Ok::<(), supabase_ssr_core::ConfigError>(())
+/// ```
 #[derive(Clone)]
 pub struct SupabaseAdmin {
     inner: Arc<Inner>,
@@ -180,7 +187,8 @@ impl SupabaseAdmin {
 }
 
 impl SupabaseAdminBuilder {
-    /// Uses your HTTP client (proxy, TLS roots, connection limits) for every call.
+    /// Uses your HTTP client (proxy, TLS roots, connection limits) for every call, as it is:
+    /// [`root_certificates_pem`](Self::root_certificates_pem) does not apply to it.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -213,7 +221,15 @@ impl SupabaseAdminBuilder {
             });
         }
         let client = match self.http_client {
-            Some(client) => client,
+            Some(client) => {
+                if !self.root_certificates.is_empty() {
+                    tracing::warn!(
+                        "root_certificates_pem is ignored: the HTTP client given to \
+                         http_client() is used as it is"
+                    );
+                }
+                client
+            }
             None => crate::http_client::build(&self.root_certificates)?,
         };
         let http = AuthHttp::new(client, auth_url, key.to_owned(), self.request_timeout);
