@@ -65,6 +65,13 @@ use crate::redact;
 ///
 /// Build it once at start-up; cloning is cheap (an `Arc`). It shares nothing with a
 /// [`Supabase`](crate::Supabase) handle: no cookies, no sessions, no per-request client.
+///
+/// ```compile_fail
+/// // There is no way to turn it into a per-request client that would act with the secret key.
+/// let admin = supabase_ssr_core::SupabaseAdmin::new("https://x.supabase.co", "sb_secret_x")?;
+/// let client = admin.client(["sb-x-auth-token=…"]);
+/// # Ok::<(), supabase_ssr_core::ConfigError>(())
+/// ```
 #[derive(Clone)]
 pub struct SupabaseAdmin {
     inner: Arc<Inner>,
