@@ -3,7 +3,7 @@
 // compares what reached the proxy with what our client sent for the same call.
 //
 //   node --experimental-websocket auth-requests.mjs < {cases: [case]}
-//     case: {name, url, key, client, cookie_header, call, args}
+//     case: {name, url, key, client, cookie_header, flow_ids, call, args}
 //       client: "server" — @supabase/ssr's createServerClient(url, key) over `cookie_header`
 //               "admin"  — supabase-js's createClient(url, key) with the secret key as `key`
 //       call:   a dotted path on the client, e.g. "auth.signInWithPassword" or
@@ -20,7 +20,7 @@ const input = JSON.parse(await new Promise((resolve, reject) => {
   process.stdin.on("error", reject);
 }));
 
-function makeClient({ url, key, client, cookie_header }) {
+function makeClient({ url, key, client, cookie_header, flow_ids }) {
   if (client === "admin") {
     return createClient(url, key, {
       auth: { autoRefreshToken: false, persistSession: false, detectSessionInUrl: false },
@@ -28,6 +28,8 @@ function makeClient({ url, key, client, cookie_header }) {
   }
   if (client !== "server") throw new Error(`unknown client kind ${client}`);
   return createServerClient(url, key, {
+    // Each PKCE flow's id on its redirect, when the case asks for it.
+    auth: flow_ids ? { experimental: { appendPkceFlowIdToRedirects: true } } : {},
     cookies: {
       getAll: () => parseCookieHeader(cookie_header ?? ""),
       // The cookies written are not compared here: only the requests.

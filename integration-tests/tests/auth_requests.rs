@@ -65,6 +65,10 @@ enum ClientKind {
 }
 
 /// One call made by both libraries.
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent switches of a case, each set by its own builder method"
+)]
 struct Case {
     name: &'static str,
     client: ClientKind,
@@ -74,6 +78,8 @@ struct Case {
     refused: bool,
     /// The seeded user has a verified TOTP factor, `$FACTOR_ID`.
     factor: bool,
+    /// Both clients put each PKCE flow's id on its redirect (`sb_flow_id`).
+    flow_ids: bool,
     /// Requests auth-js sends that ours does not, on purpose (method and masked path): left
     /// out of the comparison. Each use says why.
     js_only: Vec<(&'static str, &'static str)>,
@@ -112,6 +118,7 @@ impl Case {
             signed_in: false,
             refused: false,
             factor: false,
+            flow_ids: false,
             js_only: Vec::new(),
             js_call,
             js_args,
@@ -136,6 +143,13 @@ impl Case {
     /// token in `$ACCESS_TOKEN`).
     fn signed_in(mut self) -> Self {
         self.signed_in = true;
+        self
+    }
+
+    /// Both clients append PKCE flow ids to redirects: auth-js's
+    /// `experimental.appendPkceFlowIdToRedirects`, our `append_flow_id_to_redirects`.
+    fn with_flow_ids(mut self) -> Self {
+        self.flow_ids = true;
         self
     }
 
@@ -175,6 +189,7 @@ fn cases() -> Vec<Case> {
         flow_cases(),
         account_cases(),
         session_cases(),
+        flow_id_cases(),
         identity_cases(),
         admin_user_cases(),
         admin_session_cases(),
@@ -570,6 +585,96 @@ fn session_cases() -> Vec<Case> {
     ]
 }
 
+/// Each PKCE flow with flow ids on its redirect, as auth-js appends them.
+fn flow_id_cases() -> Vec<Case> {
+    vec![
+        Case::server(
+            "sign_up with a flow id",
+            "auth.signUp",
+            json!([{ "email": "new@example.com", "password": "a long passphrase",
+                     "options": { "emailRedirectTo": "http://localhost:3000/auth/callback?next=%2Fa#f" } }]),
+            |ctx| async move {
+                let mut sign_up = SignUp::email("new@example.com", "a long passphrase");
+                sign_up.email_redirect_to = Some("http://localhost:3000/auth/callback?next=%2Fa#f".into());
+                ctx.client.auth().sign_up(&sign_up).await?;
+                Ok(())
+            },
+        )
+        .with_flow_ids(),
+        Case::server(
+            "sign_in_with_otp with a flow id",
+            "auth.signInWithOtp",
+            json!([{ "email": EMAIL, "options": { "emailRedirectTo": CALLBACK } }]),
+            |ctx| async move {
+                let mut otp = OtpSignIn::email(EMAIL);
+                otp.email_redirect_to = Some(CALLBACK.into());
+                ctx.client.auth().sign_in_with_otp(&otp).await?;
+                Ok(())
+            },
+        )
+        .with_flow_ids(),
+        Case::server(
+            "reset_password_for_email with a flow id",
+            "auth.resetPasswordForEmail",
+            json!([EMAIL, { "redirectTo": "myapp://reset?sb_flow_id=old" }]),
+            |ctx| async move {
+                ctx.client
+                    .auth()
+                    .reset_password_for_email(EMAIL, Some("myapp://reset?sb_flow_id=old"), None)
+                    .await
+            },
+        )
+        .with_flow_ids(),
+        Case::server(
+            "update_user, email with a flow id",
+            "auth.updateUser",
+            json!([{ "email": "changed@example.com" }, { "emailRedirectTo": CALLBACK }]),
+            |ctx| async move {
+                let changes = UserAttributes::default().with_email("changed@example.com");
+                ctx.client.auth().update_user(&changes, Some(CALLBACK)).await?;
+                Ok(())
+            },
+        )
+        .signed_in()
+        .with_flow_ids(),
+        Case::server(
+            "resend with a flow id",
+            "auth.resend",
+            json!([{ "type": "signup", "email": EMAIL, "options": { "emailRedirectTo": CALLBACK } }]),
+            |ctx| async move {
+                let resend = Resend::signup(EMAIL).email_redirect_to(CALLBACK);
+                ctx.client.auth().resend(&resend).await?;
+                Ok(())
+            },
+        )
+        .with_flow_ids(),
+        Case::server(
+            "sign_in_with_sso with a flow id",
+            "auth.signInWithSSO",
+            json!([{ "domain": SSO_DOMAIN, "options": { "redirectTo": CALLBACK } }]),
+            |ctx| async move {
+                let sso = SsoSignIn::domain(SSO_DOMAIN).redirect_to(CALLBACK);
+                ctx.client.auth().sign_in_with_sso(&sso).await?;
+                Ok(())
+            },
+        )
+        .with_flow_ids(),
+        Case::server(
+            "link_identity with a flow id",
+            "auth.linkIdentity",
+            json!([{ "provider": "github", "options": { "redirectTo": CALLBACK } }]),
+            |ctx| async move {
+                let mut oauth = OAuthSignIn::new("github");
+                oauth.redirect_to = Some(CALLBACK.into());
+                ctx.client.auth().link_identity(&oauth).await?;
+                Ok(())
+            },
+        )
+        .signed_in()
+        .with_flow_ids(),
+    ]
+}
+
 /// Listing, linking and unlinking the signed-in user's identities.
 fn identity_cases() -> Vec<Case> {
     vec![
@@ -941,6 +1046,7 @@ struct Side {
     records: Arc<Mutex<Vec<Recorded>>>,
     vars: Vars,
     cookie_header: String,
+    flow_ids: bool,
 }
 
 impl Side {
@@ -1000,6 +1106,7 @@ impl Side {
             records,
             vars: Vars(vars),
             cookie_header,
+            flow_ids: case.flow_ids,
         }
     }
 
@@ -1009,6 +1116,7 @@ impl Side {
 
     fn client(&self) -> SupabaseClient {
         Supabase::builder(&self.url, self.auth.publishable_key())
+            .append_flow_id_to_redirects(self.flow_ids)
             .build()
             .unwrap()
             .client([self.cookie_header.as_str()])
@@ -1029,6 +1137,7 @@ impl Side {
                 ClientKind::Admin => "admin",
             },
             "cookie_header": self.cookie_header,
+            "flow_ids": case.flow_ids,
             "call": case.js_call,
             "args": serde_json::from_str::<Value>(&args).unwrap(),
         })
@@ -1092,7 +1201,7 @@ impl Side {
     fn value(&self, key: &str, value: Value) -> Value {
         match value {
             Value::String(text) if RANDOM_KEYS.contains(&key) => Value::String(shape(&text)),
-            Value::String(text) => Value::String(self.vars.mask(&text)),
+            Value::String(text) => Value::String(self.vars.mask(&mask_flow_ids(&text))),
             Value::Object(map) => Value::Object(
                 map.into_iter()
                     .map(|(k, v)| {
@@ -1129,6 +1238,23 @@ impl Side {
             None => "something else".to_owned(),
         }
     }
+}
+
+/// `text` with the random flow id of each `sb_flow_id=` (32 hex digits, in auth-js and ours)
+/// replaced by its shape.
+fn mask_flow_ids(text: &str) -> String {
+    const PARAM: &str = "sb_flow_id=";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(PARAM) {
+        let (before, after) = rest.split_at(at + PARAM.len());
+        out.push_str(before);
+        let len = after.bytes().take_while(u8::is_ascii_hexdigit).count();
+        let _ = write!(out, "<random: {len} hex digits>");
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// How a random value looks: its length and alphabet.

@@ -1268,3 +1268,50 @@ async fn linking_gives_an_anonymous_user_the_providers_email_and_unlinking_a_pho
     assert!(user.get("phone_confirmed_at").is_none());
     assert_eq!(user["app_metadata"]["providers"], json!(["github"]));
 }
+
+#[tokio::test]
+async fn sso_users_are_kept_apart_from_users_with_the_same_email() {
+    let s = sso_server().await;
+    let password_user = s.user(EMAIL).unwrap();
+    let (_, body) = post(
+        &s,
+        "/sso",
+        json!({"domain": "acme.test", "skip_http_redirect": true, "redirect_to": "http://localhost:3000/cb"}),
+    )
+    .await;
+    let location = continue_at_idp(
+        &s,
+        body["url"].as_str().unwrap(),
+        Some("user%40example.com"),
+    )
+    .await;
+    let fragment = location.split('#').nth(1).unwrap();
+    let token = url::form_urlencoded::parse(fragment.as_bytes())
+        .find(|(k, _)| k == "access_token")
+        .unwrap()
+        .1
+        .into_owned();
+    let (status, sso_user) = call(&s, reqwest::Method::GET, "/user", Some(&token), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(sso_user["email"], EMAIL);
+    assert_ne!(sso_user["id"], password_user["id"]);
+    // The email still names the password user, who is untouched and still signs in.
+    assert_eq!(s.user(EMAIL).unwrap()["id"], password_user["id"]);
+    assert_eq!(identities(&s.user(EMAIL).unwrap()).len(), 1);
+    password_session(&s, EMAIL, PASSWORD).await;
+    // Signing in by SSO again finds the SSO user through its identity.
+    let (_, body) = post(
+        &s,
+        "/sso",
+        json!({"domain": "acme.test", "skip_http_redirect": true}),
+    )
+    .await;
+    let location = continue_at_idp(
+        &s,
+        body["url"].as_str().unwrap(),
+        Some("user%40example.com"),
+    )
+    .await;
+    assert!(location.contains("access_token="));
+    assert_eq!(s.sessions(sso_user["id"].as_str().unwrap()).len(), 2);
+}

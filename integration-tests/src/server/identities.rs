@@ -72,7 +72,7 @@ pub(crate) struct ProviderAccount {
 
 impl ProviderAccount {
     /// `identity_data`: the claims as the Go server stores them (a JSON map, keys sorted).
-    fn identity_data(&self) -> Value {
+    pub(crate) fn data(&self) -> Value {
         let mut data = serde_json::Map::new();
         if let Some(extra) = self.extra.as_object() {
             data.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -161,12 +161,7 @@ impl Inner {
         user_id: &str,
         account: &ProviderAccount,
     ) -> Result<String, ApiError> {
-        self.add_identity(
-            user_id,
-            &account.provider,
-            &account.subject,
-            account.identity_data(),
-        )
+        self.add_identity(user_id, &account.provider, &account.subject, account.data())
     }
 
     /// The user holding the identity `(provider, subject)`, if any.
@@ -241,7 +236,7 @@ impl Inner {
         } else {
             let mut seed = super::options::SeedUser::new(account.email.clone(), "");
             seed.confirmed = account.email_verified;
-            seed.user_metadata = account.identity_data();
+            seed.user_metadata = account.data();
             self.create_user(&seed, &account.provider)?
         };
         self.add_provider_identity(&id, account)?;

@@ -12,6 +12,7 @@ use aws_lc_rs::digest;
 use super::errors::ApiError;
 use super::handle::LocalAuth;
 use super::identities::ProviderAccount;
+use super::options::SeedUser;
 use super::random;
 use super::state::Inner;
 
@@ -90,9 +91,9 @@ impl Inner {
         Ok(relay)
     }
 
-    /// Signs the identity provider's account in: the user holding its `sso:<provider id>` identity, else one
-    /// created for it. (The Go server keeps SSO users apart from others with the same email; here
-    /// an existing user with that email gets the identity, since emails are unique.)
+    /// Signs the identity provider's account in: the user holding its `sso:<provider id>`
+    /// identity, else a new SSO user, apart from any other user with that email
+    /// (`createAccountFromExternalIdentity` for SSO).
     pub(crate) fn sso_user(&mut self, relay: &RelayState, email: &str) -> Result<String, ApiError> {
         let email = email.trim().to_lowercase();
         if email.is_empty() {
@@ -111,6 +112,20 @@ impl Inner {
                 "iss": format!("{}/__idp/{}", self.base_url, relay.provider_id),
             }),
         };
+        if self
+            .identity_owner(&account.provider, &account.subject)
+            .is_none()
+        {
+            // Created without an email (so no clash with a user who has it), then given it.
+            let mut seed = SeedUser::new("", "");
+            seed.user_metadata = account.data();
+            let id = self.create_user(&seed, &account.provider)?;
+            if let Some(user) = self.user_mut(&id) {
+                user.email.clone_from(&account.email);
+                user.sso = true;
+            }
+            self.add_provider_identity(&id, &account)?;
+        }
         self.external_user(&account)
     }
 }

@@ -48,6 +48,9 @@ pub(crate) struct User {
     pub(crate) factors: Vec<Factor>,
     /// Sign-in identities, oldest first.
     pub(crate) identities: Vec<Identity>,
+    /// Created by SSO (`is_sso_user`): kept apart from other users with the same email, and
+    /// its email, phone and password belong to the identity provider.
+    pub(crate) sso: bool,
 }
 
 impl User {
@@ -79,6 +82,7 @@ impl User {
             deleted_at: None,
             factors: Vec::new(),
             identities: Vec::new(),
+            sso: false,
         }
     }
 
@@ -223,11 +227,13 @@ impl Inner {
         Ok(id)
     }
 
+    /// The (non-SSO) user with this email: SSO users share emails with others and are found
+    /// through their identity instead, as on the Go server.
     pub(crate) fn user_by_email(&self, email: &str) -> Option<&User> {
         let email = email.trim().to_lowercase();
         self.users
             .iter()
-            .find(|u| !u.email.is_empty() && u.email == email)
+            .find(|u| !u.sso && !u.email.is_empty() && u.email == email)
     }
 
     pub(crate) fn user_by_phone(&self, phone: &str) -> Option<&User> {
@@ -245,9 +251,12 @@ impl Inner {
     }
 
     /// A user by id or email (what the library API accepts).
+    /// (An SSO user's email finds it when no other user has that email.)
     pub(crate) fn find_user_id(&self, id_or_email: &str) -> Option<String> {
+        let email = id_or_email.trim().to_lowercase();
         self.user(id_or_email)
             .or_else(|| self.user_by_email(id_or_email))
+            .or_else(|| self.users.iter().find(|u| u.sso && u.email == email))
             .map(|u| u.id.clone())
     }
 

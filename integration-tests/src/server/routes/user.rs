@@ -145,24 +145,18 @@ fn new_addresses(
 }
 
 /// SSO users change their email, phone and password at their identity provider only
-/// (`user_sso_managed`). A user all of whose identities are SSO ones counts as one (the Go
-/// server's `is_sso_user`, set when SSO created the user).
+/// (`user_sso_managed`).
 fn check_sso_managed(inner: &Inner, user_id: &str, body: &Value) -> Result<(), ApiError> {
-    let Some(user) = inner.user(user_id) else {
+    let Some(user) = inner.user(user_id).filter(|u| u.sso) else {
         return Ok(());
     };
-    let sso_user = !user.identities.is_empty()
-        && user
-            .identities
-            .iter()
-            .all(|i| i.provider.starts_with("sso:"));
     let set = |k: &str| field(body, k).is_some_and(|v| !v.is_empty());
     let changes = set("password")
         || set("nonce")
         || field(body, "email")
             .is_some_and(|e| !e.is_empty() && !e.eq_ignore_ascii_case(&user.email))
         || field(body, "phone").is_some_and(|p| !p.is_empty() && p != user.phone);
-    if sso_user && changes {
+    if changes {
         return Err(ApiError::unprocessable(
             "user_sso_managed",
             "Updating email, phone, password of a SSO account only possible via SSO",
