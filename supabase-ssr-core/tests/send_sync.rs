@@ -7,7 +7,9 @@
 
 use std::future::Future;
 
-use supabase_ssr_core::auth::{PasswordCredentials, SignOutScope};
+use supabase_ssr_core::auth::{
+    IdTokenCredentials, Identity, OAuthSignIn, PasswordCredentials, Resend, SignOutScope, SsoSignIn,
+};
 #[cfg(feature = "functions")]
 use supabase_ssr_core::functions::FunctionBody;
 use supabase_ssr_core::{Config, Session, Supabase, SupabaseBuilder, SupabaseClient, User};
@@ -27,6 +29,9 @@ fn handles_are_send_and_sync() {
     shared::<Session>();
     shared::<User>();
     shared::<supabase_ssr_core::auth::Claims>();
+    shared::<supabase_ssr_core::auth::Identity>();
+    shared::<supabase_ssr_core::auth::AuthResponse>();
+    shared::<supabase_ssr_core::auth::SsoRedirect>();
     shared::<supabase_ssr_core::proxy::PathFilter>();
     shared::<supabase_ssr_core::proxy::Rejection>();
     sendable::<SupabaseBuilder>();
@@ -70,6 +75,19 @@ async fn the_futures_of_the_client_are_send() {
     send_future(client.auth().sign_in_with_password(&credentials));
     send_future(client.auth().sign_out(SignOutScope::Local));
     send_future(client.auth().exchange_code_for_session("code", None));
+    let resend = Resend::signup("a@example.com");
+    send_future(client.auth().resend(&resend));
+    send_future(client.auth().reauthenticate());
+    let id_token = IdTokenCredentials::new("google", "t");
+    send_future(client.auth().sign_in_with_id_token(&id_token));
+    send_future(client.auth().link_identity_with_id_token(&id_token));
+    let sso = SsoSignIn::domain("a.example");
+    send_future(client.auth().sign_in_with_sso(&sso));
+    send_future(client.auth().user_identities());
+    let oauth = OAuthSignIn::new("github");
+    send_future(client.auth().link_identity(&oauth));
+    let identity = Identity::from(serde_json::Map::new());
+    send_future(client.auth().unlink_identity(&identity));
     send_future(client.rest_headers());
     #[cfg(feature = "rest")]
     send_future(
