@@ -101,26 +101,23 @@ impl Auth<'_> {
     /// `over_sms_send_rate_limit` ([`AuthError::code`]).
     pub async fn resend(&self, resend: &Resend) -> Result<OtpResponse, AuthError> {
         let mut body = Object::new();
-        let flow = match &resend.identifier {
+        let email = match &resend.identifier {
             Identifier::Email(email) => {
                 body.insert("email", email.as_str());
-                body.insert("type", resend.otp_type.as_str());
-                body.insert(
-                    "gotrue_meta_security",
-                    meta_security(resend.captcha_token.as_deref()),
-                );
-                Some(self.start_flow(&mut body, ""))
+                true
             }
             Identifier::Phone(phone) => {
                 body.insert("phone", phone.as_str());
-                body.insert("type", resend.otp_type.as_str());
-                body.insert(
-                    "gotrue_meta_security",
-                    meta_security(resend.captcha_token.as_deref()),
-                );
-                None
+                false
             }
         };
+        body.insert("type", resend.otp_type.as_str());
+        body.insert(
+            "gotrue_meta_security",
+            meta_security(resend.captcha_token.as_deref()),
+        );
+        // auth-js starts a PKCE flow for the email kinds only (their links carry a code).
+        let flow = email.then(|| self.start_flow(&mut body, ""));
         let body = Json::Object(body);
         let email_redirect_to = resend
             .email_redirect_to
