@@ -104,6 +104,8 @@ impl Auth<'_> {
             SsoProvider::Id(id) => body.insert("provider_id", id.as_str()),
             SsoProvider::Domain(domain) => body.insert("domain", domain.as_str()),
         }
+        // The flow starts here (its id goes on `redirect_to`), but auth-js puts the challenge
+        // last in the body: it waits in `flow_body`.
         let mut flow_body = Object::new();
         let flow = self.start_flow(&mut flow_body, "");
         if let Some(redirect_to) = self.flow_redirect(sso.redirect_to.as_deref(), Some(&flow)) {
