@@ -19,11 +19,12 @@ if [ ! -x "$chromium" ]; then
 fi
 command -v node >/dev/null || { echo "error: node (>= 20) is not installed" >&2; exit 2; }
 
-# The example packages of the workspace (example-site is the shared library, not a server).
+# The example servers of the workspace (example-site is the shared library and example-admin a
+# command-line tool: neither serves the example contract).
 metadata=$(cargo metadata --no-deps --format-version 1 --locked)
 available=$(node -e '
   const m = JSON.parse(require("fs").readFileSync(0, "utf8"));
-  const names = m.packages.map((p) => p.name).filter((n) => n.startsWith("example-") && n !== "example-site");
+  const names = m.packages.map((p) => p.name).filter((n) => n.startsWith("example-") && n !== "example-site" && n !== "example-admin");
   console.log(names.map((n) => n.slice("example-".length)).join(" "));' <<<"$metadata")
 target_dir=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).target_directory)' <<<"$metadata")
 

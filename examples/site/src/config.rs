@@ -162,9 +162,13 @@ impl Site {
 
 /// The project handle every example uses, whichever Auth server it talks to.
 fn configure(builder: SupabaseBuilder) -> Result<Supabase, Box<dyn std::error::Error>> {
+    // Every PKCE flow (sign-up, magic link, reset, OAuth, identity linking) puts its flow id
+    // on the callback URL, so `/auth/callback` uses and removes exactly that flow's verifier
+    // cookies: a sign-up link opened while an OAuth sign-in is pending finishes both.
     let mut builder = builder
         .login_path(routes::LOGIN)
-        .mfa_path(routes::MFA_CHALLENGE);
+        .mfa_path(routes::MFA_CHALLENGE)
+        .append_flow_id_to_redirects(true);
     if let Ok(capacity) = std::env::var("SUPABASE_CLAIMS_CACHE") {
         let capacity = capacity
             .parse()

@@ -255,7 +255,6 @@ impl Site {
         let next = encode(&next_path(query.next.as_deref()));
         let callback = format!("{}{}?next={next}", self.origin(), routes::CALLBACK);
         oauth.redirect_to = Some(callback);
-        oauth.append_flow_id_to_redirect = true;
         Reply::Redirect(client.auth().sign_in_with_oauth(&oauth).url)
     }
 }

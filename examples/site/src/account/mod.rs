@@ -136,7 +136,6 @@ impl Site {
         let next = encode(routes::ACCOUNT);
         let callback = format!("{}{}?next={next}", self.origin(), routes::CALLBACK);
         oauth.redirect_to = Some(callback);
-        oauth.append_flow_id_to_redirect = true;
         match client.auth().link_identity(&oauth).await {
             Ok(redirect) => Reply::Redirect(redirect.url),
             Err(error) => self.account_error(client, &error).await,
