@@ -38,6 +38,7 @@
 //! # }
 //! ```
 
+mod oauth;
 mod types;
 
 use std::sync::Arc;
@@ -47,6 +48,10 @@ use reqwest::Method;
 use reqwest::header::HeaderMap;
 use url::Url;
 
+pub use oauth::{
+    AdminOAuth, CreateOAuthClient, ListOAuthClients, OAuthClient, OAuthClientPage,
+    UpdateOAuthClient,
+};
 pub use types::{
     AdminUserAttributes, GenerateLink, GeneratedLink, InviteOptions, LinkProperties, LinkType,
     ListUsers, UserPage,
@@ -357,6 +362,11 @@ impl<'a> AdminAuth<'a> {
     /// The MFA factors of users (auth-js `auth.admin.mfa`).
     pub fn mfa(&self) -> AdminMfa<'a> {
         AdminMfa { http: self.http }
+    }
+
+    /// The project's OAuth 2.1 clients (auth-js `auth.admin.oauth`).
+    pub fn oauth(&self) -> AdminOAuth<'a> {
+        AdminOAuth { http: self.http }
     }
 }
 
