@@ -491,8 +491,7 @@ impl AdminCustomProviders<'_> {
         let body = self.http.send(request).await?;
         // auth-js reads a missing or null `providers` as none.
         match body.as_object().and_then(|o| o.get("providers")) {
-            None => Ok(Vec::new()),
-            Some(providers) if providers.is_null() => Ok(Vec::new()),
+            None | Some(Json::Null) => Ok(Vec::new()),
             Some(providers) => decode(providers, "the providers are not a list of providers"),
         }
     }
@@ -569,7 +568,8 @@ fn provider_path(identifier: &str) -> Result<String, AuthError> {
 }
 
 fn to_body(value: &impl Serialize) -> Result<Json, AuthError> {
-    Json::from_serialize(value)
+    serde_json::to_value(value)
+        .map(|value| Json::from_value(&value))
         .map_err(|error| AuthError::InvalidArgument(format!("the provider is not JSON: {error}")))
 }
 
