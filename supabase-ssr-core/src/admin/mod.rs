@@ -1,6 +1,6 @@
 //! The admin Auth API, with the project's secret key: create, list, update and delete users,
-//! invite them, generate their links, end their sessions, remove their MFA factors (auth-js
-//! `supabase.auth.admin`).
+//! invite them, generate their links, end their sessions, remove their MFA factors and passkeys,
+//! manage custom identity providers (auth-js `supabase.auth.admin`).
 //!
 //! # Where it may be used
 //!
@@ -38,6 +38,8 @@
 //! # }
 //! ```
 
+mod custom_providers;
+mod passkeys;
 mod types;
 
 use std::sync::Arc;
@@ -47,6 +49,11 @@ use reqwest::Method;
 use reqwest::header::HeaderMap;
 use url::Url;
 
+pub use custom_providers::{
+    AdminCustomProviders, CreateCustomProvider, CustomProvider, CustomProviderOptions,
+    CustomProviderType, OAuth2Endpoints, UpdateCustomProvider,
+};
+pub use passkeys::{AdminPasskeys, Passkey};
 pub use types::{
     AdminUserAttributes, GenerateLink, GeneratedLink, InviteOptions, LinkProperties, LinkType,
     ListUsers, UserPage,
@@ -357,6 +364,16 @@ impl<'a> AdminAuth<'a> {
     /// The MFA factors of users (auth-js `auth.admin.mfa`).
     pub fn mfa(&self) -> AdminMfa<'a> {
         AdminMfa { http: self.http }
+    }
+
+    /// The passkeys of users (auth-js `auth.admin.passkey`).
+    pub fn passkeys(&self) -> AdminPasskeys<'a> {
+        AdminPasskeys { http: self.http }
+    }
+
+    /// The project's custom OAuth 2.0 and OIDC providers (auth-js `auth.admin.customProviders`).
+    pub fn custom_providers(&self) -> AdminCustomProviders<'a> {
+        AdminCustomProviders { http: self.http }
     }
 }
 
