@@ -430,18 +430,7 @@ impl SupabaseBuilder {
         if let Some(options) = self.cookie_options {
             config = config.with_cookie_options(options)?;
         }
-        let client = match self.http_client {
-            Some(client) => {
-                if !self.root_certificates.is_empty() {
-                    tracing::warn!(
-                        "root_certificates_pem is ignored: the HTTP client given to \
-                         http_client() is used as it is"
-                    );
-                }
-                client
-            }
-            None => crate::http_client::build(&self.root_certificates)?,
-        };
+        let client = crate::http_client::given_or_built(self.http_client, &self.root_certificates)?;
         let http = AuthHttp::new(
             client.clone(),
             config.auth_url().clone(),

@@ -4,6 +4,25 @@
 
 use crate::config::{ConfigError, ENV_CA_CERT};
 
+/// The application's client as it is, else one built with `extra_roots`.
+pub(crate) fn given_or_built(
+    given: Option<reqwest::Client>,
+    extra_roots: &[Vec<u8>],
+) -> Result<reqwest::Client, ConfigError> {
+    match given {
+        Some(client) => {
+            if !extra_roots.is_empty() {
+                tracing::warn!(
+                    "root_certificates_pem is ignored: the HTTP client given to http_client() \
+                     is used as it is"
+                );
+            }
+            Ok(client)
+        }
+        None => build(extra_roots),
+    }
+}
+
 /// A client trusting the system roots plus every certificate of `extra_roots` (PEM bundles).
 pub(crate) fn build(extra_roots: &[Vec<u8>]) -> Result<reqwest::Client, ConfigError> {
     let mut roots = Vec::new();

@@ -1,6 +1,6 @@
 //! The admin Auth API, with the project's secret key: create, list, update and delete users,
-//! invite them, generate their links, end their sessions, remove their MFA factors (auth-js
-//! `supabase.auth.admin`).
+//! invite them, generate their links, end their sessions, remove their MFA factors and passkeys,
+//! manage custom identity providers (auth-js `supabase.auth.admin`).
 //!
 //! # Where it may be used
 //!
@@ -38,7 +38,9 @@
 //! # }
 //! ```
 
+mod custom_providers;
 mod oauth;
+mod passkeys;
 mod types;
 
 use std::sync::Arc;
@@ -48,10 +50,15 @@ use reqwest::Method;
 use reqwest::header::HeaderMap;
 use url::Url;
 
+pub use custom_providers::{
+    AdminCustomProviders, CreateCustomProvider, CustomProvider, CustomProviderOptions,
+    CustomProviderType, OAuth2Endpoints, UpdateCustomProvider,
+};
 pub use oauth::{
     AdminOAuth, CreateOAuthClient, ListOAuthClients, OAuthClient, OAuthClientPage,
     UpdateOAuthClient,
 };
+pub use passkeys::{AdminPasskeys, Passkey};
 pub use types::{
     AdminUserAttributes, GenerateLink, GeneratedLink, InviteOptions, LinkProperties, LinkType,
     ListUsers, UserPage,
@@ -225,18 +232,7 @@ impl SupabaseAdminBuilder {
                 kind: kind.describe(),
             });
         }
-        let client = match self.http_client {
-            Some(client) => {
-                if !self.root_certificates.is_empty() {
-                    tracing::warn!(
-                        "root_certificates_pem is ignored: the HTTP client given to \
-                         http_client() is used as it is"
-                    );
-                }
-                client
-            }
-            None => crate::http_client::build(&self.root_certificates)?,
-        };
+        let client = crate::http_client::given_or_built(self.http_client, &self.root_certificates)?;
         let http = AuthHttp::new(client, auth_url, key.to_owned(), self.request_timeout);
         Ok(SupabaseAdmin {
             inner: Arc::new(Inner { url, http }),
@@ -367,6 +363,16 @@ impl<'a> AdminAuth<'a> {
     /// The project's OAuth 2.1 clients (auth-js `auth.admin.oauth`).
     pub fn oauth(&self) -> AdminOAuth<'a> {
         AdminOAuth { http: self.http }
+    }
+
+    /// The passkeys of users (auth-js `auth.admin.passkey`).
+    pub fn passkeys(&self) -> AdminPasskeys<'a> {
+        AdminPasskeys { http: self.http }
+    }
+
+    /// The project's custom OAuth 2.0 and OIDC providers (auth-js `auth.admin.customProviders`).
+    pub fn custom_providers(&self) -> AdminCustomProviders<'a> {
+        AdminCustomProviders { http: self.http }
     }
 }
 

@@ -44,14 +44,7 @@ impl Auth<'_> {
     /// automatically, the response holds a session and its cookies are written.
     pub async fn sign_up(&self, sign_up: &SignUp) -> Result<AuthResponse, AuthError> {
         let mut body = Object::new();
-        match &sign_up.identifier {
-            Identifier::Email(email) => {
-                body.insert("email", email.as_str());
-            }
-            Identifier::Phone(phone) => {
-                body.insert("phone", phone.as_str());
-            }
-        }
+        sign_up.identifier.insert_into(&mut body);
         body.insert("password", sign_up.password.as_str());
         body.insert("data", Json::from_map(&sign_up.data));
         body.insert(
@@ -65,15 +58,11 @@ impl Auth<'_> {
                 None
             }
         };
-        let body = Json::Object(body);
-        let redirect_to = self.flow_redirect(sign_up.email_redirect_to.as_deref(), flow.as_ref());
-        let query = redirect_query(redirect_to.as_deref());
-        let mut request = AuthRequest::new(Method::POST, "signup");
-        request.query = &query;
-        request.body = Some(&body);
-        let result = self.sign_in(request).await;
-        self.end_failed_flow(flow.as_ref(), &result);
-        result
+        let call = FlowCall::new(Method::POST, "signup", body, flow.as_ref());
+        let answer = self
+            .send_flow(call, sign_up.email_redirect_to.as_deref())
+            .await?;
+        self.signed_in(answer)
     }
 
     /// Signs in as a new anonymous user.
@@ -95,37 +84,24 @@ impl Auth<'_> {
     /// provider's message id when the server reports one.
     pub async fn sign_in_with_otp(&self, otp: &OtpSignIn) -> Result<OtpResponse, AuthError> {
         let mut body = Object::new();
-        let email = matches!(otp.identifier, Identifier::Email(_));
-        match &otp.identifier {
-            Identifier::Email(email) => body.insert("email", email.as_str()),
-            Identifier::Phone(phone) => body.insert("phone", phone.as_str()),
-        }
+        otp.identifier.insert_into(&mut body);
         body.insert("data", Json::from_map(&otp.data));
         body.insert("create_user", otp.should_create_user);
         body.insert(
             "gotrue_meta_security",
             meta_security(otp.captcha_token.as_deref()),
         );
-        let flow = if email {
+        let flow = if matches!(otp.identifier, Identifier::Email(_)) {
             Some(self.start_flow(&mut body, ""))
         } else {
             body.insert("channel", "sms");
             None
         };
-        let body = Json::Object(body);
-        let email_redirect_to = otp.email_redirect_to.as_deref().filter(|_| email);
-        let redirect_to = self.flow_redirect(email_redirect_to, flow.as_ref());
-        let query = redirect_query(redirect_to.as_deref());
-        let mut request = AuthRequest::new(Method::POST, "otp");
-        request.query = &query;
-        request.body = Some(&body);
-        let result = self
-            .http()
-            .send(request)
-            .await
-            .map(OtpResponse::from_answer);
-        self.end_failed_flow(flow.as_ref(), &result);
-        result
+        // An SMS code has no link, so no redirect either.
+        let email_redirect_to = otp.email_redirect_to.as_deref().filter(|_| flow.is_some());
+        let call = FlowCall::new(Method::POST, "otp", body, flow.as_ref());
+        let answer = self.send_flow(call, email_redirect_to).await?;
+        Ok(OtpResponse::from_answer(answer))
     }
 
     /// Verifies a one-time password or a link's `token_hash`; on success the session cookies
@@ -282,15 +258,8 @@ impl Auth<'_> {
         body.insert("email", email);
         let flow = self.start_flow(&mut body, "/recovery");
         body.insert("gotrue_meta_security", meta_security(captcha_token));
-        let body = Json::Object(body);
-        let redirect_to = self.flow_redirect(redirect_to, Some(&flow));
-        let query = redirect_query(redirect_to.as_deref());
-        let mut request = AuthRequest::new(Method::POST, "recover");
-        request.query = &query;
-        request.body = Some(&body);
-        let result = self.http().send(request).await.map(|_| ());
-        self.end_failed_flow(Some(&flow), &result);
-        result
+        let call = FlowCall::new(Method::POST, "recover", body, Some(&flow));
+        self.send_flow(call, redirect_to).await.map(drop)
     }
 
     /// Updates the signed-in user; the session cookies are rewritten with the new user. An
@@ -327,15 +296,9 @@ impl Auth<'_> {
             body.insert("code_challenge_method", Json::Null);
             None
         };
-        let body = Json::Object(body);
-        let redirect_to = self.flow_redirect(email_redirect_to, flow.as_ref());
-        let query = redirect_query(redirect_to.as_deref());
-        let mut request = AuthRequest::new(Method::PUT, "user");
-        request.query = &query;
-        request.bearer = Some(session.access_token());
-        request.body = Some(&body);
-        let result = self.http().send(request).await;
-        self.end_failed_flow(flow.as_ref(), &result);
+        let mut call = FlowCall::new(Method::PUT, "user", body, flow.as_ref());
+        call.bearer = Some(session.access_token());
+        let result = self.send_flow(call, email_redirect_to).await;
         let user = match result? {
             Json::Object(user) => User::from_object(&user),
             _ => {
@@ -373,9 +336,14 @@ impl Auth<'_> {
         &self,
         request: AuthRequest<'_>,
     ) -> Result<AuthResponse, AuthError> {
-        let response = self.http().send(request).await?;
-        let weak_password = WeakPassword::from_answer(&response);
-        let (session, user) = session_from_response(response)?;
+        let answer = self.http().send(request).await?;
+        self.signed_in(answer)
+    }
+
+    /// The answer of a sign-in: its session (if any) stored through the one session write.
+    fn signed_in(&self, answer: Json) -> Result<AuthResponse, AuthError> {
+        let weak_password = WeakPassword::from_answer(&answer);
+        let (session, user) = session_from_response(answer)?;
         if let Some(session) = &session {
             self.client.cookies().set_session(session);
         }
@@ -384,6 +352,26 @@ impl Auth<'_> {
             user,
             weak_password,
         })
+    }
+
+    /// Sends a call that may have started a PKCE flow: `redirect_to` goes in the query (with
+    /// the flow's id when the client appends them), and a refused call forgets the flow's
+    /// verifier (its link will never come).
+    pub(super) async fn send_flow(
+        &self,
+        call: FlowCall<'_>,
+        redirect_to: Option<&str>,
+    ) -> Result<Json, AuthError> {
+        let body = Json::Object(call.body);
+        let redirect_to = self.flow_redirect(redirect_to, call.flow);
+        let query = redirect_query(redirect_to.as_deref());
+        let mut request = AuthRequest::new(call.method, call.path);
+        request.query = &query;
+        request.bearer = call.bearer;
+        request.body = Some(&body);
+        let result = self.http().send(request).await;
+        self.end_failed_flow(call.flow, &result);
+        result
     }
 
     /// `redirect_to` as a flow sends it: with the flow's id appended when the client is built
@@ -428,4 +416,31 @@ pub(super) fn redirect_query(redirect_to: Option<&str>) -> Vec<(&'static str, &s
         .map(|r| ("redirect_to", r))
         .into_iter()
         .collect()
+}
+
+/// A call for [`Auth::send_flow`]: where it goes, its body, and the PKCE flow it started.
+pub(super) struct FlowCall<'a> {
+    method: Method,
+    path: &'a str,
+    body: Object,
+    flow: Option<&'a PkceFlow>,
+    /// The user's access token, for calls on the signed-in user.
+    pub bearer: Option<&'a str>,
+}
+
+impl<'a> FlowCall<'a> {
+    pub(super) fn new(
+        method: Method,
+        path: &'a str,
+        body: Object,
+        flow: Option<&'a PkceFlow>,
+    ) -> Self {
+        Self {
+            method,
+            path,
+            body,
+            flow,
+            bearer: None,
+        }
+    }
 }

@@ -2,12 +2,11 @@
 
 use reqwest::Method;
 
-use super::flows::redirect_query;
-use super::http::AuthRequest;
+use super::flows::FlowCall;
 use super::responses::OtpResponse;
 use super::types::{Identifier, OtpType, meta_security};
 use super::{Auth, AuthError};
-use crate::json::{Json, Object};
+use crate::json::Object;
 use crate::redact;
 
 /// What [`Auth::resend`] sends again: a sign-up confirmation or an email-change link by email,
@@ -101,39 +100,21 @@ impl Auth<'_> {
     /// `over_sms_send_rate_limit` ([`AuthError::code`]).
     pub async fn resend(&self, resend: &Resend) -> Result<OtpResponse, AuthError> {
         let mut body = Object::new();
-        let email = match &resend.identifier {
-            Identifier::Email(email) => {
-                body.insert("email", email.as_str());
-                true
-            }
-            Identifier::Phone(phone) => {
-                body.insert("phone", phone.as_str());
-                false
-            }
-        };
+        resend.identifier.insert_into(&mut body);
         body.insert("type", resend.otp_type.as_str());
         body.insert(
             "gotrue_meta_security",
             meta_security(resend.captcha_token.as_deref()),
         );
         // auth-js starts a PKCE flow for the email kinds only (their links carry a code).
+        let email = matches!(resend.identifier, Identifier::Email(_));
         let flow = email.then(|| self.start_flow(&mut body, ""));
-        let body = Json::Object(body);
         let email_redirect_to = resend
             .email_redirect_to
             .as_deref()
             .filter(|_| flow.is_some());
-        let redirect_to = self.flow_redirect(email_redirect_to, flow.as_ref());
-        let query = redirect_query(redirect_to.as_deref());
-        let mut request = AuthRequest::new(Method::POST, "resend");
-        request.query = &query;
-        request.body = Some(&body);
-        let result = self
-            .http()
-            .send(request)
-            .await
-            .map(OtpResponse::from_answer);
-        self.end_failed_flow(flow.as_ref(), &result);
-        result
+        let call = FlowCall::new(Method::POST, "resend", body, flow.as_ref());
+        let answer = self.send_flow(call, email_redirect_to).await?;
+        Ok(OtpResponse::from_answer(answer))
     }
 }

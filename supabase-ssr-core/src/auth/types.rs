@@ -15,7 +15,7 @@ pub enum Identifier {
 }
 
 impl Identifier {
-    fn insert_into(&self, body: &mut Object) {
+    pub(super) fn insert_into(&self, body: &mut Object) {
         match self {
             Self::Email(email) => body.insert("email", email.as_str()),
             Self::Phone(phone) => body.insert("phone", phone.as_str()),
