@@ -15,6 +15,6 @@ pub mod trace;
 
 pub use server::{
     Endpoint, Fault, FaultKind, IssuedSession, KeyAlgorithm, LocalAuth, LocalAuthError,
-    LocalAuthOptions, OutboxMessage, SeedUser, Settings, TEST_OIDC_CLIENT_ID, TestIdToken,
-    totp_code, totp_code_at,
+    LocalAuthOptions, OAUTH_CONSENT_PATH, OutboxMessage, SeedUser, Settings, TEST_OIDC_CLIENT_ID,
+    TestIdToken, totp_code, totp_code_at,
 };

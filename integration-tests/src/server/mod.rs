@@ -17,6 +17,7 @@ mod identities;
 mod jwt;
 mod keys;
 mod mfa;
+mod oauth_server;
 mod oidc;
 mod options;
 mod otp;
@@ -40,6 +41,7 @@ pub use errors::{API_VERSION_2024_01_01, ApiError};
 pub use faults::{Fault, FaultKind};
 pub use handle::{Counters, IssuedSession, LocalAuth, LocalAuthError};
 pub use keys::{KeyAlgorithm, KeyError};
+pub use oauth_server::OAUTH_CONSENT_PATH;
 pub use oidc::{TEST_OIDC_CLIENT_ID, TestIdToken};
 pub use options::{
     DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, LocalAuthOptions, SeedUser,

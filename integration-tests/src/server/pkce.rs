@@ -33,7 +33,7 @@ impl ChallengeMethod {
         }
     }
 
-    fn matches(self, challenge: &str, verifier: &str) -> bool {
+    pub(crate) fn matches(self, challenge: &str, verifier: &str) -> bool {
         match self {
             Self::S256 => {
                 URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, verifier.as_bytes()))

@@ -10,6 +10,7 @@ use super::faults::FaultTable;
 use super::identities::PendingLink;
 use super::keys::{KeyAlgorithm, KeyError, KeyRing, SigningKey};
 use super::mfa::Challenge;
+use super::oauth_server::OAuthServerState;
 use super::options::{LocalAuthOptions, Settings};
 use super::otp::OtpRecord;
 use super::outbox::OutboxMessage;
@@ -43,6 +44,8 @@ pub(crate) struct Inner {
     pub(crate) pending_links: HashMap<String, PendingLink>,
     /// SSO sign-ins waiting for the test identity provider, by `RelayState`.
     pub(crate) sso_relays: HashMap<String, RelayState>,
+    /// The project as an OAuth 2.1 server: clients, authorizations, grants.
+    pub(crate) oauth_server: OAuthServerState,
     pub(crate) counters: BTreeMap<Endpoint, u64>,
     pub(crate) faults: FaultTable,
     /// Passkeys of users, as [`super::LocalAuth::add_passkey`] stored them.
@@ -70,6 +73,7 @@ impl Inner {
             outbox: Vec::new(),
             pending_links: HashMap::new(),
             sso_relays: HashMap::new(),
+            oauth_server: OAuthServerState::default(),
             counters: BTreeMap::new(),
             faults: FaultTable::default(),
             passkeys: Vec::new(),

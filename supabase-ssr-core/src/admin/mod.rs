@@ -39,6 +39,7 @@
 //! ```
 
 mod custom_providers;
+mod oauth;
 mod passkeys;
 mod types;
 
@@ -52,6 +53,10 @@ use url::Url;
 pub use custom_providers::{
     AdminCustomProviders, CreateCustomProvider, CustomProvider, CustomProviderOptions,
     CustomProviderType, OAuth2Endpoints, UpdateCustomProvider,
+};
+pub use oauth::{
+    AdminOAuth, CreateOAuthClient, ListOAuthClients, OAuthClient, OAuthClientPage,
+    UpdateOAuthClient,
 };
 pub use passkeys::{AdminPasskeys, Passkey};
 pub use types::{
@@ -353,6 +358,11 @@ impl<'a> AdminAuth<'a> {
     /// The MFA factors of users (auth-js `auth.admin.mfa`).
     pub fn mfa(&self) -> AdminMfa<'a> {
         AdminMfa { http: self.http }
+    }
+
+    /// The project's OAuth 2.1 clients (auth-js `auth.admin.oauth`).
+    pub fn oauth(&self) -> AdminOAuth<'a> {
+        AdminOAuth { http: self.http }
     }
 
     /// The passkeys of users (auth-js `auth.admin.passkey`).

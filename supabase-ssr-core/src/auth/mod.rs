@@ -15,6 +15,7 @@ mod jwks;
 mod keyed_hash;
 mod mfa;
 mod mfa_types;
+mod oauth_server;
 #[doc = include_str!("parity.md")]
 pub mod parity {}
 mod pkce;
@@ -44,6 +45,9 @@ pub use mfa::Mfa;
 pub use mfa_types::{
     Aal, AmrEntry, AssuranceLevel, EnrolledFactor, Factor, Factors, MfaChallenge, MfaChannel,
     MfaEnroll, TotpSetup,
+};
+pub use oauth_server::{
+    AuthorizationDetails, OAuthAuthorization, OAuthClientInfo, OAuthGrant, OAuthServer,
 };
 pub use pkce::FLOW_ID_PARAM;
 pub use resend::Resend;

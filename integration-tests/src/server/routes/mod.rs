@@ -10,6 +10,7 @@ mod factors;
 mod identities;
 mod logout;
 mod meta;
+mod oauth_server;
 mod otp;
 mod reauthenticate;
 mod recover;
@@ -90,7 +91,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
                 .delete(custom_providers::delete),
         )
         .route("/invite", post(admin_links::invite))
-        .route("/admin/generate_link", post(admin_links::generate_link));
+        .route("/admin/generate_link", post(admin_links::generate_link))
+        .merge(oauth_server_routes());
     Router::new()
         .nest("/auth/v1", auth)
         .route("/__idp/sso", get(sso::idp_page))
@@ -109,6 +111,39 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         // Outermost: preflights never reach the gate.
         .layer(axum::middleware::from_fn(super::cors::cors))
         .with_state(shared)
+}
+
+/// The OAuth 2.1 server's routes (`routes/oauth_server.rs`).
+fn oauth_server_routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            "/admin/oauth/clients",
+            get(oauth_server::list_clients).post(oauth_server::create_client),
+        )
+        .route(
+            "/admin/oauth/clients/{client_id}",
+            get(oauth_server::get_client)
+                .put(oauth_server::update_client)
+                .delete(oauth_server::delete_client),
+        )
+        .route(
+            "/admin/oauth/clients/{client_id}/regenerate_secret",
+            post(oauth_server::regenerate_secret),
+        )
+        .route("/oauth/authorize", get(oauth_server::authorize))
+        .route("/oauth/token", post(oauth_server::token))
+        .route(
+            "/oauth/authorizations/{authorization_id}",
+            get(oauth_server::authorization_details),
+        )
+        .route(
+            "/oauth/authorizations/{authorization_id}/consent",
+            post(oauth_server::consent),
+        )
+        .route(
+            "/user/oauth/grants",
+            get(oauth_server::list_grants).delete(oauth_server::revoke_grant),
+        )
 }
 
 /// The request body as a JSON object; an empty body is `{}` (`bad_json` otherwise, like the Go
