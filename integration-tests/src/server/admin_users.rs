@@ -436,6 +436,8 @@ impl Inner {
             user.updated_at = now;
         } else {
             self.users.retain(|u| u.id != id);
+            // The Go server's foreign key cascades to the user's WebAuthn credentials.
+            self.passkeys.retain(|p| p.user_id != id);
         }
         for session_id in self.sessions_of(id) {
             self.delete_session(&session_id);

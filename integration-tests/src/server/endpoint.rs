@@ -83,11 +83,25 @@ pub enum Endpoint {
     Invite,
     /// `POST /admin/generate_link`.
     GenerateLink,
+    /// `GET /admin/users/{id}/passkeys`.
+    AdminPasskeysList,
+    /// `DELETE /admin/users/{id}/passkeys/{passkey_id}`.
+    AdminPasskeyDelete,
+    /// `GET /admin/custom-providers`.
+    AdminCustomProvidersList,
+    /// `POST /admin/custom-providers`.
+    AdminCustomProviderCreate,
+    /// `GET /admin/custom-providers/{identifier}`.
+    AdminCustomProviderGet,
+    /// `PUT /admin/custom-providers/{identifier}`.
+    AdminCustomProviderUpdate,
+    /// `DELETE /admin/custom-providers/{identifier}`.
+    AdminCustomProviderDelete,
 }
 
 impl Endpoint {
     /// Every endpoint, in a stable order.
-    pub const ALL: [Endpoint; 36] = [
+    pub const ALL: [Endpoint; 43] = [
         Endpoint::TokenPassword,
         Endpoint::TokenRefresh,
         Endpoint::TokenPkce,
@@ -124,6 +138,13 @@ impl Endpoint {
         Endpoint::AdminFactorDelete,
         Endpoint::Invite,
         Endpoint::GenerateLink,
+        Endpoint::AdminPasskeysList,
+        Endpoint::AdminPasskeyDelete,
+        Endpoint::AdminCustomProvidersList,
+        Endpoint::AdminCustomProviderCreate,
+        Endpoint::AdminCustomProviderGet,
+        Endpoint::AdminCustomProviderUpdate,
+        Endpoint::AdminCustomProviderDelete,
     ];
 
     /// The snake-case name used by the admin routes and the JSON counters.
@@ -165,6 +186,13 @@ impl Endpoint {
             Endpoint::AdminFactorDelete => "admin_factor_delete",
             Endpoint::Invite => "invite",
             Endpoint::GenerateLink => "generate_link",
+            Endpoint::AdminPasskeysList => "admin_passkeys_list",
+            Endpoint::AdminPasskeyDelete => "admin_passkey_delete",
+            Endpoint::AdminCustomProvidersList => "admin_custom_providers_list",
+            Endpoint::AdminCustomProviderCreate => "admin_custom_provider_create",
+            Endpoint::AdminCustomProviderGet => "admin_custom_provider_get",
+            Endpoint::AdminCustomProviderUpdate => "admin_custom_provider_update",
+            Endpoint::AdminCustomProviderDelete => "admin_custom_provider_delete",
         }
     }
 
@@ -212,6 +240,9 @@ impl Endpoint {
             (method, sub) if sub.starts_with("/admin/users/") => {
                 return Self::classify_admin_user(method, sub);
             }
+            (method, sub) if sub.starts_with("/admin/custom-providers") => {
+                return Self::classify_custom_provider(method, sub);
+            }
             (method, factor) => return Self::classify_factor(method, factor),
         })
     }
@@ -241,6 +272,25 @@ impl Endpoint {
             ("DELETE", [id]) if !id.is_empty() => Endpoint::AdminUserDelete,
             ("GET", [_, "factors"]) => Endpoint::AdminFactorsList,
             ("DELETE", [_, "factors", _]) => Endpoint::AdminFactorDelete,
+            ("GET", [_, "passkeys"]) => Endpoint::AdminPasskeysList,
+            ("DELETE", [_, "passkeys", _]) => Endpoint::AdminPasskeyDelete,
+            _ => return None,
+        })
+    }
+
+    /// `/admin/custom-providers[/{identifier}]`.
+    fn classify_custom_provider(method: &str, sub: &str) -> Option<Self> {
+        let rest = sub.strip_prefix("/admin/custom-providers")?;
+        let identifier = rest.trim_matches('/');
+        if identifier.contains('/') {
+            return None;
+        }
+        Some(match (method, identifier.is_empty()) {
+            ("GET", true) => Endpoint::AdminCustomProvidersList,
+            ("POST", true) => Endpoint::AdminCustomProviderCreate,
+            ("GET", false) => Endpoint::AdminCustomProviderGet,
+            ("PUT", false) => Endpoint::AdminCustomProviderUpdate,
+            ("DELETE", false) => Endpoint::AdminCustomProviderDelete,
             _ => return None,
         })
     }

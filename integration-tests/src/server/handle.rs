@@ -309,6 +309,26 @@ impl LocalAuth {
         Ok((factor.id, secret))
     }
 
+    // ---- Passkeys and custom providers ----
+
+    /// Gives the user a passkey, as the browser's `WebAuthn` registration would (which this server
+    /// does not run), named `Passkey <n>`; returns its id. The admin API lists and deletes it;
+    /// nothing signs in with it.
+    pub fn add_passkey(&self, id_or_email: &str) -> Result<String, LocalAuthError> {
+        let mut inner = self.shared.lock();
+        let id = user_id(&inner, id_or_email)?;
+        let n = inner.passkeys.iter().filter(|p| p.user_id == id).count() + 1;
+        Ok(inner.add_passkey(&id, &format!("Passkey {n}")))
+    }
+
+    /// The client secret a custom provider (`custom:…`) holds now, which its JSON never shows.
+    pub fn custom_provider_secret(&self, identifier: &str) -> Option<String> {
+        let inner = self.shared.lock();
+        inner
+            .custom_provider(identifier)
+            .map(|p| p.client_secret().to_owned())
+    }
+
     /// The current TOTP code for `secret` by the server's clock (which
     /// [`LocalAuth::advance`] moves): what an authenticator app would show the user now.
     pub fn totp_code(&self, secret: &str) -> String {

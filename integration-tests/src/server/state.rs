@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use super::clock::Clock;
+use super::custom_providers::CustomProvider;
 use super::endpoint::Endpoint;
 use super::faults::FaultTable;
 use super::identities::PendingLink;
@@ -13,6 +14,7 @@ use super::oauth_server::OAuthServerState;
 use super::options::{LocalAuthOptions, Settings};
 use super::otp::OtpRecord;
 use super::outbox::OutboxMessage;
+use super::passkeys::Passkey;
 use super::pkce::FlowState;
 use super::sessions::{RefreshToken, Session};
 use super::sso::RelayState;
@@ -46,6 +48,10 @@ pub(crate) struct Inner {
     pub(crate) oauth_server: OAuthServerState,
     pub(crate) counters: BTreeMap<Endpoint, u64>,
     pub(crate) faults: FaultTable,
+    /// Passkeys of users, as [`super::LocalAuth::add_passkey`] stored them.
+    pub(crate) passkeys: Vec<Passkey>,
+    /// Custom OAuth/OIDC providers from `POST /admin/custom-providers`, oldest first.
+    pub(crate) custom_providers: Vec<CustomProvider>,
 }
 
 impl Inner {
@@ -70,6 +76,8 @@ impl Inner {
             oauth_server: OAuthServerState::default(),
             counters: BTreeMap::new(),
             faults: FaultTable::default(),
+            passkeys: Vec::new(),
+            custom_providers: Vec::new(),
         };
         for seed in &options.users {
             // Duplicate seeds keep the first; nothing else can fail here.

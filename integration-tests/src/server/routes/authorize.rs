@@ -4,7 +4,8 @@
 //! is skipped and the browser goes straight to `redirect_to` with `?code=` (PKCE, when the
 //! request carried `code_challenge`) or the session in the fragment (implicit). The account is
 //! `login_hint` if given, else `Settings::oauth_email`; its user is created on first use. A
-//! `state` from `GET /user/identities/authorize` links the account to that user instead.
+//! `state` from `GET /user/identities/authorize` links the account to that user instead. A
+//! `custom:…` provider must exist (`/admin/custom-providers`) and be enabled.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -33,6 +34,7 @@ pub(crate) async fn authorize(
         )
     })?;
     let mut inner = shared.lock();
+    check_custom_provider(&inner, provider)?;
     let mut target = redirect_target(&inner, get("redirect_to"))?;
     let email =
         get("login_hint").map_or_else(|| inner.settings.oauth_email.clone(), str::to_lowercase);
@@ -68,6 +70,24 @@ pub(crate) async fn authorize(
     }
     tracing::info!(provider, "test provider consented");
     Ok(redirect(StatusCode::FOUND, &target))
+}
+
+/// A `custom:…` provider must be one the admin API created, and enabled (the Go server's
+/// `loadCustomProvider`); any other name stands for a configured provider.
+fn check_custom_provider(inner: &Inner, provider: &str) -> Result<(), ApiError> {
+    let name = provider.to_lowercase();
+    if !name.starts_with("custom:") {
+        return Ok(());
+    }
+    let problem = match inner.custom_provider(&name) {
+        None => "not found",
+        Some(p) if !p.enabled() => "is disabled",
+        Some(_) => return Ok(()),
+    };
+    Err(ApiError::bad_request(
+        "validation_failed",
+        format!("Unsupported provider: custom provider {name} {problem}"),
+    ))
 }
 
 /// The test provider's account for `email`: a stable subject, a verified email.

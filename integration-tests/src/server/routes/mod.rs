@@ -2,8 +2,10 @@
 
 mod admin;
 mod admin_links;
+mod admin_passkeys;
 mod admin_users;
 mod authorize;
+mod custom_providers;
 mod factors;
 mod identities;
 mod logout;
@@ -72,6 +74,21 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(
             "/admin/users/{user_id}/factors/{factor_id}",
             delete(admin_users::delete_factor),
+        )
+        .route("/admin/users/{user_id}/passkeys", get(admin_passkeys::list))
+        .route(
+            "/admin/users/{user_id}/passkeys/{passkey_id}",
+            delete(admin_passkeys::delete),
+        )
+        .route(
+            "/admin/custom-providers",
+            get(custom_providers::list).post(custom_providers::create),
+        )
+        .route(
+            "/admin/custom-providers/{identifier}",
+            get(custom_providers::get)
+                .put(custom_providers::update)
+                .delete(custom_providers::delete),
         )
         .route("/invite", post(admin_links::invite))
         .route("/admin/generate_link", post(admin_links::generate_link))
