@@ -34,7 +34,10 @@ use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
-use supabase_ssr_core::admin::{AdminUserAttributes, GenerateLink, InviteOptions, ListUsers};
+use supabase_ssr_core::admin::{
+    AdminUserAttributes, CreateOAuthClient, GenerateLink, InviteOptions, ListOAuthClients,
+    ListUsers, UpdateOAuthClient,
+};
 use supabase_ssr_core::auth::{
     AuthError, IdTokenCredentials, Identifier, Identity, OAuthSignIn, OtpSignIn, OtpType,
     PasswordCredentials, Resend, SignOutScope, SignUp, SsoSignIn, UserAttributes, VerifyOtp,
@@ -80,6 +83,9 @@ struct Case {
     factor: bool,
     /// Both clients put each PKCE flow's id on its redirect (`sb_flow_id`).
     flow_ids: bool,
+    /// An OAuth client is registered, `$OAUTH_CLIENT_ID`; signed in, the user granted it
+    /// `email` and has a pending authorization of it, `$AUTHORIZATION_ID`.
+    oauth: bool,
     /// Requests auth-js sends that ours does not, on purpose (method and masked path): left
     /// out of the comparison. Each use says why.
     js_only: Vec<(&'static str, &'static str)>,
@@ -121,6 +127,7 @@ impl Case {
             refused: false,
             factor: false,
             flow_ids: false,
+            oauth: false,
             js_only: Vec::new(),
             ours_only: Vec::new(),
             js_call,
@@ -159,6 +166,13 @@ impl Case {
     /// The server refuses this call: both sides must fail.
     fn refused(mut self) -> Self {
         self.refused = true;
+        self
+    }
+
+    /// An OAuth client is registered (`$OAUTH_CLIENT_ID`); with a session, a grant of it and a
+    /// pending authorization (`$AUTHORIZATION_ID`).
+    fn with_oauth_client(mut self) -> Self {
+        self.oauth = true;
         self
     }
 
@@ -203,6 +217,8 @@ fn cases() -> Vec<Case> {
         admin_user_cases(),
         admin_session_cases(),
         admin_link_cases(),
+        oauth_server_cases(),
+        admin_oauth_cases(),
     ]
     .into_iter()
     .flatten()
@@ -1015,6 +1031,170 @@ fn admin_link_cases() -> Vec<Case> {
     ]
 }
 
+/// Where the test OAuth client of the `oauth` cases gets its answers.
+const OAUTH_CALLBACK: &str = "http://localhost:9999/callback";
+
+/// The consent page's calls (auth-js `auth.oauth`).
+fn oauth_server_cases() -> Vec<Case> {
+    vec![
+        Case::server(
+            "oauth authorization_details",
+            "auth.oauth.getAuthorizationDetails",
+            json!(["$AUTHORIZATION_ID"]),
+            |ctx| async move {
+                let id = ctx.var("$AUTHORIZATION_ID");
+                ctx.client.auth().oauth().authorization_details(&id).await?;
+                Ok(())
+            },
+        )
+        .signed_in()
+        .with_oauth_client(),
+        Case::server(
+            "oauth approve_authorization",
+            "auth.oauth.approveAuthorization",
+            json!(["$AUTHORIZATION_ID", { "skipBrowserRedirect": true }]),
+            |ctx| async move {
+                let id = ctx.var("$AUTHORIZATION_ID");
+                ctx.client.auth().oauth().approve_authorization(&id).await?;
+                Ok(())
+            },
+        )
+        .signed_in()
+        .with_oauth_client(),
+        Case::server(
+            "oauth deny_authorization",
+            "auth.oauth.denyAuthorization",
+            json!(["$AUTHORIZATION_ID", { "skipBrowserRedirect": true }]),
+            |ctx| async move {
+                let id = ctx.var("$AUTHORIZATION_ID");
+                ctx.client.auth().oauth().deny_authorization(&id).await?;
+                Ok(())
+            },
+        )
+        .signed_in()
+        .with_oauth_client(),
+        Case::server(
+            "oauth list_grants",
+            "auth.oauth.listGrants",
+            json!([]),
+            |ctx| async move {
+                ctx.client.auth().oauth().list_grants().await?;
+                Ok(())
+            },
+        )
+        .signed_in()
+        .with_oauth_client(),
+        Case::server(
+            "oauth revoke_grant",
+            "auth.oauth.revokeGrant",
+            json!([{ "clientId": "$OAUTH_CLIENT_ID" }]),
+            |ctx| async move {
+                let id = ctx.var("$OAUTH_CLIENT_ID");
+                ctx.client.auth().oauth().revoke_grant(&id).await
+            },
+        )
+        .signed_in()
+        .with_oauth_client(),
+    ]
+}
+
+/// The OAuth client registry (auth-js `auth.admin.oauth`).
+fn admin_oauth_cases() -> Vec<Case> {
+    vec![
+        Case::admin(
+            "admin oauth list_clients",
+            "auth.admin.oauth.listClients",
+            json!([]),
+            |ctx| async move {
+                ctx.admin
+                    .auth()
+                    .oauth()
+                    .list_clients(&ListOAuthClients::default())
+                    .await?;
+                Ok(())
+            },
+        )
+        .with_oauth_client(),
+        Case::admin(
+            "admin oauth list_clients, a page",
+            "auth.admin.oauth.listClients",
+            json!([{ "page": 2, "perPage": 5 }]),
+            |ctx| async move {
+                let page = ListOAuthClients::default().with_page(2).with_per_page(5);
+                ctx.admin.auth().oauth().list_clients(&page).await?;
+                Ok(())
+            },
+        ),
+        Case::admin(
+            "admin oauth create_client",
+            "auth.admin.oauth.createClient",
+            json!([{
+                "client_name": "Acme Notes",
+                "client_uri": "https://notes.example.com",
+                "redirect_uris": [OAUTH_CALLBACK],
+                "grant_types": ["authorization_code", "refresh_token"],
+                "response_types": ["code"],
+                "token_endpoint_auth_method": "client_secret_post",
+            }]),
+            |ctx| async move {
+                let client = CreateOAuthClient::new("Acme Notes", [OAUTH_CALLBACK])
+                    .with_client_uri("https://notes.example.com")
+                    .with_grant_types(["authorization_code", "refresh_token"])
+                    .with_response_types(["code"])
+                    .with_token_endpoint_auth_method("client_secret_post");
+                ctx.admin.auth().oauth().create_client(&client).await?;
+                Ok(())
+            },
+        ),
+        Case::admin(
+            "admin oauth get_client",
+            "auth.admin.oauth.getClient",
+            json!(["$OAUTH_CLIENT_ID"]),
+            |ctx| async move {
+                let id = ctx.var("$OAUTH_CLIENT_ID");
+                ctx.admin.auth().oauth().get_client(&id).await?;
+                Ok(())
+            },
+        )
+        .with_oauth_client(),
+        Case::admin(
+            "admin oauth update_client",
+            "auth.admin.oauth.updateClient",
+            json!(["$OAUTH_CLIENT_ID", { "client_name": "Renamed", "logo_uri": "https://notes.example.com/logo.png" }]),
+            |ctx| async move {
+                let id = ctx.var("$OAUTH_CLIENT_ID");
+                let changes = UpdateOAuthClient::default()
+                    .with_client_name("Renamed")
+                    .with_logo_uri("https://notes.example.com/logo.png");
+                ctx.admin.auth().oauth().update_client(&id, &changes).await?;
+                Ok(())
+            },
+        )
+        .with_oauth_client(),
+        Case::admin(
+            "admin oauth delete_client",
+            "auth.admin.oauth.deleteClient",
+            json!(["$OAUTH_CLIENT_ID"]),
+            |ctx| async move {
+                let id = ctx.var("$OAUTH_CLIENT_ID");
+                ctx.admin.auth().oauth().delete_client(&id).await
+            },
+        )
+        .with_oauth_client(),
+        Case::admin(
+            "admin oauth regenerate_client_secret",
+            "auth.admin.oauth.regenerateClientSecret",
+            json!(["$OAUTH_CLIENT_ID"]),
+            |ctx| async move {
+                let id = ctx.var("$OAUTH_CLIENT_ID");
+                ctx.admin.auth().oauth().regenerate_client_secret(&id).await?;
+                Ok(())
+            },
+        )
+        .with_oauth_client(),
+    ]
+}
+
 // ---- one side: a local Auth server behind a recording proxy ----
 
 /// Placeholder → this side's value.
@@ -1122,8 +1302,17 @@ impl Side {
                 .join("; ");
             let identity_id = link_second_identity(&auth, &issued.access_token).await;
             vars.push(("$IDENTITY_ID", identity_id));
+            if case.oauth {
+                let (client_id, authorization_id) =
+                    oauth_client_with_grant(&auth, &issued.access_token).await;
+                vars.push(("$OAUTH_CLIENT_ID", client_id));
+                vars.push(("$AUTHORIZATION_ID", authorization_id));
+            }
             vars.push(("$ACCESS_TOKEN", issued.access_token));
             vars.push(("$REFRESH_TOKEN", issued.refresh_token));
+        }
+        if case.oauth && !case.signed_in {
+            vars.push(("$OAUTH_CLIENT_ID", register_oauth_client(&auth).await));
         }
         Self {
             auth,
@@ -1315,6 +1504,81 @@ async fn link_second_identity(auth: &LocalAuth, access_token: &str) -> String {
         .find(|i| i["provider"] == "apple")
         .unwrap();
     apple["identity_id"].as_str().unwrap().to_owned()
+}
+
+/// Registers an OAuth client straight at the server (not recorded); its id.
+async fn register_oauth_client(auth: &LocalAuth) -> String {
+    SupabaseAdmin::new(&auth.url(), auth.secret_key())
+        .unwrap()
+        .auth()
+        .oauth()
+        .create_client(&CreateOAuthClient::new("Acme", [OAUTH_CALLBACK]))
+        .await
+        .unwrap()
+        .client_id()
+        .to_owned()
+}
+
+/// Starts an authorization of `client_id` for `scope` and binds it to the user of
+/// `access_token` (the consent page's first read), straight at the server; its id.
+async fn bound_authorization(
+    auth: &LocalAuth,
+    access_token: &str,
+    client_id: &str,
+    scope: &str,
+) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let challenge = "c".repeat(43);
+    let authorize = url::Url::parse_with_params(
+        &format!("{}/oauth/authorize", auth.auth_url()),
+        [
+            ("client_id", client_id),
+            ("redirect_uri", OAUTH_CALLBACK),
+            ("scope", scope),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "plain"),
+        ],
+    )
+    .unwrap();
+    let started = http.get(authorize).send().await.unwrap();
+    let location = url::Url::parse(started.headers()["location"].to_str().unwrap()).unwrap();
+    let id = location
+        .query_pairs()
+        .find(|(k, _)| k == "authorization_id")
+        .unwrap()
+        .1
+        .into_owned();
+    let details = http
+        .get(format!("{}/oauth/authorizations/{id}", auth.auth_url()))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap();
+    assert!(details.status().is_success(), "{:?}", details.text().await);
+    id
+}
+
+/// A registered client the seeded user granted `email` to, and a pending authorization of it
+/// for more scopes bound to the user: `(client id, authorization id)`.
+async fn oauth_client_with_grant(auth: &LocalAuth, access_token: &str) -> (String, String) {
+    let client_id = register_oauth_client(auth).await;
+    let granted = bound_authorization(auth, access_token, &client_id, "email").await;
+    let consent = reqwest::Client::new()
+        .post(format!(
+            "{}/oauth/authorizations/{granted}/consent",
+            auth.auth_url()
+        ))
+        .bearer_auth(access_token)
+        .json(&json!({ "action": "approve" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(consent.status().is_success(), "{:?}", consent.text().await);
+    let pending = bound_authorization(auth, access_token, &client_id, "openid profile").await;
+    (client_id, pending)
 }
 
 /// Records the request and forwards it to the local Auth server.
