@@ -240,6 +240,7 @@ fn cases() -> Vec<Case> {
         admin_oauth_cases(),
         admin_passkey_cases(),
         admin_custom_provider_cases(),
+        admin_custom_provider_create_cases(),
     ]
     .into_iter()
     .flatten()
@@ -1206,6 +1207,59 @@ fn admin_custom_provider_cases() -> Vec<Case> {
             },
         ),
         Case::admin(
+            "admin custom providers get",
+            "auth.admin.customProviders.getProvider",
+            json!(["custom:acme"]),
+            |ctx| async move {
+                let providers = ctx.admin.auth().custom_providers();
+                providers.get_provider("custom:acme").await?;
+                Ok(())
+            },
+        )
+        .with_custom_provider(),
+        Case::admin(
+            "admin custom providers get, unknown",
+            "auth.admin.customProviders.getProvider",
+            json!(["custom:none"]),
+            |ctx| async move {
+                let providers = ctx.admin.auth().custom_providers();
+                providers.get_provider("custom:none").await?;
+                Ok(())
+            },
+        )
+        .refused(),
+        Case::admin(
+            "admin custom providers update",
+            "auth.admin.customProviders.updateProvider",
+            json!(["custom:acme", { "name": "Acme Inc", "enabled": false, "client_secret": "rotated" }]),
+            |ctx| async move {
+                let changes = UpdateCustomProvider::default()
+                    .with_name("Acme Inc")
+                    .with_enabled(false)
+                    .with_client_secret("rotated");
+                let providers = ctx.admin.auth().custom_providers();
+                providers.update_provider("custom:acme", &changes).await?;
+                Ok(())
+            },
+        )
+        .with_custom_provider(),
+        Case::admin(
+            "admin custom providers delete",
+            "auth.admin.customProviders.deleteProvider",
+            json!(["custom:acme"]),
+            |ctx| async move {
+                let providers = ctx.admin.auth().custom_providers();
+                providers.delete_provider("custom:acme").await
+            },
+        )
+        .with_custom_provider(),
+    ]
+}
+
+/// Creating custom providers of both kinds.
+fn admin_custom_provider_create_cases() -> Vec<Case> {
+    vec![
+        Case::admin(
             "admin custom providers create, oauth2",
             "auth.admin.customProviders.createProvider",
             json!([{
@@ -1262,53 +1316,6 @@ fn admin_custom_provider_cases() -> Vec<Case> {
                 Ok(())
             },
         ),
-        Case::admin(
-            "admin custom providers get",
-            "auth.admin.customProviders.getProvider",
-            json!(["custom:acme"]),
-            |ctx| async move {
-                let providers = ctx.admin.auth().custom_providers();
-                providers.get_provider("custom:acme").await?;
-                Ok(())
-            },
-        )
-        .with_custom_provider(),
-        Case::admin(
-            "admin custom providers get, unknown",
-            "auth.admin.customProviders.getProvider",
-            json!(["custom:none"]),
-            |ctx| async move {
-                let providers = ctx.admin.auth().custom_providers();
-                providers.get_provider("custom:none").await?;
-                Ok(())
-            },
-        )
-        .refused(),
-        Case::admin(
-            "admin custom providers update",
-            "auth.admin.customProviders.updateProvider",
-            json!(["custom:acme", { "name": "Acme Inc", "enabled": false, "client_secret": "rotated" }]),
-            |ctx| async move {
-                let changes = UpdateCustomProvider::default()
-                    .with_name("Acme Inc")
-                    .with_enabled(false)
-                    .with_client_secret("rotated");
-                let providers = ctx.admin.auth().custom_providers();
-                providers.update_provider("custom:acme", &changes).await?;
-                Ok(())
-            },
-        )
-        .with_custom_provider(),
-        Case::admin(
-            "admin custom providers delete",
-            "auth.admin.customProviders.deleteProvider",
-            json!(["custom:acme"]),
-            |ctx| async move {
-                let providers = ctx.admin.auth().custom_providers();
-                providers.delete_provider("custom:acme").await
-            },
-        )
-        .with_custom_provider(),
     ]
 }
 
