@@ -35,8 +35,9 @@ use axum::response::Response;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use supabase_ssr_core::admin::{
-    AdminUserAttributes, CreateOAuthClient, GenerateLink, InviteOptions, ListOAuthClients,
-    ListUsers, UpdateOAuthClient,
+    AdminUserAttributes, CreateCustomProvider, CreateOAuthClient, CustomProviderType, GenerateLink,
+    InviteOptions, ListOAuthClients, ListUsers, OAuth2Endpoints, UpdateCustomProvider,
+    UpdateOAuthClient,
 };
 use supabase_ssr_core::auth::{
     AuthError, IdTokenCredentials, Identifier, Identity, OAuthSignIn, OtpSignIn, OtpType,
@@ -86,6 +87,10 @@ struct Case {
     /// An OAuth client is registered, `$OAUTH_CLIENT_ID`; signed in, the user granted it
     /// `email` and has a pending authorization of it, `$AUTHORIZATION_ID`.
     oauth: bool,
+    /// The seeded user has a passkey, `$PASSKEY_ID`.
+    passkey: bool,
+    /// The custom OAuth 2.0 provider `custom:acme` exists.
+    custom_provider: bool,
     /// Requests auth-js sends that ours does not, on purpose (method and masked path): left
     /// out of the comparison. Each use says why.
     js_only: Vec<(&'static str, &'static str)>,
@@ -128,6 +133,8 @@ impl Case {
             factor: false,
             flow_ids: false,
             oauth: false,
+            passkey: false,
+            custom_provider: false,
             js_only: Vec::new(),
             ours_only: Vec::new(),
             js_call,
@@ -182,6 +189,18 @@ impl Case {
         self
     }
 
+    /// The seeded user has a passkey, its id in `$PASSKEY_ID`.
+    fn with_passkey(mut self) -> Self {
+        self.passkey = true;
+        self
+    }
+
+    /// The custom provider `custom:acme` exists.
+    fn with_custom_provider(mut self) -> Self {
+        self.custom_provider = true;
+        self
+    }
+
     /// Ours also sends `method path` (masked), which auth-js does not, on purpose.
     fn ours_also_send(mut self, method: &'static str, path: &'static str) -> Self {
         self.ours_only.push((method, path));
@@ -219,6 +238,9 @@ fn cases() -> Vec<Case> {
         admin_link_cases(),
         oauth_server_cases(),
         admin_oauth_cases(),
+        admin_passkey_cases(),
+        admin_custom_provider_cases(),
+        admin_custom_provider_create_cases(),
     ]
     .into_iter()
     .flatten()
@@ -1098,6 +1120,205 @@ fn oauth_server_cases() -> Vec<Case> {
     ]
 }
 
+/// A UUID that names nothing on the server.
+const UNKNOWN_UUID: &str = "5b0c2f1e-3d4a-4b6c-8e9f-0a1b2c3d4e5f";
+
+/// Users' passkeys (auth-js `auth.admin.passkey`).
+fn admin_passkey_cases() -> Vec<Case> {
+    vec![
+        Case::admin(
+            "admin passkeys list",
+            "auth.admin.passkey.listPasskeys",
+            json!([{ "userId": "$USER_ID" }]),
+            |ctx| async move {
+                let id = ctx.var("$USER_ID");
+                ctx.admin.auth().passkeys().list(&id).await?;
+                Ok(())
+            },
+        )
+        .with_passkey(),
+        Case::admin(
+            "admin passkeys delete",
+            "auth.admin.passkey.deletePasskey",
+            json!([{ "userId": "$USER_ID", "passkeyId": "$PASSKEY_ID" }]),
+            |ctx| async move {
+                let (id, passkey) = (ctx.var("$USER_ID"), ctx.var("$PASSKEY_ID"));
+                ctx.admin.auth().passkeys().delete(&id, &passkey).await
+            },
+        )
+        .with_passkey(),
+        Case::admin(
+            "admin passkeys delete, unknown passkey",
+            "auth.admin.passkey.deletePasskey",
+            json!([{ "userId": "$USER_ID", "passkeyId": UNKNOWN_UUID }]),
+            |ctx| async move {
+                let id = ctx.var("$USER_ID");
+                ctx.admin.auth().passkeys().delete(&id, UNKNOWN_UUID).await
+            },
+        )
+        .refused(),
+    ]
+}
+
+/// The provider `custom:acme` of the custom provider cases.
+fn acme_provider() -> CreateCustomProvider {
+    CreateCustomProvider::oauth2(
+        "custom:acme",
+        "Acme",
+        "acme-client",
+        "acme-secret",
+        OAuth2Endpoints {
+            authorization_url: "https://acme.example/authorize".into(),
+            token_url: "https://acme.example/token".into(),
+            userinfo_url: "https://acme.example/userinfo".into(),
+        },
+    )
+    .with_scopes(["email"])
+}
+
+/// Custom OAuth/OIDC providers (auth-js `auth.admin.customProviders`).
+fn admin_custom_provider_cases() -> Vec<Case> {
+    vec![
+        Case::admin(
+            "admin custom providers list",
+            "auth.admin.customProviders.listProviders",
+            json!([]),
+            |ctx| async move {
+                ctx.admin
+                    .auth()
+                    .custom_providers()
+                    .list_providers(None)
+                    .await?;
+                Ok(())
+            },
+        )
+        .with_custom_provider(),
+        Case::admin(
+            "admin custom providers list, one type",
+            "auth.admin.customProviders.listProviders",
+            json!([{ "type": "oidc" }]),
+            |ctx| async move {
+                ctx.admin
+                    .auth()
+                    .custom_providers()
+                    .list_providers(Some(CustomProviderType::Oidc))
+                    .await?;
+                Ok(())
+            },
+        ),
+        Case::admin(
+            "admin custom providers get",
+            "auth.admin.customProviders.getProvider",
+            json!(["custom:acme"]),
+            |ctx| async move {
+                let providers = ctx.admin.auth().custom_providers();
+                providers.get_provider("custom:acme").await?;
+                Ok(())
+            },
+        )
+        .with_custom_provider(),
+        Case::admin(
+            "admin custom providers get, unknown",
+            "auth.admin.customProviders.getProvider",
+            json!(["custom:none"]),
+            |ctx| async move {
+                let providers = ctx.admin.auth().custom_providers();
+                providers.get_provider("custom:none").await?;
+                Ok(())
+            },
+        )
+        .refused(),
+        Case::admin(
+            "admin custom providers update",
+            "auth.admin.customProviders.updateProvider",
+            json!(["custom:acme", { "name": "Acme Inc", "enabled": false, "client_secret": "rotated" }]),
+            |ctx| async move {
+                let changes = UpdateCustomProvider::default()
+                    .with_name("Acme Inc")
+                    .with_enabled(false)
+                    .with_client_secret("rotated");
+                let providers = ctx.admin.auth().custom_providers();
+                providers.update_provider("custom:acme", &changes).await?;
+                Ok(())
+            },
+        )
+        .with_custom_provider(),
+        Case::admin(
+            "admin custom providers delete",
+            "auth.admin.customProviders.deleteProvider",
+            json!(["custom:acme"]),
+            |ctx| async move {
+                let providers = ctx.admin.auth().custom_providers();
+                providers.delete_provider("custom:acme").await
+            },
+        )
+        .with_custom_provider(),
+    ]
+}
+
+/// Creating custom providers of both kinds.
+fn admin_custom_provider_create_cases() -> Vec<Case> {
+    vec![
+        Case::admin(
+            "admin custom providers create, oauth2",
+            "auth.admin.customProviders.createProvider",
+            json!([{
+                "provider_type": "oauth2",
+                "identifier": "custom:acme",
+                "name": "Acme",
+                "client_id": "acme-client",
+                "client_secret": "acme-secret",
+                "scopes": ["email"],
+                "authorization_url": "https://acme.example/authorize",
+                "token_url": "https://acme.example/token",
+                "userinfo_url": "https://acme.example/userinfo",
+            }]),
+            |ctx| async move {
+                let providers = ctx.admin.auth().custom_providers();
+                providers.create_provider(&acme_provider()).await?;
+                Ok(())
+            },
+        ),
+        Case::admin(
+            "admin custom providers create, oidc with options",
+            "auth.admin.customProviders.createProvider",
+            json!([{
+                "provider_type": "oidc",
+                "identifier": "custom:corp",
+                "name": "Corp",
+                "client_id": "corp-client",
+                "client_secret": "corp-secret",
+                "issuer": "https://id.corp.example",
+                "pkce_enabled": false,
+                "attribute_mapping": { "name": "display_name" },
+                "authorization_params": { "prompt": "login" },
+                "custom_claims_allowlist": ["groups"],
+            }]),
+            |ctx| async move {
+                let mut mapping = Map::new();
+                mapping.insert("name".into(), json!("display_name"));
+                let corp = CreateCustomProvider::oidc(
+                    "custom:corp",
+                    "Corp",
+                    "corp-client",
+                    "corp-secret",
+                    "https://id.corp.example",
+                )
+                .with_pkce_enabled(false)
+                .with_attribute_mapping(mapping)
+                .with_authorization_param("prompt", "login")
+                .with_custom_claims_allowlist(["groups"]);
+                ctx.admin
+                    .auth()
+                    .custom_providers()
+                    .create_provider(&corp)
+                    .await?;
+                Ok(())
+            },
+        ),
+    ]
+}
+
 /// The OAuth client registry (auth-js `auth.admin.oauth`).
 fn admin_oauth_cases() -> Vec<Case> {
     vec![
@@ -1310,6 +1531,18 @@ impl Side {
             }
             vars.push(("$ACCESS_TOKEN", issued.access_token));
             vars.push(("$REFRESH_TOKEN", issued.refresh_token));
+        }
+        if case.passkey {
+            vars.push(("$PASSKEY_ID", auth.add_passkey(EMAIL).unwrap()));
+        }
+        if case.custom_provider {
+            SupabaseAdmin::new(&auth.url(), auth.secret_key())
+                .unwrap()
+                .auth()
+                .custom_providers()
+                .create_provider(&acme_provider())
+                .await
+                .unwrap();
         }
         if case.oauth && !case.signed_in {
             vars.push(("$OAUTH_CLIENT_ID", register_oauth_client(&auth).await));
