@@ -102,17 +102,10 @@ fn fault_for(label: &str) -> Option<Fault> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn official_client_against_local_auth() {
-    let server = LocalAuth::start(
-        LocalAuthOptions::default().user(SeedUser::new("user@example.com", "password123")),
-    )
-    .await
-    .unwrap();
-    let vectors: Value = serde_json::from_str(VECTORS).unwrap();
-    let cases = vectors["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 22);
-    let error_cases: Vec<Value> = cases
+/// The script's input for the recorded error mappings: each label with its fault, and a wrong
+/// password for the ones the server answers itself.
+fn error_cases(cases: &[Value]) -> Vec<Value> {
+    cases
         .iter()
         .map(|c| {
             let label = c["label"].as_str().unwrap();
@@ -124,7 +117,20 @@ async fn official_client_against_local_auth() {
             };
             json!({ "label": label, "fault": fault, "password": password })
         })
-        .collect();
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn official_client_against_local_auth() {
+    let server = LocalAuth::start(
+        LocalAuthOptions::default().user(SeedUser::new("user@example.com", "password123")),
+    )
+    .await
+    .unwrap();
+    let vectors: Value = serde_json::from_str(VECTORS).unwrap();
+    let cases = vectors["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 22);
+    let error_cases = error_cases(cases);
     let flows_server = flows_server().await;
     let admin_server = admin_server().await;
     let oauth_server = oauth_server().await;
