@@ -1786,6 +1786,7 @@ async fn bound_authorization(
         .into_owned();
     let details = http
         .get(format!("{}/oauth/authorizations/{id}", auth.auth_url()))
+        .header("apikey", auth.publishable_key())
         .bearer_auth(access_token)
         .send()
         .await
@@ -1804,6 +1805,7 @@ async fn oauth_client_with_grant(auth: &LocalAuth, access_token: &str) -> (Strin
             "{}/oauth/authorizations/{granted}/consent",
             auth.auth_url()
         ))
+        .header("apikey", auth.publishable_key())
         .bearer_auth(access_token)
         .json(&json!({ "action": "approve" }))
         .send()

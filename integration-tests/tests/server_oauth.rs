@@ -7,7 +7,7 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use supabase_ssr_testing::server::{LocalAuth, LocalAuthOptions, SeedUser};
+use supabase_ssr_testing::server::{Endpoint, LocalAuth, LocalAuthOptions, SeedUser};
 
 const EMAIL: &str = "user@example.com";
 const OTHER: &str = "other@example.com";
@@ -541,4 +541,24 @@ async fn grants_are_listed_and_revoked_by_client_id() {
     )
     .await;
     assert_eq!(none.body, json!([]));
+
+    // Counted like every Auth endpoint; the consent page's calls need the apikey (the app's
+    // authorize and token requests do not).
+    let counters = s.counters();
+    assert_eq!(counters.get(Endpoint::OAuthGrantsList), 2, "{counters:?}");
+    assert_eq!(counters.get(Endpoint::OAuthGrantRevoke), 3, "{counters:?}");
+    assert_eq!(counters.get(Endpoint::OAuthAuthorize), 1, "{counters:?}");
+    assert_eq!(counters.get(Endpoint::OAuthConsent), 1, "{counters:?}");
+    assert_eq!(
+        counters.get(Endpoint::AdminOAuthClientCreate),
+        1,
+        "{counters:?}"
+    );
+    let keyless = reqwest::Client::new()
+        .get(format!("{}/user/oauth/grants", s.auth_url()))
+        .bearer_auth(&user)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keyless.status(), 401);
 }

@@ -88,6 +88,12 @@ async fn the_futures_of_the_client_are_send() {
     send_future(client.auth().link_identity(&oauth));
     let identity = Identity::from(serde_json::Map::new());
     send_future(client.auth().unlink_identity(&identity));
+    let consent = client.auth().oauth();
+    send_future(consent.authorization_details("a1"));
+    send_future(consent.approve_authorization("a1"));
+    send_future(consent.deny_authorization("a1"));
+    send_future(consent.list_grants());
+    send_future(consent.revoke_grant("c1"));
     send_future(client.rest_headers());
     #[cfg(feature = "rest")]
     send_future(
@@ -124,4 +130,26 @@ async fn the_futures_of_the_admin_handle_are_send() {
     send_future(auth.sign_out("jwt", SignOutScope::Global));
     send_future(auth.mfa().list_factors(id));
     send_future(auth.mfa().delete_factor(id, id));
+}
+
+#[tokio::test]
+async fn the_futures_of_the_oauth_client_registry_are_send() {
+    use supabase_ssr_core::admin::{CreateOAuthClient, ListOAuthClients, UpdateOAuthClient};
+    let admin = supabase_ssr_core::SupabaseAdmin::new("http://127.0.0.1:9", "sb_secret_x").unwrap();
+    let oauth = admin.auth().oauth();
+    let id = "3f2b8c1e-9d4a-4b6e-8f00-1a2b3c4d5e6f";
+    let (create, update) = (
+        CreateOAuthClient::new("App", ["https://app.example/cb"]),
+        UpdateOAuthClient::default(),
+    );
+    send_future(oauth.list_clients(&ListOAuthClients::default()));
+    send_future(oauth.create_client(&create));
+    send_future(oauth.get_client(id));
+    send_future(oauth.update_client(id, &update));
+    send_future(oauth.delete_client(id));
+    send_future(oauth.regenerate_client_secret(id));
+    shared::<supabase_ssr_core::admin::OAuthClient>();
+    shared::<supabase_ssr_core::admin::OAuthClientPage>();
+    shared::<supabase_ssr_core::auth::AuthorizationDetails>();
+    shared::<supabase_ssr_core::auth::OAuthGrant>();
 }

@@ -97,11 +97,35 @@ pub enum Endpoint {
     AdminCustomProviderUpdate,
     /// `DELETE /admin/custom-providers/{identifier}`.
     AdminCustomProviderDelete,
+    /// `GET /admin/oauth/clients`.
+    AdminOAuthClientsList,
+    /// `POST /admin/oauth/clients`.
+    AdminOAuthClientCreate,
+    /// `GET /admin/oauth/clients/{id}`.
+    AdminOAuthClientGet,
+    /// `PUT /admin/oauth/clients/{id}`.
+    AdminOAuthClientUpdate,
+    /// `DELETE /admin/oauth/clients/{id}`.
+    AdminOAuthClientDelete,
+    /// `POST /admin/oauth/clients/{id}/regenerate_secret`.
+    AdminOAuthClientRegenerateSecret,
+    /// `GET /oauth/authorize` (a third-party app's browser; the project as an OAuth 2.1 server).
+    OAuthAuthorize,
+    /// `POST /oauth/token` (a third-party app, authenticated as its client).
+    OAuthToken,
+    /// `GET /oauth/authorizations/{id}` (the consent page).
+    OAuthAuthorizationGet,
+    /// `POST /oauth/authorizations/{id}/consent`.
+    OAuthConsent,
+    /// `GET /user/oauth/grants`.
+    OAuthGrantsList,
+    /// `DELETE /user/oauth/grants`.
+    OAuthGrantRevoke,
 }
 
 impl Endpoint {
     /// Every endpoint, in a stable order.
-    pub const ALL: [Endpoint; 43] = [
+    pub const ALL: [Endpoint; 55] = [
         Endpoint::TokenPassword,
         Endpoint::TokenRefresh,
         Endpoint::TokenPkce,
@@ -145,6 +169,18 @@ impl Endpoint {
         Endpoint::AdminCustomProviderGet,
         Endpoint::AdminCustomProviderUpdate,
         Endpoint::AdminCustomProviderDelete,
+        Endpoint::AdminOAuthClientsList,
+        Endpoint::AdminOAuthClientCreate,
+        Endpoint::AdminOAuthClientGet,
+        Endpoint::AdminOAuthClientUpdate,
+        Endpoint::AdminOAuthClientDelete,
+        Endpoint::AdminOAuthClientRegenerateSecret,
+        Endpoint::OAuthAuthorize,
+        Endpoint::OAuthToken,
+        Endpoint::OAuthAuthorizationGet,
+        Endpoint::OAuthConsent,
+        Endpoint::OAuthGrantsList,
+        Endpoint::OAuthGrantRevoke,
     ];
 
     /// The snake-case name used by the admin routes and the JSON counters.
@@ -193,6 +229,18 @@ impl Endpoint {
             Endpoint::AdminCustomProviderGet => "admin_custom_provider_get",
             Endpoint::AdminCustomProviderUpdate => "admin_custom_provider_update",
             Endpoint::AdminCustomProviderDelete => "admin_custom_provider_delete",
+            Endpoint::AdminOAuthClientsList => "admin_oauth_clients_list",
+            Endpoint::AdminOAuthClientCreate => "admin_oauth_client_create",
+            Endpoint::AdminOAuthClientGet => "admin_oauth_client_get",
+            Endpoint::AdminOAuthClientUpdate => "admin_oauth_client_update",
+            Endpoint::AdminOAuthClientDelete => "admin_oauth_client_delete",
+            Endpoint::AdminOAuthClientRegenerateSecret => "admin_oauth_client_regenerate_secret",
+            Endpoint::OAuthAuthorize => "oauth_authorize",
+            Endpoint::OAuthToken => "oauth_token",
+            Endpoint::OAuthAuthorizationGet => "oauth_authorization_get",
+            Endpoint::OAuthConsent => "oauth_consent",
+            Endpoint::OAuthGrantsList => "oauth_grants_list",
+            Endpoint::OAuthGrantRevoke => "oauth_grant_revoke",
         }
     }
 
@@ -240,6 +288,23 @@ impl Endpoint {
             (method, sub) if sub.starts_with("/admin/users/") => {
                 return Self::classify_admin_user(method, sub);
             }
+            (method, sub) if sub.starts_with("/admin/oauth/clients") => {
+                return Self::classify_oauth_client(method, sub);
+            }
+            ("GET", "/oauth/authorize") => Endpoint::OAuthAuthorize,
+            ("POST", "/oauth/token") => Endpoint::OAuthToken,
+            ("GET", "/user/oauth/grants") => Endpoint::OAuthGrantsList,
+            ("DELETE", "/user/oauth/grants") => Endpoint::OAuthGrantRevoke,
+            (method, sub) if sub.starts_with("/oauth/authorizations/") => {
+                let rest = sub.trim_start_matches("/oauth/authorizations/");
+                return match (method, rest.split_once('/')) {
+                    ("GET", None) if !rest.is_empty() => Some(Endpoint::OAuthAuthorizationGet),
+                    ("POST", Some((id, "consent"))) if !id.is_empty() => {
+                        Some(Endpoint::OAuthConsent)
+                    }
+                    _ => None,
+                };
+            }
             (method, sub) if sub.starts_with("/admin/custom-providers") => {
                 return Self::classify_custom_provider(method, sub);
             }
@@ -278,6 +343,21 @@ impl Endpoint {
         })
     }
 
+    /// `/admin/oauth/clients[/{client_id}[/regenerate_secret]]`.
+    fn classify_oauth_client(method: &str, sub: &str) -> Option<Self> {
+        let rest = sub.strip_prefix("/admin/oauth/clients")?.trim_matches('/');
+        let parts: Vec<&str> = rest.split('/').collect();
+        Some(match (method, parts.as_slice()) {
+            ("GET", [""]) => Endpoint::AdminOAuthClientsList,
+            ("POST", [""]) => Endpoint::AdminOAuthClientCreate,
+            ("GET", [_]) => Endpoint::AdminOAuthClientGet,
+            ("PUT", [_]) => Endpoint::AdminOAuthClientUpdate,
+            ("DELETE", [_]) => Endpoint::AdminOAuthClientDelete,
+            ("POST", [_, "regenerate_secret"]) => Endpoint::AdminOAuthClientRegenerateSecret,
+            _ => return None,
+        })
+    }
+
     /// `/admin/custom-providers[/{identifier}]`.
     fn classify_custom_provider(method: &str, sub: &str) -> Option<Self> {
         let rest = sub.strip_prefix("/admin/custom-providers")?;
@@ -305,6 +385,9 @@ impl Endpoint {
                 | Endpoint::Jwks
                 | Endpoint::Health
                 | Endpoint::SsoAcs
+                // The app's browser, and the app authenticating as its client.
+                | Endpoint::OAuthAuthorize
+                | Endpoint::OAuthToken
         )
     }
 }
@@ -318,7 +401,7 @@ impl fmt::Display for Endpoint {
 /// The name given to [`Endpoint::from_str`] is not an endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown endpoint `{0}` (expected one of token_password, token_refresh, token_pkce, token_id_token, token_other, signup, otp, verify_post, verify_get, user_get, user_put, logout, recover, authorize, jwks, settings, health, factors_enroll, factors_challenge, factors_verify, factors_unenroll, resend, reauthenticate, identities_authorize, identities_unlink, sso, sso_acs, admin_users_list, admin_user_create, admin_user_get, admin_user_update, admin_user_delete, admin_factors_list, admin_factor_delete, invite, generate_link)"
+    "unknown endpoint `{0}` (expected one of token_password, token_refresh, token_pkce, token_id_token, token_other, signup, otp, verify_post, verify_get, user_get, user_put, logout, recover, authorize, jwks, settings, health, factors_enroll, factors_challenge, factors_verify, factors_unenroll, resend, reauthenticate, identities_authorize, identities_unlink, sso, sso_acs, admin_users_list, admin_user_create, admin_user_get, admin_user_update, admin_user_delete, admin_factors_list, admin_factor_delete, invite, generate_link, admin_passkeys_list, admin_passkey_delete, admin_custom_providers_list, admin_custom_provider_create, admin_custom_provider_get, admin_custom_provider_update, admin_custom_provider_delete, admin_oauth_clients_list, admin_oauth_client_create, admin_oauth_client_get, admin_oauth_client_update, admin_oauth_client_delete, admin_oauth_client_regenerate_secret, oauth_authorize, oauth_token, oauth_authorization_get, oauth_consent, oauth_grants_list, oauth_grant_revoke)"
 )]
 pub struct UnknownEndpoint(pub String);
 
@@ -397,6 +480,88 @@ mod tests {
             Some(Endpoint::GenerateLink)
         );
         assert_eq!(c(&Method::POST, "/auth/v1/admin/users/u1"), None);
+    }
+
+    #[test]
+    fn oauth_server_routes_are_told_apart() {
+        let c = |m: &Method, p: &str| Endpoint::classify(m, p, None);
+        let id = "3f2b8c1e-9d4a-4b6e-8f00-1a2b3c4d5e6f";
+        for (method, path, endpoint) in [
+            (
+                Method::GET,
+                "/admin/oauth/clients".to_owned(),
+                Endpoint::AdminOAuthClientsList,
+            ),
+            (
+                Method::POST,
+                "/admin/oauth/clients/".to_owned(),
+                Endpoint::AdminOAuthClientCreate,
+            ),
+            (
+                Method::GET,
+                format!("/admin/oauth/clients/{id}"),
+                Endpoint::AdminOAuthClientGet,
+            ),
+            (
+                Method::PUT,
+                format!("/admin/oauth/clients/{id}"),
+                Endpoint::AdminOAuthClientUpdate,
+            ),
+            (
+                Method::DELETE,
+                format!("/admin/oauth/clients/{id}"),
+                Endpoint::AdminOAuthClientDelete,
+            ),
+            (
+                Method::POST,
+                format!("/admin/oauth/clients/{id}/regenerate_secret"),
+                Endpoint::AdminOAuthClientRegenerateSecret,
+            ),
+            (
+                Method::GET,
+                "/oauth/authorize".to_owned(),
+                Endpoint::OAuthAuthorize,
+            ),
+            (
+                Method::POST,
+                "/oauth/token".to_owned(),
+                Endpoint::OAuthToken,
+            ),
+            (
+                Method::GET,
+                "/oauth/authorizations/a1".to_owned(),
+                Endpoint::OAuthAuthorizationGet,
+            ),
+            (
+                Method::POST,
+                "/oauth/authorizations/a1/consent".to_owned(),
+                Endpoint::OAuthConsent,
+            ),
+            (
+                Method::GET,
+                "/user/oauth/grants".to_owned(),
+                Endpoint::OAuthGrantsList,
+            ),
+            (
+                Method::DELETE,
+                "/user/oauth/grants".to_owned(),
+                Endpoint::OAuthGrantRevoke,
+            ),
+        ] {
+            assert_eq!(
+                c(&method, &format!("/auth/v1{path}")),
+                Some(endpoint),
+                "{method} {path}"
+            );
+        }
+        assert_eq!(c(&Method::GET, "/auth/v1/oauth/authorizations/"), None);
+        assert_eq!(
+            c(&Method::POST, "/auth/v1/admin/oauth/clients/x/other"),
+            None
+        );
+        // The app's browser and the app itself send no apikey; the consent page's calls do.
+        assert!(Endpoint::OAuthAuthorize.is_open() && Endpoint::OAuthToken.is_open());
+        assert!(!Endpoint::OAuthConsent.is_open());
     }
 
     #[test]
