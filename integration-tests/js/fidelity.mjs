@@ -6,9 +6,11 @@
 // see runFlows and runAdmin).
 // Output (stdout, JSON): {"checks": [{name, ok, detail}], "errors": [{label, actual}],
 // "mfaCalls": [the auth.mfa methods called, in order], "flowCalls": [the flows' auth calls],
-// "adminCalls": [the auth.admin methods called, in order]}.
+// "adminCalls": [the auth.admin methods called, in order], "oauthServerCalls": [the
+// auth.admin.oauth and auth.oauth methods called, in order]}. Input "oauthServer": {"url",
+// "key", "secretKey", "email", "password", "consentPath"} (see runOAuthServer).
 // Exits 1 with the failed checks on stderr when any check fails. Driven by tests/fidelity.rs.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { createClient } from '@supabase/supabase-js';
 
 const input = JSON.parse(await new Promise((resolve, reject) => {
@@ -301,8 +303,9 @@ await admin('POST', '/__faults', { clear: 'all' });
 
 const flowCalls = input.flows ? await runFlows(input.flows) : [];
 const adminCalls = input.admin ? await runAdmin(input.admin) : [];
+const oauthServerCalls = input.oauthServer ? await runOAuthServer(input.oauthServer) : [];
 
-const report = { checks, errors, mfaCalls, flowCalls, adminCalls };
+const report = { checks, errors, mfaCalls, flowCalls, adminCalls, oauthServerCalls };
 process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
 const failed = checks.filter((c2) => !c2.ok);
 if (failed.length > 0) {
@@ -664,5 +667,105 @@ async function runAdmin(a) {
     const r = await anon.auth.admin.listUsers();
     adminCheck('listUsers with the publishable key: 403 not_admin', r.error?.status === 403 && r.error.code === 'not_admin', errInfo(r.error));
   }
+  return calls;
+}
+
+// --- The project as an OAuth 2.1 server, against its own server: the client registry
+// (auth.admin.oauth) and a third-party app's whole loop through the consent page's calls
+// (auth.oauth), with the app's own requests (authorize, token) made with fetch.
+async function runOAuthServer(o) {
+  const calls = [];
+  const callback = 'http://localhost:9999/callback';
+  const sb = createClient(o.url, o.secretKey, {
+    auth: { autoRefreshToken: false, persistSession: false, detectSessionInUrl: false },
+  });
+  const user = client({ url: o.url, key: o.key });
+  const adminCall = async (method, ...args) => {
+    calls.push(`admin.oauth.${method}`);
+    return sb.auth.admin.oauth[method](...args);
+  };
+  const userCall = async (method, ...args) => {
+    calls.push(`oauth.${method}`);
+    return user.auth.oauth[method](...args);
+  };
+  const oauthCheck = (name, ok, detail) => check(`oauth server: ${name}`, ok, detail);
+  const param = (link, name) => new URL(link).searchParams.get(name);
+  const verifier = 'fidelity-verifier-fidelity-verifier-fidelity-verifier';
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const authorize = async (clientId, scope) => {
+    const query = new URLSearchParams({
+      client_id: clientId, redirect_uri: callback, response_type: 'code', scope, state: 'app-state',
+      code_challenge: challenge, code_challenge_method: 'S256',
+    });
+    const res = await fetch(`${o.url}/auth/v1/oauth/authorize?${query}`, { redirect: 'manual' });
+    const location = res.headers.get('location') ?? '';
+    return location.includes(o.consentPath) ? param(location, 'authorization_id') : null;
+  };
+
+  // The registry.
+  const made = await adminCall('createClient', { client_name: 'Notes', client_uri: 'https://notes.example.com', redirect_uris: [callback] });
+  const notes = made.data;
+  oauthCheck('createClient: a confidential client with its secret', !made.error && notes.client_type === 'confidential'
+    && notes.client_secret && notes.registration_type === 'manual' && notes.redirect_uris[0] === callback, errInfo(made.error));
+  const cli = await adminCall('createClient', { client_name: 'CLI', redirect_uris: ['http://localhost:8080/cb'], token_endpoint_auth_method: 'none' });
+  oauthCheck('createClient: a public client has no secret', !cli.error && cli.data.client_type === 'public' && !cli.data.client_secret, errInfo(cli.error));
+  const listed = await adminCall('listClients');
+  oauthCheck('listClients: both, newest first', !listed.error && listed.data.clients.length === 2
+    && listed.data.clients[0].client_id === cli.data.client_id, errInfo(listed.error));
+  const got = await adminCall('getClient', notes.client_id);
+  oauthCheck('getClient: no secret', !got.error && got.data.client_name === 'Notes' && !got.data.client_secret, errInfo(got.error));
+  const renamed = await adminCall('updateClient', notes.client_id, { client_name: 'Notes 2' });
+  oauthCheck('updateClient', !renamed.error && renamed.data.client_name === 'Notes 2', errInfo(renamed.error));
+  const rotated = await adminCall('regenerateClientSecret', notes.client_id);
+  oauthCheck('regenerateClientSecret: a new secret', !rotated.error && rotated.data.client_secret
+    && rotated.data.client_secret !== notes.client_secret, errInfo(rotated.error));
+  const secret = rotated.data.client_secret;
+
+  // The app's loop.
+  const signed = await user.auth.signInWithPassword({ email: o.email, password: o.password });
+  oauthCheck('the user signs in', !signed.error, errInfo(signed.error));
+  const first = await authorize(notes.client_id, 'openid email');
+  oauthCheck('authorize redirects to the consent page', first !== null, first);
+  const details = await userCall('getAuthorizationDetails', first);
+  oauthCheck('getAuthorizationDetails: the client, the user, the scopes', !details.error && details.data.authorization_id === first
+    && details.data.client.name === 'Notes 2' && details.data.user.email === o.email && details.data.scope === 'openid email'
+    && details.data.redirect_uri === callback, errInfo(details.error));
+  const approved = await userCall('approveAuthorization', first, { skipBrowserRedirect: true });
+  const code = approved.data?.redirect_url ? param(approved.data.redirect_url, 'code') : null;
+  oauthCheck('approveAuthorization: the callback with a code and the state', !approved.error && code
+    && approved.data.redirect_url.startsWith(callback) && param(approved.data.redirect_url, 'state') === 'app-state', errInfo(approved.error));
+  const exchanged = await fetch(`${o.url}/auth/v1/oauth/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${notes.client_id}:${secret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: code ?? '', redirect_uri: callback, code_verifier: verifier }),
+  });
+  const tokens = await exchanged.json();
+  oauthCheck('the app exchanges the code', exchanged.status === 200 && tokens.access_token && tokens.refresh_token && !tokens.user, exchanged.status);
+  const grants = await userCall('listGrants');
+  oauthCheck('listGrants: the app, its scopes', !grants.error && grants.data.length === 1 && grants.data[0].client.id === notes.client_id
+    && grants.data[0].scopes.join(' ') === 'openid email', errInfo(grants.error));
+  const again = await authorize(notes.client_id, 'email');
+  const auto = await userCall('getAuthorizationDetails', again);
+  oauthCheck('getAuthorizationDetails within the granted scopes: approved at once, only redirect_url', !auto.error
+    && auto.data.redirect_url && param(auto.data.redirect_url, 'code') && auto.data.authorization_id === undefined, errInfo(auto.error));
+  const more = await authorize(notes.client_id, 'openid profile');
+  const pending = await userCall('getAuthorizationDetails', more);
+  oauthCheck('getAuthorizationDetails for more scopes: consent needed', !pending.error && pending.data.authorization_id === more, errInfo(pending.error));
+  const denied = await userCall('denyAuthorization', more, { skipBrowserRedirect: true });
+  oauthCheck('denyAuthorization: the callback with access_denied', !denied.error && param(denied.data.redirect_url, 'error') === 'access_denied'
+    && !param(denied.data.redirect_url, 'code'), errInfo(denied.error));
+  const revoked = await userCall('revokeGrant', { clientId: notes.client_id });
+  const appUser = await fetch(`${o.url}/auth/v1/user`, { headers: { apikey: o.key, authorization: `Bearer ${tokens.access_token}` } });
+  oauthCheck('revokeGrant: the app\'s session ends', !revoked.error && appUser.status === 403, { error: errInfo(revoked.error), status: appUser.status });
+  const none = await userCall('listGrants');
+  oauthCheck('listGrants afterwards: none', !none.error && none.data.length === 0, errInfo(none.error));
+
+  const deleted = await adminCall('deleteClient', cli.data.client_id);
+  const gone = await adminCall('getClient', cli.data.client_id);
+  oauthCheck('deleteClient: gone, 404 oauth_client_not_found', !deleted.error && gone.error?.status === 404
+    && gone.error.code === 'oauth_client_not_found', errInfo(gone.error));
   return calls;
 }

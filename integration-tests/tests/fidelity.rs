@@ -10,7 +10,9 @@
 //! with the secret key (createUser, listUsers with its pages, getUserById, updateUserById,
 //! signOut(jwt, scope), inviteUserByEmail, generateLink of each type, mfa.listFactors,
 //! mfa.deleteFactor, deleteUser soft and hard), each answer checked; that list is printed and
-//! asserted as well.
+//! asserted as well. The project as an OAuth 2.1 server runs against a fourth server: every
+//! `auth.admin.oauth` method and a third-party app's loop through every `auth.oauth` method
+//! (details, approve, the app's code exchange, grants, auto-approval, deny, revoke).
 //!
 //! Needs Node.js 20+ and npm; fails (never skips) without them.
 
@@ -100,17 +102,10 @@ fn fault_for(label: &str) -> Option<Fault> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn official_client_against_local_auth() {
-    let server = LocalAuth::start(
-        LocalAuthOptions::default().user(SeedUser::new("user@example.com", "password123")),
-    )
-    .await
-    .unwrap();
-    let vectors: Value = serde_json::from_str(VECTORS).unwrap();
-    let cases = vectors["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 22);
-    let error_cases: Vec<Value> = cases
+/// The script's input for the recorded error mappings: each label with its fault, and a wrong
+/// password for the ones the server answers itself.
+fn error_cases(cases: &[Value]) -> Vec<Value> {
+    cases
         .iter()
         .map(|c| {
             let label = c["label"].as_str().unwrap();
@@ -122,15 +117,30 @@ async fn official_client_against_local_auth() {
             };
             json!({ "label": label, "fault": fault, "password": password })
         })
-        .collect();
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn official_client_against_local_auth() {
+    let server = LocalAuth::start(
+        LocalAuthOptions::default().user(SeedUser::new("user@example.com", "password123")),
+    )
+    .await
+    .unwrap();
+    let vectors: Value = serde_json::from_str(VECTORS).unwrap();
+    let cases = vectors["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 22);
+    let error_cases = error_cases(cases);
     let flows_server = flows_server().await;
     let admin_server = admin_server().await;
+    let oauth_server = oauth_server().await;
     let input = json!({
         "url": server.url(),
         "key": server.publishable_key(),
         "errorCases": error_cases,
         "flows": flows_input(&flows_server),
         "admin": admin_input(&admin_server),
+        "oauthServer": oauth_server_input(&oauth_server),
     })
     .to_string();
 
@@ -212,6 +222,66 @@ async fn official_client_against_local_auth() {
     flows_server.stop().await;
     assert_admin_calls(&report, &admin_server);
     admin_server.stop().await;
+    assert_oauth_server_calls(&report);
+    oauth_server.stop().await;
+}
+
+const OAUTH_SERVER_EMAIL: &str = "consenting@example.com";
+
+/// The server the OAuth-server section runs against: one seeded user.
+async fn oauth_server() -> LocalAuth {
+    LocalAuth::start(
+        LocalAuthOptions::default().user(SeedUser::new(OAUTH_SERVER_EMAIL, "password123")),
+    )
+    .await
+    .unwrap()
+}
+
+fn oauth_server_input(s: &LocalAuth) -> Value {
+    json!({
+        "url": s.url(),
+        "key": s.publishable_key(),
+        "secretKey": s.secret_key(),
+        "email": OAUTH_SERVER_EMAIL,
+        "password": "password123",
+        "consentPath": supabase_ssr_testing::OAUTH_CONSENT_PATH,
+    })
+}
+
+/// Every `auth.admin.oauth` and `auth.oauth` method ran (the script checked each answer), in
+/// this order.
+fn assert_oauth_server_calls(report: &Value) {
+    let calls: Vec<&str> = report["oauthServerCalls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    println!(
+        "auth.admin.oauth / auth.oauth calls run: {}",
+        calls.join(", ")
+    );
+    assert_eq!(
+        calls,
+        [
+            "admin.oauth.createClient",
+            "admin.oauth.createClient",
+            "admin.oauth.listClients",
+            "admin.oauth.getClient",
+            "admin.oauth.updateClient",
+            "admin.oauth.regenerateClientSecret",
+            "oauth.getAuthorizationDetails",
+            "oauth.approveAuthorization",
+            "oauth.listGrants",
+            "oauth.getAuthorizationDetails",
+            "oauth.getAuthorizationDetails",
+            "oauth.denyAuthorization",
+            "oauth.revokeGrant",
+            "oauth.listGrants",
+            "admin.oauth.deleteClient",
+            "admin.oauth.getClient",
+        ]
+    );
 }
 
 const ADMIN_SEED_EMAIL: &str = "seed@example.com";
