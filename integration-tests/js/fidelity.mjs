@@ -591,6 +591,64 @@ async function runAdmin(a) {
     adminCheck('mfa.listFactors afterwards: none', !empty.error && empty.data.factors.length === 0, errInfo(empty.error));
   }
 
+  // passkey.listPasskeys / passkey.deletePasskey, on the passkey the test stored for the seeded
+  // user (registering one takes a browser's WebAuthn ceremony).
+  {
+    const list = await call('passkey.listPasskeys', { userId: a.userId });
+    adminCheck('passkey.listPasskeys: the stored passkey', !list.error && Array.isArray(list.data) && list.data.length === 1
+      && list.data[0].id === a.passkeyId && list.data[0].friendly_name === 'Passkey 1' && typeof list.data[0].created_at === 'string',
+    { error: errInfo(list.error), data: list.data });
+    const del = await call('passkey.deletePasskey', { userId: a.userId, passkeyId: a.passkeyId });
+    adminCheck('passkey.deletePasskey', !del.error && del.data === null, errInfo(del.error));
+    const again = await call('passkey.deletePasskey', { userId: a.userId, passkeyId: a.passkeyId });
+    adminCheck('passkey.deletePasskey again: 404 validation_failed', again.error?.status === 404 && again.error.code === 'validation_failed', errInfo(again.error));
+    const empty = await call('passkey.listPasskeys', { userId: a.userId });
+    adminCheck('passkey.listPasskeys afterwards: none', !empty.error && empty.data.length === 0, errInfo(empty.error));
+  }
+
+  // customProviders.*: a custom OAuth 2.0 provider created, read, disabled and enabled (users
+  // sign in through it only when enabled), deleted.
+  {
+    const created = await call('customProviders.createProvider', {
+      provider_type: 'oauth2', identifier: 'custom:acme', name: 'Acme', client_id: 'acme-client', client_secret: 'acme-secret',
+      scopes: ['email'], authorization_url: 'https://acme.example/authorize', token_url: 'https://acme.example/token',
+      userinfo_url: 'https://acme.example/userinfo', enabled: false,
+    });
+    const p = created.data ?? {};
+    adminCheck('customProviders.createProvider: the provider, PKCE on by default, no secret shown', !created.error
+      && p.identifier === 'custom:acme' && p.provider_type === 'oauth2' && p.pkce_enabled === true && p.enabled === false
+      && !('client_secret' in p), { error: errInfo(created.error), p });
+    const dup = await call('customProviders.createProvider', {
+      provider_type: 'oauth2', identifier: 'custom:acme', name: 'Acme', client_id: 'c', client_secret: 's',
+      authorization_url: 'https://acme.example/a', token_url: 'https://acme.example/t', userinfo_url: 'https://acme.example/u',
+    });
+    adminCheck('customProviders.createProvider twice: 400 conflict', dup.error?.status === 400 && dup.error.code === 'conflict', errInfo(dup.error));
+    const all = await call('customProviders.listProviders');
+    adminCheck('customProviders.listProviders: the provider', !all.error && all.data.providers.length === 1 && all.data.providers[0].id === p.id, errInfo(all.error));
+    const oidc = await call('customProviders.listProviders', { type: 'oidc' });
+    adminCheck('customProviders.listProviders of type oidc: none', !oidc.error && oidc.data.providers.length === 0, errInfo(oidc.error));
+    const got = await call('customProviders.getProvider', 'custom:acme');
+    adminCheck('customProviders.getProvider', !got.error && got.data.id === p.id && got.data.client_id === 'acme-client', errInfo(got.error));
+    const authorize = async () => {
+      const { data } = await client(server).auth.signInWithOAuth({ provider: 'custom:acme', options: { redirectTo: 'http://localhost:3000/auth/callback', skipBrowserRedirect: true } });
+      const res = await fetch(data.url, { redirect: 'manual' });
+      return { status: res.status, location: res.headers.get('location') ?? '' };
+    };
+    const disabled = await authorize();
+    adminCheck('a disabled custom provider signs nobody in: 400', disabled.status === 400, disabled);
+    const upd = await call('customProviders.updateProvider', 'custom:acme', { name: 'Acme Inc', enabled: true });
+    adminCheck('customProviders.updateProvider: renamed and enabled, the rest kept', !upd.error && upd.data.name === 'Acme Inc'
+      && upd.data.enabled === true && upd.data.client_id === 'acme-client', errInfo(upd.error));
+    const enabled = await authorize();
+    adminCheck('an enabled custom provider signs the user in (back at the redirect with a code)', enabled.status === 302
+      && enabled.location.startsWith('http://localhost:3000/auth/callback?code='), enabled);
+    const del = await call('customProviders.deleteProvider', 'custom:acme');
+    adminCheck('customProviders.deleteProvider', !del.error && del.data === null, errInfo(del.error));
+    const gone = await call('customProviders.getProvider', 'custom:acme');
+    adminCheck('customProviders.getProvider afterwards: 404 custom_provider_not_found', gone.error?.status === 404
+      && gone.error.code === 'custom_provider_not_found', errInfo(gone.error));
+  }
+
   // deleteUser: soft keeps an obfuscated record, hard removes it.
   {
     const soft = await call('deleteUser', madeUser.id, true);

@@ -295,13 +295,16 @@ async fn admin_server() -> LocalAuth {
     .unwrap()
 }
 
-/// The admin section's input: the server, both keys, its seeded user.
+/// The admin section's input: the server, both keys, its seeded user and a passkey stored for it
+/// (the script cannot register one: that takes a browser's `WebAuthn` ceremony).
 fn admin_input(s: &LocalAuth) -> Value {
     json!({
         "url": s.url(),
         "key": s.publishable_key(),
         "secretKey": s.secret_key(),
         "email": ADMIN_SEED_EMAIL,
+        "userId": s.user(ADMIN_SEED_EMAIL).unwrap()["id"],
+        "passkeyId": s.add_passkey(ADMIN_SEED_EMAIL).unwrap(),
     })
 }
 
@@ -333,6 +336,18 @@ fn assert_admin_calls(report: &Value, s: &LocalAuth) {
         "mfa.listFactors",
         "mfa.deleteFactor",
         "mfa.listFactors",
+        "passkey.listPasskeys",
+        "passkey.deletePasskey",
+        "passkey.deletePasskey",
+        "passkey.listPasskeys",
+        "customProviders.createProvider",
+        "customProviders.createProvider",
+        "customProviders.listProviders",
+        "customProviders.listProviders",
+        "customProviders.getProvider",
+        "customProviders.updateProvider",
+        "customProviders.deleteProvider",
+        "customProviders.getProvider",
         "deleteUser",
         "getUserById",
         "deleteUser",
@@ -351,6 +366,13 @@ fn assert_admin_calls(report: &Value, s: &LocalAuth) {
         (Endpoint::GenerateLink, 7),
         (Endpoint::AdminFactorsList, 2),
         (Endpoint::AdminFactorDelete, 1),
+        (Endpoint::AdminPasskeysList, 2),
+        (Endpoint::AdminPasskeyDelete, 2),
+        (Endpoint::AdminCustomProviderCreate, 2),
+        (Endpoint::AdminCustomProvidersList, 2),
+        (Endpoint::AdminCustomProviderGet, 2),
+        (Endpoint::AdminCustomProviderUpdate, 1),
+        (Endpoint::AdminCustomProviderDelete, 1),
         (Endpoint::Logout, 2),
     ] {
         assert_eq!(counters.get(endpoint), n, "{endpoint}: {counters:?}");

@@ -153,3 +153,21 @@ async fn the_futures_of_the_oauth_client_registry_are_send() {
     shared::<supabase_ssr_core::auth::AuthorizationDetails>();
     shared::<supabase_ssr_core::auth::OAuthGrant>();
 }
+
+#[tokio::test]
+async fn the_futures_of_admin_passkeys_and_custom_providers_are_send() {
+    use supabase_ssr_core::admin::{CreateCustomProvider, UpdateCustomProvider};
+    let admin = supabase_ssr_core::SupabaseAdmin::new("http://127.0.0.1:9", "sb_secret_x").unwrap();
+    let auth = admin.auth();
+    let id = "3f2b8c1e-9d4a-4b6e-8f00-1a2b3c4d5e6f";
+    send_future(auth.passkeys().list(id));
+    send_future(auth.passkeys().delete(id, id));
+    let providers = auth.custom_providers();
+    let create = CreateCustomProvider::oidc("custom:a", "A", "c", "s", "https://a.example");
+    let update = UpdateCustomProvider::default();
+    send_future(providers.list_providers(None));
+    send_future(providers.create_provider(&create));
+    send_future(providers.get_provider("custom:a"));
+    send_future(providers.update_provider("custom:a", &update));
+    send_future(providers.delete_provider("custom:a"));
+}

@@ -143,6 +143,17 @@ pub(crate) fn check_identifier(identifier: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The table's `custom_oauth_providers_identifier_format` check:
+/// `^[a-z0-9][a-z0-9:-]{0,48}[a-z0-9]$`.
+fn identifier_fits_the_table(identifier: &str) -> bool {
+    let bytes = identifier.as_bytes();
+    let edge = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    (2..=50).contains(&bytes.len())
+        && bytes.first().is_some_and(edge)
+        && bytes.last().is_some_and(edge)
+        && bytes.iter().all(|b| edge(b) || matches!(b, b':' | b'-'))
+}
+
 /// `ValidateOAuthURL` without the network (see the module documentation).
 fn check_url(text: &str) -> Result<(), ApiError> {
     let url = url::Url::parse(text).map_err(|_| invalid("Invalid URL format"))?;
@@ -386,6 +397,12 @@ impl Inner {
         for url in urls.into_iter().filter(|u| !u.is_empty()) {
             check_url(url)?;
         }
+        if !identifier_fits_the_table(&params.identifier) {
+            // The table's check constraint fails the insert; the Go server answers 500.
+            return Err(ApiError::internal(
+                "custom_oauth_providers_identifier_format violated",
+            ));
+        }
         if self.custom_provider(&params.identifier).is_some() {
             return Err(ApiError::bad_request(
                 "conflict",
@@ -602,6 +619,15 @@ mod tests {
         body["pkce_enabled"] = json!(false);
         inner.create_custom_provider(body.clone()).unwrap();
         assert_eq!(code(inner.create_custom_provider(body)), "conflict");
+        let mut upper = oauth2("custom:Acme");
+        upper["identifier"] = json!("custom:Acme");
+        assert_eq!(
+            code(inner.create_custom_provider(upper)),
+            "unexpected_failure"
+        );
+        assert!(identifier_fits_the_table("custom:acme-2"));
+        assert!(!identifier_fits_the_table("custom:acme-"));
+        assert!(!identifier_fits_the_table("custom:a_b"));
         assert_eq!(
             code(inner.get_custom_provider("custom:none")),
             "custom_provider_not_found"
