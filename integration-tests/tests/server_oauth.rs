@@ -434,11 +434,23 @@ async fn the_token_endpoint_checks_the_client_the_code_and_the_verifier() {
     );
     let user = s.mint_session(EMAIL, 3600).unwrap().access_token;
     let code = approve(&s, &bound(&s, id, &user).await, &user).await;
+    // Client authentication fails before the grant is looked at (`invalid_credentials`).
     let wrong_secret = token(&s, Some((id, "nope")), &grant(&code)).await;
     assert_eq!(
-        wrong_secret.body["error"], "invalid_client",
+        (wrong_secret.status, &wrong_secret.body["error_code"]),
+        (400, &json!("invalid_credentials")),
         "{}",
         wrong_secret.body
+    );
+    // It registered for client_secret_basic: the secret in the body is the wrong method.
+    let mut posted = grant(&code).to_vec();
+    posted.extend([("client_id", id), ("client_secret", secret)]);
+    let wrong_method = token(&s, None, &posted).await;
+    assert_eq!(wrong_method.body["error_code"], "invalid_credentials");
+    let anonymous = token(&s, None, &grant(&code)).await;
+    assert_eq!(
+        (anonymous.status, &anonymous.body["error"]),
+        (400, &json!("invalid_client"))
     );
     let tokens = token(&s, Some((id, secret)), &grant(&code)).await;
     assert_eq!(tokens.status, 200, "{}", tokens.body);
@@ -467,10 +479,8 @@ async fn the_token_endpoint_checks_the_client_the_code_and_the_verifier() {
             "code_verifier",
             "another-verifier-another-verifier-another-verifier",
         ),
-        ("client_id", id),
-        ("client_secret", secret),
     ];
-    let wrong_verifier = token(&s, None, &form).await;
+    let wrong_verifier = token(&s, Some((id, secret)), &form).await;
     assert_eq!(wrong_verifier.body["error"], "invalid_grant");
 
     // A public client authenticates with its id alone.
@@ -485,6 +495,24 @@ async fn the_token_endpoint_checks_the_client_the_code_and_the_verifier() {
     ];
     let public_tokens = token(&s, None, &form).await;
     assert_eq!(public_tokens.status, 200, "{}", public_tokens.body);
+
+    // The refresh_token grant rotates a refresh token of the client's own sessions only.
+    let refresh = tokens.body["refresh_token"].as_str().unwrap();
+    let refresh_form = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
+    let refreshed = token(&s, Some((id, secret)), &refresh_form).await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    assert_ne!(
+        refreshed.body["refresh_token"],
+        tokens.body["refresh_token"]
+    );
+    assert!(refreshed.body.get("user").is_none());
+    let public_refresh = public_tokens.body["refresh_token"].as_str().unwrap();
+    let foreign = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", public_refresh),
+    ];
+    let foreign = token(&s, Some((id, secret)), &foreign).await;
+    assert_eq!(foreign.body["error_code"], "refresh_token_not_found");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -691,38 +691,114 @@ impl Inner {
         Ok(())
     }
 
-    /// `POST /oauth/token` with `grant_type=authorization_code`, after client authentication:
-    /// the OAuth token response (no `user`).
-    pub(crate) fn oauth_code_grant(
+    /// `requireOAuthClientAuth`: the client named by HTTP Basic or the body, its credentials
+    /// checked the way it registered (`None` when no client id was sent at all).
+    fn oauth_client_auth(
+        &self,
+        form: &HashMap<String, String>,
+        basic: Option<&(String, String)>,
+    ) -> Result<Option<Client>, ApiError> {
+        let refused = |message: &str| ApiError::bad_request("invalid_credentials", message);
+        let get = |k: &str| form.get(k).map_or("", String::as_str);
+        let (client_id, secret, method) = match basic {
+            Some((id, secret)) => (id.as_str(), secret.as_str(), "client_secret_basic"),
+            None if !get("client_secret").is_empty() => {
+                (get("client_id"), get("client_secret"), "client_secret_post")
+            }
+            None => (get("client_id"), "", "none"),
+        };
+        if client_id.is_empty() {
+            return Ok(None);
+        }
+        if uuid::Uuid::parse_str(client_id).is_err() {
+            return Err(refused("Invalid client_id format"));
+        }
+        let client = self
+            .oauth_client_index(client_id)
+            .map(|i| self.oauth_server.clients[i].clone())
+            .map_err(|_| refused("Invalid client credentials"))?;
+        if method != client.auth_method {
+            return Err(refused(&format!(
+                "invalid authentication method: client is registered for '{}' but '{method}' was used",
+                client.auth_method
+            )));
+        }
+        if client.is_confidential() && client.secret.as_deref() != Some(secret) {
+            return Err(refused("invalid client credentials"));
+        }
+        Ok(Some(client))
+    }
+
+    /// `POST /oauth/token`: `authorization_code` (with PKCE) or `refresh_token`, for an
+    /// authenticated client; the OAuth token response (no `user`).
+    pub(crate) fn oauth_token(
         &mut self,
         form: &HashMap<String, String>,
         basic: Option<&(String, String)>,
     ) -> Result<Value, ApiError> {
+        let client = self.oauth_client_auth(form, basic)?;
         let get = |k: &str| form.get(k).map_or("", String::as_str);
-        let (client_id, secret) = match basic {
-            Some((id, secret)) => (id.as_str(), secret.as_str()),
-            None => (get("client_id"), get("client_secret")),
-        };
-        let client = self
-            .oauth_client_index(client_id)
-            .map(|i| self.oauth_server.clients[i].clone())
-            .map_err(|_| ApiError::oauth("invalid_client", "Invalid client credentials"))?;
-        if client.is_confidential() && client.secret.as_deref() != Some(secret) {
+        let grant_type = get("grant_type");
+        if grant_type.is_empty() {
+            return Err(ApiError::oauth("invalid_request", "grant_type is required"));
+        }
+        let client = client
+            .ok_or_else(|| ApiError::oauth("invalid_client", "Client authentication required"))?;
+        if !client.grant_types.iter().any(|g| g == grant_type) {
             return Err(ApiError::oauth(
-                "invalid_client",
-                "Invalid client credentials",
+                "unsupported_grant_type",
+                format!("Client is not allowed to use grant type: {grant_type}"),
             ));
         }
-        match get("grant_type") {
-            "" => return Err(ApiError::oauth("invalid_request", "grant_type is required")),
-            "authorization_code" => {}
+        let session = match grant_type {
+            "authorization_code" => self.oauth_code_grant(form, &client)?,
+            "refresh_token" => self.oauth_refresh_grant(get("refresh_token"), &client)?,
             other => {
                 return Err(ApiError::oauth(
                     "unsupported_grant_type",
                     format!("Unsupported grant type: {other}"),
                 ));
             }
+        };
+        let mut answer = Map::new();
+        for key in ["access_token", "token_type", "expires_in", "refresh_token"] {
+            answer.insert(key.into(), session[key].clone());
         }
+        Ok(Value::Object(answer))
+    }
+
+    /// The refresh of a session issued to `client` (the usual rotation rules).
+    fn oauth_refresh_grant(&mut self, token: &str, client: &Client) -> Result<Value, ApiError> {
+        if token.is_empty() {
+            return Err(ApiError::oauth(
+                "invalid_request",
+                "refresh_token is required for refresh_token grant",
+            ));
+        }
+        let method = oauth_method(&client.id);
+        let issued_to_client = self
+            .refresh_tokens
+            .get(token)
+            .and_then(|t| self.sessions.get(&t.session_id))
+            .is_some_and(|s| s.amr.first().is_some_and(|a| a.method == method));
+        if !issued_to_client {
+            // The Go server looks the token up among the client's sessions only.
+            return Err(ApiError::bad_request(
+                "refresh_token_not_found",
+                "Invalid Refresh Token: Refresh Token Not Found",
+            ));
+        }
+        self.refresh_grant(token)
+    }
+
+    /// `authorization_code`: the code's authorization, for this client, with its PKCE verifier;
+    /// single use whatever the outcome.
+    fn oauth_code_grant(
+        &mut self,
+        form: &HashMap<String, String>,
+        client: &Client,
+    ) -> Result<Value, ApiError> {
+        let get = |k: &str| form.get(k).map_or("", String::as_str);
         let code = get("code");
         if code.is_empty() {
             return Err(ApiError::oauth(
@@ -770,12 +846,7 @@ impl Inner {
             ));
         }
         let user_id = authorization.user_id.ok_or_else(invalid)?;
-        let session = self.sign_in(&user_id, &oauth_method(&client.id), None)?;
-        let mut answer = Map::new();
-        for key in ["access_token", "token_type", "expires_in", "refresh_token"] {
-            answer.insert(key.into(), session[key].clone());
-        }
-        Ok(Value::Object(answer))
+        self.sign_in(&user_id, &oauth_method(&client.id), None)
     }
 }
 

@@ -179,8 +179,5 @@ pub(crate) async fn token(
             let (id, secret) = pair.split_once(':')?;
             Some((id.to_owned(), secret.to_owned()))
         });
-    shared
-        .lock()
-        .oauth_code_grant(&form, basic.as_ref())
-        .map(Json)
+    shared.lock().oauth_token(&form, basic.as_ref()).map(Json)
 }
