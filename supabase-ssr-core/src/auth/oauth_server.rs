@@ -26,6 +26,35 @@ pub struct OAuthServer<'a> {
 
 impl<'a> Auth<'a> {
     /// The project's OAuth 2.1 server, as this request's user (auth-js `auth.oauth`).
+    ///
+    /// A consent page, in outline (rendering and the form are the application's):
+    ///
+    /// ```no_run
+    /// use supabase_ssr_core::SupabaseClient;
+    /// use supabase_ssr_core::auth::{AuthError, AuthorizationDetails};
+    ///
+    /// /// `GET /oauth/consent?authorization_id=…`: a page to show, or where to send the browser.
+    /// async fn consent_page(client: &SupabaseClient, id: &str) -> Result<String, AuthError> {
+    ///     Ok(match client.auth().oauth().authorization_details(id).await? {
+    ///         AuthorizationDetails::Consent(details) => format!(
+    ///             "{} asks for: {}",
+    ///             details.client.name,
+    ///             details.scopes().collect::<Vec<_>>().join(", ")
+    ///         ),
+    ///         AuthorizationDetails::AlreadyApproved { redirect_url } => redirect_url,
+    ///     })
+    /// }
+    ///
+    /// /// `POST /oauth/consent`: the URL to redirect the browser to (303).
+    /// async fn decide(client: &SupabaseClient, id: &str, allow: bool) -> Result<String, AuthError> {
+    ///     let oauth = client.auth().oauth();
+    ///     if allow {
+    ///         oauth.approve_authorization(id).await
+    ///     } else {
+    ///         oauth.deny_authorization(id).await
+    ///     }
+    /// }
+    /// ```
     pub fn oauth(&self) -> OAuthServer<'a> {
         OAuthServer { auth: self.clone() }
     }
@@ -77,9 +106,9 @@ impl OAuthAuthorization {
     }
 }
 
-/// What [`OAuthServer::authorization_details`] found.
+/// What [`OAuthServer::authorization_details`] found: one of the two answers auth-js types
+/// (`OAuthAuthorizationDetails | OAuthRedirect`).
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub enum AuthorizationDetails {
     /// The user has to consent: show the page.
     Consent(Box<OAuthAuthorization>),
