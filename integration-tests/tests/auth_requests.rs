@@ -1053,6 +1053,9 @@ fn admin_link_cases() -> Vec<Case> {
     ]
 }
 
+/// A client id no server registered.
+const UNKNOWN_OAUTH_CLIENT: &str = "5b0c2f1e-3d4a-4b6c-8e9f-0a1b2c3d4e5f";
+
 /// Where the test OAuth client of the `oauth` cases gets its answers.
 const OAUTH_CALLBACK: &str = "http://localhost:9999/callback";
 
@@ -1106,6 +1109,29 @@ fn oauth_server_cases() -> Vec<Case> {
         )
         .signed_in()
         .with_oauth_client(),
+        Case::server(
+            "oauth approve_authorization, unknown",
+            "auth.oauth.approveAuthorization",
+            json!(["nosuchauthorization", { "skipBrowserRedirect": true }]),
+            |ctx| async move {
+                let oauth = ctx.client.auth().oauth();
+                oauth.approve_authorization("nosuchauthorization").await?;
+                Ok(())
+            },
+        )
+        .signed_in()
+        .refused(),
+        Case::server(
+            "oauth revoke_grant, no grant",
+            "auth.oauth.revokeGrant",
+            json!([{ "clientId": UNKNOWN_OAUTH_CLIENT }]),
+            |ctx| async move {
+                let oauth = ctx.client.auth().oauth();
+                oauth.revoke_grant(UNKNOWN_OAUTH_CLIENT).await
+            },
+        )
+        .signed_in()
+        .refused(),
         Case::server(
             "oauth revoke_grant",
             "auth.oauth.revokeGrant",
@@ -1378,6 +1404,17 @@ fn admin_oauth_cases() -> Vec<Case> {
             },
         )
         .with_oauth_client(),
+        Case::admin(
+            "admin oauth get_client, unknown",
+            "auth.admin.oauth.getClient",
+            json!([UNKNOWN_OAUTH_CLIENT]),
+            |ctx| async move {
+                let oauth = ctx.admin.auth().oauth();
+                oauth.get_client(UNKNOWN_OAUTH_CLIENT).await?;
+                Ok(())
+            },
+        )
+        .refused(),
         Case::admin(
             "admin oauth update_client",
             "auth.admin.oauth.updateClient",

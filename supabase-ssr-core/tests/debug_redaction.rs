@@ -240,7 +240,18 @@ fn admin_handles_and_inputs_hide_the_secret_key_and_passwords() {
         check("SupabaseAdmin", &admin);
         check("AdminAuth", &admin.auth());
         check("AdminMfa", &admin.auth().mfa());
+        check("AdminOAuth", &admin.auth().oauth());
     }
+    // An OAuth client as registration and regeneration answer it, with its secret.
+    let client = supabase_ssr_core::admin::OAuthClient::from(
+        serde_json::json!({ "client_id": "c1", "client_secret": SECRET_KEY, "client_name": "App" })
+            .as_object()
+            .cloned()
+            .unwrap(),
+    );
+    check("OAuthClient", &client);
+    let page = vec![client];
+    check("Vec<OAuthClient>", &page);
     let attributes = AdminUserAttributes::default()
         .with_email("a@example.com")
         .with_password(PASSWORD)
