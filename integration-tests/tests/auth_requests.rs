@@ -238,6 +238,7 @@ fn cases() -> Vec<Case> {
         admin_link_cases(),
         oauth_server_cases(),
         admin_oauth_cases(),
+        admin_oauth_change_cases(),
         admin_passkey_cases(),
         admin_custom_provider_cases(),
         admin_custom_provider_create_cases(),
@@ -1415,6 +1416,12 @@ fn admin_oauth_cases() -> Vec<Case> {
             },
         )
         .refused(),
+    ]
+}
+
+/// The OAuth client registry's changes (auth-js `auth.admin.oauth`).
+fn admin_oauth_change_cases() -> Vec<Case> {
+    vec![
         Case::admin(
             "admin oauth update_client",
             "auth.admin.oauth.updateClient",
