@@ -495,6 +495,35 @@ async fn the_token_endpoint_checks_the_client_the_code_and_the_verifier() {
     ];
     let public_tokens = token(&s, None, &form).await;
     assert_eq!(public_tokens.status, 200, "{}", public_tokens.body);
+}
+
+/// The app's tokens for `token`'s user through `client` (a confidential client uses Basic).
+async fn app_tokens(s: &LocalAuth, client: &Value, token_of_user: &str) -> Answer {
+    let id = client["client_id"].as_str().unwrap();
+    let code = code_for(s, id, token_of_user).await;
+    let answer = if let Some(secret) = client["client_secret"].as_str() {
+        token(s, Some((id, secret)), &grant(&code)).await
+    } else {
+        let mut form = grant(&code).to_vec();
+        form.push(("client_id", id));
+        token(s, None, &form).await
+    };
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_apps_sessions_refresh_only_at_oauth_token_as_the_app() {
+    let s = server().await;
+    let client = register(&s, json!({})).await;
+    let public = register(&s, json!({ "token_endpoint_auth_method": "none" })).await;
+    let (id, secret) = (
+        client["client_id"].as_str().unwrap(),
+        client["client_secret"].as_str().unwrap(),
+    );
+    let user = s.mint_session(EMAIL, 3600).unwrap().access_token;
+    let tokens = app_tokens(&s, &client, &user).await;
+    let public_tokens = app_tokens(&s, &public, &user).await;
 
     // The refresh_token grant rotates a refresh token of the client's own sessions only.
     let refresh = tokens.body["refresh_token"].as_str().unwrap();
@@ -512,7 +541,43 @@ async fn the_token_endpoint_checks_the_client_the_code_and_the_verifier() {
         ("refresh_token", public_refresh),
     ];
     let foreign = token(&s, Some((id, secret)), &foreign).await;
-    assert_eq!(foreign.body["error_code"], "refresh_token_not_found");
+    assert_eq!(foreign.body["error"], "invalid_client", "{}", foreign.body);
+    let own = s.mint_session(EMAIL, 3600).unwrap().refresh_token;
+    let own = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", own.as_str()),
+    ];
+    let not_oauth = token(&s, Some((id, secret)), &own).await;
+    assert_eq!(
+        not_oauth.body["error"], "invalid_client",
+        "{}",
+        not_oauth.body
+    );
+    // The app's session refreshes only at /oauth/token, as the app.
+    let plain = reqwest::Client::new()
+        .post(format!("{}/token?grant_type=refresh_token", s.auth_url()))
+        .header("apikey", s.publishable_key())
+        .json(&json!({ "refresh_token": refreshed.body["refresh_token"] }))
+        .send()
+        .await
+        .unwrap();
+    let plain: Value = plain.json().await.unwrap();
+    assert_eq!(plain["error"], "invalid_client", "{plain}");
+
+    // The app's access tokens name the client and the granted scope.
+    let access = refreshed.body["access_token"].as_str().unwrap();
+    let payload = access.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["client_id"], id);
+    assert_eq!(claims["scope"], "email");
+    assert_eq!(
+        claims["amr"][0]["method"],
+        "oauth_provider/authorization_code"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -678,11 +678,15 @@ impl Inner {
                 "No active grant found for this client",
             ));
         }
-        let method = oauth_method(client_id);
         let ended: Vec<String> = self
             .sessions
             .values()
-            .filter(|s| s.user_id == user_id && s.amr.first().is_some_and(|a| a.method == method))
+            .filter(|s| {
+                s.user_id == user_id
+                    && s.oauth_client
+                        .as_ref()
+                        .is_some_and(|(id, _)| id.eq_ignore_ascii_case(client_id))
+            })
             .map(|s| s.id.clone())
             .collect();
         for session in ended {
@@ -767,6 +771,24 @@ impl Inner {
         Ok(Value::Object(answer))
     }
 
+    /// `RefreshTokenGrant` without a client (`POST /token?grant_type=refresh_token`): a session
+    /// issued to a third-party app refreshes only at `/oauth/token`, as that app.
+    pub(crate) fn refuse_oauth_session_refresh(&self, token: &str) -> Result<(), ApiError> {
+        let oauth_session = self
+            .refresh_tokens
+            .get(token)
+            .and_then(|t| self.sessions.get(&t.session_id))
+            .is_some_and(|s| s.oauth_client.is_some());
+        if oauth_session {
+            Err(ApiError::oauth(
+                "invalid_client",
+                "Client authentication required for OAuth session",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
     /// The refresh of a session issued to `client` (the usual rotation rules).
     fn oauth_refresh_grant(&mut self, token: &str, client: &Client) -> Result<Value, ApiError> {
         if token.is_empty() {
@@ -775,18 +797,27 @@ impl Inner {
                 "refresh_token is required for refresh_token grant",
             ));
         }
-        let method = oauth_method(&client.id);
-        let issued_to_client = self
+        // `RefreshTokenGrant`'s check that the session and the request name the same client
+        // (an unknown token is left to the refresh itself).
+        let session_client = self
             .refresh_tokens
             .get(token)
             .and_then(|t| self.sessions.get(&t.session_id))
-            .is_some_and(|s| s.amr.first().is_some_and(|a| a.method == method));
-        if !issued_to_client {
-            // The Go server looks the token up among the client's sessions only.
-            return Err(ApiError::bad_request(
-                "refresh_token_not_found",
-                "Invalid Refresh Token: Refresh Token Not Found",
-            ));
+            .map(|s| s.oauth_client.as_ref().map(|(id, _)| id.clone()));
+        match session_client {
+            Some(None) => {
+                return Err(ApiError::oauth(
+                    "invalid_client",
+                    "Client authentication not allowed for non-OAuth session",
+                ));
+            }
+            Some(Some(id)) if id != client.id => {
+                return Err(ApiError::oauth(
+                    "invalid_client",
+                    "Client does not match the session's OAuth client",
+                ));
+            }
+            _ => {}
         }
         self.refresh_grant(token)
     }
@@ -846,14 +877,17 @@ impl Inner {
             ));
         }
         let user_id = authorization.user_id.ok_or_else(invalid)?;
-        self.sign_in(&user_id, &oauth_method(&client.id), None)
+        // `IssueRefreshToken` with the client and the authorization's scopes on the session.
+        let now = self.clock.now_ms();
+        self.user_mut(&user_id).ok_or_else(invalid)?.last_sign_in_at = Some(now);
+        let session_id = self.new_session(&user_id, "oauth_provider/authorization_code");
+        if let Some(session) = self.sessions.get_mut(&session_id) {
+            session.oauth_client = Some((client.id.clone(), authorization.scope.clone()));
+        }
+        let refresh = self.new_refresh_token(&session_id, None);
+        let ttl = self.ttl_secs();
+        self.token_response(&session_id, &refresh, ttl, None)
     }
-}
-
-/// The sign-in method recorded on sessions issued to an OAuth client (the Go server keeps the
-/// client id on the session; revoking the grant ends them).
-fn oauth_method(client_id: &str) -> String {
-    format!("oauth_provider/{}", client_id.to_ascii_lowercase())
 }
 
 /// `buildErrorRedirectURL`.

@@ -26,6 +26,9 @@ pub(crate) struct Session {
     pub(crate) revoked: bool,
     /// A stale refresh token was reused: every refresh of the family now fails.
     pub(crate) family_revoked: bool,
+    /// Issued to a third-party app by the OAuth 2.1 server: its client id and the granted
+    /// scopes (the access tokens' `client_id` and `scope` claims).
+    pub(crate) oauth_client: Option<(String, String)>,
 }
 
 /// One authentication method of a session and when it was last used (epoch seconds).
@@ -121,6 +124,7 @@ impl Inner {
             not_after: None,
             revoked: false,
             family_revoked: false,
+            oauth_client: None,
         };
         let id = session.id.clone();
         self.sessions.insert(id.clone(), session);

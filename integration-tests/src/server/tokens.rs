@@ -25,7 +25,7 @@ impl Inner {
         let user = self
             .user(&session.user_id)
             .ok_or_else(|| ApiError::internal("access token for a missing user"))?;
-        let claims = json!({
+        let mut claims = json!({
             "iss": self.issuer(),
             "sub": user.id,
             "aud": "authenticated",
@@ -41,6 +41,12 @@ impl Inner {
             "session_id": session.id,
             "is_anonymous": user.anonymous,
         });
+        if let (Some((client_id, scope)), Some(object)) =
+            (&session.oauth_client, claims.as_object_mut())
+        {
+            object.insert("client_id".into(), json!(client_id));
+            object.insert("scope".into(), json!(scope));
+        }
         self.sign_claims(&claims)
     }
 

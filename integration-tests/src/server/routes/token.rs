@@ -26,7 +26,9 @@ pub(crate) async fn token(
     let response = match query.get("grant_type").map(String::as_str) {
         Some("password") => password_grant(&mut inner, &body),
         Some("refresh_token") => {
-            inner.refresh_grant(field(&body, "refresh_token").unwrap_or_default())
+            let token = field(&body, "refresh_token").unwrap_or_default();
+            inner.refuse_oauth_session_refresh(token)?;
+            inner.refresh_grant(token)
         }
         Some("pkce") => inner.pkce_grant(
             field(&body, "auth_code").unwrap_or_default(),
