@@ -6,8 +6,6 @@
 //! are JWTs whose `role` claim says it (`anon`, `service_role`). The JWT is only read, never
 //! verified: this is a guard against a configuration mistake, not an authentication.
 
-use base64::Engine as _;
-
 /// The kinds of key a project has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ApiKeyKind {
@@ -55,20 +53,14 @@ impl ApiKeyKind {
 
 /// The `role` claim of an unverified JWT, if `token` looks like one.
 fn jwt_role(token: &str) -> Option<String> {
-    let mut parts = token.split('.');
-    let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let claims = crate::jwt_payload::decode(token).ok()?;
     claims.get("role")?.as_str().map(str::to_owned)
 }
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+
     use super::*;
 
     fn jwt(payload: &str) -> String {

@@ -156,6 +156,7 @@ mod error_source;
 pub mod functions;
 mod http_client;
 mod json;
+mod jwt_payload;
 pub mod proxy;
 mod redact;
 pub mod redirect;

@@ -2,7 +2,7 @@
 //! `requireAdminCredentials`).
 //!
 //! On the hosted service the API gateway turns the secret key into a service-role JWT before
-//! The Go server sees the request: `apikey: <secret>` without an `Authorization` header (or with the
+//! the Go server sees the request: `apikey: <secret>` without an `Authorization` header (or with the
 //! secret key itself as the bearer) reaches the Go server as `service_role`. A publishable key alone
 //! becomes the `anon` role, and a user's access token is passed through as it is; the Go server then
 //! refuses both with 403 `not_admin`.

@@ -269,10 +269,7 @@ impl Auth<'_> {
         attributes: &UserAttributes,
         email_redirect_to: Option<&str>,
     ) -> Result<User, AuthError> {
-        let session = self
-            .load_session()
-            .await?
-            .ok_or(AuthError::SessionMissing)?;
+        let session = self.require_session().await?;
         let mut body = Object::new();
         let fields = [
             ("email", &attributes.email),
@@ -321,10 +318,7 @@ impl Auth<'_> {
     ///
     /// Without a session: [`AuthError::SessionMissing`], no call made.
     pub async fn reauthenticate(&self) -> Result<(), AuthError> {
-        let session = self
-            .load_session()
-            .await?
-            .ok_or(AuthError::SessionMissing)?;
+        let session = self.require_session().await?;
         let mut request = AuthRequest::new(Method::GET, "reauthenticate");
         request.bearer = Some(session.access_token());
         self.http().send(request).await.map(drop)

@@ -55,6 +55,9 @@ pub(crate) struct AuthRequest<'a> {
     pub body: Option<&'a Json>,
     /// Overrides the client's timeout (e.g. what is left of a retry budget).
     pub timeout: Option<Duration>,
+    /// Whether [`AuthHttp::send_with_headers`] returns the answer's headers (the admin lists'
+    /// pagination headers); other calls do not copy them.
+    pub keep_headers: bool,
     /// Which try of a retried call this is (from 1), for the `supabase_ssr.auth_call` span.
     pub attempt: u32,
 }
@@ -65,6 +68,7 @@ impl<'a> AuthRequest<'a> {
             method,
             path,
             endpoint: None,
+            keep_headers: false,
             query: &[],
             bearer: None,
             body: None,
@@ -125,7 +129,8 @@ impl AuthHttp {
             .map(|(body, _headers)| body)
     }
 
-    /// [`AuthHttp::send_detailed`], with the answer's headers (pagination headers).
+    /// [`AuthHttp::send_detailed`], with the answer's headers when the request asks for them
+    /// ([`AuthRequest::keep_headers`]; an empty map otherwise).
     pub(crate) async fn send_with_headers(
         &self,
         request: AuthRequest<'_>,
@@ -186,7 +191,11 @@ impl AuthHttp {
             .get(API_VERSION.0)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v >= API_VERSION.1);
-        let headers = response.headers().clone();
+        let headers = if request.keep_headers {
+            response.headers().clone()
+        } else {
+            HeaderMap::new()
+        };
         let text = response.text().await.map_err(transport_error)?;
         if status.is_success() {
             if text.trim().is_empty() {

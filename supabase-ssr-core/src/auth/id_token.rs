@@ -134,10 +134,7 @@ impl Auth<'_> {
         &self,
         credentials: &IdTokenCredentials,
     ) -> Result<AuthResponse, AuthError> {
-        let session = self
-            .load_session()
-            .await?
-            .ok_or(AuthError::SessionMissing)?;
+        let session = self.require_session().await?;
         self.id_token_grant(credentials, Some(session.access_token()))
             .await
     }

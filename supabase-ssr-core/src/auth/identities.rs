@@ -8,7 +8,7 @@ use super::http::AuthRequest;
 use super::pkce::PkceFlow;
 use super::sso::answer_url;
 use super::types::{OAuthRedirect, OAuthSignIn};
-use super::{Auth, AuthError, stays_in_its_segment};
+use super::{Auth, AuthError, id_path};
 use crate::User;
 
 /// One way a user can sign in (email, phone, an OAuth or OIDC provider, SSO): the Auth server's identity
@@ -104,10 +104,7 @@ impl Auth<'_> {
     /// session: [`AuthError::SessionMissing`], no call made and no cookie written; the flow's
     /// verifier is forgotten on any failure.
     pub async fn link_identity(&self, oauth: &OAuthSignIn) -> Result<OAuthRedirect, AuthError> {
-        let session = self
-            .load_session()
-            .await?
-            .ok_or(AuthError::SessionMissing)?;
+        let session = self.require_session().await?;
         let flow = PkceFlow::generate();
         super::pkce::store_verifier(&mut self.client.cookies(), &flow, "");
         // auth-js asks for the URL as JSON rather than a redirect: `skipBrowserRedirect`.
@@ -149,25 +146,12 @@ impl Auth<'_> {
     /// [`Mfa::unenroll`](super::Mfa::unenroll) does. A refresh that fails after the identity
     /// is gone is logged and not returned (the identity is removed either way).
     pub async fn unlink_identity(&self, identity: &Identity) -> Result<(), AuthError> {
-        let identity_id = identity.identity_id();
-        if !stays_in_its_segment(identity_id) {
-            return Err(AuthError::Api {
-                status: 404,
-                code: Some("validation_failed".to_owned()),
-                message: "identity_id must be an UUID".to_owned(),
-            });
-        }
-        let session = self
-            .load_session()
-            .await?
-            .ok_or(AuthError::SessionMissing)?;
-        let path = format!("user/identities/{identity_id}");
+        let path = id_path("user/identities", identity.identity_id(), "", "identity_id")?;
+        let session = self.require_session().await?;
         let mut request = AuthRequest::new(Method::DELETE, &path);
         request.bearer = Some(session.access_token());
         self.http().send(request).await?;
-        if let Err(error) = self.refresh_session().await {
-            tracing::warn!(reason = %error, "refreshing the session after unlinking an identity failed");
-        }
+        self.refresh_after("unlinking an identity").await;
         Ok(())
     }
 }

@@ -9,7 +9,7 @@ use super::mfa_types::{
     Aal, AmrEntry, AssuranceLevel, EnrolledFactor, Factors, MfaChallenge, MfaChannel, MfaEnroll,
 };
 use super::session_response::expires_at_of;
-use super::{Auth, AuthError, stays_in_its_segment, unverified_payload};
+use super::{Auth, AuthError, id_path, unverified_payload};
 use crate::Session;
 use crate::json::{Json, Object};
 
@@ -78,7 +78,7 @@ impl Mfa<'_> {
     ///
     /// Without a session: [`AuthError::SessionMissing`], no call made.
     pub async fn enroll(&self, enroll: &MfaEnroll) -> Result<EnrolledFactor, AuthError> {
-        let session = self.session().await?;
+        let session = self.auth.require_session().await?;
         // auth-js's body: undefined fields are left out by `JSON.stringify`.
         let mut body = Object::new();
         if let Some(name) = &enroll.friendly_name {
@@ -104,7 +104,7 @@ impl Mfa<'_> {
         factor_id: &str,
         channel: Option<MfaChannel>,
     ) -> Result<MfaChallenge, AuthError> {
-        let session = self.session().await?;
+        let session = self.auth.require_session().await?;
         let path = factor_path(factor_id, "/challenge")?;
         let mut body = Object::new();
         if let Some(channel) = channel {
@@ -132,7 +132,7 @@ impl Mfa<'_> {
         challenge_id: &str,
         code: &str,
     ) -> Result<Session, AuthError> {
-        let session = self.session().await?;
+        let session = self.auth.require_session().await?;
         let path = factor_path(factor_id, "/verify")?;
         let body = Json::Object(Object::from_iter([
             ("challenge_id", Json::from(challenge_id)),
@@ -168,14 +168,12 @@ impl Mfa<'_> {
     /// logged and not returned (the factor is removed either way; the session keeps its
     /// cookies and is refreshed by a later request).
     pub async fn unenroll(&self, factor_id: &str) -> Result<(), AuthError> {
-        let session = self.session().await?;
+        let session = self.auth.require_session().await?;
         let path = factor_path(factor_id, "")?;
         let mut request = AuthRequest::new(Method::DELETE, &path);
         request.bearer = Some(session.access_token());
         self.auth.http().send(request).await?;
-        if let Err(error) = self.auth.refresh_session().await {
-            tracing::warn!(reason = %error, "refreshing the session after unenrolling a factor failed");
-        }
+        self.auth.refresh_after("unenrolling a factor").await;
         Ok(())
     }
 
@@ -223,27 +221,11 @@ impl Mfa<'_> {
             current_authentication_methods,
         })
     }
-
-    /// The session the calls act with.
-    async fn session(&self) -> Result<Session, AuthError> {
-        self.auth
-            .load_session()
-            .await?
-            .ok_or(AuthError::SessionMissing)
-    }
 }
 
-/// `factors/{id}{suffix}`. An id that could leave its path segment is refused without a call,
-/// with the answer the Auth server gives an id that is not a UUID.
+/// `factors/{id}{suffix}`, an id that could leave its path segment refused without a call.
 fn factor_path(factor_id: &str, suffix: &str) -> Result<String, AuthError> {
-    if !stays_in_its_segment(factor_id) {
-        return Err(AuthError::Api {
-            status: 404,
-            code: Some("validation_failed".to_owned()),
-            message: "factor_id must be an UUID".to_owned(),
-        });
-    }
-    Ok(format!("factors/{factor_id}{suffix}"))
+    id_path("factors", factor_id, suffix, "factor_id")
 }
 
 /// The session of a verify answer, as auth-js saves it: `expires_at` (now + `expires_in`)

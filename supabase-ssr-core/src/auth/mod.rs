@@ -69,18 +69,7 @@ use session_response::now_secs;
 /// The payload of a JWT, decoded without verifying it (for what auth-js reads the same way:
 /// the expiry, and the assurance level it reports; the server checks the token either way).
 fn unverified_payload(token: &str) -> Result<Value, AuthError> {
-    use base64::Engine as _;
-    let invalid = |why: &str| AuthError::InvalidJwt(why.to_owned());
-    let mut parts = token.split('.');
-    let (Some(_), Some(payload), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(invalid("a JWT has three parts"));
-    };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| invalid("the payload is not base64url"))?;
-    serde_json::from_slice(&bytes).map_err(|_| invalid("the payload is not JSON"))
+    crate::jwt_payload::decode(token).map_err(|why| AuthError::InvalidJwt(why.to_owned()))
 }
 
 /// Whether an id (a factor's, an identity's) can go into a URL path as one segment: the Auth
@@ -89,6 +78,19 @@ fn unverified_payload(token: &str) -> Result<Value, AuthError> {
 fn stays_in_its_segment(id: &str) -> bool {
     let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '{' | '}' | ':');
     !id.is_empty() && id.chars().all(plain)
+}
+
+/// `{prefix}/{id}{suffix}`. An id that could leave its path segment is refused without a call,
+/// with the answer the Auth server gives an id that is not a UUID (404 `validation_failed`).
+fn id_path(prefix: &str, id: &str, suffix: &str, id_name: &str) -> Result<String, AuthError> {
+    if !stays_in_its_segment(id) {
+        return Err(AuthError::Api {
+            status: 404,
+            code: Some("validation_failed".to_owned()),
+            message: format!("{id_name} must be an UUID"),
+        });
+    }
+    Ok(format!("{prefix}/{id}{suffix}"))
 }
 
 /// The `exp` claim of a JWT, read without verifying it (only to decide between `GET /user` and
@@ -326,6 +328,21 @@ impl<'a> Auth<'a> {
         }
     }
 
+    /// The request's session (refreshed when due), for calls made as the signed-in user;
+    /// [`AuthError::SessionMissing`] without one.
+    pub(crate) async fn require_session(&self) -> Result<Session, AuthError> {
+        self.load_session().await?.ok_or(AuthError::SessionMissing)
+    }
+
+    /// Refreshes the session after a change to the user the token does not show yet (an
+    /// unenrolled factor, an unlinked identity). The change is made either way, so a failed
+    /// refresh is logged, not returned.
+    async fn refresh_after(&self, change: &str) {
+        if let Err(error) = self.refresh_session().await {
+            tracing::warn!(reason = %error, "refreshing the session after {change} failed");
+        }
+    }
+
     /// Refreshes the stored session now, whatever its expiry.
     pub async fn refresh_session(&self) -> Result<Session, AuthError> {
         let StoredSession::Present(session) = self.client.cookies().stored_session() else {
@@ -393,10 +410,7 @@ impl<'a> Auth<'a> {
     /// session first when needed. A session the server no longer knows is removed.
     pub async fn get_user(&self) -> Result<User, AuthError> {
         self.client.mark_session_read();
-        let session = self
-            .load_session()
-            .await?
-            .ok_or(AuthError::SessionMissing)?;
+        let session = self.require_session().await?;
         let result = self.user_for_token(session.access_token()).await;
         if matches!(result, Err(AuthError::SessionMissing)) {
             self.client.cookies().remove_session();

@@ -234,11 +234,7 @@ impl OAuthServer<'_> {
         query: &[(&str, &str)],
         body: Option<&Json>,
     ) -> Result<Json, AuthError> {
-        let session = self
-            .auth
-            .load_session()
-            .await?
-            .ok_or(AuthError::SessionMissing)?;
+        let session = self.auth.require_session().await?;
         let mut request = AuthRequest::new(method, path);
         request.endpoint = Some(endpoint);
         request.query = query;
