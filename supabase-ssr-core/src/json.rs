@@ -108,7 +108,6 @@ impl Json {
         serde_json::from_str(text)
     }
 
-    #[cfg(feature = "rest")]
     /// Any serializable value, keeping the key order its `Serialize` writes (struct field
     /// order, a map's iteration order).
     pub(crate) fn from_serialize(value: &impl Serialize) -> serde_json::Result<Self> {

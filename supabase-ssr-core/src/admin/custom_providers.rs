@@ -8,6 +8,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::request_body;
 use crate::auth::AuthError;
 use crate::auth::http::{AuthHttp, AuthRequest};
 use crate::json::Json;
@@ -502,7 +503,7 @@ impl AdminCustomProviders<'_> {
         &self,
         provider: &CreateCustomProvider,
     ) -> Result<CustomProvider, AuthError> {
-        let body = to_body(provider)?;
+        let body = request_body(provider)?;
         let mut request = AuthRequest::new(Method::POST, "admin/custom-providers");
         request.body = Some(&body);
         decode(
@@ -529,7 +530,7 @@ impl AdminCustomProviders<'_> {
         changes: &UpdateCustomProvider,
     ) -> Result<CustomProvider, AuthError> {
         let path = provider_path(identifier)?;
-        let body = to_body(changes)?;
+        let body = request_body(changes)?;
         let mut request = AuthRequest::new(Method::PUT, &path);
         request.endpoint = Some("admin/custom-providers/{identifier}");
         request.body = Some(&body);
@@ -565,12 +566,6 @@ fn provider_path(identifier: &str) -> Result<String, AuthError> {
             "expected a custom provider identifier such as `custom:acme`".to_owned(),
         ))
     }
-}
-
-fn to_body(value: &impl Serialize) -> Result<Json, AuthError> {
-    serde_json::to_value(value)
-        .map(|value| Json::from_value(&value))
-        .map_err(|error| AuthError::InvalidArgument(format!("the provider is not JSON: {error}")))
 }
 
 fn decode<T: serde::de::DeserializeOwned>(body: &Json, what: &str) -> Result<T, AuthError> {

@@ -260,17 +260,9 @@ impl<'a> AdminAuth<'a> {
     /// One page of users (`GET /admin/users`), with where the other pages are (read from the
     /// `Link` and `X-Total-Count` headers).
     pub async fn list_users(&self, params: &ListUsers) -> Result<UserPage, AuthError> {
-        let page = params.page.map(|p| p.to_string()).unwrap_or_default();
-        let per_page = params.per_page.map(|p| p.to_string()).unwrap_or_default();
-        let query = [("page", page.as_str()), ("per_page", per_page.as_str())];
-        let mut request = AuthRequest::new(Method::GET, "admin/users");
-        request.query = &query;
-        let (body, headers) = self
-            .http
-            .send_with_headers(request)
-            .await
-            .map_err(|failure| failure.error)?;
-        user_page(body, &headers)
+        let (body, pages) =
+            send_page(self.http, "admin/users", params.page, params.per_page).await?;
+        user_page(body, &pages)
     }
 
     /// A user by id (`GET /admin/users/{id}`).
@@ -461,7 +453,7 @@ fn user_from(body: Json) -> Result<User, AuthError> {
 }
 
 /// A page of `GET /admin/users`: the body's users and the pagination headers.
-fn user_page(body: Json, headers: &HeaderMap) -> Result<UserPage, AuthError> {
+fn user_page(body: Json, pages: &Pages) -> Result<UserPage, AuthError> {
     let Json::Object(object) = body else {
         return Err(AuthError::InvalidResponse(
             "GET /admin/users returned no object".into(),
@@ -488,17 +480,12 @@ fn user_page(body: Json, headers: &HeaderMap) -> Result<UserPage, AuthError> {
             }
         }
     }
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let links = header("link").map(pagination_links).unwrap_or_default();
-    let page_of = |rel: &str| links.iter().find(|(r, _)| r == rel).map(|(_, page)| *page);
     Ok(UserPage {
         users,
         aud,
-        next_page: page_of("next"),
-        last_page: page_of("last").unwrap_or(0),
-        total: header("x-total-count")
-            .and_then(|total| total.trim().parse().ok())
-            .unwrap_or(0),
+        next_page: pages.next_page,
+        last_page: pages.last_page,
+        total: pages.total,
         extra,
     })
 }
@@ -506,6 +493,55 @@ fn user_page(body: Json, headers: &HeaderMap) -> Result<UserPage, AuthError> {
 /// The `(rel, page)` pairs of a `Link` header such as
 /// `</admin/users?page=2&per_page=50>; rel="next", </admin/users?page=4&per_page=50>; rel="last"`.
 ///
+/// A typed request as the JSON body auth-js would send: its fields in declaration order.
+fn request_body(params: &impl serde::Serialize) -> Result<Json, AuthError> {
+    Json::from_serialize(params)
+        .map_err(|error| AuthError::InvalidArgument(format!("unserializable request: {error}")))
+}
+
+/// Where the other pages of an admin list are: from the `Link` and `X-Total-Count` headers.
+struct Pages {
+    next_page: Option<u32>,
+    last_page: u32,
+    total: u64,
+}
+
+impl Pages {
+    fn of(headers: &HeaderMap) -> Self {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let links = header("link").map(pagination_links).unwrap_or_default();
+        let page_of = |rel: &str| links.iter().find(|(r, _)| r == rel).map(|(_, page)| *page);
+        Self {
+            next_page: page_of("next"),
+            last_page: page_of("last").unwrap_or(0),
+            total: header("x-total-count")
+                .and_then(|total| total.trim().parse().ok())
+                .unwrap_or(0),
+        }
+    }
+}
+
+/// One page of an admin list (`GET {path}?page=&per_page=`, as auth-js sends it) and where the
+/// other pages are.
+async fn send_page(
+    http: &AuthHttp,
+    path: &str,
+    page: Option<u32>,
+    per_page: Option<u32>,
+) -> Result<(Json, Pages), AuthError> {
+    let page = page.map(|p| p.to_string()).unwrap_or_default();
+    let per_page = per_page.map(|p| p.to_string()).unwrap_or_default();
+    let query = [("page", page.as_str()), ("per_page", per_page.as_str())];
+    let mut request = AuthRequest::new(Method::GET, path);
+    request.query = &query;
+    request.keep_headers = true;
+    let (body, headers) = http
+        .send_with_headers(request)
+        .await
+        .map_err(|failure| failure.error)?;
+    Ok((body, Pages::of(&headers)))
+}
+
 /// auth-js reads only the first digit of each page number; this reads the whole `page` query
 /// parameter.
 fn pagination_links(header: &str) -> Vec<(String, u32)> {
@@ -576,7 +612,7 @@ mod tests {
             r#"{"users":[{"id":"u1","email":"a@example.com"},{"id":"u2"}],"aud":"authenticated","cursor":"c"}"#,
         )
         .unwrap();
-        let page = user_page(body, &headers).unwrap();
+        let page = user_page(body, &Pages::of(&headers)).unwrap();
         assert_eq!(page.users.len(), 2);
         assert_eq!(page.users[0].email(), Some("a@example.com"));
         assert_eq!(page.aud, "authenticated");
@@ -586,7 +622,11 @@ mod tests {
         );
         assert_eq!(page.extra["cursor"], "c");
 
-        let last = user_page(Json::parse(r#"{"users":[]}"#).unwrap(), &HeaderMap::new()).unwrap();
+        let last = user_page(
+            Json::parse(r#"{"users":[]}"#).unwrap(),
+            &Pages::of(&HeaderMap::new()),
+        )
+        .unwrap();
         assert_eq!((last.next_page, last.last_page, last.total), (None, 0, 0));
     }
 

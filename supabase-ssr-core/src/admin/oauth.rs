@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{check_uuid, pagination_links};
+use super::{check_uuid, request_body, send_page};
 use crate::auth::AuthError;
 use crate::auth::http::{AuthHttp, AuthRequest};
 use crate::json::Json;
@@ -316,16 +316,13 @@ impl AdminOAuth<'_> {
         &self,
         params: &ListOAuthClients,
     ) -> Result<OAuthClientPage, AuthError> {
-        let page = params.page.map(|p| p.to_string()).unwrap_or_default();
-        let per_page = params.per_page.map(|p| p.to_string()).unwrap_or_default();
-        let query = [("page", page.as_str()), ("per_page", per_page.as_str())];
-        let mut request = AuthRequest::new(Method::GET, "admin/oauth/clients");
-        request.query = &query;
-        let (body, headers) = self
-            .http
-            .send_with_headers(request)
-            .await
-            .map_err(|failure| failure.error)?;
+        let (body, pages) = send_page(
+            self.http,
+            "admin/oauth/clients",
+            params.page,
+            params.per_page,
+        )
+        .await?;
         let Json::Object(object) = body else {
             return Err(AuthError::InvalidResponse(
                 "GET /admin/oauth/clients returned no object".into(),
@@ -350,16 +347,11 @@ impl AdminOAuth<'_> {
                 ));
             }
         };
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let links = header("link").map(pagination_links).unwrap_or_default();
-        let page_of = |rel: &str| links.iter().find(|(r, _)| r == rel).map(|(_, page)| *page);
         Ok(OAuthClientPage {
             clients,
-            next_page: page_of("next"),
-            last_page: page_of("last").unwrap_or(0),
-            total: header("x-total-count")
-                .and_then(|total| total.trim().parse().ok())
-                .unwrap_or(0),
+            next_page: pages.next_page,
+            last_page: pages.last_page,
+            total: pages.total,
             extra,
         })
     }
@@ -430,12 +422,6 @@ fn client_path(client_id: &str, rest: &str) -> Result<String, AuthError> {
 
 /// The JSON body of `params`, in its fields' order (through text: `serde_json`'s `Value` would
 /// sort the keys).
-fn request_body(params: &impl Serialize) -> Result<Json, AuthError> {
-    serde_json::to_string(params)
-        .and_then(|text| Json::parse(&text))
-        .map_err(|error| AuthError::InvalidArgument(format!("unserializable request: {error}")))
-}
-
 fn client_from(body: Json) -> Result<OAuthClient, AuthError> {
     match body {
         Json::Object(object) if matches!(object.get("client_id"), Some(Json::String(_))) => {
