@@ -51,7 +51,7 @@ impl Site {
             Ok(notice) => (Some(notice), None),
             Err(error) => (None, Some(error)),
         };
-        Reply::Page {
+        let page = Reply::Page {
             status,
             html: pages::login(&LoginPage {
                 error,
@@ -61,6 +61,12 @@ impl Site {
                 next: &next_path(next),
                 resend,
             }),
+        };
+        // The offline link signs its holder in: no cache may keep a copy.
+        if link.is_some() {
+            Reply::NoStore(Box::new(page))
+        } else {
+            page
         }
     }
 

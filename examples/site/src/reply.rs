@@ -106,3 +106,12 @@ impl Reply {
         }
     }
 }
+
+/// `303` to the sign-in page, coming back to `path` afterwards.
+pub(crate) fn sign_in_first(path: &str) -> Reply {
+    Reply::Redirect(format!(
+        "{}?next={}",
+        crate::routes::LOGIN,
+        crate::forms::query_component(path)
+    ))
+}

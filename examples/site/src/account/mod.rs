@@ -16,7 +16,7 @@ use supabase_ssr_core::auth::{AuthError, Identity, OAuthSignIn, UserAttributes};
 use self::pages::{AccountPage, IdentityRow};
 use crate::config::Site;
 use crate::forms::{IdentityForm, LinkForm, PasswordForm, query_component as encode};
-use crate::reply::{Reply, error_status};
+use crate::reply::{Reply, error_status, sign_in_first};
 use crate::routes;
 
 /// The OAuth providers the page offers to link (offline, the local test provider answers for
@@ -76,8 +76,7 @@ impl Site {
         code_sent: bool,
     ) -> Reply {
         let Some(claims) = client.optional_claims().await else {
-            let next = encode(routes::ACCOUNT);
-            return Reply::Redirect(format!("{}?next={next}", routes::LOGIN));
+            return sign_in_first(routes::ACCOUNT);
         };
         let email = claims.email().unwrap_or_default();
         let (identities, message, status) = match client.auth().user_identities().await {
@@ -131,7 +130,12 @@ impl Site {
     /// `POST /private/account/link` (`provider`): `303` to the provider with the PKCE verifier
     /// cookies set, to link its identity to the signed-in user; the provider sends the browser
     /// to `/auth/callback` (with the flow id), which exchanges the code and comes back here.
+    /// Only the providers the page offers: the name goes to the Auth server as the user sent it.
     pub async fn account_link(&self, client: &SupabaseClient, form: &LinkForm) -> Reply {
+        if !LINK_PROVIDERS.contains(&form.provider.as_str()) {
+            let unknown = Some(Err("That provider cannot be linked here.".to_owned()));
+            return self.account_with(client, 400, unknown, false).await;
+        }
         let mut oauth = OAuthSignIn::new(form.provider.as_str());
         let next = encode(routes::ACCOUNT);
         let callback = format!("{}{}?next={next}", self.origin(), routes::CALLBACK);

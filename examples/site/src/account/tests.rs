@@ -80,7 +80,13 @@ async fn a_sign_up_waiting_for_its_confirmation_can_resend_the_email() {
         email: email.into(),
         next: Some("//evil.example".into()),
     };
-    let html = page(site.resend_signup(&client, &form).await, 200, "resend");
+    let reply = site.resend_signup(&client, &form).await;
+    assert_eq!(
+        header(&reply, "Cache-Control").as_deref(),
+        Some("no-store"),
+        "the page holds a sign-in link"
+    );
+    let html = page(reply, 200, "resend");
     let again = local.last_message_to(email).expect("the email again");
     assert_ne!(again.id, first.id, "no new email in the outbox");
     assert_eq!(again.kind, "signup");
@@ -155,6 +161,29 @@ async fn link(site: &Site, browser: &mut Browser, provider: &str) -> CallbackQue
         "the link flow never came back to {}: {to}",
         routes::CALLBACK
     )
+}
+
+#[tokio::test]
+async fn only_the_offered_providers_can_be_linked() {
+    let site = site().await;
+    let browser = new_user(&site, "picky@example.com").await;
+    let client = browser.client(&site);
+    let form = LinkForm {
+        provider: "evil".into(),
+    };
+    let html = page(site.account_link(&client, &form).await, 400, "link evil");
+    assert!(
+        text_of(&html, "error").contains("cannot be linked"),
+        "{html}"
+    );
+    assert!(
+        !client
+            .response_cookies()
+            .set_cookies()
+            .iter()
+            .any(|c| c.contains("code-verifier")),
+        "no flow started"
+    );
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ pub(crate) use self::pages::qr_image_src;
 use self::pages::{ChallengePage, EnrollPage, FactorRow, SecurityPage};
 use crate::config::Site;
 use crate::forms::{FactorForm, MfaCodeForm, MfaQuery, VerifyBody, query_component as encode};
-use crate::reply::{Reply, error_status};
+use crate::reply::{Reply, error_status, sign_in_first};
 use crate::routes;
 
 /// The issuer authenticator apps show next to the account.
@@ -29,11 +29,6 @@ const ISSUER: &str = "supabase-ssr-rs example";
 /// Where to go once verified: `next` if it is a path on this site, else the security page.
 fn next_path(next: Option<&str>) -> String {
     safe_redirect_path(next, routes::SECURITY)
-}
-
-/// `303` to the sign-in page, coming back to `path` afterwards.
-fn sign_in_first(path: &str) -> Reply {
-    Reply::Redirect(format!("{}?next={}", routes::LOGIN, encode(path)))
 }
 
 /// Challenges the factor and verifies the code (the session becomes `aal2`, its cookies are
