@@ -2,6 +2,8 @@
 //! publishable key as `apikey`, and the user's access token as the bearer — the key itself
 //! when nobody is signed in, so Row Level Security sees the `anon` role.
 
+#[cfg(any(feature = "rest", feature = "storage", feature = "functions"))]
+use http::Method;
 use http::{HeaderMap, HeaderValue};
 
 use crate::auth::AuthError;
@@ -37,4 +39,21 @@ pub(crate) async fn headers(client: &SupabaseClient) -> Result<HeaderMap, AuthEr
     headers.insert(http::header::AUTHORIZATION, authorization);
     headers.insert("x-client-info", HeaderValue::from_static(CLIENT_INFO));
     Ok(headers)
+}
+
+/// A request to the Data API, Storage or Functions as the request's user: the one place those
+/// clients build a request, so what every call must carry (credentials, client info) is added
+/// once.
+#[cfg(any(feature = "rest", feature = "storage", feature = "functions"))]
+pub(crate) async fn request(
+    client: &SupabaseClient,
+    method: Method,
+    url: url::Url,
+) -> Result<reqwest::RequestBuilder, AuthError> {
+    let headers = headers(client).await?;
+    Ok(client
+        .shared
+        .http_client
+        .request(method, url)
+        .headers(headers))
 }

@@ -120,8 +120,7 @@ impl Functions {
         let url = format!("{}functions/v1/{name}", self.client.config().url());
         let url = url::Url::parse(&url)
             .map_err(|_| FunctionsError::Body(format!("`{name}` makes an invalid URL")))?;
-        let headers = as_user::headers(&self.client).await?;
-        let mut request = self.client.shared.http_client.post(url).headers(headers);
+        let mut request = as_user::request(&self.client, http::Method::POST, url).await?;
         request = match body {
             FunctionBody::Empty => request,
             FunctionBody::Json(json) => request

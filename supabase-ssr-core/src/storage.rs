@@ -280,13 +280,7 @@ impl Bucket {
         body: Option<(Vec<u8>, String)>,
         extra: &[(&str, String)],
     ) -> Result<reqwest::Response, StorageError> {
-        let headers = as_user::headers(&self.client).await?;
-        let mut request = self
-            .client
-            .shared
-            .http_client
-            .request(method, url)
-            .headers(headers);
+        let mut request = as_user::request(&self.client, method, url).await?;
         for (name, value) in extra {
             request = request.header(*name, value);
         }

@@ -85,13 +85,12 @@ impl FilterBuilder {
     /// Sends the request; returns the status, the count and the body of a success.
     async fn send(self) -> Result<(u16, Option<u64>, String), RestError> {
         let prepared = self.to_request()?;
-        let headers = as_user::headers(&self.client).await?;
-        let mut request = self
-            .client
-            .shared
-            .http_client
-            .request(prepared.method().clone(), prepared.url().clone())
-            .headers(headers);
+        let mut request = as_user::request(
+            &self.client,
+            prepared.method().clone(),
+            prepared.url().clone(),
+        )
+        .await?;
         for (name, value) in prepared.headers() {
             request = request.header(*name, value);
         }
