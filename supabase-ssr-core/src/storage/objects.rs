@@ -1,75 +1,12 @@
-//! Supabase Storage, as the request's user (bucket policies apply to the user, like RLS).
-//!
-//! URLs and bodies follow `@supabase/storage-js` 2.119.1: objects live at
-//! `/storage/v1/object/<bucket>/<path>`, uploads send `x-upsert` and `cache-control`, signed
-//! URLs are the project URL plus the server's `signedURL`.
-//!
-//! ```no_run
-//! # async fn run(client: supabase_ssr_core::SupabaseClient) -> Result<(), supabase_ssr_core::storage::StorageError> {
-//! use supabase_ssr_core::storage::UploadOptions;
-//!
-//! let avatars = client.storage().from("avatars");
-//! avatars
-//!     .upload("u1/me.png", b"\x89PNG".to_vec(), UploadOptions::new("image/png").upsert(true))
-//!     .await?;
-//! let link = avatars.create_signed_url("u1/me.png", 60).await?;
-//! # let _ = link; Ok(()) }
-//! ```
+//! The file API of a bucket: upload, download, list, remove, move, signed and public URLs.
 
 use http::Method;
-use percent_encoding::{AsciiSet, utf8_percent_encode};
-
-use crate::cookies::URI_COMPONENT;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use url::Url;
 
+use super::request::encode_uri;
+use super::{Bucket, StorageError};
 use crate::ErrorSource;
-use crate::as_user;
-use crate::auth::AuthError;
-use crate::client::SupabaseClient;
-
-/// Why a Storage call failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StorageError {
-    /// Storage answered with an error status.
-    #[error("Storage answered {status}: {message}")]
-    Api {
-        /// The HTTP status.
-        status: u16,
-        /// Storage's error name (`error`, e.g. `not_found`) or code, when it sent one.
-        code: Option<String>,
-        /// What went wrong.
-        message: String,
-    },
-    /// The session could not be loaded, so the call was not made.
-    #[error("the session could not be loaded: {0}")]
-    Auth(#[from] AuthError),
-    /// The call could not be made or its answer not read.
-    #[error("Storage could not be reached: {0}")]
-    Transport(#[source] ErrorSource),
-    /// The answer is not what was expected.
-    #[error("the Storage answer could not be decoded: {0}")]
-    Decode(String),
-    /// The path makes no valid URL.
-    #[error("invalid Storage request: {0}")]
-    InvalidRequest(String),
-}
-
-/// Storage of one request's user. Made by
-/// [`SupabaseClient::storage`](crate::SupabaseClient::storage).
-#[derive(Debug, Clone)]
-pub struct Storage {
-    client: SupabaseClient,
-}
-
-/// One bucket; made by [`Storage::from`].
-#[derive(Debug, Clone)]
-pub struct Bucket {
-    client: SupabaseClient,
-    id: String,
-}
 
 /// How [`Bucket::upload`] stores a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,102 +161,7 @@ impl std::fmt::Debug for SignedUrl {
     }
 }
 
-/// What `encodeURI` leaves alone: letters, digits and `;,/?:@&=+$-_.!~*'()#`.
-const ENCODE_URI: &AsciiSet = &URI_COMPONENT
-    .remove(b';')
-    .remove(b',')
-    .remove(b'/')
-    .remove(b'?')
-    .remove(b':')
-    .remove(b'@')
-    .remove(b'&')
-    .remove(b'=')
-    .remove(b'+')
-    .remove(b'$')
-    .remove(b'#');
-
-fn encode_uri(s: &str) -> String {
-    utf8_percent_encode(s, ENCODE_URI).to_string()
-}
-
-impl Storage {
-    pub(crate) fn new(client: SupabaseClient) -> Self {
-        Self { client }
-    }
-
-    /// The bucket `id`.
-    pub fn from(&self, id: &str) -> Bucket {
-        Bucket {
-            client: self.client.clone(),
-            id: id.to_owned(),
-        }
-    }
-}
-
 impl Bucket {
-    /// `<project>/storage/v1`, without a trailing slash.
-    fn base(&self) -> String {
-        let url = self.client.config().url().as_str();
-        format!("{url}storage/v1")
-    }
-
-    /// `<bucket>/<path>` with leading slashes of `path` removed (storage-js `_getFinalPath`).
-    fn final_path(&self, path: &str) -> String {
-        format!("{}/{}", self.id, path.trim_start_matches('/'))
-    }
-
-    fn url(&self, rest: &str) -> Result<Url, StorageError> {
-        Url::parse(&format!("{}/{rest}", self.base()))
-            .map_err(|_| StorageError::InvalidRequest(format!("`{rest}` makes an invalid URL")))
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<(Vec<u8>, String)>,
-        extra: &[(&str, String)],
-    ) -> Result<reqwest::Response, StorageError> {
-        let mut request = as_user::request(&self.client, method, url).await?;
-        for (name, value) in extra {
-            request = request.header(*name, value);
-        }
-        if let Some((bytes, content_type)) = body {
-            request = request.header("content-type", content_type).body(bytes);
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        let body: Option<Value> = serde_json::from_str(&text).ok();
-        let field = |name: &str| {
-            body.as_ref()
-                .and_then(|b| b.get(name))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        Err(StorageError::Api {
-            status,
-            code: field("error").or_else(|| field("code")),
-            message: field("message").unwrap_or(text),
-        })
-    }
-
-    async fn json(&self, method: Method, url: Url, body: &Value) -> Result<Value, StorageError> {
-        let body = Some((body.to_string().into_bytes(), "application/json".to_owned()));
-        let response = self.send(method, url, body, &[]).await?;
-        let text = response
-            .text()
-            .await
-            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
-        serde_json::from_str(&text).map_err(|e| StorageError::Decode(e.to_string()))
-    }
-
     /// Uploads `bytes` to `path` (`POST /object/<bucket>/<path>`).
     pub async fn upload(
         &self,

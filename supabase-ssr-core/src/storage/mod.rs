@@ -1,0 +1,82 @@
+//! Supabase Storage, as the request's user (bucket policies apply to the user, like RLS).
+//!
+//! URLs and bodies follow `@supabase/storage-js` 2.119.1: objects live at
+//! `/storage/v1/object/<bucket>/<path>`, uploads send `x-upsert` and `cache-control`, signed
+//! URLs are the project URL plus the server's `signedURL`.
+//!
+//! ```no_run
+//! # async fn run(client: supabase_ssr_core::SupabaseClient) -> Result<(), supabase_ssr_core::storage::StorageError> {
+//! use supabase_ssr_core::storage::UploadOptions;
+//!
+//! let avatars = client.storage().from("avatars");
+//! avatars
+//!     .upload("u1/me.png", b"\x89PNG".to_vec(), UploadOptions::new("image/png").upsert(true))
+//!     .await?;
+//! let link = avatars.create_signed_url("u1/me.png", 60).await?;
+//! # let _ = link; Ok(()) }
+//! ```
+
+mod objects;
+mod request;
+
+pub use objects::{FileObject, ListOptions, SignedUrl, UploadOptions, Uploaded};
+
+use crate::ErrorSource;
+use crate::auth::AuthError;
+use crate::client::SupabaseClient;
+
+/// Why a Storage call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// Storage answered with an error status.
+    #[error("Storage answered {status}: {message}")]
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// Storage's error name (`error`, e.g. `not_found`) or code, when it sent one.
+        code: Option<String>,
+        /// What went wrong.
+        message: String,
+    },
+    /// The session could not be loaded, so the call was not made.
+    #[error("the session could not be loaded: {0}")]
+    Auth(#[from] AuthError),
+    /// The call could not be made or its answer not read.
+    #[error("Storage could not be reached: {0}")]
+    Transport(#[source] ErrorSource),
+    /// The answer is not what was expected.
+    #[error("the Storage answer could not be decoded: {0}")]
+    Decode(String),
+    /// The path makes no valid URL.
+    #[error("invalid Storage request: {0}")]
+    InvalidRequest(String),
+}
+
+/// Storage of one request's user. Made by
+/// [`SupabaseClient::storage`](crate::SupabaseClient::storage).
+#[derive(Debug, Clone)]
+pub struct Storage {
+    client: SupabaseClient,
+}
+
+/// One bucket; made by [`Storage::from`].
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    client: SupabaseClient,
+    id: String,
+}
+
+impl Storage {
+    pub(crate) fn new(client: SupabaseClient) -> Self {
+        Self { client }
+    }
+
+    /// The bucket `id`.
+    pub fn from(&self, id: &str) -> Bucket {
+        Bucket {
+            client: self.client.clone(),
+            id: id.to_owned(),
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! How a Storage call is made: the URLs, sending as the user, reading Storage's errors.
+
+use http::Method;
+use percent_encoding::{AsciiSet, utf8_percent_encode};
+use serde_json::Value;
+use url::Url;
+
+use super::{Bucket, StorageError};
+use crate::ErrorSource;
+use crate::as_user;
+use crate::cookies::URI_COMPONENT;
+
+/// What `encodeURI` leaves alone: letters, digits and `;,/?:@&=+$-_.!~*'()#`.
+const ENCODE_URI: &AsciiSet = &URI_COMPONENT
+    .remove(b';')
+    .remove(b',')
+    .remove(b'/')
+    .remove(b'?')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'&')
+    .remove(b'=')
+    .remove(b'+')
+    .remove(b'$')
+    .remove(b'#');
+
+pub(super) fn encode_uri(s: &str) -> String {
+    utf8_percent_encode(s, ENCODE_URI).to_string()
+}
+
+impl Bucket {
+    /// `<project>/storage/v1`, without a trailing slash.
+    pub(super) fn base(&self) -> String {
+        let url = self.client.config().url().as_str();
+        format!("{url}storage/v1")
+    }
+
+    /// `<bucket>/<path>` with leading slashes of `path` removed (storage-js `_getFinalPath`).
+    pub(super) fn final_path(&self, path: &str) -> String {
+        format!("{}/{}", self.id, path.trim_start_matches('/'))
+    }
+
+    pub(super) fn url(&self, rest: &str) -> Result<Url, StorageError> {
+        Url::parse(&format!("{}/{rest}", self.base()))
+            .map_err(|_| StorageError::InvalidRequest(format!("`{rest}` makes an invalid URL")))
+    }
+
+    pub(super) async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<(Vec<u8>, String)>,
+        extra: &[(&str, String)],
+    ) -> Result<reqwest::Response, StorageError> {
+        let mut request = as_user::request(&self.client, method, url).await?;
+        for (name, value) in extra {
+            request = request.header(*name, value);
+        }
+        if let Some((bytes, content_type)) = body {
+            request = request.header("content-type", content_type).body(bytes);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        let body: Option<Value> = serde_json::from_str(&text).ok();
+        let field = |name: &str| {
+            body.as_ref()
+                .and_then(|b| b.get(name))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        Err(StorageError::Api {
+            status,
+            code: field("error").or_else(|| field("code")),
+            message: field("message").unwrap_or(text),
+        })
+    }
+
+    pub(super) async fn json(
+        &self,
+        method: Method,
+        url: Url,
+        body: &Value,
+    ) -> Result<Value, StorageError> {
+        let body = Some((body.to_string().into_bytes(), "application/json".to_owned()));
+        let response = self.send(method, url, body, &[]).await?;
+        let text = response
+            .text()
+            .await
+            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
+        serde_json::from_str(&text).map_err(|e| StorageError::Decode(e.to_string()))
+    }
+}
