@@ -43,7 +43,7 @@ fn expect(record: &Recorded, method: &str, uri: &str, body: &str) {
 }
 
 #[tokio::test]
-async fn buckets_are_listed_read_created_updated_emptied_and_deleted_as_storage_js_does() {
+async fn buckets_are_listed_and_read_as_storage_js_does() {
     let project = Project::start().await;
     let (cookie, session) = project.signed_in_cookie(3600);
     let client = project.supabase().client([cookie.as_str()]);
@@ -55,8 +55,18 @@ async fn buckets_are_listed_read_created_updated_emptied_and_deleted_as_storage_
         "versioning_status": "ENABLED", "future_field": 7
     });
     project.answer_with(Method::GET, "/storage/v1/bucket", 200, json!([bucket]));
-    project.answer_with(Method::GET, "/storage/v1/bucket/avatars", 200, bucket.clone());
-    project.answer_with(Method::POST, "/storage/v1/bucket", 200, json!({"name": "avatars"}));
+    project.answer_with(
+        Method::GET,
+        "/storage/v1/bucket/avatars",
+        200,
+        bucket.clone(),
+    );
+    project.answer_with(
+        Method::POST,
+        "/storage/v1/bucket",
+        200,
+        json!({"name": "avatars"}),
+    );
     project.answer_with(Method::PUT, "/storage/v1/bucket/avatars", 200, ok());
     project.answer_with(Method::POST, "/storage/v1/bucket/avatars/empty", 200, ok());
     project.answer_with(Method::DELETE, "/storage/v1/bucket/avatars", 200, ok());
@@ -102,6 +112,23 @@ async fn buckets_are_listed_read_created_updated_emptied_and_deleted_as_storage_
     let got = storage.get_bucket("avatars").await.unwrap();
     expect(&project.last(), "GET", "/bucket/avatars", "");
     assert_eq!(&got, info);
+}
+
+#[tokio::test]
+async fn buckets_are_created_updated_emptied_and_deleted_as_storage_js_does() {
+    let project = Project::start().await;
+    let (cookie, session) = project.signed_in_cookie(3600);
+    let client = project.supabase().client([cookie.as_str()]);
+    let storage = client.storage();
+    project.answer_with(
+        Method::POST,
+        "/storage/v1/bucket",
+        200,
+        json!({"name": "avatars"}),
+    );
+    project.answer_with(Method::PUT, "/storage/v1/bucket/avatars", 200, ok());
+    project.answer_with(Method::POST, "/storage/v1/bucket/avatars/empty", 200, ok());
+    project.answer_with(Method::DELETE, "/storage/v1/bucket/avatars", 200, ok());
 
     let name = storage
         .create_bucket("avatars", &BucketOptions::default())
@@ -202,11 +229,10 @@ async fn bucket_lifecycle_and_cdn_cache_calls_are_storage_js_ones() {
     );
     assert_eq!(rule.extra.get("createdBy"), Some(&json!("server")));
 
-    let configuration = LifecycleConfiguration::new([LifecycleRule::noncurrent_version_expiration(
-        30,
-    )
-    .id("r")
-    .newer_noncurrent_versions(5)]);
+    let configuration =
+        LifecycleConfiguration::new([LifecycleRule::noncurrent_version_expiration(30)
+            .id("r")
+            .newer_noncurrent_versions(5)]);
     let updated = storage
         .update_bucket_lifecycle("avatars", &configuration)
         .await
@@ -244,7 +270,10 @@ async fn bucket_lifecycle_and_cdn_cache_calls_are_storage_js_ones() {
         .unwrap();
     expect(&project.last(), "DELETE", "/cdn/avatars", "{}");
     storage
-        .purge_bucket_cache("avatars", &PurgeCacheOptions::default().transformations_only())
+        .purge_bucket_cache(
+            "avatars",
+            &PurgeCacheOptions::default().transformations_only(),
+        )
         .await
         .unwrap();
     expect(
@@ -288,7 +317,10 @@ async fn objects_are_listed_by_offset_and_by_cursor_as_storage_js_does() {
     assert_eq!(listed[0].is_versioned, Some(true));
     assert_eq!(listed[0].is_delete_marker, Some(false));
     assert_eq!(listed[0].extra.get("extra_field"), Some(&json!("x")));
-    assert_eq!((listed[1].name.as_str(), listed[1].id.as_deref()), ("folder", None));
+    assert_eq!(
+        (listed[1].name.as_str(), listed[1].id.as_deref()),
+        ("folder", None)
+    );
 
     avatars
         .list(
@@ -342,7 +374,7 @@ async fn objects_are_listed_by_offset_and_by_cursor_as_storage_js_does() {
 }
 
 #[tokio::test]
-async fn objects_are_removed_copied_moved_and_purged_as_storage_js_does() {
+async fn objects_are_removed_and_moved_as_storage_js_does() {
     let project = Project::start().await;
     let client = project.supabase().client([]);
     let avatars = client.storage().from("avatars");
@@ -365,10 +397,18 @@ async fn objects_are_removed_copied_moved_and_purged_as_storage_js_does() {
         200,
         ok(),
     );
-    project.answer_with(Method::DELETE, "/storage/v1/cdn/avatars/u1/a.png", 200, ok());
+    project.answer_with(
+        Method::DELETE,
+        "/storage/v1/cdn/avatars/u1/a.png",
+        200,
+        ok(),
+    );
 
     let removed = avatars
-        .remove([RemoveEntry::from("a.png"), RemoveEntry::version("b.png", "v1")])
+        .remove([
+            RemoveEntry::from("a.png"),
+            RemoveEntry::version("b.png", "v1"),
+        ])
         .await
         .unwrap();
     expect(
@@ -381,7 +421,12 @@ async fn objects_are_removed_copied_moved_and_purged_as_storage_js_does() {
     assert_eq!(removed[0].version.as_deref(), Some("v3"));
     let paths = vec!["x.png".to_owned()];
     avatars.remove(&paths).await.unwrap();
-    expect(&project.last(), "DELETE", "/object/avatars", r#"{"prefixes":["x.png"]}"#);
+    expect(
+        &project.last(),
+        "DELETE",
+        "/object/avatars",
+        r#"{"prefixes":["x.png"]}"#,
+    );
 
     avatars
         .move_object("a.png", "b.png", &DestinationOptions::default())
@@ -410,6 +455,31 @@ async fn objects_are_removed_copied_moved_and_purged_as_storage_js_does() {
         "POST",
         "/object/move",
         r#"{"bucketId":"avatars","sourceKey":"a.png","destinationKey":"b.png","destinationBucket":"archive","sourceVersionId":"v1"}"#,
+    );
+}
+
+#[tokio::test]
+async fn objects_are_copied_and_purged_as_storage_js_does() {
+    let project = Project::start().await;
+    let client = project.supabase().client([]);
+    let avatars = client.storage().from("avatars");
+    project.answer_with(
+        Method::POST,
+        "/storage/v1/object/copy",
+        200,
+        json!({"Key": "archive/b.png", "Id": "o9"}),
+    );
+    project.answer_with(
+        Method::DELETE,
+        "/storage/v1/cdn/avatars/u1/my%20photo%231.png",
+        200,
+        ok(),
+    );
+    project.answer_with(
+        Method::DELETE,
+        "/storage/v1/cdn/avatars/u1/a.png",
+        200,
+        ok(),
     );
 
     let copied = avatars
@@ -473,7 +543,10 @@ async fn objects_are_removed_copied_moved_and_purged_as_storage_js_does() {
         "{}",
     );
     avatars
-        .purge_cache("/u1/a.png", &PurgeCacheOptions::default().transformations_only())
+        .purge_cache(
+            "/u1/a.png",
+            &PurgeCacheOptions::default().transformations_only(),
+        )
         .await
         .unwrap();
     expect(
@@ -539,7 +612,14 @@ async fn storage_error_bodies_become_api_errors_with_status_code_and_message() {
     // An unscripted route: the fake answers 404 with no body.
     let error = storage.empty_bucket("ghost").await.unwrap_err();
     assert!(
-        matches!(&error, StorageError::Api { status: 404, code: None, .. }),
+        matches!(
+            &error,
+            StorageError::Api {
+                status: 404,
+                code: None,
+                ..
+            }
+        ),
         "{error:?}"
     );
     let error = storage
@@ -558,7 +638,10 @@ async fn object_keys_leaving_the_bucket_are_refused_before_any_request() {
     let none = DestinationOptions::default();
     let opts = PurgeCacheOptions::default();
     let results = [
-        avatars.list("u1/..", ListOptions::default()).await.map(drop),
+        avatars
+            .list("u1/..", ListOptions::default())
+            .await
+            .map(drop),
         avatars
             .list_v2(&ListV2Options::default().prefix("../other"))
             .await
@@ -572,10 +655,29 @@ async fn object_keys_leaving_the_bucket_are_refused_before_any_request() {
         avatars.copy("a", "b/../../c", &none).await.map(drop),
         avatars.move_object("a", "..", &none).await,
         avatars.purge_cache("../other/a.png", &opts).await,
+        client
+            .storage()
+            .from("..")
+            .list_v2(&ListV2Options::default())
+            .await
+            .map(drop),
+        client.storage().get_bucket("a/b").await.map(drop),
+        client.storage().delete_bucket("..").await,
+        client
+            .storage()
+            .get_bucket_lifecycle("a\\b")
+            .await
+            .map(drop),
+        client.storage().purge_bucket_cache("", &opts).await,
+        client
+            .storage()
+            .create_bucket("a/../b", &BucketOptions::default())
+            .await
+            .map(drop),
     ];
     for result in results {
         assert!(
-            matches!(result, Err(StorageError::InvalidRequest(_))),
+            matches!(result, Err(StorageError::InvalidPath { .. })),
             "{result:?}"
         );
     }

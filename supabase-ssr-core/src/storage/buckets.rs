@@ -1,14 +1,16 @@
 //! The bucket API of Storage: list, get, create, update, empty and delete buckets, their
 //! lifecycle policy and their CDN cache (storage-js `StorageBucketApi`).
 //!
-//! A bucket id goes into the URL as one percent-encoded segment (storage-js sends it as given
-//! for most of these calls: the same URL for every valid bucket name).
+//! A bucket id is checked to be one path segment ([`StorageError::InvalidPath`] otherwise) and
+//! encoded as storage-js's URL ends up: as `fetch` encodes a path for `/bucket/<id>`, with
+//! `encodeURIComponent` for the lifecycle and CDN URLs.
 
 use http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::request::{Empty, Message, bucket_segment, call, url};
+use super::path::{bucket_segment, request_segment};
+use super::request::{Empty, Message, call, uri_component, url};
 use super::{Storage, StorageError};
 
 /// A bucket as Storage describes it (`GET /bucket`, `GET /bucket/<id>`).
@@ -151,7 +153,7 @@ impl ListBucketsOptions {
 pub struct BucketOptions {
     public: bool,
     file_size_limit: Option<FileSizeLimit>,
-    allowed_mime_types: Option<Option<Vec<String>>>,
+    allowed_mime_types: Option<MimeTypes>,
     bucket_type: Option<String>,
     versioning: Option<VersioningStatus>,
 }
@@ -163,6 +165,14 @@ enum FileSizeLimit {
     Bytes(u64),
     Text(String),
     None(()),
+}
+
+/// `allowed_mime_types` as storage-js sends it: a list, or `null` for any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+enum MimeTypes {
+    Only(Vec<String>),
+    Any(()),
 }
 
 impl BucketOptions {
@@ -195,13 +205,14 @@ impl BucketOptions {
         mut self,
         types: impl IntoIterator<Item = S>,
     ) -> Self {
-        self.allowed_mime_types = Some(Some(types.into_iter().map(Into::into).collect()));
+        self.allowed_mime_types =
+            Some(MimeTypes::Only(types.into_iter().map(Into::into).collect()));
         self
     }
 
     /// Accepts any MIME type (sends `null`).
     pub fn any_mime_type(mut self) -> Self {
-        self.allowed_mime_types = Some(None);
+        self.allowed_mime_types = Some(MimeTypes::Any(()));
         self
     }
 
@@ -232,7 +243,7 @@ struct BucketBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     file_size_limit: Option<&'a FileSizeLimit>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    allowed_mime_types: Option<&'a Option<Vec<String>>>,
+    allowed_mime_types: Option<&'a MimeTypes>,
     #[serde(skip_serializing_if = "Option::is_none")]
     versioning_status: Option<VersioningStatus>,
 }
@@ -407,7 +418,13 @@ impl Storage {
 
     /// The bucket `id` (`GET /bucket/<id>`).
     pub async fn get_bucket(&self, id: &str) -> Result<BucketInfo, StorageError> {
-        call(&self.client, Method::GET, self.bucket_url(id, "")?, None::<&Empty>).await
+        call(
+            &self.client,
+            Method::GET,
+            self.bucket_url(id, "")?,
+            None::<&Empty>,
+        )
+        .await
     }
 
     /// Creates the bucket `id` (`POST /bucket`); returns its name.
@@ -416,7 +433,8 @@ impl Storage {
         id: &str,
         options: &BucketOptions,
     ) -> Result<String, StorageError> {
-        let body = BucketBody::new(id, options, options.bucket_type.as_deref());
+        // Refused like the other calls' ids: a bucket made with it could not be addressed.
+        let body = BucketBody::new(bucket_segment(id)?, options, options.bucket_type.as_deref());
         let url = url(&self.client, "bucket")?;
         let created: Created = call(&self.client, Method::POST, url, Some(&body)).await?;
         Ok(created.name)
@@ -457,7 +475,7 @@ impl Storage {
         &self,
         id: &str,
     ) -> Result<LifecycleConfiguration, StorageError> {
-        let url = self.bucket_url(id, "/lifecycle")?;
+        let url = self.lifecycle_url(id)?;
         call(&self.client, Method::GET, url, None::<&Empty>).await
     }
 
@@ -468,13 +486,13 @@ impl Storage {
         id: &str,
         configuration: &LifecycleConfiguration,
     ) -> Result<LifecycleConfiguration, StorageError> {
-        let url = self.bucket_url(id, "/lifecycle")?;
+        let url = self.lifecycle_url(id)?;
         call(&self.client, Method::PUT, url, Some(configuration)).await
     }
 
     /// Removes the lifecycle policy of the bucket `id` (`DELETE /bucket/<id>/lifecycle`).
     pub async fn delete_bucket_lifecycle(&self, id: &str) -> Result<(), StorageError> {
-        let url = self.bucket_url(id, "/lifecycle")?;
+        let url = self.lifecycle_url(id)?;
         call::<Message>(&self.client, Method::DELETE, url, Some(&Empty {}))
             .await
             .map(drop)
@@ -489,7 +507,11 @@ impl Storage {
     ) -> Result<(), StorageError> {
         let url = url(
             &self.client,
-            &format!("cdn/{}{}", bucket_segment(id), options.query()),
+            &format!(
+                "cdn/{}{}",
+                uri_component(bucket_segment(id)?),
+                options.query()
+            ),
         )?;
         call::<Message>(&self.client, Method::DELETE, url, Some(&Empty {}))
             .await
@@ -498,6 +520,13 @@ impl Storage {
 
     /// `bucket/<id><rest>`.
     fn bucket_url(&self, id: &str, rest: &str) -> Result<url::Url, StorageError> {
-        url(&self.client, &format!("bucket/{}{rest}", bucket_segment(id)))
+        let id = request_segment(bucket_segment(id)?);
+        url(&self.client, &format!("bucket/{id}{rest}"))
+    }
+
+    /// `bucket/<id>/lifecycle`, the id encoded as storage-js's `encodeStoragePath` does.
+    fn lifecycle_url(&self, id: &str) -> Result<url::Url, StorageError> {
+        let id = uri_component(bucket_segment(id)?);
+        url(&self.client, &format!("bucket/{id}/lifecycle"))
     }
 }

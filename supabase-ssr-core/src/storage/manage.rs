@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::buckets::PurgeCacheOptions;
-use super::request::{Empty, Message, bucket_segment, call};
+use super::path::{bucket_segment, object_key};
+use super::request::{Empty, Message, call, uri_component};
 use super::{Bucket, StorageError};
 
 /// A file or folder listed by [`Bucket::list`] or removed by [`Bucket::remove`]; folders have
@@ -545,9 +546,9 @@ impl Bucket {
             noncurrent_versions: options.noncurrent_versions,
             delete_markers: options.delete_markers,
             exact_match: options.exact_match,
-            prefix: checked_key(prefix)?,
+            prefix: checked(prefix)?,
         };
-        let url = self.url(&format!("object/list/{}", bucket_segment(&self.id)))?;
+        let url = self.bucket_url("object/list")?;
         call(&self.client, Method::POST, url, Some(&body)).await
     }
 
@@ -555,9 +556,9 @@ impl Bucket {
     /// next (`POST /object/list-v2/<bucket>`).
     pub async fn list_v2(&self, options: &ListV2Options) -> Result<ListV2Page, StorageError> {
         if let Some(prefix) = &options.prefix {
-            checked_key(prefix)?;
+            object_key(prefix)?;
         }
-        let url = self.url(&format!("object/list-v2/{}", bucket_segment(&self.id)))?;
+        let url = self.bucket_url("object/list-v2")?;
         call(&self.client, Method::POST, url, Some(options)).await
     }
 
@@ -573,9 +574,9 @@ impl Bucket {
         }
         let prefixes: Vec<RemoveEntry> = entries.into_iter().map(Into::into).collect();
         for entry in &prefixes {
-            checked_key(entry.path())?;
+            object_key(entry.path())?;
         }
-        let url = self.url(&format!("object/{}", bucket_segment(&self.id)))?;
+        let url = self.bucket_url("object")?;
         call(&self.client, Method::DELETE, url, Some(&Body { prefixes })).await
     }
 
@@ -616,12 +617,15 @@ impl Bucket {
         path: &str,
         options: &PurgeCacheOptions,
     ) -> Result<(), StorageError> {
-        let url = self.url(&format!(
-            "cdn/{}/{}{}",
-            bucket_segment(&self.id),
-            encoded_path(path)?,
-            options.query()
-        ))?;
+        // storage-js `encodeStoragePath`: `encodeURIComponent` per segment, here only.
+        let key = object_key(path)?;
+        let mut route = format!("cdn/{}", uri_component(bucket_segment(&self.id)?));
+        for segment in key.split('/') {
+            route.push('/');
+            route.push_str(&uri_component(segment));
+        }
+        route.push_str(options.query());
+        let url = self.url(&route)?;
         call::<Message>(&self.client, Method::DELETE, url, Some(&Empty {}))
             .await
             .map(drop)
@@ -635,9 +639,9 @@ impl Bucket {
         copy: bool,
     ) -> Result<DestinationBody<'a>, StorageError> {
         Ok(DestinationBody {
-            bucket_id: &self.id,
-            source_key: checked_key(from)?,
-            destination_key: checked_key(to)?,
+            bucket_id: bucket_segment(&self.id)?,
+            source_key: checked(from)?,
+            destination_key: checked(to)?,
             destination_bucket: options.bucket.as_deref(),
             source_version_id: options.source_version.as_deref(),
             copy_metadata: options.copy_metadata.filter(|_| copy),
@@ -646,21 +650,8 @@ impl Bucket {
     }
 }
 
-// Until the shared path function lands (storage-files): the same checks, kept local.
-fn checked_key(path: &str) -> Result<&str, StorageError> {
-    if path.split('/').any(|segment| segment == "..") {
-        return Err(StorageError::InvalidRequest(format!(
-            "`{path}` leaves the bucket"
-        )));
-    }
-    Ok(path)
-}
-
-fn encoded_path(path: &str) -> Result<String, StorageError> {
-    let path = checked_key(path)?.trim_start_matches('/');
-    Ok(path
-        .split('/')
-        .map(bucket_segment)
-        .collect::<Vec<_>>()
-        .join("/"))
+/// A key sent in a JSON body: as given (storage-js does not strip its leading slashes there),
+/// refused when it would leave the bucket.
+fn checked(key: &str) -> Result<&str, StorageError> {
+    object_key(key).map(|_| key)
 }

@@ -3,6 +3,7 @@
 use http::Method;
 use serde_json::{Value, json};
 
+use super::path::{bucket_segment, link_path, object_key, remove_empty_folders};
 use super::request::encode_uri;
 use super::{Bucket, StorageError};
 use crate::ErrorSource;
@@ -98,15 +99,9 @@ impl Bucket {
         bytes: impl Into<Vec<u8>>,
         options: UploadOptions,
     ) -> Result<Uploaded, StorageError> {
-        // storage-js `_removeEmptyFolders`: no leading or trailing slash, no empty folder.
-        let mut clean = path.strip_prefix('/').unwrap_or(path);
-        clean = clean.strip_suffix('/').unwrap_or(clean);
-        let clean = clean
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("/");
-        let url = self.url(&format!("object/{}", self.final_path(&clean)))?;
+        object_key(path)?; // refused as given, not as cleaned
+        let clean = remove_empty_folders(path);
+        let url = self.object_url("object", &clean)?;
         let extra = [
             ("x-upsert", options.upsert.to_string()),
             (
@@ -139,7 +134,7 @@ impl Bucket {
 
     /// Downloads the file at `path` (`GET /object/<bucket>/<path>`).
     pub async fn download(&self, path: &str) -> Result<Vec<u8>, StorageError> {
-        let url = self.url(&format!("object/{}", self.final_path(path)))?;
+        let url = self.object_url("object", path)?;
         let response = self.send(Method::GET, url, None, &[]).await?;
         let bytes = response
             .bytes()
@@ -155,7 +150,7 @@ impl Bucket {
         path: &str,
         expires_in: u64,
     ) -> Result<String, StorageError> {
-        let url = self.url(&format!("object/sign/{}", self.final_path(path)))?;
+        let url = self.object_url("object/sign", path)?;
         let data = self
             .json(Method::POST, url, &json!({ "expiresIn": expires_in }))
             .await?;
@@ -172,8 +167,8 @@ impl Bucket {
         paths: impl IntoIterator<Item = S>,
         expires_in: u64,
     ) -> Result<Vec<SignedUrl>, StorageError> {
-        let url = self.url(&format!("object/sign/{}", self.id))?;
-        let paths: Vec<String> = paths.into_iter().map(|p| p.as_ref().to_owned()).collect();
+        let url = self.bucket_url("object/sign")?;
+        let paths = checked_keys(paths)?;
         let data = self
             .json(
                 Method::POST,
@@ -198,11 +193,27 @@ impl Bucket {
     }
 
     /// The URL of a file in a public bucket (no request is made).
-    pub fn public_url(&self, path: &str) -> String {
-        encode_uri(&format!(
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for a path that would leave the bucket.
+    pub fn public_url(&self, path: &str) -> Result<String, StorageError> {
+        let key = object_key(path)?;
+        let bucket = bucket_segment(&self.id)?;
+        Ok(format!(
             "{}/object/public/{}",
-            self.base(),
-            self.final_path(path)
+            encode_uri(&self.base()),
+            link_path(bucket, key)
         ))
     }
+}
+
+/// The paths as given, each checked with [`object_key`]: keys in a JSON body are not
+/// encoded, but must not leave the bucket either.
+fn checked_keys<S: AsRef<str>>(
+    paths: impl IntoIterator<Item = S>,
+) -> Result<Vec<String>, StorageError> {
+    paths
+        .into_iter()
+        .map(|p| object_key(p.as_ref()).map(|_| p.as_ref().to_owned()))
+        .collect()
 }

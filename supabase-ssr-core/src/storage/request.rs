@@ -7,14 +7,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use super::{Bucket, StorageError};
+use super::{Bucket, StorageError, path};
 use crate::ErrorSource;
 use crate::as_user;
 use crate::client::SupabaseClient;
 use crate::cookies::URI_COMPONENT;
 
 /// What `encodeURI` leaves alone: letters, digits and `;,/?:@&=+$-_.!~*'()#`.
-const ENCODE_URI: &AsciiSet = &URI_COMPONENT
+pub(super) const ENCODE_URI: &AsciiSet = &URI_COMPONENT
     .remove(b';')
     .remove(b',')
     .remove(b'/')
@@ -43,10 +43,10 @@ pub(super) fn url(client: &SupabaseClient, rest: &str) -> Result<Url, StorageErr
         .map_err(|_| StorageError::InvalidRequest(format!("`{rest}` makes an invalid URL")))
 }
 
-/// A bucket id as one URL path segment (`encodeURIComponent`): an id holding `/` or `?` stays
-/// inside its segment instead of reaching another route.
-pub(super) fn bucket_segment(id: &str) -> String {
-    utf8_percent_encode(id, URI_COMPONENT).to_string()
+/// `encodeURIComponent`, which storage-js's `encodeStoragePath` applies to each segment of the
+/// CDN purge and bucket lifecycle URLs (only to those).
+pub(super) fn uri_component(segment: &str) -> String {
+    utf8_percent_encode(segment, URI_COMPONENT).to_string()
 }
 
 /// Sends a request as the user; an error status becomes [`StorageError::Api`].
@@ -126,9 +126,18 @@ impl Bucket {
         base(&self.client)
     }
 
-    /// `<bucket>/<path>` with leading slashes of `path` removed (storage-js `_getFinalPath`).
-    pub(super) fn final_path(&self, path: &str) -> String {
-        format!("{}/{}", self.id, path.trim_start_matches('/'))
+    /// `<base>/<route>/<bucket>/<path>`, the bucket id and the path checked and encoded per
+    /// segment (see [`path`]).
+    pub(super) fn object_url(&self, route: &str, path: &str) -> Result<Url, StorageError> {
+        let key = path::object_key(path)?;
+        let bucket = path::bucket_segment(&self.id)?;
+        self.url(&format!("{route}/{}", path::request_path(bucket, key)))
+    }
+
+    /// `<base>/<route>/<bucket>`, the bucket id checked and encoded.
+    pub(super) fn bucket_url(&self, route: &str) -> Result<Url, StorageError> {
+        let bucket = path::bucket_segment(&self.id)?;
+        self.url(&format!("{route}/{}", path::request_segment(bucket)))
     }
 
     pub(super) fn url(&self, rest: &str) -> Result<Url, StorageError> {
