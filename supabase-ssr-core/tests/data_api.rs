@@ -360,7 +360,7 @@ async fn storage_calls_are_made_as_the_user() {
     );
 
     assert_eq!(
-        avatars.public_url("u1/my photo.png"),
+        avatars.public_url("u1/my photo.png").unwrap(),
         format!(
             "{}/storage/v1/object/public/avatars/u1/my%20photo.png",
             project.url

@@ -4,6 +4,7 @@ use http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::path::{bucket_segment, link_path, object_key, remove_empty_folders};
 use super::request::encode_uri;
 use super::{Bucket, StorageError};
 use crate::ErrorSource;
@@ -169,15 +170,9 @@ impl Bucket {
         bytes: impl Into<Vec<u8>>,
         options: UploadOptions,
     ) -> Result<Uploaded, StorageError> {
-        // storage-js `_removeEmptyFolders`: no leading or trailing slash, no empty folder.
-        let mut clean = path.strip_prefix('/').unwrap_or(path);
-        clean = clean.strip_suffix('/').unwrap_or(clean);
-        let clean = clean
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("/");
-        let url = self.url(&format!("object/{}", self.final_path(&clean)))?;
+        object_key(path)?; // refused as given, not as cleaned
+        let clean = remove_empty_folders(path);
+        let url = self.object_url("object", &clean)?;
         let extra = [
             ("x-upsert", options.upsert.to_string()),
             (
@@ -210,7 +205,7 @@ impl Bucket {
 
     /// Downloads the file at `path` (`GET /object/<bucket>/<path>`).
     pub async fn download(&self, path: &str) -> Result<Vec<u8>, StorageError> {
-        let url = self.url(&format!("object/{}", self.final_path(path)))?;
+        let url = self.object_url("object", path)?;
         let response = self.send(Method::GET, url, None, &[]).await?;
         let bytes = response
             .bytes()
@@ -225,7 +220,7 @@ impl Bucket {
         prefix: &str,
         options: ListOptions,
     ) -> Result<Vec<FileObject>, StorageError> {
-        let url = self.url(&format!("object/list/{}", self.id))?;
+        let url = self.bucket_url("object/list")?;
         let mut body = json!({
             "limit": options.limit,
             "offset": options.offset,
@@ -250,8 +245,8 @@ impl Bucket {
         &self,
         paths: impl IntoIterator<Item = S>,
     ) -> Result<Vec<FileObject>, StorageError> {
-        let url = self.url(&format!("object/{}", self.id))?;
-        let paths: Vec<String> = paths.into_iter().map(|p| p.as_ref().to_owned()).collect();
+        let url = self.bucket_url("object")?;
+        let paths = checked_keys(paths)?;
         let data = self
             .json(Method::DELETE, url, &json!({ "prefixes": paths }))
             .await?;
@@ -260,6 +255,9 @@ impl Bucket {
 
     /// Moves (renames) a file within the bucket (`POST /object/move`).
     pub async fn move_object(&self, from: &str, to: &str) -> Result<(), StorageError> {
+        object_key(from)?;
+        object_key(to)?;
+        bucket_segment(&self.id)?;
         let url = self.url("object/move")?;
         let body = json!({ "bucketId": self.id, "sourceKey": from, "destinationKey": to });
         self.json(Method::POST, url, &body).await.map(drop)
@@ -272,7 +270,7 @@ impl Bucket {
         path: &str,
         expires_in: u64,
     ) -> Result<String, StorageError> {
-        let url = self.url(&format!("object/sign/{}", self.final_path(path)))?;
+        let url = self.object_url("object/sign", path)?;
         let data = self
             .json(Method::POST, url, &json!({ "expiresIn": expires_in }))
             .await?;
@@ -289,8 +287,8 @@ impl Bucket {
         paths: impl IntoIterator<Item = S>,
         expires_in: u64,
     ) -> Result<Vec<SignedUrl>, StorageError> {
-        let url = self.url(&format!("object/sign/{}", self.id))?;
-        let paths: Vec<String> = paths.into_iter().map(|p| p.as_ref().to_owned()).collect();
+        let url = self.bucket_url("object/sign")?;
+        let paths = checked_keys(paths)?;
         let data = self
             .json(
                 Method::POST,
@@ -315,11 +313,27 @@ impl Bucket {
     }
 
     /// The URL of a file in a public bucket (no request is made).
-    pub fn public_url(&self, path: &str) -> String {
-        encode_uri(&format!(
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for a path that would leave the bucket.
+    pub fn public_url(&self, path: &str) -> Result<String, StorageError> {
+        let key = object_key(path)?;
+        let bucket = bucket_segment(&self.id)?;
+        Ok(format!(
             "{}/object/public/{}",
-            self.base(),
-            self.final_path(path)
+            encode_uri(&self.base()),
+            link_path(bucket, key)
         ))
     }
+}
+
+/// The paths as given, each checked with [`object_key`]: keys in a JSON body are not
+/// encoded, but must not leave the bucket either.
+fn checked_keys<S: AsRef<str>>(
+    paths: impl IntoIterator<Item = S>,
+) -> Result<Vec<String>, StorageError> {
+    paths
+        .into_iter()
+        .map(|p| object_key(p.as_ref()).map(|_| p.as_ref().to_owned()))
+        .collect()
 }

@@ -5,13 +5,13 @@ use percent_encoding::{AsciiSet, utf8_percent_encode};
 use serde_json::Value;
 use url::Url;
 
-use super::{Bucket, StorageError};
+use super::{Bucket, StorageError, path};
 use crate::ErrorSource;
 use crate::as_user;
 use crate::cookies::URI_COMPONENT;
 
 /// What `encodeURI` leaves alone: letters, digits and `;,/?:@&=+$-_.!~*'()#`.
-const ENCODE_URI: &AsciiSet = &URI_COMPONENT
+pub(super) const ENCODE_URI: &AsciiSet = &URI_COMPONENT
     .remove(b';')
     .remove(b',')
     .remove(b'/')
@@ -35,9 +35,18 @@ impl Bucket {
         format!("{url}storage/v1")
     }
 
-    /// `<bucket>/<path>` with leading slashes of `path` removed (storage-js `_getFinalPath`).
-    pub(super) fn final_path(&self, path: &str) -> String {
-        format!("{}/{}", self.id, path.trim_start_matches('/'))
+    /// `<base>/<route>/<bucket>/<path>`, the bucket id and the path checked and encoded per
+    /// segment (see [`path`]).
+    pub(super) fn object_url(&self, route: &str, path: &str) -> Result<Url, StorageError> {
+        let key = path::object_key(path)?;
+        let bucket = path::bucket_segment(&self.id)?;
+        self.url(&format!("{route}/{}", path::request_path(bucket, key)))
+    }
+
+    /// `<base>/<route>/<bucket>`, the bucket id checked and encoded.
+    pub(super) fn bucket_url(&self, route: &str) -> Result<Url, StorageError> {
+        let bucket = path::bucket_segment(&self.id)?;
+        self.url(&format!("{route}/{}", path::request_segment(bucket)))
     }
 
     pub(super) fn url(&self, rest: &str) -> Result<Url, StorageError> {
