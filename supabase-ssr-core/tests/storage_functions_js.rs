@@ -587,7 +587,7 @@ fn url_cases() -> Vec<Case> {
             json!(["cats/tom.png"]),
             |c| async move {
                 Ok(Some(Value::from(
-                    c.storage().from("public-images").public_url("cats/tom.png"),
+                    c.storage().from("public-images").public_url("cats/tom.png")?,
                 )))
             },
         )
@@ -601,7 +601,7 @@ fn url_cases() -> Vec<Case> {
                 Ok(Some(Value::from(
                     c.storage()
                         .from("public-images")
-                        .public_url("/chats et chiens/tôm 1.png"),
+                        .public_url("/chats et chiens/tôm 1.png")?,
                 )))
             },
         )
