@@ -32,7 +32,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
 use supabase_ssr_core::functions::{FunctionBody, FunctionsError};
-use supabase_ssr_core::storage::{ListOptions, StorageError, UploadOptions};
+use supabase_ssr_core::storage::{DestinationOptions, ListOptions, StorageError, UploadOptions};
 use supabase_ssr_core::{Supabase, SupabaseClient};
 use supabase_ssr_testing::node::NodeScripts;
 
@@ -512,7 +512,7 @@ fn manage_cases() -> Vec<Case> {
             |c| async move {
                 c.storage()
                     .from("docs")
-                    .move_object("old/a.txt", "new/a.txt")
+                    .move_object("old/a.txt", "new/a.txt", &DestinationOptions::default())
                     .await?;
                 Ok(None)
             },
