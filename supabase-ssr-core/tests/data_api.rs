@@ -321,7 +321,11 @@ async fn storage_calls_are_made_as_the_user() {
     );
 
     avatars
-        .move_object("u1/me.png", "u1/old.png")
+        .move_object(
+            "u1/me.png",
+            "u1/old.png",
+            &supabase_ssr_core::storage::DestinationOptions::default(),
+        )
         .await
         .unwrap();
     assert_eq!(

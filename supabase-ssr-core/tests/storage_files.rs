@@ -31,8 +31,26 @@ async fn paths_leaving_the_bucket_are_refused_before_any_request() {
         invalid(avatars.create_signed_url(path, 60).await, path);
         invalid(avatars.create_signed_urls(["ok.png", path], 60).await, path);
         invalid(avatars.remove(["ok.png", path]).await, path);
-        invalid(avatars.move_object(path, "ok.png").await, path);
-        invalid(avatars.move_object("ok.png", path).await, path);
+        invalid(
+            avatars
+                .move_object(
+                    path,
+                    "ok.png",
+                    &supabase_ssr_core::storage::DestinationOptions::default(),
+                )
+                .await,
+            path,
+        );
+        invalid(
+            avatars
+                .move_object(
+                    "ok.png",
+                    path,
+                    &supabase_ssr_core::storage::DestinationOptions::default(),
+                )
+                .await,
+            path,
+        );
         invalid(avatars.public_url(path), path);
     }
     for id in ["..", "a/b", ""] {

@@ -16,11 +16,24 @@
 //! # let _ = link; Ok(()) }
 //! ```
 
+mod buckets;
+mod manage;
 mod objects;
 mod path;
 mod request;
 
-pub use objects::{FileObject, ListOptions, SignedUrl, UploadOptions, Uploaded};
+#[doc = include_str!("parity.md")]
+pub mod parity {}
+
+pub use buckets::{
+    BucketInfo, BucketOptions, LifecycleConfiguration, LifecycleRule, LifecycleRuleStatus,
+    ListBucketsOptions, NoncurrentVersionExpiration, PurgeCacheOptions, VersioningStatus,
+};
+pub use manage::{
+    DestinationOptions, FileObject, ListOptions, ListV2Folder, ListV2Object, ListV2Options,
+    ListV2Page, MetadataOverride, RemoveEntry, VersionFilter,
+};
+pub use objects::{SignedUrl, UploadOptions, Uploaded};
 
 use crate::ErrorSource;
 use crate::auth::AuthError;
