@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method};
 use serde::Serialize;
 
@@ -212,16 +212,12 @@ impl Invoke {
         let deadline = self
             .timeout
             .map(|timeout| tokio::time::Instant::now() + timeout);
-        let mut builder = as_user::request(&self.client, self.method, url).await?;
+        let mut builder = as_user::functions_request(&self.client, self.method, url).await?;
         if let Some(region) = region {
             builder = builder.header("x-region", region);
         }
         let (http_client, request) = self.body.apply(builder).build_split();
         let mut request = request.map_err(FunctionsError::fetch)?;
-        omit_api_key_as_bearer(
-            request.headers_mut(),
-            self.client.config().publishable_key(),
-        );
         // The caller's headers last, replacing ours: functions-js's invoke-level headers win.
         for (name, value) in self.headers {
             if let Some(name) = name {
@@ -253,21 +249,6 @@ impl Invoke {
 
     fn fail(&mut self, error: FunctionsError) {
         self.error.get_or_insert(error);
-    }
-}
-
-/// supabase-js calls Functions with `omitApiKeyAsBearer`: with nobody signed in, a new-format
-/// key (`sb_publishable_…`/`sb_secret_…`, by prefix as supabase-js checks) is sent as `apikey`
-/// only, not as the bearer; a legacy JWT key stays the bearer.
-fn omit_api_key_as_bearer(headers: &mut HeaderMap, key: &str) {
-    let new_format = key.starts_with("sb_publishable_") || key.starts_with("sb_secret_");
-    let bearer_is_key = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|token| token == key);
-    if new_format && bearer_is_key {
-        headers.remove(AUTHORIZATION);
     }
 }
 
