@@ -157,6 +157,8 @@ pub mod functions;
 mod http_client;
 mod json;
 mod jwt_payload;
+#[doc = include_str!("parity.md")]
+pub mod parity {}
 pub mod proxy;
 mod redact;
 pub mod redirect;
