@@ -347,7 +347,9 @@ fn storage_cases() -> Vec<Case> {
         upload_cases(),
         download_cases(),
         manage_cases(),
-        more_manage_cases(),
+        list_cases(),
+        copy_move_cases(),
+        move_purge_cases(),
         url_cases(),
         bucket_cases(),
         lifecycle_cases(),
@@ -616,9 +618,8 @@ fn url_cases() -> Vec<Case> {
     ]
 }
 
-/// Listing options of storage-js 2.119.1, list v2, removing versions, copy and move options,
-/// CDN purges.
-fn more_manage_cases() -> Vec<Case> {
+/// Listing options of storage-js 2.119.1 and list v2.
+fn list_cases() -> Vec<Case> {
     vec![
         Case::bucket(
             "list with version filters and an exact match",
@@ -700,6 +701,12 @@ fn more_manage_cases() -> Vec<Case> {
             },
         )
         .answer_json(&json!({ "hasNext": false, "folders": [], "objects": [] })),
+    ]
+}
+
+/// Removing versions, copy options.
+fn copy_move_cases() -> Vec<Case> {
+    vec![
         Case::bucket(
             "remove a file and one version of another",
             "docs",
@@ -708,7 +715,10 @@ fn more_manage_cases() -> Vec<Case> {
             |c| async move {
                 c.storage()
                     .from("docs")
-                    .remove([RemoveEntry::from("a.txt"), RemoveEntry::version("b.txt", "v2")])
+                    .remove([
+                        RemoveEntry::from("a.txt"),
+                        RemoveEntry::version("b.txt", "v2"),
+                    ])
                     .await?;
                 Ok(None)
             },
@@ -771,7 +781,10 @@ fn more_manage_cases() -> Vec<Case> {
                 let options = DestinationOptions::default()
                     .copy_metadata(false)
                     .metadata(metadata);
-                c.storage().from("docs").copy("a.txt", "b.txt", &options).await?;
+                c.storage()
+                    .from("docs")
+                    .copy("a.txt", "b.txt", &options)
+                    .await?;
                 Ok(None)
             },
         )
@@ -783,11 +796,20 @@ fn more_manage_cases() -> Vec<Case> {
             json!(["a.txt", "c.txt", { "copyMetadata": true }]),
             |c| async move {
                 let options = DestinationOptions::default().copy_metadata(true);
-                c.storage().from("docs").copy("a.txt", "c.txt", &options).await?;
+                c.storage()
+                    .from("docs")
+                    .copy("a.txt", "c.txt", &options)
+                    .await?;
                 Ok(None)
             },
         )
         .answer_json(&json!({ "Key": "docs/c.txt" })),
+    ]
+}
+
+/// Moves and CDN purges.
+fn move_purge_cases() -> Vec<Case> {
+    vec![
         Case::bucket(
             "move to another bucket",
             "docs",
