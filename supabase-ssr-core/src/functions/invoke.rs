@@ -239,6 +239,11 @@ impl Invoke {
                 request.headers_mut().insert(name, value);
             }
         }
+        tracing::debug!(
+            method = %request.method(),
+            path = request.url().path(),
+            "Edge Function request"
+        );
         let sent = http_client.execute(request);
         let response = match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline, sent)
