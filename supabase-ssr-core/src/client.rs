@@ -12,7 +12,9 @@ use crate::auth::server_check::ServerChecks;
 use crate::auth::verify::{CacheKey, Verifier, VerifierSettings};
 use crate::auth::{Auth, AuthError, Claims};
 use crate::config::{Config, ConfigError};
-use crate::cookies::{CookieEncoding, CookieOptions, CookieState, ResponseCookies};
+use crate::cookies::{
+    CookieEncoding, CookieOptions, CookieOptionsError, CookieState, ResponseCookies,
+};
 use crate::global_headers::GlobalHeaders;
 use crate::redact;
 
@@ -707,6 +709,31 @@ impl SupabaseClient {
         } else {
             cookies
         }
+    }
+
+    /// Deletes this request's auth cookies (the session cookie and its chunks) at each of
+    /// `scopes`, the `clearAuthCookiesAtScopes` of `@supabase/ssr`: for an app that moved its
+    /// cookies to another `Domain` or `Path` and must wipe the copies left at the old scopes,
+    /// which sign-out cannot reach. The deletions go out with [`SupabaseClient::response_cookies`]
+    /// (before the request's own cookie changes); the cookies of the configured scope are left
+    /// alone unless a scope names it — use [`Auth::sign_out`](crate::auth::Auth::sign_out) to
+    /// end the session. See [`cookies::clear_auth_cookies`](crate::cookies::clear_auth_cookies).
+    ///
+    /// ```
+    /// use supabase_ssr_core::Supabase;
+    /// use supabase_ssr_core::cookies::CookieOptions;
+    ///
+    /// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "key").build()?;
+    /// let client = supabase.client(["sb-abcdefghijklmnop-auth-token=base64-e30"]);
+    /// client.clear_auth_cookies(&[CookieOptions::default().with_domain(".example.com")])?;
+    /// assert_eq!(
+    ///     client.response_cookies().set_cookies(),
+    ///     ["sb-abcdefghijklmnop-auth-token=; Max-Age=0; Domain=.example.com; Path=/; SameSite=Lax"]
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn clear_auth_cookies(&self, scopes: &[CookieOptions]) -> Result<(), CookieOptionsError> {
+        self.cookies().clear_auth_cookies(scopes)
     }
 
     /// Records that the handler read the user's session (claims, session, user, or a call

@@ -321,7 +321,11 @@ async fn storage_calls_are_made_as_the_user() {
     );
 
     avatars
-        .move_object("u1/me.png", "u1/old.png")
+        .move_object(
+            "u1/me.png",
+            "u1/old.png",
+            &supabase_ssr_core::storage::DestinationOptions::default(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -360,7 +364,7 @@ async fn storage_calls_are_made_as_the_user() {
     );
 
     assert_eq!(
-        avatars.public_url("u1/my photo.png"),
+        avatars.public_url("u1/my photo.png").unwrap(),
         format!(
             "{}/storage/v1/object/public/avatars/u1/my%20photo.png",
             project.url

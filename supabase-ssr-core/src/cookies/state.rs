@@ -71,6 +71,8 @@ pub struct CookieState {
     /// session needs them for the rewritten `Cookie` header and again for the response, and
     /// encoding and chunking a session takes a microsecond or two.
     changes: OnceLock<Changes>,
+    /// Deletions at other scopes ([`CookieState::clear_auth_cookies`]), rendered.
+    scoped_deletions: Vec<String>,
 }
 
 impl std::fmt::Debug for CookieState {
@@ -96,6 +98,7 @@ impl std::fmt::Debug for CookieState {
             .field("incoming", &incoming)
             .field("session", &self.session.get())
             .field("writes", &writes)
+            .field("scoped_deletions", &self.scoped_deletions.len())
             .finish_non_exhaustive()
     }
 }
@@ -121,6 +124,7 @@ impl CookieState {
             session: OnceLock::new(),
             writes: Vec::new(),
             changes: OnceLock::new(),
+            scoped_deletions: Vec::new(),
         }
     }
 
@@ -314,25 +318,46 @@ impl CookieState {
         !self.writes.is_empty()
     }
 
-    /// The cookie changes to send: deletions of cookies that no longer hold anything, then the
-    /// new values (spec §7), each rendered as a `Set-Cookie` value.
+    /// Deletes the session cookie and its chunks at other scopes (paths, domains) than the
+    /// configured one, like `clearAuthCookiesAtScopes` of `@supabase/ssr`: see
+    /// [`clear_auth_cookies`](super::clear_auth_cookies) for what is deleted. The deletions
+    /// are added to [`CookieState::response_cookies`], before this request's own changes, so
+    /// a session this request stores is not deleted again when a scope happens to be the
+    /// configured one. The `Cookie` header the rest of the request sees is unchanged (the
+    /// request does not say at which scope each cookie lives). An invalid scope records nothing.
+    pub fn clear_auth_cookies(
+        &mut self,
+        scopes: &[super::CookieOptions],
+    ) -> Result<(), super::CookieOptionsError> {
+        let deletions =
+            super::clear_auth_cookies(self.incoming(), self.config.storage_key(), scopes)?;
+        self.scoped_deletions.extend(deletions);
+        Ok(())
+    }
+
+    /// The cookie changes to send: the deletions [`CookieState::clear_auth_cookies`] recorded,
+    /// deletions of cookies that no longer hold anything, then the new values (spec §7), each
+    /// rendered as a `Set-Cookie` value.
     pub fn response_cookies(&self) -> ResponseCookies {
         let changes = self.changes();
         let options = self.config.cookie_options();
-        let mut set_cookies = Vec::with_capacity(changes.deletions.len() * 2 + changes.sets.len());
+        let mut set_cookies = Vec::with_capacity(
+            self.scoped_deletions.len() + changes.deletions.len() * 2 + changes.sets.len(),
+        );
+        set_cookies.extend(self.scoped_deletions.iter().cloned());
         if options.domain.is_some() {
             // A cookie set without `Domain` is only reached by a host-only deletion; a jar keyed
             // by name alone must end with the domain-scoped one (ssr issue #256).
             let host_only = options.host_only();
             for name in &changes.deletions {
-                set_cookies.push(host_only.render(name, "", 0));
+                set_cookies.push(host_only.render(name, "", Some(0)));
             }
         }
         for name in &changes.deletions {
-            set_cookies.push(options.render(name, "", 0));
+            set_cookies.push(options.render(name, "", Some(0)));
         }
         for (name, value) in &changes.sets {
-            set_cookies.push(options.render(name, value, MAX_AGE_SECONDS));
+            set_cookies.push(options.render(name, value, Some(MAX_AGE_SECONDS)));
         }
         let bytes: usize = set_cookies.iter().map(String::len).sum();
         let budget = self.config.cookie_size_budget();

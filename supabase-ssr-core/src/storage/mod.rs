@@ -16,10 +16,24 @@
 //! # let _ = link; Ok(()) }
 //! ```
 
+mod buckets;
+mod manage;
 mod objects;
+mod path;
 mod request;
 
-pub use objects::{FileObject, ListOptions, SignedUrl, UploadOptions, Uploaded};
+#[doc = include_str!("parity.md")]
+pub mod parity {}
+
+pub use buckets::{
+    BucketInfo, BucketOptions, LifecycleConfiguration, LifecycleRule, LifecycleRuleStatus,
+    ListBucketsOptions, NoncurrentVersionExpiration, PurgeCacheOptions, VersioningStatus,
+};
+pub use manage::{
+    DestinationOptions, FileObject, ListOptions, ListV2Folder, ListV2Object, ListV2Options,
+    ListV2Page, MetadataOverride, RemoveEntry, VersionFilter,
+};
+pub use objects::{SignedUrl, UploadOptions, Uploaded};
 
 use crate::ErrorSource;
 use crate::auth::AuthError;
@@ -48,6 +62,15 @@ pub enum StorageError {
     /// The answer is not what was expected.
     #[error("the Storage answer could not be decoded: {0}")]
     Decode(String),
+    /// The object path or bucket id would leave the bucket (a `.` or `..` segment, a bucket id
+    /// with `/`); nothing was sent. See [`Bucket`] for the path rules.
+    #[error("invalid Storage path `{path}`: {reason}")]
+    InvalidPath {
+        /// The path or bucket id as given.
+        path: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
     /// The path makes no valid URL.
     #[error("invalid Storage request: {0}")]
     InvalidRequest(String),
@@ -61,6 +84,29 @@ pub struct Storage {
 }
 
 /// One bucket; made by [`Storage::from`].
+///
+/// # Object paths
+///
+/// Every method checks the bucket id and the object paths it is given, and percent-encodes
+/// them per segment. Where this differs from `@supabase/storage-js` 2.119.1, it is on purpose:
+///
+/// - **Leading slashes** are removed (`_getFinalPath`): `/a/b` and `a/b` are the same object.
+///   Uploads (`upload`, `update`, `upload_to_signed_url`) first clean the path as
+///   `_removeEmptyFolders` does: one leading and one trailing slash
+///   removed, runs of slashes collapsed. Elsewhere empty segments are kept, so `a//b` addresses
+///   the same key storage-js does.
+/// - **`.` and `..` segments are refused** with [`StorageError::InvalidPath`] before any request
+///   is made, whether the path goes in the URL or in a JSON body. storage-js sends them, and
+///   `fetch` resolves them, so `download("../other/x")` reads from another bucket; a server
+///   app passing a user-chosen name must not be able to do that. A backslash counts as a
+///   separator for this check because URL parsers treat it as `/` in `http(s)` URLs.
+/// - **A bucket id** that is empty, `.`, `..`, or holds `/` or `\` is refused the same way.
+/// - **Encoding**: each segment is percent-encoded with the URL standard's path set (what
+///   `fetch` does to storage-js's URLs, so ordinary names give the very same bytes), plus `%`,
+///   `\` and control characters: a name holding `%`, `?`, `#`, a tab or a backslash is sent as
+///   that literal name, where storage-js would send a query, a fragment, a dropped character or
+///   a separator. Links made without a request (public and signed URLs) use `encodeURI`'s set
+///   as storage-js does, plus `?` and `#` for the same reason.
 #[derive(Debug, Clone)]
 pub struct Bucket {
     client: SupabaseClient,

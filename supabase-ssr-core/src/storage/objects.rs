@@ -1,9 +1,9 @@
-//! The file API of a bucket: upload, download, list, remove, move, signed and public URLs.
+//! The file API of a bucket: upload, download, signed and public URLs.
 
 use http::Method;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::path::{bucket_segment, link_path, object_key, remove_empty_folders};
 use super::request::encode_uri;
 use super::{Bucket, StorageError};
 use crate::ErrorSource;
@@ -60,76 +60,6 @@ pub struct Uploaded {
     pub full_path: Option<String>,
 }
 
-/// A file or folder listed by [`Bucket::list`] or removed by [`Bucket::remove`]; folders have
-/// no `id`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct FileObject {
-    /// The name under the listed prefix.
-    pub name: String,
-    /// The object's id (`None` for a folder).
-    #[serde(default)]
-    pub id: Option<String>,
-    /// When it was last updated.
-    #[serde(default)]
-    pub updated_at: Option<String>,
-    /// When it was created.
-    #[serde(default)]
-    pub created_at: Option<String>,
-    /// When it was last read.
-    #[serde(default)]
-    pub last_accessed_at: Option<String>,
-    /// Size, MIME type, cache control, …
-    #[serde(default)]
-    pub metadata: Option<Value>,
-}
-
-/// How [`Bucket::list`] pages and sorts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[must_use]
-#[non_exhaustive]
-pub struct ListOptions {
-    limit: u32,
-    offset: u32,
-    sort_column: String,
-    ascending: bool,
-    search: Option<String>,
-}
-
-impl Default for ListOptions {
-    /// 100 entries from the first, by name ascending (storage-js's defaults).
-    fn default() -> Self {
-        Self {
-            limit: 100,
-            offset: 0,
-            sort_column: "name".to_owned(),
-            ascending: true,
-            search: None,
-        }
-    }
-}
-
-impl ListOptions {
-    /// At most `limit` entries, skipping `offset`.
-    pub fn page(mut self, limit: u32, offset: u32) -> Self {
-        self.limit = limit;
-        self.offset = offset;
-        self
-    }
-
-    /// Sorts by `column` (`name`, `updated_at`, `created_at`, `last_accessed_at`).
-    pub fn sort_by(mut self, column: impl Into<String>, ascending: bool) -> Self {
-        self.sort_column = column.into();
-        self.ascending = ascending;
-        self
-    }
-
-    /// Only names containing `search`.
-    pub fn search(mut self, search: impl Into<String>) -> Self {
-        self.search = Some(search.into());
-        self
-    }
-}
-
 /// One result of [`Bucket::create_signed_urls`].
 ///
 /// `Debug` shows the signed URL without its query: the token there grants access to the file.
@@ -169,15 +99,9 @@ impl Bucket {
         bytes: impl Into<Vec<u8>>,
         options: UploadOptions,
     ) -> Result<Uploaded, StorageError> {
-        // storage-js `_removeEmptyFolders`: no leading or trailing slash, no empty folder.
-        let mut clean = path.strip_prefix('/').unwrap_or(path);
-        clean = clean.strip_suffix('/').unwrap_or(clean);
-        let clean = clean
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("/");
-        let url = self.url(&format!("object/{}", self.final_path(&clean)))?;
+        object_key(path)?; // refused as given, not as cleaned
+        let clean = remove_empty_folders(path);
+        let url = self.object_url("object", &clean)?;
         let extra = [
             ("x-upsert", options.upsert.to_string()),
             (
@@ -210,59 +134,13 @@ impl Bucket {
 
     /// Downloads the file at `path` (`GET /object/<bucket>/<path>`).
     pub async fn download(&self, path: &str) -> Result<Vec<u8>, StorageError> {
-        let url = self.url(&format!("object/{}", self.final_path(path)))?;
+        let url = self.object_url("object", path)?;
         let response = self.send(Method::GET, url, None, &[]).await?;
         let bytes = response
             .bytes()
             .await
             .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
         Ok(bytes.to_vec())
-    }
-
-    /// Lists the files and folders under `prefix` (`POST /object/list/<bucket>`).
-    pub async fn list(
-        &self,
-        prefix: &str,
-        options: ListOptions,
-    ) -> Result<Vec<FileObject>, StorageError> {
-        let url = self.url(&format!("object/list/{}", self.id))?;
-        let mut body = json!({
-            "limit": options.limit,
-            "offset": options.offset,
-            "sortBy": {
-                "column": options.sort_column,
-                "order": if options.ascending { "asc" } else { "desc" },
-            },
-        });
-        if let (Some(search), Some(map)) = (&options.search, body.as_object_mut()) {
-            map.insert("search".to_owned(), Value::from(search.as_str()));
-        }
-        if let Some(map) = body.as_object_mut() {
-            map.insert("prefix".to_owned(), Value::from(prefix));
-        }
-        let data = self.json(Method::POST, url, &body).await?;
-        serde_json::from_value(data).map_err(|e| StorageError::Decode(e.to_string()))
-    }
-
-    /// Deletes files (`DELETE /object/<bucket>` with `{"prefixes": […]}`); returns those
-    /// deleted.
-    pub async fn remove<S: AsRef<str>>(
-        &self,
-        paths: impl IntoIterator<Item = S>,
-    ) -> Result<Vec<FileObject>, StorageError> {
-        let url = self.url(&format!("object/{}", self.id))?;
-        let paths: Vec<String> = paths.into_iter().map(|p| p.as_ref().to_owned()).collect();
-        let data = self
-            .json(Method::DELETE, url, &json!({ "prefixes": paths }))
-            .await?;
-        serde_json::from_value(data).map_err(|e| StorageError::Decode(e.to_string()))
-    }
-
-    /// Moves (renames) a file within the bucket (`POST /object/move`).
-    pub async fn move_object(&self, from: &str, to: &str) -> Result<(), StorageError> {
-        let url = self.url("object/move")?;
-        let body = json!({ "bucketId": self.id, "sourceKey": from, "destinationKey": to });
-        self.json(Method::POST, url, &body).await.map(drop)
     }
 
     /// A URL that reads the file without credentials for `expires_in` seconds
@@ -272,7 +150,7 @@ impl Bucket {
         path: &str,
         expires_in: u64,
     ) -> Result<String, StorageError> {
-        let url = self.url(&format!("object/sign/{}", self.final_path(path)))?;
+        let url = self.object_url("object/sign", path)?;
         let data = self
             .json(Method::POST, url, &json!({ "expiresIn": expires_in }))
             .await?;
@@ -289,8 +167,8 @@ impl Bucket {
         paths: impl IntoIterator<Item = S>,
         expires_in: u64,
     ) -> Result<Vec<SignedUrl>, StorageError> {
-        let url = self.url(&format!("object/sign/{}", self.id))?;
-        let paths: Vec<String> = paths.into_iter().map(|p| p.as_ref().to_owned()).collect();
+        let url = self.bucket_url("object/sign")?;
+        let paths = checked_keys(paths)?;
         let data = self
             .json(
                 Method::POST,
@@ -315,11 +193,27 @@ impl Bucket {
     }
 
     /// The URL of a file in a public bucket (no request is made).
-    pub fn public_url(&self, path: &str) -> String {
-        encode_uri(&format!(
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for a path that would leave the bucket.
+    pub fn public_url(&self, path: &str) -> Result<String, StorageError> {
+        let key = object_key(path)?;
+        let bucket = bucket_segment(&self.id)?;
+        Ok(format!(
             "{}/object/public/{}",
-            self.base(),
-            self.final_path(path)
+            encode_uri(&self.base()),
+            link_path(bucket, key)
         ))
     }
+}
+
+/// The paths as given, each checked with [`object_key`]: keys in a JSON body are not
+/// encoded, but must not leave the bucket either.
+fn checked_keys<S: AsRef<str>>(
+    paths: impl IntoIterator<Item = S>,
+) -> Result<Vec<String>, StorageError> {
+    paths
+        .into_iter()
+        .map(|p| object_key(p.as_ref()).map(|_| p.as_ref().to_owned()))
+        .collect()
 }

@@ -2,16 +2,19 @@
 
 use http::Method;
 use percent_encoding::{AsciiSet, utf8_percent_encode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use super::{Bucket, StorageError};
+use super::{Bucket, StorageError, path};
 use crate::ErrorSource;
 use crate::as_user;
+use crate::client::SupabaseClient;
 use crate::cookies::URI_COMPONENT;
 
 /// What `encodeURI` leaves alone: letters, digits and `;,/?:@&=+$-_.!~*'()#`.
-const ENCODE_URI: &AsciiSet = &URI_COMPONENT
+pub(super) const ENCODE_URI: &AsciiSet = &URI_COMPONENT
     .remove(b';')
     .remove(b',')
     .remove(b'/')
@@ -28,21 +31,117 @@ pub(super) fn encode_uri(s: &str) -> String {
     utf8_percent_encode(s, ENCODE_URI).to_string()
 }
 
+/// `<project>/storage/v1`, without a trailing slash.
+pub(super) fn base(client: &SupabaseClient) -> String {
+    let url = client.config().url().as_str();
+    format!("{url}storage/v1")
+}
+
+/// `<project>/storage/v1/<rest>`.
+pub(super) fn url(client: &SupabaseClient, rest: &str) -> Result<Url, StorageError> {
+    Url::parse(&format!("{}/{rest}", base(client)))
+        .map_err(|_| StorageError::InvalidRequest(format!("`{rest}` makes an invalid URL")))
+}
+
+/// `encodeURIComponent`, which storage-js's `encodeStoragePath` applies to each segment of the
+/// CDN purge and bucket lifecycle URLs (only to those).
+pub(super) fn uri_component(segment: &str) -> String {
+    utf8_percent_encode(segment, URI_COMPONENT).to_string()
+}
+
+/// Sends a request as the user; an error status becomes [`StorageError::Api`].
+pub(super) async fn send(
+    client: &SupabaseClient,
+    method: Method,
+    url: Url,
+    body: Option<(Vec<u8>, String)>,
+    extra: &[(&str, String)],
+) -> Result<reqwest::Response, StorageError> {
+    let mut request = as_user::request(client, method, url).await?;
+    for (name, value) in extra {
+        request = request.header(*name, value);
+    }
+    if let Some((bytes, content_type)) = body {
+        request = request.header("content-type", content_type).body(bytes);
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    let body: Option<Value> = serde_json::from_str(&text).ok();
+    let field = |name: &str| {
+        body.as_ref()
+            .and_then(|b| b.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    Err(StorageError::Api {
+        status,
+        code: field("error").or_else(|| field("code")),
+        message: field("message").unwrap_or(text),
+    })
+}
+
+/// A JSON call as storage-js makes it: `body` written in its fields' declaration order (what
+/// `JSON.stringify` of storage-js's object literal gives) with `content-type:
+/// application/json`, no body for `GET`; the answer decoded as `T`.
+pub(super) async fn call<T: DeserializeOwned>(
+    client: &SupabaseClient,
+    method: Method,
+    url: Url,
+    body: Option<&impl Serialize>,
+) -> Result<T, StorageError> {
+    let body = body
+        .map(|body| {
+            serde_json::to_vec(body)
+                .map(|bytes| (bytes, "application/json".to_owned()))
+                .map_err(|e| StorageError::InvalidRequest(format!("unserializable body: {e}")))
+        })
+        .transpose()?;
+    let response = send(client, method, url, body, &[]).await?;
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
+    serde_json::from_slice(&bytes).map_err(|e| StorageError::Decode(e.to_string()))
+}
+
+/// The `{}` body storage-js sends with its `DELETE`s and `POST /bucket/<id>/empty`.
+#[derive(Serialize)]
+pub(super) struct Empty {}
+
+/// An answer whose only content is a message (`{"message": "Successfully deleted"}`): read,
+/// so that an answer that is not JSON is an error as in storage-js, and dropped.
+#[derive(Deserialize)]
+pub(super) struct Message {}
+
 impl Bucket {
     /// `<project>/storage/v1`, without a trailing slash.
     pub(super) fn base(&self) -> String {
-        let url = self.client.config().url().as_str();
-        format!("{url}storage/v1")
+        base(&self.client)
     }
 
-    /// `<bucket>/<path>` with leading slashes of `path` removed (storage-js `_getFinalPath`).
-    pub(super) fn final_path(&self, path: &str) -> String {
-        format!("{}/{}", self.id, path.trim_start_matches('/'))
+    /// `<base>/<route>/<bucket>/<path>`, the bucket id and the path checked and encoded per
+    /// segment (see [`path`]).
+    pub(super) fn object_url(&self, route: &str, path: &str) -> Result<Url, StorageError> {
+        let key = path::object_key(path)?;
+        let bucket = path::bucket_segment(&self.id)?;
+        self.url(&format!("{route}/{}", path::request_path(bucket, key)))
+    }
+
+    /// `<base>/<route>/<bucket>`, the bucket id checked and encoded.
+    pub(super) fn bucket_url(&self, route: &str) -> Result<Url, StorageError> {
+        let bucket = path::bucket_segment(&self.id)?;
+        self.url(&format!("{route}/{}", path::request_segment(bucket)))
     }
 
     pub(super) fn url(&self, rest: &str) -> Result<Url, StorageError> {
-        Url::parse(&format!("{}/{rest}", self.base()))
-            .map_err(|_| StorageError::InvalidRequest(format!("`{rest}` makes an invalid URL")))
+        url(&self.client, rest)
     }
 
     pub(super) async fn send(
@@ -52,34 +151,7 @@ impl Bucket {
         body: Option<(Vec<u8>, String)>,
         extra: &[(&str, String)],
     ) -> Result<reqwest::Response, StorageError> {
-        let mut request = as_user::request(&self.client, method, url).await?;
-        for (name, value) in extra {
-            request = request.header(*name, value);
-        }
-        if let Some((bytes, content_type)) = body {
-            request = request.header("content-type", content_type).body(bytes);
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        let body: Option<Value> = serde_json::from_str(&text).ok();
-        let field = |name: &str| {
-            body.as_ref()
-                .and_then(|b| b.get(name))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        Err(StorageError::Api {
-            status,
-            code: field("error").or_else(|| field("code")),
-            message: field("message").unwrap_or(text),
-        })
+        send(&self.client, method, url, body, extra).await
     }
 
     pub(super) async fn json(
@@ -88,12 +160,6 @@ impl Bucket {
         url: Url,
         body: &Value,
     ) -> Result<Value, StorageError> {
-        let body = Some((body.to_string().into_bytes(), "application/json".to_owned()));
-        let response = self.send(method, url, body, &[]).await?;
-        let text = response
-            .text()
-            .await
-            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
-        serde_json::from_str(&text).map_err(|e| StorageError::Decode(e.to_string()))
+        call(&self.client, method, url, Some(body)).await
     }
 }

@@ -48,6 +48,17 @@ struct Shared {
     auth_records: Arc<Mutex<Vec<Recorded>>>,
     /// When set, `/rest/v1/todos` answers 401 to any other bearer.
     required_bearer: Arc<Mutex<Option<String>>>,
+    /// Answers set by a test ([`Project::answer_with`]), before the built-in ones.
+    scripted: Arc<Mutex<Vec<Scripted>>>,
+}
+
+/// An answer a test set for one method and path (without the query string).
+#[derive(Clone)]
+struct Scripted {
+    method: Method,
+    path: String,
+    status: StatusCode,
+    body: serde_json::Value,
 }
 
 pub struct Project {
@@ -113,6 +124,19 @@ impl Project {
         self.records().pop().expect("a request was recorded")
     }
 
+    /// From now on, `method path` (the path without its query) answers `status` with the JSON
+    /// `body`; a later call for the same method and path replaces it.
+    pub fn answer_with(&self, method: Method, path: &str, status: u16, body: serde_json::Value) {
+        let mut scripted = self.shared.scripted.lock().unwrap();
+        scripted.retain(|s| !(s.method == method && s.path == path));
+        scripted.push(Scripted {
+            method,
+            path: path.to_owned(),
+            status: StatusCode::from_u16(status).unwrap(),
+            body,
+        });
+    }
+
     pub fn require_bearer(&self, token: &str) {
         *self.shared.required_bearer.lock().unwrap() = Some(token.to_owned());
     }
@@ -147,6 +171,17 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
         body,
     };
     shared.records.lock().unwrap().push(recorded.clone());
+    let path = recorded.uri.split('?').next().unwrap_or_default();
+    let scripted = shared
+        .scripted
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|s| s.method == recorded.method && s.path == path)
+        .cloned();
+    if let Some(scripted) = scripted {
+        return json(scripted.status, &scripted.body);
+    }
     let required = shared.required_bearer.lock().unwrap().clone();
     answer(&recorded, required.as_deref())
 }
