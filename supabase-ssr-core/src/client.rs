@@ -13,7 +13,7 @@ use crate::auth::verify::{CacheKey, Verifier, VerifierSettings};
 use crate::auth::{Auth, AuthError, Claims};
 use crate::config::{Config, ConfigError};
 use crate::cookies::{
-    CookieEncoding, CookieOptions, CookieOptionsError, CookieState, ResponseCookies,
+    CookieContents, CookieEncoding, CookieOptions, CookieOptionsError, CookieState, ResponseCookies,
 };
 use crate::global_headers::GlobalHeaders;
 use crate::redact;
@@ -105,6 +105,7 @@ pub struct SupabaseBuilder {
     storage_key: Option<String>,
     cookie_options: Option<CookieOptions>,
     encoding: CookieEncoding,
+    cookie_contents: CookieContents,
     http_client: Option<reqwest::Client>,
     root_certificates: Vec<Vec<u8>>,
     jwt_secret: Option<String>,
@@ -134,6 +135,7 @@ impl Supabase {
             storage_key: None,
             cookie_options: None,
             encoding: CookieEncoding::default(),
+            cookie_contents: CookieContents::default(),
             http_client: None,
             root_certificates: Vec::new(),
             jwt_secret: None,
@@ -270,6 +272,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             storage_key,
             cookie_options,
             encoding,
+            cookie_contents,
             http_client,
             jwt_secret,
             audience,
@@ -295,6 +298,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             .field("storage_key", storage_key)
             .field("cookie_options", cookie_options)
             .field("encoding", encoding)
+            .field("cookie_contents", cookie_contents)
             .field("http_client", &http_client.as_ref().map(|_| ".."))
             .field("jwt_secret", &redact::optional(jwt_secret.as_ref()))
             .field("audience", audience)
@@ -334,6 +338,26 @@ impl SupabaseBuilder {
     /// Sets how cookie values are written (reading accepts both).
     pub fn encoding(mut self, encoding: CookieEncoding) -> Self {
         self.encoding = encoding;
+        self
+    }
+
+    /// Sets what the session cookie holds (`cookies: { encode }` of `@supabase/ssr`):
+    /// [`CookieContents::Full`] (the default) or [`CookieContents::TokensOnly`], which leaves
+    /// the user object out so a session with large user metadata still fits one cookie; the
+    /// user then comes from [`Auth::get_user`] or [`Auth::get_claims`]. Reading accepts both.
+    ///
+    /// ```
+    /// use supabase_ssr_core::Supabase;
+    /// use supabase_ssr_core::cookies::CookieContents;
+    ///
+    /// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "key")
+    ///     .cookie_contents(CookieContents::TokensOnly)
+    ///     .build()?;
+    /// assert_eq!(supabase.config().cookie_contents(), CookieContents::TokensOnly);
+    /// # Ok::<(), supabase_ssr_core::ConfigError>(())
+    /// ```
+    pub fn cookie_contents(mut self, contents: CookieContents) -> Self {
+        self.cookie_contents = contents;
         self
     }
 
@@ -552,6 +576,7 @@ impl SupabaseBuilder {
         }
         let mut config = Config::new(&self.url, &self.publishable_key)?
             .with_encoding(self.encoding)
+            .with_cookie_contents(self.cookie_contents)
             .with_cookie_size_budget(self.cookie_size_budget);
         if let Some(key) = self.storage_key {
             config = config.with_storage_key(key)?;

@@ -289,7 +289,18 @@ async fn a_provider_without_a_token_sends_the_publishable_key() {
         .unwrap();
     data_storage_functions(&supabase.client([])).await;
     for sent in project.records() {
-        assert_eq!(sent.bearer(), Some(project.auth.publishable_key()));
+        if sent.uri.starts_with("/functions/") {
+            // supabase-js's `omitApiKeyAsBearer`: an `sb_publishable_` key is no JWT, so a
+            // function gets it in `apikey` only.
+            assert_eq!(sent.bearer(), None);
+        } else {
+            assert_eq!(
+                sent.bearer(),
+                Some(project.auth.publishable_key()),
+                "{}",
+                sent.uri
+            );
+        }
     }
 }
 

@@ -32,10 +32,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use supabase_ssr_core::cookies::{
-    CookieEncoding, CookieState, DecodeError, StoredSession, combine_chunks, create_chunks,
-    decode_base64url, encode_value, is_chunk_like, parse_cookie_header, serialize_set_cookie,
+    CookieContents, CookieEncoding, CookieState, DecodeError, StoredSession, combine_chunks,
+    create_chunks, decode_base64url, encode_value, is_chunk_like, parse_cookie_header,
+    serialize_set_cookie,
 };
-use supabase_ssr_core::{Config, ConfigError};
+use supabase_ssr_core::{Config, ConfigError, Session};
 
 use common::{
     cookie_header, inferred_request_cookies, item_of, items, jar_of, js_net_writes, js_options, s,
@@ -372,4 +373,42 @@ fn server_flow_cookie_writes() {
     println!("server_flows: {ran} steps ran, {skipped} scenarios skipped");
     assert_eq!(skipped, 2);
     assert!(ran >= 50, "{ran}");
+}
+
+/// `tokens_only_encoding`: the session `signInWithPassword` stored (the server's token answer,
+/// user last), written with `CookieContents::TokensOnly`, gives the very `Set-Cookie` the JS
+/// library wrote with `cookies.encode = "tokens-only"`; the next request reads it back without
+/// a user, in both modes.
+#[test]
+fn tokens_only_sign_in_cookie() {
+    let scenario = items(&["server_flows"])
+        .iter()
+        .find(|scenario| scenario["name"] == "tokens_only_encoding")
+        .unwrap();
+    let sign_in = &scenario["steps"][0];
+    let write = &sign_in["set_all_calls"][0]["cookies"][0];
+    let tokens = decode_base64url(s(&write["value"]).strip_prefix("base64-").unwrap()).unwrap();
+    assert!(!tokens.contains("\"user\""));
+    let user = serde_json::to_string(&sign_in["result"]["data"]["user"]).unwrap();
+    let full = format!("{},\"user\":{user}}}", &tokens[..tokens.len() - 1]);
+
+    let tokens_only =
+        Arc::new(config(s(&scenario["url"])).with_cookie_contents(CookieContents::TokensOnly));
+    let mut state = CookieState::new(tokens_only.clone(), []);
+    state.set_session(&Session::from_json(&full).unwrap());
+    assert_eq!(
+        state.response_cookies().set_cookies(),
+        [s(&write["set_cookie_header"])]
+    );
+
+    let cookie = format!("{}={}", s(&write["name"]), s(&write["value"]));
+    for read_with in [tokens_only, Arc::new(config(s(&scenario["url"])))] {
+        let StoredSession::Present(session) =
+            CookieState::new(read_with, [cookie.as_str()]).stored_session()
+        else {
+            panic!("no session");
+        };
+        assert_eq!(session.as_json(), tokens);
+        assert!(session.user().is_none());
+    }
 }

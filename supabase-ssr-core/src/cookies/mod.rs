@@ -5,6 +5,7 @@ mod cache;
 mod chunk;
 mod clear;
 mod codec;
+mod contents;
 mod header;
 mod methods;
 mod options;
@@ -16,6 +17,7 @@ pub use clear::clear_auth_cookies;
 pub use codec::{
     BASE64_PREFIX, CookieEncoding, DecodeError, decode_base64url, decode_value, encode_value,
 };
+pub use contents::CookieContents;
 pub use header::{RequestCookie, parse_cookie_header, parse_cookie_headers};
 pub use methods::CookieMethods;
 pub use options::{

@@ -120,7 +120,7 @@ impl Functions {
         let url = format!("{}functions/v1/{name}", self.client.config().url());
         let url = url::Url::parse(&url)
             .map_err(|_| FunctionsError::Body(format!("`{name}` makes an invalid URL")))?;
-        let mut request = as_user::request(&self.client, http::Method::POST, url).await?;
+        let mut request = as_user::functions_request(&self.client, http::Method::POST, url).await?;
         request = match body {
             FunctionBody::Empty => request,
             FunctionBody::Json(json) => request
