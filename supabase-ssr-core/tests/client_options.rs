@@ -36,11 +36,7 @@ async fn data_storage_functions(client: &SupabaseClient) {
 
 /// A function call with an empty body.
 async fn invoke(client: &SupabaseClient, name: &str) -> Result<(), FunctionsError> {
-    client
-        .functions()
-        .invoke(name, supabase_ssr_core::functions::FunctionBody::Empty)
-        .await
-        .map(drop)
+    client.functions().invoke(name).send().await.map(drop)
 }
 
 fn app_headers() -> HeaderMap {
@@ -246,6 +242,21 @@ async fn the_api_timeout_ends_slow_data_storage_and_functions_calls_with_transpo
         "{functions:?}"
     );
     assert!(is_timeout(&functions), "{functions:?}");
+
+    // A call's own timeout replaces the client-wide one.
+    let patient = project
+        .builder()
+        .api_timeout(Duration::from_nanos(1))
+        .build()
+        .unwrap()
+        .client([]);
+    patient
+        .functions()
+        .invoke("echo")
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .unwrap();
 
     // Fast calls are unaffected, and Auth keeps its own timeout.
     data_storage_functions(&client).await;

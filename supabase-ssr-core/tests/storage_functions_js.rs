@@ -31,7 +31,7 @@ use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
-use supabase_ssr_core::functions::{FunctionBody, FunctionsError};
+use supabase_ssr_core::functions::FunctionsError;
 use supabase_ssr_core::storage::{DestinationOptions, ListOptions, StorageError, UploadOptions};
 use supabase_ssr_core::{Supabase, SupabaseClient};
 use supabase_ssr_testing::node::NodeScripts;
@@ -615,11 +615,13 @@ fn function_cases() -> Vec<Case> {
             "invoke with a JSON body",
             json!(["hello", { "body": { "name": "Ada", "n": 1, "nested": { "z": true, "a": [1, 2] } } }]),
             |c| async move {
-                let body = FunctionBody::json(
-                    &json!({ "name": "Ada", "n": 1, "nested": { "z": true, "a": [1, 2] } }),
-                )?;
-                let response = c.functions().invoke("hello", body).await?;
-                Ok(Some(response.json::<Value>()?))
+                let response = c
+                    .functions()
+                    .invoke("hello")
+                    .json(&json!({ "name": "Ada", "n": 1, "nested": { "z": true, "a": [1, 2] } }))
+                    .send()
+                    .await?;
+                Ok(Some(response.json::<Value>().await?))
             },
         )
         .answer_json(&json!({ "greeting": "Hello Ada" }))
@@ -628,8 +630,8 @@ fn function_cases() -> Vec<Case> {
             "invoke without a body",
             json!(["ping"]),
             |c| async move {
-                let response = c.functions().invoke("ping", FunctionBody::Empty).await?;
-                Ok(Some(Value::from(response.text())))
+                let response = c.functions().invoke("ping").send().await?;
+                Ok(Some(Value::from(response.text().await?)))
             },
         )
         .answer(Answer::raw("text/plain", b"pong"))
@@ -638,9 +640,13 @@ fn function_cases() -> Vec<Case> {
             "invoke with a text body",
             json!(["echo", { "body": "plain text, é" }]),
             |c| async move {
-                let body = FunctionBody::Text("plain text, é".to_owned());
-                let response = c.functions().invoke("echo", body).await?;
-                Ok(Some(Value::from(response.text())))
+                let response = c
+                    .functions()
+                    .invoke("echo")
+                    .text("plain text, é")
+                    .send()
+                    .await?;
+                Ok(Some(Value::from(response.text().await?)))
             },
         )
         .answer(Answer::raw("text/plain;charset=utf-8", "plain text, é".as_bytes()))
@@ -649,8 +655,11 @@ fn function_cases() -> Vec<Case> {
             "invoke with bytes",
             json!(["resize", { "body": js_array_buffer(b"\0\x01\x02\xff") }]),
             |c| async move {
-                let body = FunctionBody::Bytes(b"\0\x01\x02\xff".to_vec());
-                c.functions().invoke("resize", body).await?;
+                c.functions()
+                    .invoke("resize")
+                    .bytes(&b"\0\x01\x02\xff"[..])
+                    .send()
+                    .await?;
                 Ok(None)
             },
         )
@@ -659,8 +668,11 @@ fn function_cases() -> Vec<Case> {
             "invoke with a legacy anon key: the key is the bearer",
             json!(["hello", { "body": { "name": "Ada" } }]),
             |c| async move {
-                let body = FunctionBody::json(&json!({ "name": "Ada" }))?;
-                c.functions().invoke("hello", body).await?;
+                c.functions()
+                    .invoke("hello")
+                    .json(&json!({ "name": "Ada" }))
+                    .send()
+                    .await?;
                 Ok(None)
             },
         )

@@ -171,6 +171,9 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
         body,
     };
     shared.records.lock().unwrap().push(recorded.clone());
+    if let Some(response) = slow_or_streamed(&recorded).await {
+        return response;
+    }
     let path = recorded.uri.split('?').next().unwrap_or_default();
     let scripted = shared
         .scripted
@@ -208,6 +211,34 @@ async fn proxy(
     }
     out.body(Body::from(response.bytes().await.unwrap()))
         .unwrap()
+}
+
+/// The fake functions that take their time: `slow` answers after 5 s (for timeouts), `stream`
+/// sends three server-sent events 50 ms apart (for streamed answers).
+async fn slow_or_streamed(request: &Recorded) -> Option<Response> {
+    match request.uri.split('?').next().unwrap_or_default() {
+        "/functions/v1/slow" => {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            Some("too late".into_response())
+        }
+        "/functions/v1/stream" => {
+            let events = futures_util::stream::unfold(0, |n| async move {
+                if n == 3 {
+                    return None;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                Some((Ok::<_, std::io::Error>(format!("data: {n}\n\n")), n + 1))
+            });
+            Some(
+                (
+                    [("content-type", "text/event-stream")],
+                    Body::from_stream(events),
+                )
+                    .into_response(),
+            )
+        }
+        _ => None,
+    }
 }
 
 fn json(status: StatusCode, body: &serde_json::Value) -> Response {
