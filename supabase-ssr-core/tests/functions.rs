@@ -55,10 +55,17 @@ async fn each_body_kind_gets_the_content_type_functions_js_gives_it() {
     assert_eq!(response.content_type(), Some("text/plain"));
     assert_eq!(response.text().await.unwrap(), "héllo");
 
-    // An empty string is falsy in JavaScript: no Content-Type, an empty body.
+    // An empty string is falsy in JavaScript: functions-js leaves it to fetch, which types it.
     functions.invoke("echo").text("").send().await.unwrap();
     let sent = project.last();
-    assert_eq!((sent.header("content-type"), sent.body.len()), (None, 0));
+    assert_eq!(
+        sent.header("content-type"),
+        Some("text/plain;charset=UTF-8")
+    );
+    assert_eq!(
+        (sent.header("content-length"), sent.body.len()),
+        (Some("0"), 0)
+    );
 
     let response = functions
         .invoke("echo")
@@ -110,10 +117,11 @@ async fn each_body_kind_gets_the_content_type_functions_js_gives_it() {
     ));
     assert!(body.ends_with(&format!("--{boundary}--\r\n")), "{body}");
 
-    // No body: no Content-Type.
+    // No body: no Content-Type, and `content-length: 0` on a POST as fetch sends it.
     functions.invoke("echo").send().await.unwrap();
     let sent = project.last();
     assert_eq!((sent.header("content-type"), sent.body.len()), (None, 0));
+    assert_eq!(sent.header("content-length"), Some("0"));
 }
 
 #[tokio::test]
@@ -128,7 +136,9 @@ async fn the_method_is_post_unless_set_and_get_cannot_carry_a_body() {
         .send()
         .await
         .unwrap();
-    assert_eq!(project.last().method, http::Method::GET);
+    let sent = project.last();
+    assert_eq!(sent.method, http::Method::GET);
+    assert_eq!(sent.header("content-length"), None);
     functions
         .invoke("echo")
         .method(http::Method::DELETE)

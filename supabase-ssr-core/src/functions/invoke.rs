@@ -140,7 +140,8 @@ impl Invoke {
         self
     }
 
-    /// A text body (`text/plain`; an empty text gets no `Content-Type`, as in functions-js).
+    /// A text body (`text/plain`; an empty text is `text/plain;charset=UTF-8`, as functions-js
+    /// leaves it to fetch).
     pub fn text(mut self, text: impl Into<String>) -> Self {
         self.body = Body::Text(text.into());
         self
@@ -221,6 +222,17 @@ impl Invoke {
         if deadline.is_some() {
             // The invocation's own timeout replaces the client-wide `api_timeout`.
             *request.timeout_mut() = None;
+        }
+        // fetch sends `content-length: 0` for an empty body, and for no body on POST and PUT
+        // (functions-js's default `POST` without a body); the HTTP client sends none then.
+        let empty = match request.body() {
+            None => matches!(*request.method(), Method::POST | Method::PUT),
+            Some(body) => body.as_bytes().is_some_and(<[u8]>::is_empty),
+        };
+        if empty {
+            request
+                .headers_mut()
+                .insert(http::header::CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
         // The caller's headers last, replacing ours: functions-js's invoke-level headers win.
         for (name, value) in self.headers {
