@@ -56,6 +56,18 @@ pub(crate) struct Shared {
     pub(crate) mfa_path: Option<String>,
     /// Whether every PKCE flow puts its flow id on its redirect URL.
     pub(crate) append_flow_id: bool,
+    /// The Data API's default schema (supabase-js `db.schema`).
+    #[cfg_attr(
+        not(feature = "rest"),
+        allow(dead_code, reason = "only the rest client reads it")
+    )]
+    pub(crate) db_schema: String,
+    /// Whether idempotent Data API requests are retried (supabase-js `db.retry`).
+    #[cfg_attr(
+        not(feature = "rest"),
+        allow(dead_code, reason = "only the rest client reads it")
+    )]
+    pub(crate) db_retry: bool,
 }
 
 // The HTTP client is left out: its `Debug` shows default headers and proxies, which may hold
@@ -72,6 +84,8 @@ impl std::fmt::Debug for Shared {
             .field("login_path", &self.login_path)
             .field("mfa_path", &self.mfa_path)
             .field("append_flow_id", &self.append_flow_id)
+            .field("db_schema", &self.db_schema)
+            .field("db_retry", &self.db_retry)
             .finish_non_exhaustive()
     }
 }
@@ -102,6 +116,8 @@ pub struct SupabaseBuilder {
     claims_cache_capacity: usize,
     cookie_size_budget: usize,
     failure_window: Duration,
+    db_schema: String,
+    db_retry: bool,
 }
 
 impl Supabase {
@@ -129,6 +145,8 @@ impl Supabase {
             claims_cache_capacity: 10_000,
             cookie_size_budget: crate::config::DEFAULT_COOKIE_SIZE_BUDGET,
             failure_window: Duration::from_secs(60),
+            db_schema: "public".to_owned(),
+            db_retry: true,
         }
     }
 
@@ -220,6 +238,8 @@ impl std::fmt::Debug for SupabaseBuilder {
             cookie_size_budget,
             failure_window,
             root_certificates,
+            db_schema,
+            db_retry,
         } = self;
         f.debug_struct("SupabaseBuilder")
             .field("url", url)
@@ -244,6 +264,8 @@ impl std::fmt::Debug for SupabaseBuilder {
             .field("failure_window", failure_window)
             // Public certificates, but kilobytes of PEM: their count is what a reader needs.
             .field("root_certificates", &root_certificates.len())
+            .field("db_schema", db_schema)
+            .field("db_retry", db_retry)
             .finish()
     }
 }
@@ -440,6 +462,22 @@ impl SupabaseBuilder {
         self
     }
 
+    /// The Data API schema of [`SupabaseClient::from`] and [`SupabaseClient::rpc`]
+    /// (supabase-js `db.schema`; default `public`). It must be exposed by the Data API;
+    /// [`SupabaseClient::schema`] reaches another one.
+    pub fn db_schema(mut self, schema: impl Into<String>) -> Self {
+        self.db_schema = schema.into();
+        self
+    }
+
+    /// Whether Data API reads (`GET`, `HEAD`) are retried on a failed connection and on the
+    /// transient answers 503 and 520, as postgrest-js does (supabase-js `db.retry`; default
+    /// on). One request can say otherwise with `FilterBuilder::retry`.
+    pub fn db_retry(mut self, enabled: bool) -> Self {
+        self.db_retry = enabled;
+        self
+    }
+
     /// Builds the handle.
     pub fn build(self) -> Result<Supabase, ConfigError> {
         if let Some(secret) = &self.jwt_secret
@@ -491,6 +529,8 @@ impl SupabaseBuilder {
                 login_path: self.login_path,
                 mfa_path: self.mfa_path,
                 append_flow_id: self.append_flow_id,
+                db_schema: self.db_schema,
+                db_retry: self.db_retry,
             }),
         })
     }
@@ -543,9 +583,10 @@ impl SupabaseClient {
     }
 
     #[cfg(feature = "rest")]
-    /// A query on a table or view of the Data API (`PostgREST`), as this request's user.
+    /// A query on a table or view of the Data API (`PostgREST`), as this request's user, in
+    /// the default schema ([`SupabaseBuilder::db_schema`]).
     pub fn from(&self, relation: &str) -> crate::rest::QueryBuilder {
-        crate::rest::QueryBuilder::new(self.clone(), relation)
+        self.rest().from(relation)
     }
 
     #[cfg(feature = "rest")]
@@ -553,7 +594,27 @@ impl SupabaseClient {
     /// this request's user; [`FilterBuilder::get`](crate::rest::FilterBuilder::get) makes it a
     /// `GET` for read-only functions.
     pub fn rpc(&self, function: &str, args: impl serde::Serialize) -> crate::rest::FilterBuilder {
-        crate::rest::FilterBuilder::rpc(self.clone(), function, args)
+        self.rest().rpc(function, args)
+    }
+
+    #[cfg(feature = "rest")]
+    /// The Data API in the default schema ([`SupabaseBuilder::db_schema`]).
+    pub fn rest(&self) -> crate::rest::RestClient {
+        crate::rest::RestClient::new(self.clone(), self.shared.db_schema.clone())
+    }
+
+    #[cfg(feature = "rest")]
+    /// The Data API in another schema (supabase-js `schema(name)`); it must be exposed by the
+    /// Data API.
+    pub fn schema(&self, schema: impl Into<String>) -> crate::rest::RestClient {
+        crate::rest::RestClient::new(self.clone(), schema.into())
+    }
+
+    #[cfg(feature = "rest")]
+    /// The `OpenAPI` description of the default schema (supabase-js `getOpenApiSpec`); see
+    /// [`RestClient::get_open_api_spec`](crate::rest::RestClient::get_open_api_spec).
+    pub async fn get_open_api_spec(&self) -> Result<serde_json::Value, crate::rest::RestError> {
+        self.rest().get_open_api_spec().await
     }
 
     /// The headers a Data API request needs to act as this request's user: `apikey` and

@@ -1,12 +1,13 @@
 //! Sending a [`FilterBuilder`] as the request's user and reading `PostgREST`'s answer the way
 //! postgrest-js does (`PostgrestBuilder.processResponse`).
 
-use http::Method;
+use http::{HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::builder::FilterBuilder;
 use super::error::{PostgrestError, RestError};
+use super::retry;
 use crate::as_user;
 use crate::json::Json;
 
@@ -85,27 +86,40 @@ impl FilterBuilder {
     /// Sends the request; returns the status, the count and the body of a success.
     async fn send(self) -> Result<(u16, Option<u64>, String), RestError> {
         let prepared = self.to_request()?;
-        let mut request = as_user::request(
+        let (http, request) = as_user::request(
             &self.client,
             prepared.method().clone(),
             prepared.url().clone(),
         )
-        .await?;
+        .await?
+        .build_split();
+        let mut request = request.map_err(|e| RestError::Transport(crate::ErrorSource::http(e)))?;
         for (name, value) in prepared.headers() {
-            request = request.header(*name, value);
+            let invalid = || RestError::InvalidRequest(format!("the header `{name}` is not valid"));
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+            let value = HeaderValue::from_str(value).map_err(|_| invalid())?;
+            // Over the client's: a `set_header("Authorization", …)` replaces the user's token.
+            request.headers_mut().insert(name, value);
         }
         if let Some(body) = prepared.body() {
-            request = request.body(body.to_owned());
+            *request.body_mut() = Some(body.to_owned().into());
         }
         tracing::debug!(method = %prepared.method(), path = prepared.url().path(), "Data API request");
-        let response = request
-            .send()
+        let retry = self.retry.unwrap_or(self.client.shared.db_retry);
+        let response = retry::send(&http, request, retry)
             .await
             .map_err(|e| RestError::Transport(crate::ErrorSource::http(e)))?;
         let status = response.status().as_u16();
-        let count = self
-            .count
-            .and(response.headers().get("content-range"))
+        // postgrest-js reads the count when the `Prefer` sent asks for one.
+        let counted = prepared.header("Prefer").is_some_and(|prefer| {
+            ["count=exact", "count=planned", "count=estimated"]
+                .iter()
+                .any(|c| prefer.contains(c))
+        });
+        let count = response
+            .headers()
+            .get("content-range")
+            .filter(|_| counted)
             .and_then(|v| v.to_str().ok())
             .and_then(|range| range.split('/').nth(1))
             .and_then(|total| total.parse().ok());
