@@ -101,10 +101,13 @@ impl Invoke {
         self
     }
 
-    /// Sends each of `headers`, as [`header`](Self::header) does.
+    /// Sends each of `headers`, as [`header`](Self::header) does (the first value of a name
+    /// given several).
     pub fn headers(mut self, headers: HeaderMap) -> Self {
-        for (name, value) in headers {
+        // One value a name, the first, as a JavaScript headers object holds one.
+        for (name, mut value) in headers {
             if let Some(name) = name {
+                value.set_sensitive(true);
                 self.headers.insert(name, value);
             }
         }
