@@ -228,7 +228,10 @@ async fn the_callers_headers_win_over_the_defaults() {
         .header("Content-Type", "application/vnd.api+json")
         .header("X-Region", "us-west-2")
         .header("authorization", "Bearer custom-token")
-        .header("x-custom", "yes")
+        .headers(http::HeaderMap::from_iter([(
+            http::HeaderName::from_static("x-custom"),
+            http::HeaderValue::from_static("yes"),
+        )]))
         .send()
         .await
         .unwrap();
@@ -281,6 +284,22 @@ async fn a_timeout_ends_a_slow_invocation_fast_with_a_fetch_error() {
     assert!(matches!(error, FunctionsError::Fetch(_)), "{error:?}");
     assert!(error.is_timeout(), "{error:?}");
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
+}
+
+#[tokio::test]
+async fn the_timeout_keeps_running_while_the_body_is_read_whole() {
+    let project = Project::start().await;
+    let client = project.supabase().client([]);
+    // The headers come at once, the three events over 150 ms.
+    let response = client
+        .functions()
+        .invoke("stream")
+        .timeout(Duration::from_millis(80))
+        .send()
+        .await
+        .unwrap();
+    let error = response.text().await.unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
 }
 
 #[tokio::test]
@@ -429,6 +448,17 @@ async fn names_leaving_the_functions_path_and_bad_headers_are_refused_before_sen
         "{error:?}"
     );
     assert!(!error.to_string().contains("line"), "{error}");
+    let error = client
+        .functions()
+        .invoke("echo")
+        .region(FunctionRegion::Other("eu\nwest".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, FunctionsError::InvalidHeader(_)),
+        "{error:?}"
+    );
     let error = client
         .functions()
         .invoke("echo")
