@@ -8,7 +8,9 @@ use recording::Project;
 use serde::{Deserialize, Serialize};
 use supabase_ssr_core::functions::{FunctionBody, FunctionsError};
 use supabase_ssr_core::rest::{Count, Order, RestError};
-use supabase_ssr_core::storage::{ListOptions, StorageError, UploadOptions};
+use supabase_ssr_core::storage::{
+    DownloadOptions, ListOptions, SignedUrlOptions, StorageError, UploadOptions,
+};
 use supabase_ssr_testing::server::Endpoint;
 
 #[derive(Debug, Deserialize, Serialize, PartialEq)]
@@ -298,7 +300,10 @@ async fn storage_calls_are_made_as_the_user() {
     assert_eq!(&sent.body[..], b"\x89PNG");
     assert_eq!(sent.bearer(), Some(session.access_token()));
 
-    assert_eq!(avatars.download("u1/me.png").await.unwrap(), b"\x89PNG");
+    let png = avatars
+        .download("u1/me.png", &DownloadOptions::default())
+        .await;
+    assert_eq!(&png.unwrap()[..], b"\x89PNG");
     assert_eq!(project.last().method, "GET");
 
     let listed = avatars
@@ -329,7 +334,9 @@ async fn storage_calls_are_made_as_the_user() {
         serde_json::json!({"bucketId": "avatars", "sourceKey": "u1/me.png", "destinationKey": "u1/old.png"})
     );
 
-    let signed = avatars.create_signed_url("u1/me.png", 60).await.unwrap();
+    let none = SignedUrlOptions::default();
+    let signed = avatars.create_signed_url("u1/me.png", 60, &none);
+    let signed = signed.await.unwrap();
     assert_eq!(
         signed,
         format!(
@@ -340,7 +347,7 @@ async fn storage_calls_are_made_as_the_user() {
     assert_eq!(project.last().json(), serde_json::json!({"expiresIn": 60}));
 
     let many = avatars
-        .create_signed_urls(["a.png", "b.png"], 60)
+        .create_signed_urls(["a.png", "b.png"], 60, &none)
         .await
         .unwrap();
     assert_eq!(
@@ -360,7 +367,7 @@ async fn storage_calls_are_made_as_the_user() {
     );
 
     assert_eq!(
-        avatars.public_url("u1/my photo.png").unwrap(),
+        avatars.public_url("u1/my photo.png", &none).unwrap(),
         format!(
             "{}/storage/v1/object/public/avatars/u1/my%20photo.png",
             project.url
@@ -381,7 +388,7 @@ async fn storage_errors_carry_status_code_and_message() {
     let error = client
         .storage()
         .from("avatars")
-        .download("missing.png")
+        .download("missing.png", &DownloadOptions::default())
         .await
         .unwrap_err();
     assert!(matches!(

@@ -6,21 +6,33 @@
 //!
 //! ```no_run
 //! # async fn run(client: supabase_ssr_core::SupabaseClient) -> Result<(), supabase_ssr_core::storage::StorageError> {
-//! use supabase_ssr_core::storage::UploadOptions;
+//! use supabase_ssr_core::storage::{SignedUrlOptions, UploadOptions};
 //!
 //! let avatars = client.storage().from("avatars");
 //! avatars
 //!     .upload("u1/me.png", b"\x89PNG".to_vec(), UploadOptions::new("image/png").upsert(true))
 //!     .await?;
-//! let link = avatars.create_signed_url("u1/me.png", 60).await?;
+//! let link = avatars
+//!     .create_signed_url("u1/me.png", 60, &SignedUrlOptions::default())
+//!     .await?;
 //! # let _ = link; Ok(()) }
 //! ```
 
+mod body;
+mod download;
 mod objects;
 mod path;
 mod request;
+mod transform;
+mod upload;
+mod urls;
 
-pub use objects::{FileObject, ListOptions, SignedUrl, UploadOptions, Uploaded};
+pub use body::UploadBody;
+pub use download::{DownloadOptions, FileInfo};
+pub use objects::{FileObject, ListOptions};
+pub use transform::{Format, Resize, Transform};
+pub use upload::{SignedUploadUrl, UploadOptions, Uploaded};
+pub use urls::{SignedUrl, SignedUrlOptions};
 
 use crate::ErrorSource;
 use crate::auth::AuthError;

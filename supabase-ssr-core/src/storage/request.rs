@@ -54,41 +54,42 @@ impl Bucket {
             .map_err(|_| StorageError::InvalidRequest(format!("`{rest}` makes an invalid URL")))
     }
 
-    pub(super) async fn send(
+    /// Sends the request as the user; any answer is returned, error statuses included.
+    pub(super) async fn execute(
         &self,
         method: Method,
         url: Url,
-        body: Option<(Vec<u8>, String)>,
+        body: Option<(reqwest::Body, String)>,
         extra: &[(&str, String)],
     ) -> Result<reqwest::Response, StorageError> {
         let mut request = as_user::request(&self.client, method, url).await?;
         for (name, value) in extra {
             request = request.header(*name, value);
         }
-        if let Some((bytes, content_type)) = body {
-            request = request.header("content-type", content_type).body(bytes);
+        if let Some((body, content_type)) = body {
+            request = request.header("content-type", content_type).body(body);
         }
-        let response = request
+        request
             .send()
             .await
-            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
+            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))
+    }
+
+    /// Sends the request as the user; an error status becomes [`StorageError::Api`].
+    pub(super) async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<(reqwest::Body, String)>,
+        extra: &[(&str, String)],
+    ) -> Result<reqwest::Response, StorageError> {
+        let response = self.execute(method, url, body, extra).await?;
         if response.status().is_success() {
             return Ok(response);
         }
         let status = response.status().as_u16();
         let text = response.text().await.unwrap_or_default();
-        let body: Option<Value> = serde_json::from_str(&text).ok();
-        let field = |name: &str| {
-            body.as_ref()
-                .and_then(|b| b.get(name))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        Err(StorageError::Api {
-            status,
-            code: field("error").or_else(|| field("code")),
-            message: field("message").unwrap_or(text),
-        })
+        Err(api_error(status, &text))
     }
 
     pub(super) async fn json(
@@ -97,12 +98,33 @@ impl Bucket {
         url: Url,
         body: &Value,
     ) -> Result<Value, StorageError> {
-        let body = Some((body.to_string().into_bytes(), "application/json".to_owned()));
-        let response = self.send(method, url, body, &[]).await?;
-        let text = response
-            .text()
-            .await
-            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
-        serde_json::from_str(&text).map_err(|e| StorageError::Decode(e.to_string()))
+        let body = Some((body.to_string().into(), "application/json".to_owned()));
+        read_json(self.send(method, url, body, &[]).await?).await
     }
+}
+
+/// Storage's error answer: `error` (or `code`) and `message` of its JSON body, else the text.
+pub(super) fn api_error(status: u16, text: &str) -> StorageError {
+    let body: Option<Value> = serde_json::from_str(text).ok();
+    let field = |name: &str| {
+        body.as_ref()
+            .and_then(|b| b.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    StorageError::Api {
+        status,
+        code: field("error").or_else(|| field("code")),
+        message: field("message").unwrap_or_else(|| text.to_owned()),
+    }
+}
+
+/// The JSON answer of a successful call.
+pub(super) async fn read_json(response: reqwest::Response) -> Result<Value, StorageError> {
+    // serde_json directly rather than reqwest's `json` feature, which nothing else needs.
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
+    serde_json::from_slice(&bytes).map_err(|e| StorageError::Decode(e.to_string()))
 }
