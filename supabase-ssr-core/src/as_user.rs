@@ -6,26 +6,55 @@
 use http::Method;
 use http::{HeaderMap, HeaderValue};
 
+use crate::api_key::ApiKeyKind;
 use crate::auth::AuthError;
 use crate::client::SupabaseClient;
 
 /// Sent with every request so the platform can tell which library called it.
 pub(crate) const CLIENT_INFO: &str = concat!("supabase-ssr-rs/", env!("CARGO_PKG_VERSION"));
 
-/// The bearer token of the request's user. Goes through the same session loading as the Auth
-/// client, so an expiring session is refreshed first and its new cookies are recorded.
-pub(crate) async fn bearer(client: &SupabaseClient) -> Result<String, AuthError> {
+/// The bearer token of the request's user: the session's access token, or, with nobody signed
+/// in, the publishable key when `key_as_bearer` says so (`None` otherwise). Goes through the
+/// same session loading as the Auth client, so an expiring session is refreshed first and its
+/// new cookies are recorded.
+async fn bearer(
+    client: &SupabaseClient,
+    key_as_bearer: KeyAsBearer,
+) -> Result<Option<String>, AuthError> {
     // The answer depends on who is signed in: a personal response.
     client.mark_session_read();
+    let key = client.config().publishable_key();
     Ok(match client.auth().load_session().await? {
-        Some(session) => session.access_token().to_owned(),
-        None => client.config().publishable_key().to_owned(),
+        Some(session) => Some(session.access_token().to_owned()),
+        None if key_as_bearer == KeyAsBearer::UnlessNewKey
+            && ApiKeyKind::of(key) == ApiKeyKind::Publishable =>
+        {
+            None
+        }
+        None => Some(key.to_owned()),
     })
+}
+
+/// Whether the publishable key is the bearer when nobody is signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyAsBearer {
+    /// Always (Data API, Storage: the `anon` role).
+    Always,
+    /// Not a new-format `sb_publishable_…` key, which is no JWT (Edge Functions).
+    #[cfg_attr(not(feature = "functions"), allow(dead_code))]
+    UnlessNewKey,
 }
 
 /// `apikey`, `Authorization` and `X-Client-Info` for the request's user.
 pub(crate) async fn headers(client: &SupabaseClient) -> Result<HeaderMap, AuthError> {
-    let token = bearer(client).await?;
+    headers_with(client, KeyAsBearer::Always).await
+}
+
+async fn headers_with(
+    client: &SupabaseClient,
+    key_as_bearer: KeyAsBearer,
+) -> Result<HeaderMap, AuthError> {
+    let token = bearer(client, key_as_bearer).await?;
     let invalid =
         |what: &str| AuthError::InvalidResponse(format!("the {what} is not a valid header value"));
     let mut headers = HeaderMap::new();
@@ -33,24 +62,50 @@ pub(crate) async fn headers(client: &SupabaseClient) -> Result<HeaderMap, AuthEr
         .map_err(|_| invalid("publishable key"))?;
     key.set_sensitive(true);
     headers.insert("apikey", key);
-    let mut authorization =
-        HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| invalid("access token"))?;
-    authorization.set_sensitive(true);
-    headers.insert(http::header::AUTHORIZATION, authorization);
+    if let Some(token) = token {
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| invalid("access token"))?;
+        authorization.set_sensitive(true);
+        headers.insert(http::header::AUTHORIZATION, authorization);
+    }
     headers.insert("x-client-info", HeaderValue::from_static(CLIENT_INFO));
     Ok(headers)
+}
+
+/// A request to the Data API or Storage as the request's user.
+#[cfg(any(feature = "rest", feature = "storage"))]
+pub(crate) async fn request(
+    client: &SupabaseClient,
+    method: Method,
+    url: url::Url,
+) -> Result<reqwest::RequestBuilder, AuthError> {
+    request_with(client, method, url, KeyAsBearer::Always).await
+}
+
+/// [`request`] for Edge Functions: with nobody signed in, a new-format publishable key
+/// (`sb_publishable_…`) goes only in `apikey`, not as the bearer, as supabase-js sends it
+/// (`omitApiKeyAsBearer`): the key is no JWT, so a function that checks the bearer's JWT would
+/// refuse it where it would answer an anonymous call. A legacy anon key (a JWT) is still sent.
+#[cfg(feature = "functions")]
+pub(crate) async fn functions_request(
+    client: &SupabaseClient,
+    method: Method,
+    url: url::Url,
+) -> Result<reqwest::RequestBuilder, AuthError> {
+    request_with(client, method, url, KeyAsBearer::UnlessNewKey).await
 }
 
 /// A request to the Data API, Storage or Functions as the request's user: the one place those
 /// clients build a request, so what every call must carry (credentials, client info) is added
 /// once.
 #[cfg(any(feature = "rest", feature = "storage", feature = "functions"))]
-pub(crate) async fn request(
+async fn request_with(
     client: &SupabaseClient,
     method: Method,
     url: url::Url,
+    key_as_bearer: KeyAsBearer,
 ) -> Result<reqwest::RequestBuilder, AuthError> {
-    let headers = headers(client).await?;
+    let headers = headers_with(client, key_as_bearer).await?;
     Ok(client
         .shared
         .http_client

@@ -11,7 +11,9 @@ use crate::auth::server_check::ServerChecks;
 use crate::auth::verify::{CacheKey, Verifier, VerifierSettings};
 use crate::auth::{Auth, AuthError, Claims};
 use crate::config::{Config, ConfigError};
-use crate::cookies::{CookieEncoding, CookieOptions, CookieState, ResponseCookies};
+use crate::cookies::{
+    CookieContents, CookieEncoding, CookieOptions, CookieOptionsError, CookieState, ResponseCookies,
+};
 use crate::redact;
 
 /// Everything shared by the requests of one project: configuration, the HTTP connection pool,
@@ -85,6 +87,7 @@ pub struct SupabaseBuilder {
     storage_key: Option<String>,
     cookie_options: Option<CookieOptions>,
     encoding: CookieEncoding,
+    cookie_contents: CookieContents,
     http_client: Option<reqwest::Client>,
     root_certificates: Vec<Vec<u8>>,
     jwt_secret: Option<String>,
@@ -111,6 +114,7 @@ impl Supabase {
             storage_key: None,
             cookie_options: None,
             encoding: CookieEncoding::default(),
+            cookie_contents: CookieContents::default(),
             http_client: None,
             root_certificates: Vec::new(),
             jwt_secret: None,
@@ -201,6 +205,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             storage_key,
             cookie_options,
             encoding,
+            cookie_contents,
             http_client,
             jwt_secret,
             audience,
@@ -223,6 +228,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             .field("storage_key", storage_key)
             .field("cookie_options", cookie_options)
             .field("encoding", encoding)
+            .field("cookie_contents", cookie_contents)
             .field("http_client", &http_client.as_ref().map(|_| ".."))
             .field("jwt_secret", &redact::optional(jwt_secret.as_ref()))
             .field("audience", audience)
@@ -258,6 +264,26 @@ impl SupabaseBuilder {
     /// Sets how cookie values are written (reading accepts both).
     pub fn encoding(mut self, encoding: CookieEncoding) -> Self {
         self.encoding = encoding;
+        self
+    }
+
+    /// Sets what the session cookie holds (`cookies: { encode }` of `@supabase/ssr`):
+    /// [`CookieContents::Full`] (the default) or [`CookieContents::TokensOnly`], which leaves
+    /// the user object out so a session with large user metadata still fits one cookie; the
+    /// user then comes from [`Auth::get_user`] or [`Auth::get_claims`]. Reading accepts both.
+    ///
+    /// ```
+    /// use supabase_ssr_core::Supabase;
+    /// use supabase_ssr_core::cookies::CookieContents;
+    ///
+    /// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "key")
+    ///     .cookie_contents(CookieContents::TokensOnly)
+    ///     .build()?;
+    /// assert_eq!(supabase.config().cookie_contents(), CookieContents::TokensOnly);
+    /// # Ok::<(), supabase_ssr_core::ConfigError>(())
+    /// ```
+    pub fn cookie_contents(mut self, contents: CookieContents) -> Self {
+        self.cookie_contents = contents;
         self
     }
 
@@ -423,6 +449,7 @@ impl SupabaseBuilder {
         }
         let mut config = Config::new(&self.url, &self.publishable_key)?
             .with_encoding(self.encoding)
+            .with_cookie_contents(self.cookie_contents)
             .with_cookie_size_budget(self.cookie_size_budget);
         if let Some(key) = self.storage_key {
             config = config.with_storage_key(key)?;
@@ -557,6 +584,31 @@ impl SupabaseClient {
         } else {
             cookies
         }
+    }
+
+    /// Deletes this request's auth cookies (the session cookie and its chunks) at each of
+    /// `scopes`, the `clearAuthCookiesAtScopes` of `@supabase/ssr`: for an app that moved its
+    /// cookies to another `Domain` or `Path` and must wipe the copies left at the old scopes,
+    /// which sign-out cannot reach. The deletions go out with [`SupabaseClient::response_cookies`]
+    /// (before the request's own cookie changes); the cookies of the configured scope are left
+    /// alone unless a scope names it — use [`Auth::sign_out`](crate::auth::Auth::sign_out) to
+    /// end the session. See [`cookies::clear_auth_cookies`](crate::cookies::clear_auth_cookies).
+    ///
+    /// ```
+    /// use supabase_ssr_core::Supabase;
+    /// use supabase_ssr_core::cookies::CookieOptions;
+    ///
+    /// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "key").build()?;
+    /// let client = supabase.client(["sb-abcdefghijklmnop-auth-token=base64-e30"]);
+    /// client.clear_auth_cookies(&[CookieOptions::default().with_domain(".example.com")])?;
+    /// assert_eq!(
+    ///     client.response_cookies().set_cookies(),
+    ///     ["sb-abcdefghijklmnop-auth-token=; Max-Age=0; Domain=.example.com; Path=/; SameSite=Lax"]
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn clear_auth_cookies(&self, scopes: &[CookieOptions]) -> Result<(), CookieOptionsError> {
+        self.cookies().clear_auth_cookies(scopes)
     }
 
     /// Records that the handler read the user's session (claims, session, user, or a call

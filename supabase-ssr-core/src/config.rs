@@ -5,7 +5,7 @@ use url::Url;
 
 use crate::ErrorSource;
 use crate::api_key::ApiKeyKind;
-use crate::cookies::{CookieEncoding, CookieOptions, CookieOptionsError};
+use crate::cookies::{CookieContents, CookieEncoding, CookieOptions, CookieOptionsError};
 
 /// Environment variable holding the project URL.
 pub const ENV_URL: &str = "SUPABASE_URL";
@@ -157,6 +157,7 @@ pub struct Config {
     storage_key: String,
     cookie_options: CookieOptions,
     encoding: CookieEncoding,
+    contents: CookieContents,
     cookie_size_budget: usize,
 }
 
@@ -191,6 +192,7 @@ impl Config {
             storage_key,
             cookie_options: CookieOptions::default(),
             encoding: CookieEncoding::default(),
+            contents: CookieContents::default(),
             cookie_size_budget: DEFAULT_COOKIE_SIZE_BUDGET,
         })
     }
@@ -244,6 +246,19 @@ impl Config {
     pub fn with_encoding(mut self, encoding: CookieEncoding) -> Self {
         self.encoding = encoding;
         self
+    }
+
+    /// Sets what the session cookie holds: the whole session or only its tokens (reading
+    /// accepts both).
+    #[must_use]
+    pub fn with_cookie_contents(mut self, contents: CookieContents) -> Self {
+        self.contents = contents;
+        self
+    }
+
+    /// What the session cookie holds when written.
+    pub fn cookie_contents(&self) -> CookieContents {
+        self.contents
     }
 
     /// Sets how many bytes of `Set-Cookie` values one response may carry before a warning is

@@ -57,6 +57,11 @@ impl Object {
         self.0.insert(key.into(), value.into());
     }
 
+    /// Removes `key`, keeping the order of the others (like `delete` in JavaScript).
+    pub(crate) fn remove(&mut self, key: &str) -> Option<Json> {
+        self.0.shift_remove(key)
+    }
+
     /// The pairs, in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Json)> {
         self.0.iter()

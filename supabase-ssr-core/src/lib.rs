@@ -136,7 +136,7 @@
 //! - Reading accepts both encodings, the un-suffixed cookie over chunks, and stops at the first
 //!   missing or empty chunk; undecodable values read as absent (with a `tracing` warning that
 //!   never contains the value) and are never deleted for that alone.
-//! - Attributes: `Path=/; SameSite=Lax; Max-Age=34560000`, not `HttpOnly`, plus your
+//! - Attributes: `Max-Age=34560000; Path=/; SameSite=Lax`, not `HttpOnly`, plus your
 //!   [`cookies::CookieOptions`]; deletions are `Max-Age=0` with an empty value, doubled
 //!   (host-only first) when a `Domain` is set; stale chunks are deleted when a session shrinks.
 
@@ -157,6 +157,8 @@ pub mod functions;
 mod http_client;
 mod json;
 mod jwt_payload;
+#[doc = include_str!("parity.md")]
+pub mod parity {}
 pub mod proxy;
 mod redact;
 pub mod redirect;

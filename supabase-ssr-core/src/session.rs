@@ -125,11 +125,55 @@ impl Session {
     }
 
     /// The user stored with the session, if any.
+    ///
+    /// `None` when the session was stored without its user: a cookie written with
+    /// [`CookieContents::TokensOnly`](crate::cookies::CookieContents::TokensOnly) (by this crate
+    /// or by `@supabase/ssr`'s `encode: "tokens-only"`) holds only the tokens. Then get the user
+    /// with [`Auth::get_user`](crate::auth::Auth::get_user) (which asks the Auth server) or the
+    /// verified claims with [`Auth::get_claims`](crate::auth::Auth::get_claims). A session
+    /// stored earlier in the same request (sign-in, refresh, user update) keeps its user.
     pub fn user(&self) -> Option<User> {
         match self.object().into_iter().find(|(key, _)| key == "user") {
             Some((_, Json::Object(user))) => Some(User::from_object(&user)),
             _ => None,
         }
+    }
+
+    /// Whether the session holds a user object (see [`Session::user`]), without building it.
+    pub fn has_user(&self) -> bool {
+        matches!(self.object().get("user"), Some(Json::Object(_)))
+    }
+
+    /// The session without its `user`, the other fields in their order: what a tokens-only
+    /// cookie holds (auth-js deletes the key and writes the rest).
+    ///
+    /// ```
+    /// use supabase_ssr_core::Session;
+    ///
+    /// let session = Session::from_json(
+    ///     r#"{"access_token":"a","expires_at":1,"refresh_token":"r","user":{"id":"u"},"z":0}"#,
+    /// )?;
+    /// let tokens = session.without_user();
+    /// assert_eq!(tokens.as_json(), r#"{"access_token":"a","expires_at":1,"refresh_token":"r","z":0}"#);
+    /// assert!(tokens.user().is_none());
+    /// # Ok::<(), supabase_ssr_core::SessionError>(())
+    /// ```
+    #[must_use]
+    pub fn without_user(&self) -> Self {
+        let mut fields = self.object();
+        if fields.remove("user").is_none() {
+            return self.clone();
+        }
+        // The required fields are still there, so this cannot fail.
+        Self::from_object(fields).unwrap_or_else(|_| self.clone())
+    }
+
+    /// The session with `user` set: in place when it has one, else appended (a JavaScript
+    /// property assignment).
+    pub(crate) fn with_user(&self, user: &User) -> Self {
+        let mut fields = self.object();
+        fields.insert("user", user.object());
+        Self::from_object(fields).unwrap_or_else(|_| self.clone())
     }
 
     /// [`Session::from_json`] for an object in key order.

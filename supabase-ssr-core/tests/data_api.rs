@@ -6,7 +6,6 @@ mod recording;
 
 use recording::Project;
 use serde::{Deserialize, Serialize};
-use supabase_ssr_core::functions::{FunctionBody, FunctionsError};
 use supabase_ssr_core::rest::{Count, Order, RestError};
 use supabase_ssr_core::storage::{
     DownloadOptions, ListOptions, SignedUrlOptions, StorageError, UploadOptions,
@@ -326,7 +325,11 @@ async fn storage_calls_are_made_as_the_user() {
     );
 
     avatars
-        .move_object("u1/me.png", "u1/old.png")
+        .move_object(
+            "u1/me.png",
+            "u1/old.png",
+            &supabase_ssr_core::storage::DestinationOptions::default(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -350,16 +353,11 @@ async fn storage_calls_are_made_as_the_user() {
         .create_signed_urls(["a.png", "b.png"], 60, &none)
         .await
         .unwrap();
-    assert_eq!(
-        many[0].signed_url.as_deref(),
-        Some(
-            format!(
-                "{}/storage/v1/object/sign/avatars/a.png?token=ta",
-                project.url
-            )
-            .as_str()
-        )
+    let a = format!(
+        "{}/storage/v1/object/sign/avatars/a.png?token=ta",
+        project.url
     );
+    assert_eq!(many[0].signed_url.as_deref(), Some(a.as_str()));
     assert!(many[1].signed_url.is_none() && many[1].error.is_some());
     assert_eq!(
         project.last().json(),
@@ -395,68 +393,4 @@ async fn storage_errors_carry_status_code_and_message() {
         error,
         StorageError::Api { status: 400, code: Some(ref code), ref message } if code == "not_found" && message == "Object not found"
     ));
-}
-
-#[tokio::test]
-async fn functions_are_invoked_as_the_user_with_json_bytes_or_text() {
-    let project = Project::start().await;
-    let (cookie, session) = project.signed_in_cookie(3600);
-    let client = project.supabase().client([cookie.as_str()]);
-    let functions = client.functions();
-
-    let body = FunctionBody::json(&serde_json::json!({"name": "Ada"})).unwrap();
-    let response = functions.invoke("echo", body).await.unwrap();
-    assert_eq!(
-        response.json::<serde_json::Value>().unwrap(),
-        serde_json::json!({"name": "Ada"})
-    );
-    let sent = project.last();
-    assert_eq!(
-        (sent.method.as_str(), sent.uri.as_str()),
-        ("POST", "/functions/v1/echo")
-    );
-    assert_eq!(sent.bearer(), Some(session.access_token()));
-    assert_eq!(sent.header("content-type"), Some("application/json"));
-
-    let response = functions
-        .invoke("echo", FunctionBody::Bytes(vec![0, 159, 255]))
-        .await
-        .unwrap();
-    assert_eq!(response.body, [0, 159, 255]);
-    assert_eq!(
-        response.content_type.as_deref(),
-        Some("application/octet-stream")
-    );
-
-    let response = functions
-        .invoke("echo", FunctionBody::Text("héllo".into()))
-        .await
-        .unwrap();
-    assert_eq!(response.text(), "héllo");
-    assert_eq!(project.last().header("content-type"), Some("text/plain"));
-}
-
-#[tokio::test]
-async fn function_failures_are_typed_relay_or_http_errors() {
-    let project = Project::start().await;
-    let client = project.supabase().client([]);
-    let relay = client
-        .functions()
-        .invoke("relay", FunctionBody::Empty)
-        .await
-        .unwrap_err();
-    assert!(matches!(relay, FunctionsError::Relay { status: 502, .. }));
-    let http = client
-        .functions()
-        .invoke("fail", FunctionBody::Empty)
-        .await
-        .unwrap_err();
-    let FunctionsError::Http { status, response } = http else {
-        panic!("{http:?}")
-    };
-    assert_eq!(status, 422);
-    assert_eq!(
-        response.json::<serde_json::Value>().unwrap()["error"],
-        "bad input"
-    );
 }

@@ -6,7 +6,7 @@ use std::error::Error;
 
 use supabase_ssr_core::auth::{AuthError, PasswordCredentials};
 use supabase_ssr_core::cookies::{CookieOptions, CookieOptionsError, SameSite};
-use supabase_ssr_core::functions::{FunctionBody, FunctionsError};
+use supabase_ssr_core::functions::FunctionsError;
 use supabase_ssr_core::rest::RestError;
 use supabase_ssr_core::storage::StorageError;
 use supabase_ssr_core::{Config, ConfigError, Supabase};
@@ -70,11 +70,7 @@ async fn data_api_storage_and_functions_keep_the_transport_error() {
     assert!(matches!(storage, StorageError::Transport(_)), "{storage:?}");
     assert_kept(&storage, "Storage could not be reached: ");
 
-    let functions = client
-        .functions()
-        .invoke(SECRET, FunctionBody::Empty)
-        .await
-        .unwrap_err();
+    let functions = client.functions().invoke(SECRET).send().await.unwrap_err();
     assert!(
         matches!(functions, FunctionsError::Fetch(_)),
         "{functions:?}"

@@ -10,8 +10,6 @@ use std::future::Future;
 use supabase_ssr_core::auth::{
     IdTokenCredentials, Identity, OAuthSignIn, PasswordCredentials, Resend, SignOutScope, SsoSignIn,
 };
-#[cfg(feature = "functions")]
-use supabase_ssr_core::functions::FunctionBody;
 use supabase_ssr_core::{Config, Session, Supabase, SupabaseBuilder, SupabaseClient, User};
 
 fn shared<T: Send + Sync + Clone + 'static>() {}
@@ -43,6 +41,10 @@ fn handles_are_send_and_sync() {
     sendable::<supabase_ssr_core::storage::StorageError>();
     #[cfg(feature = "functions")]
     sendable::<supabase_ssr_core::functions::FunctionsError>();
+    #[cfg(feature = "functions")]
+    sendable::<supabase_ssr_core::functions::Invoke>();
+    #[cfg(feature = "functions")]
+    sendable::<supabase_ssr_core::functions::FunctionResponse>();
     error::<supabase_ssr_core::auth::AuthError>();
     error::<supabase_ssr_core::ConfigError>();
     #[cfg(feature = "rest")]
@@ -103,7 +105,7 @@ async fn the_futures_of_the_client_are_send() {
             .execute::<serde_json::Value>(),
     );
     #[cfg(feature = "functions")]
-    send_future(client.functions().invoke("hello", FunctionBody::Empty));
+    send_future(client.functions().invoke("hello").send());
     #[cfg(feature = "storage")]
     {
         use supabase_ssr_core::storage::{DownloadOptions, UploadOptions};

@@ -13,8 +13,8 @@ use futures_util::{StreamExt as _, TryStreamExt as _};
 use recording::Project;
 use serde_json::json;
 use supabase_ssr_core::storage::{
-    DownloadOptions, Format, ListOptions, Resize, SignedUrlOptions, StorageError, Transform,
-    UploadBody, UploadOptions,
+    DestinationOptions, DownloadOptions, Format, ListOptions, Resize, SignedUrlOptions,
+    StorageError, Transform, UploadBody, UploadOptions,
 };
 
 fn invalid<T: std::fmt::Debug>(result: Result<T, StorageError>, expected: &str) {
@@ -68,8 +68,9 @@ async fn paths_leaving_the_bucket_are_refused_before_any_request() {
             path,
         );
         invalid(avatars.remove(["ok.png", path]).await, path);
-        invalid(avatars.move_object(path, "ok.png").await, path);
-        invalid(avatars.move_object("ok.png", path).await, path);
+        let here = DestinationOptions::default();
+        invalid(avatars.move_object(path, "ok.png", &here).await, path);
+        invalid(avatars.move_object("ok.png", path, &here).await, path);
         invalid(avatars.public_url(path, &none), path);
     }
     for id in ["..", "a/b", ""] {

@@ -187,7 +187,8 @@ impl Mfa<'_> {
     /// The session's assurance level, its next level and how the user authenticated
     /// (auth-js's `getAuthenticatorAssuranceLevel` without a token): read from the session's
     /// access token (`aal`, `amr`) and the session's stored user (verified factors), without a
-    /// call to the server unless the session needs a refresh. No session: both levels `None`.
+    /// call to the server unless the session needs a refresh or holds no user (a tokens-only
+    /// cookie: then `GET /user` gives the factors). No session: both levels `None`.
     ///
     /// **Unverified**, like auth-js's answer: it tells the page what to ask the user for. To
     /// let a request through at `aal2`, use verified claims (`Claims::aal`, or the proxy's
@@ -202,9 +203,16 @@ impl Mfa<'_> {
             Some(Value::String(level)) if !level.is_empty() => Some(Aal::from_claim(level)),
             _ => None,
         };
-        let verified = session
-            .user()
-            .is_some_and(|user| user.has_verified_factor());
+        // A tokens-only cookie holds no user: its factors come from the Auth server (auth-js
+        // would throw on the user it cannot show).
+        let verified = match session.user() {
+            Some(user) => user.has_verified_factor(),
+            None => self
+                .auth
+                .user_for_token(session.access_token())
+                .await?
+                .has_verified_factor(),
+        };
         let next_level = if verified {
             Some(Aal::Aal2)
         } else {

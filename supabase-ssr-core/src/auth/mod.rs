@@ -147,6 +147,11 @@ impl<'a> Auth<'a> {
     /// The session in the request's cookies, refreshed first when it expires within the margin.
     ///
     /// **Unverified.** For authorization, use verified claims.
+    ///
+    /// A tokens-only cookie ([`CookieContents::TokensOnly`](crate::cookies::CookieContents))
+    /// gives a session whose [`user`](Session::user) is `None` (unless this request stored the
+    /// session, e.g. by refreshing it); [`Auth::get_user`] and [`Auth::get_claims`] work the
+    /// same with either kind of cookie.
     pub async fn get_session(&self) -> Result<Option<UnverifiedSession>, AuthError> {
         self.client.mark_session_read();
         Ok(self.load_session().await?.map(UnverifiedSession))

@@ -66,9 +66,7 @@ pub(crate) fn expires_at_of(fields: &Object) -> i64 {
 
 /// A session whose user is replaced (after `GET /user` or `PUT /user`), fields kept in order.
 pub(crate) fn with_user(session: &Session, user: &User) -> Session {
-    let mut fields = session.object();
-    fields.insert("user", user.object());
-    Session::from_object(fields).unwrap_or_else(|_| session.clone())
+    session.with_user(user)
 }
 
 #[cfg(test)]

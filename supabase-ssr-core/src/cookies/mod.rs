@@ -3,7 +3,9 @@
 
 mod cache;
 mod chunk;
+mod clear;
 mod codec;
+mod contents;
 mod header;
 mod methods;
 mod options;
@@ -11,12 +13,16 @@ mod state;
 
 pub use cache::{CACHE_HEADERS, PRIVATE_CACHE_CONTROL};
 pub use chunk::{Chunk, MAX_CHUNK_SIZE, combine_chunks, create_chunks, is_chunk_like};
+pub use clear::clear_auth_cookies;
 pub use codec::{
     BASE64_PREFIX, CookieEncoding, DecodeError, decode_base64url, decode_value, encode_value,
 };
+pub use contents::CookieContents;
 pub use header::{RequestCookie, parse_cookie_header, parse_cookie_headers};
 pub use methods::CookieMethods;
-pub use options::{CookieOptions, CookieOptionsError, MAX_AGE_SECONDS, serialize_set_cookie};
+pub use options::{
+    CookieOptions, CookieOptionsError, MAX_AGE_SECONDS, Priority, serialize_set_cookie,
+};
 pub(crate) use options::{URI_COMPONENT, is_valid_name as is_valid_cookie_name};
 pub use state::{CookieState, ResponseCookies, StoredSession};
 

@@ -1,6 +1,8 @@
 //! The attributes auth cookies are written with, and their `Set-Cookie` rendering.
 
-use cookie::{Cookie, SameSite};
+use std::fmt::Write as _;
+
+use cookie::SameSite;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// `Max-Age` of every cookie that is set: 400 days, the browsers' cap. `@supabase/ssr` ignores
@@ -40,6 +42,35 @@ pub struct CookieOptions {
     pub http_only: bool,
     /// `Secure`.
     pub secure: bool,
+    /// `Partitioned` (CHIPS): the browser keeps a separate jar per top-level site, so the
+    /// cookies still work when the site is embedded in another site's iframe where third-party
+    /// cookies are blocked. Browsers require `Secure` with it ([`CookieOptions::validate`]).
+    pub partitioned: bool,
+    /// `Priority` (a Chromium extension: which cookies are evicted last when a site holds too
+    /// many); `None` omits the attribute.
+    pub priority: Option<Priority>,
+}
+
+/// The `Priority` attribute of [`CookieOptions`], spelled as `cookie.serialize` writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Priority {
+    /// `Priority=Low`.
+    Low,
+    /// `Priority=Medium` (what browsers assume without the attribute).
+    Medium,
+    /// `Priority=High`: evicted last.
+    High,
+}
+
+impl Priority {
+    /// The attribute value: `Low`, `Medium` or `High`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "Low",
+            Self::Medium => "Medium",
+            Self::High => "High",
+        }
+    }
 }
 
 impl Default for CookieOptions {
@@ -50,6 +81,8 @@ impl Default for CookieOptions {
             same_site: Some(SameSite::Lax),
             http_only: false,
             secure: false,
+            partitioned: false,
+            priority: None,
         }
     }
 }
@@ -102,6 +135,21 @@ impl CookieOptions {
         self.secure = secure;
         self
     }
+
+    /// Sets `Partitioned` (needs `Secure` too: browsers drop a partitioned cookie that is not
+    /// `Secure`, so [`CookieOptions::validate`] refuses the pair).
+    #[must_use]
+    pub fn with_partitioned(mut self, partitioned: bool) -> Self {
+        self.partitioned = partitioned;
+        self
+    }
+
+    /// Sets `Priority`; `None` omits the attribute.
+    #[must_use]
+    pub fn with_priority(mut self, priority: Option<Priority>) -> Self {
+        self.priority = priority;
+        self
+    }
 }
 
 /// Why cookie options or a cookie name were refused.
@@ -114,21 +162,38 @@ pub enum CookieOptionsError {
     /// A domain that is not a host name.
     #[error("option domain is invalid: {0}")]
     Domain(String),
-    /// A path with `;` or control characters.
+    /// A path with `;`, `<` or control characters.
     #[error("option path is invalid: {0}")]
     Path(String),
     /// Browsers drop `SameSite=None` cookies that are not `Secure`.
     #[error("SameSite=None requires Secure: browsers drop such cookies")]
     SameSiteNoneWithoutSecure,
+    /// Browsers drop `Partitioned` cookies that are not `Secure`.
+    #[error("Partitioned requires Secure: browsers drop such cookies")]
+    PartitionedWithoutSecure,
 }
 
 impl CookieOptions {
-    /// Checks the options the way `cookie.serialize` does (spec §18), and refuses
-    /// `SameSite=None` without `Secure`, which browsers silently drop.
+    /// Checks the options the way `cookie.serialize` does (spec §18), and refuses two
+    /// combinations browsers silently drop, which `@supabase/ssr` and `cookie` let through:
+    /// `SameSite=None` without `Secure`, and `Partitioned` without `Secure` (Chromium and
+    /// Firefox reject such a cookie, so the session would never be stored, or a deletion never
+    /// happen).
+    ///
+    /// ```
+    /// use supabase_ssr_core::cookies::{CookieOptions, CookieOptionsError};
+    ///
+    /// let embedded = CookieOptions::default().with_partitioned(true);
+    /// assert_eq!(embedded.validate(), Err(CookieOptionsError::PartitionedWithoutSecure));
+    /// assert_eq!(embedded.with_secure(true).validate(), Ok(()));
+    /// ```
     pub fn validate(&self) -> Result<(), CookieOptionsError> {
         self.validate_attributes()?;
         if self.same_site == Some(SameSite::None) && !self.secure {
             return Err(CookieOptionsError::SameSiteNoneWithoutSecure);
+        }
+        if self.partitioned && !self.secure {
+            return Err(CookieOptionsError::PartitionedWithoutSecure);
         }
         Ok(())
     }
@@ -142,7 +207,7 @@ impl CookieOptions {
         if let Some(path) = &self.path
             && !path
                 .bytes()
-                .all(|b| (0x20..=0x7E).contains(&b) && b != b';')
+                .all(|b| (0x20..=0x7E).contains(&b) && b != b';' && b != b'<')
         {
             return Err(CookieOptionsError::Path(path.clone()));
         }
@@ -159,41 +224,67 @@ impl CookieOptions {
     }
 
     /// Renders `name=value` with these attributes as a `Set-Cookie` header value, for options
-    /// that were validated (the configuration does that) and a valid name.
-    pub(crate) fn render(&self, name: &str, value: &str, max_age: i64) -> String {
-        let encoded = utf8_percent_encode(value, URI_COMPONENT).to_string();
-        let mut cookie = Cookie::new(name.to_owned(), encoded);
-        cookie.set_max_age(cookie::time::Duration::seconds(max_age));
-        if let Some(path) = &self.path {
-            cookie.set_path(path.clone());
+    /// that were validated (the configuration does that) and a valid name: byte for byte what
+    /// `cookie.serialize` (`cookie` 1.1.1, under `@supabase/ssr`) writes, attributes in its
+    /// order (`Max-Age, Domain, Path, HttpOnly, Secure, Partitioned, Priority, SameSite`).
+    pub(crate) fn render(&self, name: &str, value: &str, max_age: Option<i64>) -> String {
+        let mut out = String::with_capacity(name.len() + value.len() + 64);
+        out.push_str(name);
+        out.push('=');
+        out.extend(utf8_percent_encode(value, URI_COMPONENT));
+        if let Some(max_age) = max_age {
+            let _ = write!(out, "; Max-Age={max_age}");
         }
-        if let Some(domain) = &self.domain {
-            cookie.set_domain(domain.clone());
+        // `cookie.serialize` skips an empty domain or path (falsy in JS).
+        if let Some(domain) = self.domain.as_deref().filter(|d| !d.is_empty()) {
+            out.push_str("; Domain=");
+            out.push_str(domain);
         }
-        if let Some(same_site) = self.same_site {
-            cookie.set_same_site(same_site);
+        if let Some(path) = self.path.as_deref().filter(|p| !p.is_empty()) {
+            out.push_str("; Path=");
+            out.push_str(path);
         }
         if self.http_only {
-            cookie.set_http_only(true);
+            out.push_str("; HttpOnly");
         }
         if self.secure {
-            cookie.set_secure(true);
+            out.push_str("; Secure");
         }
-        // `Display` (not `encoded()`): the value is already encoded with the JS character set.
-        cookie.to_string()
+        if self.partitioned {
+            out.push_str("; Partitioned");
+        }
+        if let Some(priority) = self.priority {
+            out.push_str("; Priority=");
+            out.push_str(priority.as_str());
+        }
+        if let Some(same_site) = self.same_site {
+            out.push_str(match same_site {
+                SameSite::Strict => "; SameSite=Strict",
+                SameSite::Lax => "; SameSite=Lax",
+                SameSite::None => "; SameSite=None",
+            });
+        }
+        out
     }
 }
 
 /// Renders a `Set-Cookie` header value, like `serializeCookieHeader` of `@supabase/ssr`: the
-/// value is percent-encoded as `encodeURIComponent` does, the name, domain and path are checked.
-/// The attributes come in the `cookie` crate's order, which differs from the JS library's;
-/// browsers do not care.
+/// value is percent-encoded as `encodeURIComponent` does, the name, domain and path are checked,
+/// and the attributes come in `cookie.serialize`'s order, so the result is byte-identical.
 ///
 /// ```
-/// use supabase_ssr_core::cookies::{CookieOptions, serialize_set_cookie};
+/// use supabase_ssr_core::cookies::{CookieOptions, Priority, serialize_set_cookie};
 ///
 /// let header = serialize_set_cookie("b", " weird value", &CookieOptions::default(), Some(345))?;
-/// assert_eq!(header, "b=%20weird%20value; SameSite=Lax; Path=/; Max-Age=345");
+/// assert_eq!(header, "b=%20weird%20value; Max-Age=345; Path=/; SameSite=Lax");
+/// let options = CookieOptions::default()
+///     .with_secure(true)
+///     .with_partitioned(true)
+///     .with_priority(Some(Priority::High));
+/// assert_eq!(
+///     serialize_set_cookie("b", "1", &options, None)?,
+///     "b=1; Path=/; Secure; Partitioned; Priority=High; SameSite=Lax"
+/// );
 /// # Ok::<(), supabase_ssr_core::cookies::CookieOptionsError>(())
 /// ```
 pub fn serialize_set_cookie(
@@ -206,15 +297,7 @@ pub fn serialize_set_cookie(
         return Err(CookieOptionsError::Name(name.to_owned()));
     }
     options.validate_attributes()?;
-    let rendered = options.render(name, value, max_age.unwrap_or_default());
-    Ok(match max_age {
-        Some(_) => rendered,
-        None => rendered
-            .split("; ")
-            .filter(|part| !part.starts_with("Max-Age="))
-            .collect::<Vec<_>>()
-            .join("; "),
-    })
+    Ok(options.render(name, value, max_age))
 }
 
 /// A cookie name is an RFC 6265 token (the check `cookie.serialize` applies).
@@ -243,28 +326,95 @@ fn is_valid_domain(domain: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Expected strings printed by `cookie.serialize` of `cookie` 1.1.1 (the serializer under
+    /// `@supabase/ssr` 0.12.7) for the same name, value and options.
     #[test]
-    fn default_options_render_like_the_js_library() {
-        let rendered = CookieOptions::default().render("k", "base64-eyJ9", MAX_AGE_SECONDS);
-        let parsed = Cookie::parse(rendered.as_str()).unwrap();
-        assert_eq!(parsed.value(), "base64-eyJ9");
-        assert_eq!(parsed.path(), Some("/"));
-        assert_eq!(rendered.matches("Max-Age").count(), 1);
-        assert_eq!(parsed.same_site(), Some(SameSite::Lax));
-        assert_eq!(parsed.http_only(), None);
-        assert_eq!(
-            parsed.max_age(),
-            Some(cookie::time::Duration::seconds(MAX_AGE_SECONDS))
-        );
+    fn rendering_is_byte_identical_to_cookie_serialize() {
+        let cases = [
+            (
+                "sb-abcdefghijklmnop-auth-token",
+                "base64-eyJhIjoxfQ",
+                CookieOptions::default(),
+                Some(MAX_AGE_SECONDS),
+                "sb-abcdefghijklmnop-auth-token=base64-eyJhIjoxfQ; Max-Age=34560000; Path=/; \
+                 SameSite=Lax",
+            ),
+            (
+                "sb-abcdefghijklmnop-auth-token",
+                "",
+                CookieOptions::default()
+                    .with_domain(".example.com")
+                    .with_secure(true),
+                Some(0),
+                "sb-abcdefghijklmnop-auth-token=; Max-Age=0; Domain=.example.com; Path=/; Secure; \
+                 SameSite=Lax",
+            ),
+            (
+                "k",
+                "{\"a\":\"é ;\"}",
+                CookieOptions::default()
+                    .with_path(Some("/app".into()))
+                    .with_same_site(Some(SameSite::Strict))
+                    .with_http_only(true)
+                    .with_domain("example.com")
+                    .with_secure(true)
+                    .with_partitioned(true)
+                    .with_priority(Some(Priority::High)),
+                Some(MAX_AGE_SECONDS),
+                "k=%7B%22a%22%3A%22%C3%A9%20%3B%22%7D; Max-Age=34560000; Domain=example.com; \
+                 Path=/app; HttpOnly; Secure; Partitioned; Priority=High; SameSite=Strict",
+            ),
+            (
+                "k",
+                "v",
+                CookieOptions::default()
+                    .with_same_site(Some(SameSite::None))
+                    .with_secure(true)
+                    .with_partitioned(true)
+                    .with_priority(Some(Priority::Low)),
+                Some(MAX_AGE_SECONDS),
+                "k=v; Max-Age=34560000; Path=/; Secure; Partitioned; Priority=Low; SameSite=None",
+            ),
+            (
+                "k",
+                "v",
+                CookieOptions::default().with_priority(Some(Priority::Medium)),
+                Some(0),
+                "k=v; Max-Age=0; Path=/; Priority=Medium; SameSite=Lax",
+            ),
+            (
+                "k",
+                "v",
+                CookieOptions::default()
+                    .with_path(None)
+                    .with_same_site(None),
+                Some(5),
+                "k=v; Max-Age=5",
+            ),
+        ];
+        for (name, value, options, max_age, expected) in cases {
+            assert_eq!(options.validate(), Ok(()));
+            assert_eq!(options.render(name, value, max_age), expected);
+        }
     }
 
     #[test]
     fn values_are_encoded_like_encode_uri_component() {
-        let rendered = CookieOptions::default().render("k", "a=b;c,d\"e\\f%g é()!", 0);
+        let rendered = CookieOptions::default().render("k", "a=b;c,d\"e\\f%g é()!", Some(0));
         assert!(
             rendered.starts_with("k=a%3Db%3Bc%2Cd%22e%5Cf%25g%20%C3%A9()!;"),
             "{rendered}"
         );
+    }
+
+    #[test]
+    fn partitioned_needs_secure() {
+        let options = CookieOptions::default().with_partitioned(true);
+        assert_eq!(
+            options.validate(),
+            Err(CookieOptionsError::PartitionedWithoutSecure)
+        );
+        assert_eq!(options.with_secure(true).validate(), Ok(()));
     }
 
     #[test]
@@ -284,6 +434,13 @@ mod tests {
         assert_eq!(
             bad_path.validate(),
             Err(CookieOptionsError::Path("a;b".into()))
+        );
+        // `cookie.serialize` refuses `<` too (its path pattern skips 0x3B and 0x3C).
+        assert_eq!(
+            CookieOptions::default()
+                .with_path(Some("/a<b".into()))
+                .validate(),
+            Err(CookieOptionsError::Path("/a<b".into()))
         );
         let good = CookieOptions {
             domain: Some(".example.com".into()),

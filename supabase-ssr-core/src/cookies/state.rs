@@ -8,11 +8,12 @@ use std::sync::{Arc, OnceLock};
 use super::cache::{self, CACHE_HEADERS};
 use super::chunk::{MAX_CHUNK_SIZE, combine_chunks, create_chunks, is_chunk_like};
 use super::codec::{decode_value, encode_value};
+use super::contents::CookieContents;
 use super::header::{RequestCookie, find_cookie, parse_cookie_headers};
 use super::options::{MAX_AGE_SECONDS, URI_COMPONENT};
 use crate::config::Config;
 use crate::redact;
-use crate::session::{Session, SessionError};
+use crate::session::{Session, SessionError, User};
 
 /// Above this many incoming cookies, lookups go through a hash index.
 const INDEX_THRESHOLD: usize = 32;
@@ -71,6 +72,12 @@ pub struct CookieState {
     /// session needs them for the rewritten `Cookie` header and again for the response, and
     /// encoding and chunking a session takes a microsecond or two.
     changes: OnceLock<Changes>,
+    /// Deletions at other scopes ([`CookieState::clear_auth_cookies`]), rendered.
+    scoped_deletions: Vec<String>,
+    /// With [`CookieContents::TokensOnly`], the user of the last session stored in this
+    /// request: auth-js's in-memory `userStorage` (`<key>-user`), which on a server lives as
+    /// long as the client, one request.
+    user: Option<User>,
 }
 
 impl std::fmt::Debug for CookieState {
@@ -96,6 +103,8 @@ impl std::fmt::Debug for CookieState {
             .field("incoming", &incoming)
             .field("session", &self.session.get())
             .field("writes", &writes)
+            .field("scoped_deletions", &self.scoped_deletions.len())
+            .field("user_kept", &self.user.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -121,6 +130,8 @@ impl CookieState {
             session: OnceLock::new(),
             writes: Vec::new(),
             changes: OnceLock::new(),
+            scoped_deletions: Vec::new(),
+            user: None,
         }
     }
 
@@ -201,7 +212,7 @@ impl CookieState {
             return StoredSession::Absent;
         };
         match Session::from_json(&text) {
-            Ok(session) => StoredSession::Present(session),
+            Ok(session) => StoredSession::Present(self.with_kept_user(session)),
             Err(SessionError::NotJson) => {
                 if self.is_base64_cookie(key) {
                     tracing::warn!(
@@ -232,10 +243,31 @@ impl CookieState {
         self.record(key, None);
     }
 
-    /// Stores a session under the storage key.
+    /// A session read back without its user gets the user kept for this request, as auth-js
+    /// fills `session.user` from its `userStorage`.
+    fn with_kept_user(&self, session: Session) -> Session {
+        match &self.user {
+            Some(user) if !session.has_user() => session.with_user(user),
+            _ => session,
+        }
+    }
+
+    /// Stores a session under the storage key: the whole session, or with
+    /// [`CookieContents::TokensOnly`] the session without its user, the user being kept for
+    /// the rest of the request (auth-js `_saveSession` with a `userStorage`).
     pub fn set_session(&mut self, session: &Session) {
         let key = self.config.storage_key().to_owned();
-        self.record(&key, Some(session.to_json()));
+        match self.config.cookie_contents() {
+            CookieContents::Full => self.record(&key, Some(session.to_json())),
+            CookieContents::TokensOnly => {
+                // A session without a user keeps the user already kept (auth-js saves only a
+                // real user object).
+                if let Some(user) = session.user() {
+                    self.user = Some(user);
+                }
+                self.record(&key, Some(session.without_user().to_json()));
+            }
+        }
     }
 
     /// Removes the session and everything that belongs to it, as the JS library's sign-out
@@ -264,6 +296,7 @@ impl CookieState {
         for item in items {
             self.record(&item, None);
         }
+        self.user = None;
     }
 
     fn record(&mut self, key: &str, value: Option<String>) {
@@ -314,25 +347,46 @@ impl CookieState {
         !self.writes.is_empty()
     }
 
-    /// The cookie changes to send: deletions of cookies that no longer hold anything, then the
-    /// new values (spec §7), each rendered as a `Set-Cookie` value.
+    /// Deletes the session cookie and its chunks at other scopes (paths, domains) than the
+    /// configured one, like `clearAuthCookiesAtScopes` of `@supabase/ssr`: see
+    /// [`clear_auth_cookies`](super::clear_auth_cookies) for what is deleted. The deletions
+    /// are added to [`CookieState::response_cookies`], before this request's own changes, so
+    /// a session this request stores is not deleted again when a scope happens to be the
+    /// configured one. The `Cookie` header the rest of the request sees is unchanged (the
+    /// request does not say at which scope each cookie lives). An invalid scope records nothing.
+    pub fn clear_auth_cookies(
+        &mut self,
+        scopes: &[super::CookieOptions],
+    ) -> Result<(), super::CookieOptionsError> {
+        let deletions =
+            super::clear_auth_cookies(self.incoming(), self.config.storage_key(), scopes)?;
+        self.scoped_deletions.extend(deletions);
+        Ok(())
+    }
+
+    /// The cookie changes to send: the deletions [`CookieState::clear_auth_cookies`] recorded,
+    /// deletions of cookies that no longer hold anything, then the new values (spec §7), each
+    /// rendered as a `Set-Cookie` value.
     pub fn response_cookies(&self) -> ResponseCookies {
         let changes = self.changes();
         let options = self.config.cookie_options();
-        let mut set_cookies = Vec::with_capacity(changes.deletions.len() * 2 + changes.sets.len());
+        let mut set_cookies = Vec::with_capacity(
+            self.scoped_deletions.len() + changes.deletions.len() * 2 + changes.sets.len(),
+        );
+        set_cookies.extend(self.scoped_deletions.iter().cloned());
         if options.domain.is_some() {
             // A cookie set without `Domain` is only reached by a host-only deletion; a jar keyed
             // by name alone must end with the domain-scoped one (ssr issue #256).
             let host_only = options.host_only();
             for name in &changes.deletions {
-                set_cookies.push(host_only.render(name, "", 0));
+                set_cookies.push(host_only.render(name, "", Some(0)));
             }
         }
         for name in &changes.deletions {
-            set_cookies.push(options.render(name, "", 0));
+            set_cookies.push(options.render(name, "", Some(0)));
         }
         for (name, value) in &changes.sets {
-            set_cookies.push(options.render(name, value, MAX_AGE_SECONDS));
+            set_cookies.push(options.render(name, value, Some(MAX_AGE_SECONDS)));
         }
         let bytes: usize = set_cookies.iter().map(String::len).sum();
         let budget = self.config.cookie_size_budget();
@@ -537,6 +591,72 @@ mod tests {
     fn state(header: &str) -> CookieState {
         let config = Config::new("https://abcdefghijklmnop.supabase.co", "key").unwrap();
         CookieState::new(Arc::new(config), [header])
+    }
+
+    fn tokens_only_state(header: &str) -> CookieState {
+        let config = Config::new("https://abcdefghijklmnop.supabase.co", "key")
+            .unwrap()
+            .with_cookie_contents(CookieContents::TokensOnly);
+        CookieState::new(Arc::new(config), [header])
+    }
+
+    const FULL: &str = r#"{"access_token":"a","token_type":"bearer","expires_in":3600,"expires_at":4102444800,"refresh_token":"r","user":{"id":"u","email":"e@x"},"weak_password":null}"#;
+    const TOKENS: &str = r#"{"access_token":"a","token_type":"bearer","expires_in":3600,"expires_at":4102444800,"refresh_token":"r","weak_password":null}"#;
+
+    #[test]
+    fn tokens_only_writes_the_session_without_its_user_and_keeps_the_user_for_the_request() {
+        let mut state = tokens_only_state("");
+        state.set_session(&Session::from_json(FULL).unwrap());
+        assert_eq!(
+            state.get_item("sb-abcdefghijklmnop-auth-token").as_deref(),
+            Some(TOKENS)
+        );
+        let response = state.response_cookies();
+        assert_eq!(
+            response.set_cookies(),
+            [format!(
+                "sb-abcdefghijklmnop-auth-token={}; Max-Age=34560000; Path=/; SameSite=Lax",
+                encode_value(TOKENS, crate::cookies::CookieEncoding::Base64Url)
+            )]
+        );
+        // Later in the same request the session still has its user (auth-js's userStorage).
+        let StoredSession::Present(session) = state.stored_session() else {
+            panic!("no session");
+        };
+        assert_eq!(session.user().unwrap().email(), Some("e@x"));
+        // A session stored without a user keeps the user already kept.
+        state.set_session(&Session::from_json(TOKENS).unwrap());
+        let StoredSession::Present(session) = state.stored_session() else {
+            panic!("no session");
+        };
+        assert_eq!(session.user().unwrap().id(), "u");
+        state.remove_session();
+        state.set_session(&Session::from_json(TOKENS).unwrap());
+        let StoredSession::Present(session) = state.stored_session() else {
+            panic!("no session");
+        };
+        assert!(session.user().is_none(), "sign-out forgets the user");
+    }
+
+    #[test]
+    fn both_kinds_of_cookie_are_read_in_both_modes() {
+        let cookie = |json: &str| {
+            format!(
+                "sb-abcdefghijklmnop-auth-token={}",
+                encode_value(json, crate::cookies::CookieEncoding::Base64Url)
+            )
+        };
+        for json in [FULL, TOKENS] {
+            for state in [state(&cookie(json)), tokens_only_state(&cookie(json))] {
+                let StoredSession::Present(session) = state.stored_session() else {
+                    panic!("no session");
+                };
+                assert_eq!(session.as_json(), json);
+                assert_eq!(session.access_token(), "a");
+                assert_eq!(session.user().is_some(), json == FULL);
+                assert_eq!(session.has_user(), json == FULL);
+            }
+        }
     }
 
     #[test]

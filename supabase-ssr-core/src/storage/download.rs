@@ -183,7 +183,7 @@ impl Bucket {
     /// file), [`StorageError::Decode`].
     pub async fn info(&self, path: &str) -> Result<FileInfo, StorageError> {
         let url = self.object_url("object/info", path)?;
-        let data = read_json(self.send(Method::GET, url, None, &[]).await?).await?;
+        let data: Value = read_json(self.send(Method::GET, url, None, &[]).await?).await?;
         serde_json::from_value(data).map_err(|e| StorageError::Decode(e.to_string()))
     }
 

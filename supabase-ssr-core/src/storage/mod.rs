@@ -19,17 +19,28 @@
 //! ```
 
 mod body;
+mod buckets;
 mod download;
-mod objects;
+mod manage;
 mod path;
 mod request;
 mod transform;
 mod upload;
 mod urls;
 
+#[doc = include_str!("parity.md")]
+pub mod parity {}
+
 pub use body::UploadBody;
+pub use buckets::{
+    BucketInfo, BucketOptions, LifecycleConfiguration, LifecycleRule, LifecycleRuleStatus,
+    ListBucketsOptions, NoncurrentVersionExpiration, PurgeCacheOptions, VersioningStatus,
+};
 pub use download::{DownloadOptions, FileInfo};
-pub use objects::{FileObject, ListOptions};
+pub use manage::{
+    DestinationOptions, FileObject, ListOptions, ListV2Folder, ListV2Object, ListV2Options,
+    ListV2Page, MetadataOverride, RemoveEntry, VersionFilter,
+};
 pub use transform::{Format, Resize, Transform};
 pub use upload::{SignedUploadUrl, UploadOptions, Uploaded};
 pub use urls::{SignedUrl, SignedUrlOptions};

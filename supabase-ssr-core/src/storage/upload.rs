@@ -187,7 +187,7 @@ impl Bucket {
         let url = self.object_url("object", &clean)?;
         let headers = options.headers(method == Method::POST);
         let body = Some((body.into_body(), options.content_type.clone()));
-        let data = read_json(self.send(method, url, body, &headers).await?).await?;
+        let data: Value = read_json(self.send(method, url, body, &headers).await?).await?;
         let field = |name: &str| data.get(name).and_then(Value::as_str).map(str::to_owned);
         Ok(Uploaded {
             path: clean,
@@ -229,7 +229,7 @@ impl Bucket {
             Vec::new()
         };
         let body = Some((json!({}).to_string().into(), "application/json".to_owned()));
-        let data = read_json(self.send(Method::POST, url, body, &headers).await?).await?;
+        let data: Value = read_json(self.send(Method::POST, url, body, &headers).await?).await?;
         let relative = data
             .get("url")
             .and_then(Value::as_str)
@@ -268,7 +268,7 @@ impl Bucket {
         url.query_pairs_mut().append_pair("token", token);
         let headers = options.headers(true);
         let body = Some((body.into().into_body(), options.content_type.clone()));
-        let data = read_json(self.send(Method::PUT, url, body, &headers).await?).await?;
+        let data: Value = read_json(self.send(Method::PUT, url, body, &headers).await?).await?;
         Ok(Uploaded {
             path: clean,
             id: None,

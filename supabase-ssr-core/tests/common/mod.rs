@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use supabase_ssr_core::cookies::{CookieOptions, SameSite, is_chunk_like, serialize_set_cookie};
+use supabase_ssr_core::cookies::{
+    CookieOptions, Priority, SameSite, is_chunk_like, serialize_set_cookie,
+};
 
 pub fn vectors() -> &'static Value {
     static VECTORS: OnceLock<Value> = OnceLock::new();
@@ -43,6 +45,15 @@ pub fn js_options(options: &Value) -> Option<(CookieOptions, Option<i64>)> {
             ("domain", Value::String(d)) => out.domain = Some(d.clone()),
             ("httpOnly", Value::Bool(b)) => out.http_only = *b,
             ("secure", Value::Bool(b)) => out.secure = *b,
+            ("partitioned", Value::Bool(b)) => out.partitioned = *b,
+            ("priority", Value::String(p)) => {
+                out.priority = Some(match p.to_ascii_lowercase().as_str() {
+                    "low" => Priority::Low,
+                    "medium" => Priority::Medium,
+                    "high" => Priority::High,
+                    _ => return None,
+                });
+            }
             ("maxAge", Value::Number(n)) => max_age = Some(n.as_i64()?),
             ("sameSite", Value::Bool(true)) => out.same_site = Some(SameSite::Strict),
             ("sameSite", Value::Bool(false)) => out.same_site = None,

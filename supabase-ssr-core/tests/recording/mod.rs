@@ -46,6 +46,8 @@ struct Shared {
     records: Arc<Mutex<Vec<Recorded>>>,
     /// When set, `/rest/v1/todos` answers 401 to any other bearer.
     required_bearer: Arc<Mutex<Option<String>>>,
+    /// Answers set by a test ([`Project::answer_with`]), before the built-in ones.
+    scripted: Arc<Mutex<Vec<Scripted>>>,
     /// Bytes of the request body being received so far (streaming tests watch it).
     received: Arc<tokio::sync::watch::Sender<usize>>,
     /// Holds back the second chunk of `/storage/v1/object/avatars/stream.bin` until opened.
@@ -58,10 +60,20 @@ impl Default for Shared {
             auth_url: String::new(),
             records: Arc::default(),
             required_bearer: Arc::default(),
+            scripted: Arc::default(),
             received: Arc::new(tokio::sync::watch::Sender::new(0)),
             gate: Arc::default(),
         }
     }
+}
+
+/// An answer a test set for one method and path (without the query string).
+#[derive(Clone)]
+struct Scripted {
+    method: Method,
+    path: String,
+    status: StatusCode,
+    body: serde_json::Value,
 }
 
 pub struct Project {
@@ -130,6 +142,19 @@ impl Project {
         self.shared.gate.notify_one();
     }
 
+    /// From now on, `method path` (the path without its query) answers `status` with the JSON
+    /// `body`; a later call for the same method and path replaces it.
+    pub fn answer_with(&self, method: Method, path: &str, status: u16, body: serde_json::Value) {
+        let mut scripted = self.shared.scripted.lock().unwrap();
+        scripted.retain(|s| !(s.method == method && s.path == path));
+        scripted.push(Scripted {
+            method,
+            path: path.to_owned(),
+            status: StatusCode::from_u16(status).unwrap(),
+            body,
+        });
+    }
+
     pub fn require_bearer(&self, token: &str) {
         *self.shared.required_bearer.lock().unwrap() = Some(token.to_owned());
     }
@@ -161,6 +186,20 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
         body,
     };
     shared.records.lock().unwrap().push(recorded.clone());
+    if let Some(response) = slow_or_streamed(&recorded).await {
+        return response;
+    }
+    let path = recorded.uri.split('?').next().unwrap_or_default();
+    let scripted = shared
+        .scripted
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|s| s.method == recorded.method && s.path == path)
+        .cloned();
+    if let Some(scripted) = scripted {
+        return json(scripted.status, &scripted.body);
+    }
     let required = shared.required_bearer.lock().unwrap().clone();
     if let Some(response) = storage_files(&recorded, &shared.gate) {
         return response;
@@ -270,6 +309,34 @@ async fn proxy(
     }
     out.body(Body::from(response.bytes().await.unwrap()))
         .unwrap()
+}
+
+/// The fake functions that take their time: `slow` answers after 5 s (for timeouts), `stream`
+/// sends three server-sent events 50 ms apart (for streamed answers).
+async fn slow_or_streamed(request: &Recorded) -> Option<Response> {
+    match request.uri.split('?').next().unwrap_or_default() {
+        "/functions/v1/slow" => {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            Some("too late".into_response())
+        }
+        "/functions/v1/stream" => {
+            let events = futures_util::stream::unfold(0, |n| async move {
+                if n == 3 {
+                    return None;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                Some((Ok::<_, std::io::Error>(format!("data: {n}\n\n")), n + 1))
+            });
+            Some(
+                (
+                    [("content-type", "text/event-stream")],
+                    Body::from_stream(events),
+                )
+                    .into_response(),
+            )
+        }
+        _ => None,
+    }
 }
 
 fn json(status: StatusCode, body: &serde_json::Value) -> Response {

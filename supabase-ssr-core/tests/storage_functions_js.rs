@@ -1,0 +1,996 @@
+//! Storage and Functions send what `@supabase/storage-js` and `@supabase/functions-js` 2.119.1
+//! send for the same calls, byte for byte.
+//!
+//! Each [`Case`] is one call made by both libraries: the supabase-js call (`storage.from(b).x`,
+//! `storage.x` or `functions.invoke`, with its arguments as JSON) and the same call through our
+//! client. `integration-tests/js/storage-functions-requests.mjs` makes the JavaScript calls with
+//! a recording `fetch` that answers each with the case's canned [`Answer`]; ours go to one
+//! recording HTTP server, started once for the whole test binary and shared by every case, which
+//! gives the same answers. Then, request by request, the test compares the method, the path and
+//! query (byte for byte), the headers that matter (every header but the transport's own and the
+//! client's name, see [`IGNORED_HEADERS`]; `apikey` and `Authorization` included) and the body:
+//! JSON by its text (key order and values), multipart part by part (its boundary aside), anything
+//! else byte for byte. A case can also compare what the call returns (a signed or public URL).
+//!
+//! Where ours differs on purpose — a path that would leave the bucket is refused, not sent — the
+//! case is marked [`Case::refused`] with the reason, and asserts that our call failed with that
+//! error and sent nothing, while storage-js sent a request.
+//!
+//! Needs Node.js 20+ and npm; without them the test fails and says how to install them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::response::Response;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::{Value, json};
+use supabase_ssr_core::functions::FunctionsError;
+use supabase_ssr_core::storage::{
+    DestinationOptions, DownloadOptions, ListOptions, SignedUrlOptions, StorageError, UploadOptions,
+};
+use supabase_ssr_core::{Supabase, SupabaseClient};
+use supabase_ssr_testing::node::NodeScripts;
+
+const KEY: &str = "sb_publishable_test";
+
+/// Headers left out of the comparison: the transport's own (set by each HTTP stack) and the
+/// client's self-description (`supabase-js/…` against `supabase-ssr-rs/…`). `accept: */*` is
+/// reqwest's default and undici's too (added when sending): dropped only with that value.
+const IGNORED_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "accept-encoding",
+    "accept-language",
+    "user-agent",
+    "sec-fetch-mode",
+    "x-client-info",
+];
+
+// ---- the canned answers ----
+
+/// What the recorder answers to a case's request (both sides answer the same).
+#[derive(Clone, Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    /// `200` with a JSON document.
+    fn json(value: &Value) -> Self {
+        Self {
+            status: 200,
+            headers: vec![("content-type", "application/json".to_owned())],
+            body: value.to_string().into_bytes(),
+        }
+    }
+
+    /// `200` with raw bytes of a content type.
+    fn raw(content_type: &str, body: &[u8]) -> Self {
+        Self {
+            status: 200,
+            headers: vec![("content-type", content_type.to_owned())],
+            body: body.to_vec(),
+        }
+    }
+
+    fn to_js(&self) -> Value {
+        let headers: serde_json::Map<String, Value> = self
+            .headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::from(v.as_str())))
+            .collect();
+        json!({
+            "status": self.status,
+            "headers": headers,
+            "body": String::from_utf8(self.body.clone()).expect("canned answers are text"),
+        })
+    }
+}
+
+// ---- the shared recording server ----
+
+/// One request as it reached the server (or the JavaScript recorder).
+#[derive(Clone, Debug, PartialEq)]
+struct Recorded {
+    method: String,
+    /// Path and query, as sent.
+    url: String,
+    /// Lower-case names; repeated headers joined with `, ` (as `Headers.forEach` shows them).
+    headers: BTreeMap<String, String>,
+    body: Option<Vec<u8>>,
+}
+
+#[derive(Default)]
+struct ServerState {
+    answer: Option<Answer>,
+    recorded: Vec<Recorded>,
+}
+
+struct RecordingServer {
+    url: String,
+    state: Arc<Mutex<ServerState>>,
+}
+
+/// Only one test talks to the shared server at a time: each takes its turn for all its cases.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The recording server every case of this binary shares, started on first use on a thread of
+/// its own (each `#[tokio::test]` has its own runtime, which would stop a server spawned on it).
+fn server() -> &'static RecordingServer {
+    static SERVER: OnceLock<RecordingServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let state = Arc::new(Mutex::new(ServerState::default()));
+        let (tx, rx) = std::sync::mpsc::channel::<SocketAddr>();
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                let app = axum::Router::new().fallback(record).with_state(shared);
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        let addr = rx.recv().unwrap();
+        RecordingServer {
+            url: format!("http://{addr}"),
+            state,
+        }
+    })
+}
+
+async fn record(State(state): State<Arc<Mutex<ServerState>>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    let mut headers = BTreeMap::<String, String>::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        headers
+            .entry(name.as_str().to_owned())
+            .and_modify(|v| {
+                v.push_str(", ");
+                v.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    let answer = {
+        let mut state = state.lock().unwrap();
+        state.recorded.push(Recorded {
+            method: parts.method.as_str().to_owned(),
+            url: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
+            headers,
+            body: (!body.is_empty()).then(|| body.to_vec()),
+        });
+        state
+            .answer
+            .clone()
+            .unwrap_or_else(|| Answer::json(&json!({})))
+    };
+    let mut response = Response::builder().status(answer.status);
+    for (name, value) in &answer.headers {
+        response = response.header(*name, value);
+    }
+    response.body(Body::from(Bytes::from(answer.body))).unwrap()
+}
+
+// ---- the cases ----
+
+/// Why one of our calls failed.
+#[derive(Debug)]
+#[allow(
+    dead_code,
+    reason = "read through Debug in the failure list, and by refusal checks"
+)]
+enum CallError {
+    Storage(StorageError),
+    Functions(FunctionsError),
+}
+
+impl From<StorageError> for CallError {
+    fn from(e: StorageError) -> Self {
+        Self::Storage(e)
+    }
+}
+
+impl From<FunctionsError> for CallError {
+    fn from(e: FunctionsError) -> Self {
+        Self::Functions(e)
+    }
+}
+
+/// What one of our calls returns for comparison with the JavaScript result (`None`: nothing to
+/// compare).
+type Outcome = Result<Option<Value>, CallError>;
+
+type RustCall = Box<dyn Fn(SupabaseClient) -> Pin<Box<dyn Future<Output = Outcome>>>>;
+
+/// Where ours differs on purpose: our call fails without sending anything.
+struct Refusal {
+    why: &'static str,
+    expected: fn(&CallError) -> bool,
+}
+
+/// One call made by both libraries.
+struct Case {
+    name: &'static str,
+    /// `{"on", "bucket", "method", "args", "chain"}` for the script.
+    js: Value,
+    answer: Answer,
+    /// A dotted path into the JavaScript call's `data`, compared with what our call returns;
+    /// `$data` is the whole `data`, `$signedUrls` createSignedUrls' list without `signedURL`.
+    result: Option<&'static str>,
+    refusal: Option<Refusal>,
+    rust: RustCall,
+}
+
+impl Case {
+    fn new<F, Fut>(name: &'static str, js: Value, rust: F) -> Self
+    where
+        F: Fn(SupabaseClient) -> Fut + 'static,
+        Fut: Future<Output = Outcome> + 'static,
+    {
+        Self {
+            name,
+            js,
+            answer: Answer::json(&json!({})),
+            result: None,
+            refusal: None,
+            rust: Box::new(move |client| Box::pin(rust(client))),
+        }
+    }
+
+    /// `supabase.storage.from(bucket).<method>(...args)` and ours.
+    fn bucket<F, Fut>(name: &'static str, bucket: &str, method: &str, args: Value, rust: F) -> Self
+    where
+        F: Fn(SupabaseClient) -> Fut + 'static,
+        Fut: Future<Output = Outcome> + 'static,
+    {
+        let mut js = json!({ "on": "bucket", "bucket": bucket, "method": method });
+        js["args"] = args;
+        Self::new(name, js, rust)
+    }
+
+    /// `supabase.storage.<method>(...args)` (buckets) and ours.
+    #[allow(dead_code, reason = "used as the bucket API lands")]
+    fn storage<F, Fut>(name: &'static str, method: &str, args: Value, rust: F) -> Self
+    where
+        F: Fn(SupabaseClient) -> Fut + 'static,
+        Fut: Future<Output = Outcome> + 'static,
+    {
+        let mut js = json!({ "on": "storage", "method": method });
+        js["args"] = args;
+        Self::new(name, js, rust)
+    }
+
+    /// `supabase.functions.invoke(...args)` and ours.
+    fn invoke<F, Fut>(name: &'static str, args: Value, rust: F) -> Self
+    where
+        F: Fn(SupabaseClient) -> Fut + 'static,
+        Fut: Future<Output = Outcome> + 'static,
+    {
+        let mut js = json!({ "on": "functions", "method": "invoke" });
+        js["args"] = args;
+        Self::new(name, js, rust)
+    }
+
+    fn answer(mut self, answer: Answer) -> Self {
+        self.answer = answer;
+        self
+    }
+
+    fn answer_json(self, value: &Value) -> Self {
+        self.answer(Answer::json(value))
+    }
+
+    /// Compares what our call returns with this path into the JavaScript call's `data`.
+    fn result(mut self, path: &'static str) -> Self {
+        self.result = Some(path);
+        self
+    }
+
+    /// Methods called on the JavaScript call's result before awaiting it (`asStream`).
+    #[allow(dead_code, reason = "used as download_stream lands")]
+    fn chain(mut self, names: &[&str]) -> Self {
+        self.js["chain"] = json!(names);
+        self
+    }
+
+    /// Both clients use this API key instead of [`KEY`].
+    fn key(mut self, key: &str) -> Self {
+        self.js["key"] = Value::from(key);
+        self
+    }
+
+    /// Ours refuses the call, on purpose, without sending anything; the JavaScript library
+    /// sends it.
+    #[allow(dead_code, reason = "used as path checks land")]
+    fn refused(mut self, why: &'static str, expected: fn(&CallError) -> bool) -> Self {
+        self.refusal = Some(Refusal { why, expected });
+        self
+    }
+}
+
+/// `{"$bytes": base64}`: a `Uint8Array` argument.
+fn js_bytes(bytes: &[u8]) -> Value {
+    json!({ "$bytes": B64.encode(bytes) })
+}
+
+/// `{"$arraybuffer": base64}`: an `ArrayBuffer` argument.
+fn js_array_buffer(bytes: &[u8]) -> Value {
+    json!({ "$arraybuffer": B64.encode(bytes) })
+}
+
+fn signed(path: &str) -> Value {
+    json!({ "signedURL": format!("/object/sign/{path}?token=t0k.en") })
+}
+
+fn storage_cases() -> Vec<Case> {
+    [
+        upload_cases(),
+        download_cases(),
+        manage_cases(),
+        url_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn upload_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "upload bytes with the default options",
+            "avatars",
+            "upload",
+            json!(["a.txt", js_bytes(b"hello")]),
+            |c| async move {
+                c.storage()
+                    .from("avatars")
+                    .upload("a.txt", b"hello".to_vec(), UploadOptions::default())
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "Id": "id-1", "Key": "avatars/a.txt" })),
+        Case::bucket(
+            "upload with a content type, upsert and cache control",
+            "avatars",
+            "upload",
+            json!([
+                "u1/me.png",
+                js_bytes(b"\x89PNG\r\n\x1a\n\0\xff"),
+                { "contentType": "image/png", "upsert": true, "cacheControl": "60" }
+            ]),
+            |c| async move {
+                let options = UploadOptions::new("image/png")
+                    .upsert(true)
+                    .cache_control(60);
+                c.storage()
+                    .from("avatars")
+                    .upload("u1/me.png", b"\x89PNG\r\n\x1a\n\0\xff".to_vec(), options)
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "Id": "id-2", "Key": "avatars/u1/me.png" })),
+        Case::bucket(
+            "upload cleans leading, trailing and doubled slashes",
+            "avatars",
+            "upload",
+            json!(["/folder//sub///a.png/", js_bytes(b"x")]),
+            |c| async move {
+                let uploaded = c
+                    .storage()
+                    .from("avatars")
+                    .upload(
+                        "/folder//sub///a.png/",
+                        b"x".to_vec(),
+                        UploadOptions::default(),
+                    )
+                    .await?;
+                Ok(Some(Value::from(uploaded.path)))
+            },
+        )
+        .answer_json(&json!({ "Id": "id-3", "Key": "avatars/folder/sub/a.png" }))
+        .result("path"),
+        Case::bucket(
+            "upload to a path with spaces and non-ASCII letters",
+            "avatars",
+            "upload",
+            json!(["my folder/été 1.txt", js_bytes(b"x")]),
+            |c| async move {
+                c.storage()
+                    .from("avatars")
+                    .upload(
+                        "my folder/été 1.txt",
+                        b"x".to_vec(),
+                        UploadOptions::default(),
+                    )
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "Key": "avatars/my folder/été 1.txt" })),
+    ]
+}
+
+fn download_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "download",
+            "docs",
+            "download",
+            json!(["reports/2024.pdf"]),
+            |c| async move {
+                let bytes = c
+                    .storage()
+                    .from("docs")
+                    .download("reports/2024.pdf", &DownloadOptions::default())
+                    .await?;
+                assert_eq!(&bytes[..], b"%PDF-1.7");
+                Ok(None)
+            },
+        )
+        .answer(Answer::raw("application/pdf", b"%PDF-1.7")),
+    ]
+}
+
+/// List, remove, move.
+fn manage_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "list a folder with the default options",
+            "docs",
+            "list",
+            json!(["reports"]),
+            |c| async move {
+                c.storage()
+                    .from("docs")
+                    .list("reports", ListOptions::default())
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!([])),
+        Case::bucket(
+            "list the bucket's root, paged, sorted and searched",
+            "docs",
+            "list",
+            json!([
+                "",
+                {
+                    "limit": 10,
+                    "offset": 20,
+                    "sortBy": { "column": "updated_at", "order": "desc" },
+                    "search": "rep"
+                }
+            ]),
+            |c| async move {
+                let options = ListOptions::default()
+                    .page(10, 20)
+                    .sort_by("updated_at", false)
+                    .search("rep");
+                c.storage().from("docs").list("", options).await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!([{ "name": "reports", "id": null }])),
+        Case::bucket(
+            "remove two files",
+            "docs",
+            "remove",
+            json!([["a.txt", "folder/b.txt"]]),
+            |c| async move {
+                c.storage()
+                    .from("docs")
+                    .remove(["a.txt", "folder/b.txt"])
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!([{ "name": "a.txt" }, { "name": "folder/b.txt" }])),
+        Case::bucket(
+            "move a file within the bucket",
+            "docs",
+            "move",
+            json!(["old/a.txt", "new/a.txt"]),
+            |c| async move {
+                c.storage()
+                    .from("docs")
+                    .move_object("old/a.txt", "new/a.txt", &DestinationOptions::default())
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "message": "Successfully moved" })),
+    ]
+}
+
+/// Signed and public URLs.
+fn url_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "create a signed URL",
+            "docs",
+            "createSignedUrl",
+            json!(["reports/q1.pdf", 60]),
+            |c| async move {
+                let url = c
+                    .storage()
+                    .from("docs")
+                    .create_signed_url("reports/q1.pdf", 60, &SignedUrlOptions::default())
+                    .await?;
+                Ok(Some(Value::from(url)))
+            },
+        )
+        .answer_json(&signed("docs/reports/q1.pdf"))
+        .result("signedUrl"),
+        Case::bucket(
+            "create a signed URL for a path with a space",
+            "docs",
+            "createSignedUrl",
+            json!(["my reports/q 1.pdf", 3600]),
+            |c| async move {
+                let url = c
+                    .storage()
+                    .from("docs")
+                    .create_signed_url(
+                        "my reports/q 1.pdf",
+                        3600,
+                        &SignedUrlOptions::default(),
+                    )
+                    .await?;
+                Ok(Some(Value::from(url)))
+            },
+        )
+        .answer_json(&signed("docs/my reports/q 1.pdf"))
+        .result("signedUrl"),
+        Case::bucket(
+            "create signed URLs for two files",
+            "docs",
+            "createSignedUrls",
+            json!([["a.txt", "b c.txt"], 120]),
+            |c| async move {
+                let urls = c
+                    .storage()
+                    .from("docs")
+                    .create_signed_urls(["a.txt", "b c.txt"], 120, &SignedUrlOptions::default())
+                    .await?;
+                Ok(Some(
+                    urls.into_iter()
+                        .map(|u| json!({ "path": u.path, "signedUrl": u.signed_url, "error": u.error }))
+                        .collect(),
+                ))
+            },
+        )
+        .answer_json(&json!([
+            { "path": "a.txt", "signedURL": "/object/sign/docs/a.txt?token=t1", "error": null },
+            { "path": "b c.txt", "signedURL": null, "error": "Either the object does not exist or you do not have access to it" }
+        ]))
+        .result("$signedUrls"),
+        // Public URLs: no request.
+        Case::bucket(
+            "public URL",
+            "public-images",
+            "getPublicUrl",
+            json!(["cats/tom.png"]),
+            |c| async move {
+                Ok(Some(Value::from(
+                    c.storage().from("public-images").public_url("cats/tom.png", &SignedUrlOptions::default())?,
+                )))
+            },
+        )
+        .result("publicUrl"),
+        Case::bucket(
+            "public URL of a path with spaces and non-ASCII letters",
+            "public-images",
+            "getPublicUrl",
+            json!(["/chats et chiens/tôm 1.png"]),
+            |c| async move {
+                Ok(Some(Value::from(
+                    c.storage()
+                        .from("public-images")
+                        .public_url("/chats et chiens/tôm 1.png", &SignedUrlOptions::default())?,
+                )))
+            },
+        )
+        .result("publicUrl"),
+    ]
+}
+
+fn function_cases() -> Vec<Case> {
+    vec![
+        Case::invoke(
+            "invoke with a JSON body",
+            json!(["hello", { "body": { "name": "Ada", "n": 1, "nested": { "z": true, "a": [1, 2] } } }]),
+            |c| async move {
+                let response = c
+                    .functions()
+                    .invoke("hello")
+                    .json(&json!({ "name": "Ada", "n": 1, "nested": { "z": true, "a": [1, 2] } }))
+                    .send()
+                    .await?;
+                Ok(Some(response.json::<Value>().await?))
+            },
+        )
+        .answer_json(&json!({ "greeting": "Hello Ada" }))
+        .result("$data"),
+        Case::invoke(
+            "invoke without a body",
+            json!(["ping"]),
+            |c| async move {
+                let response = c.functions().invoke("ping").send().await?;
+                Ok(Some(Value::from(response.text().await?)))
+            },
+        )
+        .answer(Answer::raw("text/plain", b"pong"))
+        .result("$data"),
+        Case::invoke(
+            "invoke with a text body",
+            json!(["echo", { "body": "plain text, é" }]),
+            |c| async move {
+                let response = c
+                    .functions()
+                    .invoke("echo")
+                    .text("plain text, é")
+                    .send()
+                    .await?;
+                Ok(Some(Value::from(response.text().await?)))
+            },
+        )
+        .answer(Answer::raw("text/plain;charset=utf-8", "plain text, é".as_bytes()))
+        .result("$data"),
+        Case::invoke(
+            "invoke with bytes",
+            json!(["resize", { "body": js_array_buffer(b"\0\x01\x02\xff") }]),
+            |c| async move {
+                c.functions()
+                    .invoke("resize")
+                    .bytes(&b"\0\x01\x02\xff"[..])
+                    .send()
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "ok": true })),
+        Case::invoke(
+            "invoke with a legacy anon key: the key is the bearer",
+            json!(["hello", { "body": { "name": "Ada" } }]),
+            |c| async move {
+                c.functions()
+                    .invoke("hello")
+                    .json(&json!({ "name": "Ada" }))
+                    .send()
+                    .await?;
+                Ok(None)
+            },
+        )
+        .key(&legacy_anon_key()),
+    ]
+}
+
+/// A legacy anon key: a JWT whose `role` is `anon` (its signature is not checked here).
+fn legacy_anon_key() -> String {
+    let part =
+        |value: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string());
+    format!(
+        "{}.{}.c2lnbmF0dXJl",
+        part(json!({ "alg": "HS256", "typ": "JWT" })),
+        part(json!({ "iss": "supabase", "ref": "abcdefghijklmnop", "role": "anon" }))
+    )
+}
+
+// ---- the comparison ----
+
+/// A request as compared: headers filtered, body normalized (see the module's documentation).
+fn normalized(request: &Recorded) -> Value {
+    let mut headers = serde_json::Map::new();
+    let content_type = request.headers.get("content-type").cloned();
+    for (name, value) in &request.headers {
+        if IGNORED_HEADERS.contains(&name.as_str()) || (name == "accept" && value == "*/*") {
+            continue;
+        }
+        let value = if name == "content-type" && value.starts_with("multipart/form-data") {
+            // The boundary is random on both sides.
+            "multipart/form-data; boundary=<boundary>".to_owned()
+        } else {
+            value.clone()
+        };
+        headers.insert(name.clone(), Value::from(value));
+    }
+    json!({
+        "method": request.method,
+        "url": request.url,
+        "headers": headers,
+        "body": request.body.as_deref().map(|b| body(content_type.as_deref(), b)),
+    })
+}
+
+fn body(content_type: Option<&str>, bytes: &[u8]) -> Value {
+    let media = content_type
+        .and_then(|c| c.split(';').next())
+        .map(|c| c.trim().to_ascii_lowercase());
+    match media.as_deref() {
+        Some("application/json") => match serde_json::from_slice::<Value>(bytes) {
+            // `preserve_order` (a dev-dependency feature): re-serialized, keys keep their order.
+            Ok(json) => json!({ "json": json.to_string() }),
+            Err(_) => json!({ "invalid json": String::from_utf8_lossy(bytes) }),
+        },
+        Some("multipart/form-data") => {
+            let boundary = content_type
+                .and_then(|c| c.split("boundary=").nth(1))
+                .map(|b| b.trim_matches('"'))
+                .unwrap_or_default();
+            json!({ "multipart": multipart_parts(boundary, bytes) })
+        }
+        _ => match std::str::from_utf8(bytes) {
+            Ok(text) => json!({ "text": text }),
+            Err(_) => json!({ "base64": B64.encode(bytes) }),
+        },
+    }
+}
+
+/// The parts of a multipart body: each part's headers (lower-case names) and content.
+fn multipart_parts(boundary: &str, bytes: &[u8]) -> Value {
+    let delimiter = format!("--{boundary}");
+    let text = bytes;
+    let mut parts = Vec::new();
+    let mut chunks = split(text, delimiter.as_bytes()).into_iter();
+    let preamble = chunks.next().unwrap_or_default();
+    if !preamble.is_empty() {
+        parts.push(json!({ "preamble": B64.encode(preamble) }));
+    }
+    for chunk in chunks {
+        if chunk.starts_with(b"--") {
+            // The closing delimiter; what follows it is the epilogue (a CRLF).
+            let epilogue = &chunk[2..];
+            if epilogue != b"\r\n" && !epilogue.is_empty() {
+                parts.push(json!({ "epilogue": B64.encode(epilogue) }));
+            }
+            break;
+        }
+        let chunk = chunk.strip_prefix(b"\r\n").unwrap_or(chunk);
+        let chunk = chunk.strip_suffix(b"\r\n").unwrap_or(chunk);
+        let (head, content) = match find(chunk, b"\r\n\r\n") {
+            Some(at) => (&chunk[..at], &chunk[at + 4..]),
+            None => (chunk, &[][..]),
+        };
+        let headers: Vec<Value> = String::from_utf8_lossy(head)
+            .split("\r\n")
+            .filter(|l| !l.is_empty())
+            .map(|line| match line.split_once(':') {
+                Some((name, value)) => {
+                    Value::from(format!("{}: {}", name.to_ascii_lowercase(), value.trim()))
+                }
+                None => Value::from(line),
+            })
+            .collect();
+        let content = match std::str::from_utf8(content) {
+            Ok(text) => json!({ "text": text }),
+            Err(_) => json!({ "base64": B64.encode(content) }),
+        };
+        parts.push(json!({ "headers": headers, "content": content }));
+    }
+    Value::from(parts)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn split<'a>(mut haystack: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    while let Some(at) = find(haystack, delimiter) {
+        out.push(&haystack[..at]);
+        haystack = &haystack[at + delimiter.len()..];
+    }
+    out.push(haystack);
+    out
+}
+
+fn js_recorded(value: &Value) -> Recorded {
+    Recorded {
+        method: value["method"].as_str().unwrap().to_owned(),
+        url: value["url"].as_str().unwrap().to_owned(),
+        headers: value["headers"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+            .collect(),
+        body: value["body"].as_str().map(|b| B64.decode(b).unwrap()),
+    }
+}
+
+/// Runs every case through supabase-js and through ours, and lists each difference.
+async fn compare(cases: Vec<Case>, minimum: usize) {
+    assert!(
+        cases.len() >= minimum,
+        "the comparison needs at least {minimum} calls, has {}",
+        cases.len()
+    );
+    let mut names: Vec<_> = cases.iter().map(|c| c.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), cases.len(), "case names must be unique");
+
+    let _turn = TURN.lock().await;
+    let server = server();
+    let input = json!({
+        "url": server.url,
+        "key": KEY,
+        "cases": cases
+            .iter()
+            .map(|case| {
+                let mut js = case.js.clone();
+                js["name"] = Value::from(case.name);
+                js["answer"] = case.answer.to_js();
+                js["result"] = case.result.map_or(Value::Null, Value::from);
+                js
+            })
+            .collect::<Vec<_>>(),
+    });
+    let node = NodeScripts::for_test();
+    let js: Vec<Value> = serde_json::from_str(
+        &node
+            .run("storage-functions-requests.mjs", &[], &input.to_string())
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap();
+    assert_eq!(js.len(), cases.len(), "JavaScript did not run every case");
+
+    let client = |key: &str| {
+        Supabase::builder(server.url.as_str(), key)
+            .build()
+            .unwrap()
+            .client([])
+    };
+    let mut failures = Vec::new();
+    for (case, js) in cases.iter().zip(&js) {
+        assert_eq!(js["name"], case.name);
+        {
+            let mut state = server.state.lock().unwrap();
+            state.recorded.clear();
+            state.answer = Some(case.answer.clone());
+        }
+        let outcome = (case.rust)(client(case.js["key"].as_str().unwrap_or(KEY))).await;
+        let ours = std::mem::take(&mut server.state.lock().unwrap().recorded);
+        check(case, js, &ours, outcome, &mut failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// The JavaScript result a case compares: as printed, but for `$signedUrls` (createSignedUrls)
+/// each entry's path, signed URL and error only (not the server's `signedURL`).
+fn js_result(path: &str, result: &Value) -> Value {
+    if path != "$signedUrls" {
+        return result.clone();
+    }
+    let entry =
+        |i: &Value| json!({ "path": i["path"], "signedUrl": i["signedUrl"], "error": i["error"] });
+    Value::from(
+        result
+            .as_array()
+            .map(|items| items.iter().map(entry).collect::<Vec<_>>())
+            .unwrap_or_default(),
+    )
+}
+
+/// Compares one case's requests and result on both sides; adds each difference to `failures`.
+fn check(case: &Case, js: &Value, ours: &[Recorded], outcome: Outcome, failures: &mut Vec<String>) {
+    let name = case.name;
+    let js_requests: Vec<Recorded> = js["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(js_recorded)
+        .collect();
+
+    if js["ok"] != Value::Bool(true) {
+        failures.push(format!(
+            "{name}: the JavaScript call failed: {}",
+            js["error"]
+        ));
+        return;
+    }
+    if let Some(refusal) = &case.refusal {
+        match &outcome {
+            Err(error) if (refusal.expected)(error) => {}
+            other => failures.push(format!(
+                "{name}: ours should refuse ({}), got {other:?}",
+                refusal.why
+            )),
+        }
+        if !ours.is_empty() {
+            failures.push(format!("{name}: ours refused but sent {ours:?}"));
+        }
+        if js_requests.is_empty() {
+            failures.push(format!(
+                "{name}: marked refused, but the JavaScript library sent nothing either"
+            ));
+        }
+        return;
+    }
+    let value = match outcome {
+        Ok(value) => value,
+        Err(error) => {
+            failures.push(format!("{name}: our call failed: {error:?}"));
+            return;
+        }
+    };
+    let theirs: Vec<Value> = js_requests.iter().map(normalized).collect();
+    let ours: Vec<Value> = ours.iter().map(normalized).collect();
+    if theirs != ours {
+        failures.push(format!(
+            "{name}: the requests differ\n  js:   {}\n  rust: {}",
+            Value::from(theirs),
+            Value::from(ours)
+        ));
+    }
+    if let Some(path) = case.result {
+        let expected = js_result(path, &js["result"]);
+        let got = value.unwrap_or(Value::Null);
+        if got != expected {
+            failures.push(format!(
+                "{name}: the results differ\n  js:   {expected}\n  rust: {got}"
+            ));
+        }
+    }
+}
+
+#[tokio::test]
+async fn storage_calls_send_what_storage_js_sends() {
+    compare(storage_cases(), 14).await;
+}
+
+#[tokio::test]
+async fn function_calls_send_what_functions_js_sends() {
+    compare(function_cases(), 4).await;
+}
+
+/// The multipart reader the comparison relies on: parts, their headers and contents, whatever
+/// the boundary.
+#[test]
+fn multipart_bodies_compare_part_by_part_whatever_the_boundary() {
+    let body = |boundary: &str, value: &str| {
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n{value}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n\0\x01\r\n--{boundary}--\r\n"
+        )
+        .into_bytes()
+    };
+    let one = multipart_parts("AaB03x", &body("AaB03x", "1"));
+    assert_eq!(one, multipart_parts("----b", &body("----b", "1")));
+    assert_eq!(one.as_array().unwrap().len(), 2);
+    assert_eq!(one[0]["content"]["text"], "1");
+    assert_eq!(
+        one[1]["headers"][1],
+        "content-type: application/octet-stream"
+    );
+    let other = multipart_parts("AaB03x", &body("AaB03x", "2"));
+    assert_ne!(one, other);
+}
