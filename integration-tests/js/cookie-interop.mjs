@@ -16,7 +16,23 @@
 //        (local) Auth server: every Set-Cookie written, in order, and the aal getAuthenticatorAssuranceLevel reports
 //   node --experimental-websocket cookie-interop.mjs aal < {url, key, cases: [{encoding, cookie_header}]}
 //     -> [{level, set_cookies}]: what mfa.getAuthenticatorAssuranceLevel() answers with these cookies
-import { createServerClient, parseCookieHeader, serializeCookieHeader } from "@supabase/ssr";
+//   node --experimental-websocket cookie-interop.mjs get-session < {url, key, cases: [{encoding, cookie_header}]}
+//     -> [{tokens_json, user_available, email, set_cookies}]: getSession() with these cookies: the
+//        session without `user` as JSON text, and whether its user can be read (tokens-only: a proxy
+//        that throws on any property access)
+//   node --experimental-websocket cookie-interop.mjs serialize < {cases: [{name, value, options}]}
+//     -> [{set_cookie}]: serializeCookieHeader (cookie.serialize) of each
+//   node --experimental-websocket cookie-interop.mjs clear < {cases: [{cookie_header, storage_key, scopes}]}
+//     -> [{set_cookies}]: what clearAuthCookiesAtScopes hands to setAll, rendered with serializeCookieHeader
+//
+// Every case may also carry `contents: "tokens-only"` (cookies.encode) and `cookie_options`
+// (cookieOptions) for the client it makes.
+import {
+  clearAuthCookiesAtScopes,
+  createServerClient,
+  parseCookieHeader,
+  serializeCookieHeader,
+} from "@supabase/ssr";
 
 const mode = process.argv[2];
 const input = JSON.parse(await new Promise((resolve) => {
@@ -25,10 +41,15 @@ const input = JSON.parse(await new Promise((resolve) => {
   process.stdin.on("end", () => resolve(text));
 }));
 
+let contents;
+let cookieOptions;
+
 function client({ encoding, cookieHeader = "", written = [], fetch }) {
   return createServerClient(input.url, input.key, {
     cookieEncoding: encoding,
+    cookieOptions,
     cookies: {
+      ...(contents ? { encode: contents } : {}),
       getAll: () => parseCookieHeader(cookieHeader),
       setAll: (cookies) => {
         for (const { name, value, options } of cookies) {
@@ -117,6 +138,43 @@ async function assuranceLevel({ encoding, cookie_header }) {
   return { level: data, set_cookies: written };
 }
 
+async function getSession({ encoding, cookie_header }) {
+  const written = [];
+  const supabase = client({ encoding, cookieHeader: cookie_header, written });
+  const { data, error } = await supabase.auth.getSession();
+  if (error) throw error;
+  if (!data.session) return { tokens_json: null, user_available: false, email: null, set_cookies: written };
+  // Destructuring takes the user without reading a property of it (the tokens-only proxy throws).
+  const { user, ...tokens } = data.session;
+  let email = null;
+  let userAvailable = true;
+  try {
+    email = user.email;
+  } catch {
+    userAvailable = false;
+  }
+  return { tokens_json: JSON.stringify(tokens), user_available: userAvailable, email, set_cookies: written };
+}
+
+function serialize({ name, value, options }) {
+  return { set_cookie: serializeCookieHeader(name, value, options) };
+}
+
+async function clear({ cookie_header, storage_key, scopes }) {
+  const written = [];
+  await clearAuthCookiesAtScopes({
+    getAll: () => parseCookieHeader(cookie_header),
+    setAll: (cookies) => {
+      for (const { name, value, options } of cookies) {
+        written.push(serializeCookieHeader(name, value, options));
+      }
+    },
+    storageKey: storage_key,
+    scopes,
+  });
+  return { set_cookies: written };
+}
+
 // The server client's user proxy warns on every property access; keep stdout clean.
 console.warn = () => {};
 const run = {
@@ -127,11 +185,18 @@ const run = {
   "get-claims": getClaims,
   "sign-in-mfa": signInMfa,
   aal: assuranceLevel,
+  "get-session": getSession,
+  serialize,
+  clear,
 }[mode];
 if (!run) {
   console.error(`unknown mode ${mode}`);
   process.exit(2);
 }
 const results = [];
-for (const testCase of input.cases) results.push(await run(testCase));
+for (const testCase of input.cases) {
+  contents = testCase.contents;
+  cookieOptions = testCase.cookie_options;
+  results.push(await run(testCase));
+}
 process.stdout.write(JSON.stringify(results));

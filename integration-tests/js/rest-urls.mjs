@@ -21,21 +21,27 @@ const recorder = async (input, init = {}) => {
     accept_profile: pick('accept-profile'),
     content_profile: pick('content-profile'),
     content_type: pick('content-type'),
+    custom: pick('x-custom'),
     body: init.body ?? null,
   }
   return new Response('[]', { status: 200, headers: { 'content-type': 'application/json' } })
 }
 
-const supabase = createClient(URL_BASE, KEY, {
-  global: { fetch: recorder },
-  auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-})
+// A case's `db` holds supabase-js's `db` options (the default schema).
+const client = (db) =>
+  createClient(URL_BASE, KEY, {
+    global: { fetch: recorder },
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    ...(db ? { db } : {}),
+  })
 
-function build(ops) {
+function build(ops, db) {
+  const supabase = client(db)
   let target = supabase
   let query = null
   for (const [name, ...args] of ops) {
     if (name === 'schema') target = supabase.schema(args[0])
+    else if (name === 'getOpenApiSpec') query = target.getOpenApiSpec()
     else if (name === 'from') query = target.from(args[0])
     else if (name === 'rpc') query = target.rpc(...args)
     else if (typeof query?.[name] === 'function') query = query[name](...args)
@@ -45,9 +51,9 @@ function build(ops) {
 }
 
 const out = []
-for (const { id, ops } of cases) {
+for (const { id, ops, db } of cases) {
   recorded = null
-  await build(ops)
+  await build(ops, db)
   if (!recorded) throw new Error(`case ${id} sent no request`)
   out.push({ id, ...recorded })
 }

@@ -8,13 +8,16 @@
 //! For the same cookies, `mfa().authenticator_assurance_level()` answers what auth-js's
 //! `mfa.getAuthenticatorAssuranceLevel()` answers, with and without a session.
 //!
+//! Tokens-only cookies (`cookies.encode = "tokens-only"`, `CookieContents::TokensOnly`) cross
+//! both ways as well, read back with `get_user`/`get_claims` and `getUser`/`getClaims`.
+//!
 //! Needs Node.js 20+ and npm; without them the test fails and says how to install them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
 use supabase_ssr_core::Supabase;
 use supabase_ssr_core::auth::{Aal, MfaEnroll, PasswordCredentials};
-use supabase_ssr_core::cookies::CookieEncoding;
+use supabase_ssr_core::cookies::{CookieContents, CookieEncoding, CookieState};
 use supabase_ssr_core::proxy::Aal2Policy;
 use supabase_ssr_testing::jar::BrowserJar;
 use supabase_ssr_testing::node::NodeScripts;
@@ -312,4 +315,150 @@ async fn assurance_levels_match_auth_js_for_the_same_cookies() {
         .unwrap();
     assert_eq!(methods.len(), 2, "password, then totp: {methods:?}");
     assert_eq!(results[4]["level"]["nextLevel"], "aal1");
+}
+
+/// The session item a jar holds, decoded (chunks joined).
+fn stored_session_json(auth: &LocalAuth, jar: &BrowserJar) -> String {
+    let config = supabase_ssr_core::Config::new(&auth.url(), auth.publishable_key()).unwrap();
+    let key = config.storage_key().to_owned();
+    let state = CookieState::new(std::sync::Arc::new(config), [jar.header().as_str()]);
+    state.get_item(&key).unwrap().into_owned()
+}
+
+/// `cookies.encode = "tokens-only"` against the local Auth server: a tokens-only cookie written
+/// by `@supabase/ssr`'s sign-in is read by this crate (whatever its own setting): the session's
+/// tokens without a user, the user from `get_user`, the verified claims from `get_claims`; a
+/// tokens-only cookie written by this crate's sign-in is read by `@supabase/ssr` (`getSession`
+/// with the same tokens and no readable user, `getUser`, `getClaims`).
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_only_sessions_work_across_the_two_libraries() {
+    let auth = LocalAuth::start(LocalAuthOptions::default().user(SeedUser::new(EMAIL, PASSWORD)))
+        .await
+        .unwrap();
+    let full = Supabase::builder(auth.url(), auth.publishable_key())
+        .build()
+        .unwrap();
+    let tokens_only = Supabase::builder(auth.url(), auth.publishable_key())
+        .cookie_contents(CookieContents::TokensOnly)
+        .build()
+        .unwrap();
+
+    // @supabase/ssr signs in with tokens-only cookies; Rust reads them in both modes.
+    let results = run(
+        &auth,
+        "sign-in",
+        &[json!({
+            "encoding": "base64url", "email": EMAIL, "password": PASSWORD, "contents": "tokens-only",
+        })],
+    );
+    let js_jar = jar_from(&results[0]);
+    let js_session = stored_session_json(&auth, &js_jar);
+    assert!(js_session.contains("\"access_token\""));
+    assert!(!js_session.contains("\"user\""), "{js_session}");
+    for supabase in [&tokens_only, &full] {
+        let client = supabase.client([js_jar.header().as_str()]);
+        let session = client.auth().get_session().await.unwrap().unwrap();
+        assert_eq!(session.as_json(), js_session);
+        assert!(session.user().is_none());
+        let user = client.auth().get_user().await.unwrap();
+        assert_eq!(user.email(), Some(EMAIL));
+        let claims = client.auth().get_claims().await.unwrap().unwrap();
+        assert_eq!(claims.sub(), Some(user.id()));
+        assert!(client.response_cookies().is_empty(), "nothing to rewrite");
+    }
+
+    // Rust signs in with tokens-only cookies; the JS library reads them in both modes.
+    let client = tokens_only.client([]);
+    let signed_in = client
+        .auth()
+        .sign_in_with_password(&PasswordCredentials::email(EMAIL, PASSWORD))
+        .await
+        .unwrap();
+    let signed_in = signed_in.session.unwrap();
+    // In the request that signed in, the session keeps its user (auth-js's userStorage).
+    let same_request = client.auth().get_session().await.unwrap().unwrap();
+    assert_eq!(same_request.user().unwrap().email(), Some(EMAIL));
+    let mut rust_jar = BrowserJar::new();
+    rust_jar.apply(client.response_cookies().set_cookies());
+    let rust_session = stored_session_json(&auth, &rust_jar);
+    assert_eq!(rust_session, signed_in.without_user().as_json());
+    assert!(!rust_session.contains("\"user\""), "{rust_session}");
+    let user_id = signed_in.user().unwrap().id().to_owned();
+    for contents in [json!("tokens-only"), Value::Null] {
+        let case = json!({
+            "encoding": "base64url", "cookie_header": rust_jar.header(), "contents": contents,
+        });
+        let session = run(&auth, "get-session", std::slice::from_ref(&case));
+        assert_eq!(
+            session[0]["tokens_json"].as_str(),
+            Some(rust_session.as_str())
+        );
+        assert_eq!(session[0]["user_available"], false, "{contents}");
+        let user = run(&auth, "get-user", std::slice::from_ref(&case));
+        assert_eq!(user[0]["email"], EMAIL, "{contents}");
+        let claims = run(&auth, "get-claims", &[case]);
+        assert_eq!(claims[0]["sub"], user_id.as_str(), "{contents}");
+        assert_eq!(claims[0]["set_cookies"], json!([]), "{contents}");
+    }
+}
+
+/// A tokens-only session refreshed by Rust stays tokens-only, and the JS library reads it.
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_only_sessions_refreshed_by_rust_are_read_by_javascript() {
+    let auth = LocalAuth::start(LocalAuthOptions::default().user(SeedUser::new(EMAIL, PASSWORD)))
+        .await
+        .unwrap();
+    let tokens_only = Supabase::builder(auth.url(), auth.publishable_key())
+        .cookie_contents(CookieContents::TokensOnly)
+        .build()
+        .unwrap();
+    auth.update_settings(|s| s.access_token_ttl = std::time::Duration::from_secs(60));
+    let client = tokens_only.client([]);
+    client
+        .auth()
+        .sign_in_with_password(&PasswordCredentials::email(EMAIL, PASSWORD))
+        .await
+        .unwrap();
+    let mut jar = BrowserJar::new();
+    jar.apply(client.response_cookies().set_cookies());
+    let before = auth.count(Endpoint::TokenRefresh);
+    let client = tokens_only.client([jar.header().as_str()]);
+    let refreshed = client.auth().get_session().await.unwrap().unwrap();
+    assert_eq!(auth.count(Endpoint::TokenRefresh), before + 1);
+    assert_eq!(
+        refreshed.user().unwrap().email(),
+        Some(EMAIL),
+        "same request"
+    );
+    jar.apply(client.response_cookies().set_cookies());
+    let stored = stored_session_json(&auth, &jar);
+    assert_eq!(stored, refreshed.without_user().as_json());
+    let results = run(
+        &auth,
+        "get-session",
+        &[
+            json!({ "encoding": "base64url", "cookie_header": jar.header(), "contents": "tokens-only" }),
+        ],
+    );
+    // The refreshed access token lives 60 s, inside the JS library's margin too: it refreshes
+    // again with the refresh token Rust stored, and writes a tokens-only cookie in turn.
+    // Like ours, the session it refreshed in this request has its user.
+    assert!(results[0]["tokens_json"].is_string(), "{}", results[0]);
+    assert_eq!(results[0]["user_available"], true);
+    assert_eq!(results[0]["email"], EMAIL);
+    let mut js_jar = BrowserJar::new();
+    js_jar.apply(
+        results[0]["set_cookies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap()),
+    );
+    let js_refreshed = stored_session_json(&auth, &js_jar);
+    assert_eq!(
+        results[0]["tokens_json"].as_str(),
+        Some(js_refreshed.as_str())
+    );
+    assert!(!js_refreshed.contains("\"user\""), "{js_refreshed}");
+    assert_eq!(auth.count(Endpoint::TokenRefresh), before + 2);
 }

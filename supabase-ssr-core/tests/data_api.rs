@@ -244,6 +244,35 @@ async fn csv_is_read_as_text() {
         .unwrap();
     assert_eq!(csv, "id,title\n1,a");
     assert_eq!(project.last().header("accept"), Some("text/csv"));
+    // As postgrest-js's `data`: the text itself, not parsed as JSON.
+    let csv: String = client
+        .from("export")
+        .select("*")
+        .csv()
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(csv, "id,title\n1,a");
+}
+
+#[tokio::test]
+async fn a_text_plan_is_read_as_text_and_its_accept_names_the_plan() {
+    use supabase_ssr_core::rest::ExplainOptions;
+    let project = Project::start().await;
+    let client = project.supabase().client([]);
+    // The fake answers this path with text whatever is asked: it stands for the plan.
+    let plan: String = client
+        .from("export")
+        .select("*")
+        .explain(ExplainOptions::default().analyze(true))
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(plan, "id,title\n1,a");
+    assert_eq!(
+        project.last().header("accept"),
+        Some("application/vnd.pgrst.plan+text; for=\"application/json\"; options=analyze;")
+    );
 }
 
 #[tokio::test]
@@ -393,4 +422,74 @@ async fn storage_errors_carry_status_code_and_message() {
         error,
         StorageError::Api { status: 400, code: Some(ref code), ref message } if code == "not_found" && message == "Object not found"
     ));
+}
+
+#[tokio::test]
+async fn the_default_schema_names_the_profile_of_reads_writes_and_the_openapi_spec() {
+    let project = Project::start().await;
+    let supabase =
+        supabase_ssr_core::Supabase::builder(&project.url, project.auth.publishable_key())
+            .db_schema("api")
+            .build()
+            .unwrap();
+    let client = supabase.client([]);
+    client
+        .from("todos")
+        .select("*")
+        .execute::<Vec<Todo>>()
+        .await
+        .unwrap();
+    assert_eq!(project.last().header("accept-profile"), Some("api"));
+    client
+        .from("todos")
+        .insert(serde_json::json!({"title": "a"}))
+        .execute::<()>()
+        .await
+        .unwrap();
+    let sent = project.last();
+    assert_eq!(sent.header("content-profile"), Some("api"));
+    assert_eq!(sent.header("accept-profile"), None);
+    client
+        .schema("billing")
+        .from("todos")
+        .select("*")
+        .execute::<Vec<Todo>>()
+        .await
+        .unwrap();
+    assert_eq!(project.last().header("accept-profile"), Some("billing"));
+    let _ = client.get_open_api_spec().await;
+    let sent = project.last();
+    assert_eq!(sent.uri, "/rest/v1/");
+    assert_eq!(sent.header("accept"), Some("application/openapi+json"));
+    assert_eq!(sent.header("accept-profile"), Some("api"));
+}
+
+#[tokio::test]
+async fn set_header_replaces_the_users_authorization_for_one_request() {
+    let project = Project::start().await;
+    let (cookie, session) = project.signed_in_cookie(3600);
+    let client = project.supabase().client([cookie.as_str()]);
+    client
+        .from("todos")
+        .select("*")
+        .set_header("Authorization", "Bearer other")
+        .set_header("X-Trace", "t1")
+        .execute::<Vec<Todo>>()
+        .await
+        .unwrap();
+    let sent = project.last();
+    let bearers: Vec<_> = sent.headers.get_all("authorization").iter().collect();
+    assert_eq!(
+        bearers,
+        ["Bearer other"],
+        "one Authorization, the given one"
+    );
+    assert_eq!(sent.header("x-trace"), Some("t1"));
+    client
+        .from("todos")
+        .select("*")
+        .execute::<Vec<Todo>>()
+        .await
+        .unwrap();
+    assert_eq!(project.last().bearer(), Some(session.access_token()));
 }

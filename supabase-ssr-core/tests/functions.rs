@@ -55,10 +55,17 @@ async fn each_body_kind_gets_the_content_type_functions_js_gives_it() {
     assert_eq!(response.content_type(), Some("text/plain"));
     assert_eq!(response.text().await.unwrap(), "héllo");
 
-    // An empty string is falsy in JavaScript: no Content-Type, an empty body.
+    // An empty string is falsy in JavaScript: functions-js leaves it to fetch, which types it.
     functions.invoke("echo").text("").send().await.unwrap();
     let sent = project.last();
-    assert_eq!((sent.header("content-type"), sent.body.len()), (None, 0));
+    assert_eq!(
+        sent.header("content-type"),
+        Some("text/plain;charset=UTF-8")
+    );
+    assert_eq!(
+        (sent.header("content-length"), sent.body.len()),
+        (Some("0"), 0)
+    );
 
     let response = functions
         .invoke("echo")
@@ -110,10 +117,11 @@ async fn each_body_kind_gets_the_content_type_functions_js_gives_it() {
     ));
     assert!(body.ends_with(&format!("--{boundary}--\r\n")), "{body}");
 
-    // No body: no Content-Type.
+    // No body: no Content-Type, and `content-length: 0` on a POST as fetch sends it.
     functions.invoke("echo").send().await.unwrap();
     let sent = project.last();
     assert_eq!((sent.header("content-type"), sent.body.len()), (None, 0));
+    assert_eq!(sent.header("content-length"), Some("0"));
 }
 
 #[tokio::test]
@@ -128,7 +136,9 @@ async fn the_method_is_post_unless_set_and_get_cannot_carry_a_body() {
         .send()
         .await
         .unwrap();
-    assert_eq!(project.last().method, http::Method::GET);
+    let sent = project.last();
+    assert_eq!(sent.method, http::Method::GET);
+    assert_eq!(sent.header("content-length"), None);
     functions
         .invoke("echo")
         .method(http::Method::DELETE)
@@ -218,7 +228,10 @@ async fn the_callers_headers_win_over_the_defaults() {
         .header("Content-Type", "application/vnd.api+json")
         .header("X-Region", "us-west-2")
         .header("authorization", "Bearer custom-token")
-        .header("x-custom", "yes")
+        .headers(http::HeaderMap::from_iter([(
+            http::HeaderName::from_static("x-custom"),
+            http::HeaderValue::from_static("yes"),
+        )]))
         .send()
         .await
         .unwrap();
@@ -271,6 +284,22 @@ async fn a_timeout_ends_a_slow_invocation_fast_with_a_fetch_error() {
     assert!(matches!(error, FunctionsError::Fetch(_)), "{error:?}");
     assert!(error.is_timeout(), "{error:?}");
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
+}
+
+#[tokio::test]
+async fn the_timeout_keeps_running_while_the_body_is_read_whole() {
+    let project = Project::start().await;
+    let client = project.supabase().client([]);
+    // The headers come at once, the three events over 150 ms.
+    let response = client
+        .functions()
+        .invoke("stream")
+        .timeout(Duration::from_millis(80))
+        .send()
+        .await
+        .unwrap();
+    let error = response.text().await.unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
 }
 
 #[tokio::test]
@@ -419,6 +448,17 @@ async fn names_leaving_the_functions_path_and_bad_headers_are_refused_before_sen
         "{error:?}"
     );
     assert!(!error.to_string().contains("line"), "{error}");
+    let error = client
+        .functions()
+        .invoke("echo")
+        .region(FunctionRegion::Other("eu\nwest".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, FunctionsError::InvalidHeader(_)),
+        "{error:?}"
+    );
     let error = client
         .functions()
         .invoke("echo")

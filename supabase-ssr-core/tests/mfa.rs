@@ -8,7 +8,7 @@ use std::sync::Arc;
 use supabase_ssr_core::auth::{
     Aal, AssuranceLevel, AuthError, MfaChannel, MfaEnroll, PasswordCredentials, SignOutScope,
 };
-use supabase_ssr_core::cookies::CookieState;
+use supabase_ssr_core::cookies::{CookieContents, CookieState};
 use supabase_ssr_core::{Session, Supabase, SupabaseClient};
 use supabase_ssr_testing::jar::BrowserJar;
 use supabase_ssr_testing::{Endpoint, Fault, LocalAuth, LocalAuthOptions, SeedUser, totp_code};
@@ -550,4 +550,56 @@ async fn without_a_session_the_calls_make_no_request() {
         client.auth().mfa().list_factors().await.unwrap_err(),
         AuthError::SessionMissing
     );
+}
+
+/// A tokens-only cookie holds no user, so no factors: the next level comes from `GET /user`
+/// (auth-js throws on the user it cannot show), once per call, and a session stored in the same
+/// request answers from its kept user without the call.
+#[tokio::test]
+async fn the_assurance_level_of_a_tokens_only_session_reads_the_factors_from_the_server() {
+    let auth = server().await;
+    let full = supabase(&auth);
+    let mut jar = signed_in(&full, EMAIL).await;
+    enroll_verified(&full, &mut jar).await;
+    let tokens_only = Supabase::builder(auth.url(), auth.publishable_key())
+        .cookie_contents(CookieContents::TokensOnly)
+        .build()
+        .unwrap();
+    let client = tokens_only.client([]);
+    client
+        .auth()
+        .sign_in_with_password(&PasswordCredentials::email(EMAIL, PASSWORD))
+        .await
+        .unwrap();
+    let before = auth.count(Endpoint::UserGet);
+    let level = client
+        .auth()
+        .mfa()
+        .authenticator_assurance_level()
+        .await
+        .unwrap();
+    assert_eq!(level.next_level, Some(Aal::Aal2), "the kept user's factors");
+    assert_eq!(auth.count(Endpoint::UserGet), before);
+
+    let mut jar = BrowserJar::new();
+    jar.apply(client.response_cookies().set_cookies());
+    let next = request(&tokens_only, &jar);
+    assert!(
+        next.auth()
+            .get_session()
+            .await
+            .unwrap()
+            .unwrap()
+            .user()
+            .is_none()
+    );
+    let level = next
+        .auth()
+        .mfa()
+        .authenticator_assurance_level()
+        .await
+        .unwrap();
+    assert_eq!(level.current_level, Some(Aal::Aal1));
+    assert_eq!(level.next_level, Some(Aal::Aal2));
+    assert_eq!(auth.count(Endpoint::UserGet), before + 1);
 }

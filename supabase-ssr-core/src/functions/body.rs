@@ -26,12 +26,14 @@ pub(crate) enum Body {
 }
 
 impl Body {
-    /// The `Content-Type` functions-js would add for the matching value, if any. An empty
-    /// string is falsy in JavaScript, so functions-js adds none for it.
+    /// The `Content-Type` functions-js (or fetch, for what functions-js passes on as it is)
+    /// gives the matching value, if any.
     pub(crate) fn content_type(&self) -> Option<&'static str> {
         match self {
             Self::None | Self::Multipart(_) => None,
-            Self::Text(text) if text.is_empty() => None,
+            // fetch's own type for a string body: functions-js leaves the empty (falsy) string
+            // to fetch.
+            Self::Text(text) if text.is_empty() => Some("text/plain;charset=UTF-8"),
             Self::Json(_) => Some("application/json"),
             Self::Text(_) => Some("text/plain"),
             Self::Bytes(_) | Self::Stream(_) => Some("application/octet-stream"),
@@ -93,8 +95,11 @@ mod tests {
     }
 
     #[test]
-    fn empty_text_gets_no_content_type_as_in_javascript() {
-        assert_eq!(Body::Text(String::new()).content_type(), None);
+    fn empty_text_gets_the_content_type_fetch_gives_it() {
+        assert_eq!(
+            Body::Text(String::new()).content_type(),
+            Some("text/plain;charset=UTF-8")
+        );
         assert_eq!(Body::Text("x".into()).content_type(), Some("text/plain"));
         assert_eq!(
             Body::Bytes(Bytes::new()).content_type(),

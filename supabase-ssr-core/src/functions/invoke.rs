@@ -101,10 +101,13 @@ impl Invoke {
         self
     }
 
-    /// Sends each of `headers`, as [`header`](Self::header) does.
+    /// Sends each of `headers`, as [`header`](Self::header) does (the first value of a name
+    /// given several).
     pub fn headers(mut self, headers: HeaderMap) -> Self {
-        for (name, value) in headers {
+        // One value a name, the first, as a JavaScript headers object holds one.
+        for (name, mut value) in headers {
             if let Some(name) = name {
+                value.set_sensitive(true);
                 self.headers.insert(name, value);
             }
         }
@@ -140,7 +143,8 @@ impl Invoke {
         self
     }
 
-    /// A text body (`text/plain`; an empty text gets no `Content-Type`, as in functions-js).
+    /// A text body (`text/plain`; an empty text is `text/plain;charset=UTF-8`, as functions-js
+    /// leaves it to fetch).
     pub fn text(mut self, text: impl Into<String>) -> Self {
         self.body = Body::Text(text.into());
         self
@@ -218,12 +222,32 @@ impl Invoke {
         }
         let (http_client, request) = self.body.apply(builder).build_split();
         let mut request = request.map_err(FunctionsError::fetch)?;
+        if deadline.is_some() {
+            // The invocation's own timeout replaces the client-wide `api_timeout`.
+            *request.timeout_mut() = None;
+        }
+        // fetch sends `content-length: 0` for an empty body, and for no body on POST and PUT
+        // (functions-js's default `POST` without a body); the HTTP client sends none then.
+        let empty = match request.body() {
+            None => matches!(*request.method(), Method::POST | Method::PUT),
+            Some(body) => body.as_bytes().is_some_and(<[u8]>::is_empty),
+        };
+        if empty {
+            request
+                .headers_mut()
+                .insert(http::header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+        }
         // The caller's headers last, replacing ours: functions-js's invoke-level headers win.
         for (name, value) in self.headers {
             if let Some(name) = name {
                 request.headers_mut().insert(name, value);
             }
         }
+        tracing::debug!(
+            method = %request.method(),
+            path = request.url().path(),
+            "Edge Function request"
+        );
         let sent = http_client.execute(request);
         let response = match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline, sent)

@@ -11,6 +11,7 @@ use crate::json::Json as Value;
 use url::Url;
 
 use super::error::RestError;
+use super::headers::{ExtraHeaders, RedactedHeaders};
 use super::params::Params;
 use crate::client::SupabaseClient;
 
@@ -47,13 +48,13 @@ pub struct QueryBuilder {
 }
 
 impl QueryBuilder {
-    pub(crate) fn new(client: SupabaseClient, relation: &str) -> Self {
+    pub(crate) fn new(client: SupabaseClient, relation: &str, schema: String) -> Self {
         Self {
             client,
             relation: relation.to_owned(),
             // supabase-js always names the schema (`db.schema`, default `public`), so
             // PostgREST sees the same profile headers from both.
-            schema: Some("public".to_owned()),
+            schema: Some(schema),
         }
     }
 
@@ -70,6 +71,13 @@ impl QueryBuilder {
             .trim()
             .is_empty()
             .then(|| "the relation name is empty".to_owned());
+        let mut builder = self.request_unchecked(method);
+        builder.invalid = invalid;
+        builder
+    }
+
+    /// [`request`](Self::request) without the relation check: the `OpenAPI` request has none.
+    pub(super) fn request_unchecked(self, method: Method) -> FilterBuilder {
         FilterBuilder {
             client: self.client,
             method,
@@ -81,13 +89,17 @@ impl QueryBuilder {
             resolution: None,
             count: None,
             missing_default: false,
-            returning: false,
+            prefer: Vec::new(),
+            prefer_replaced: false,
             accept: None,
+            strip_nulls: false,
+            headers: ExtraHeaders::default(),
+            retry: None,
             maybe_single: false,
             head: false,
             rpc: None,
             body: None,
-            invalid,
+            invalid: None,
         }
     }
 
@@ -164,19 +176,34 @@ pub struct FilterBuilder {
     resolution: Option<&'static str>,
     pub(super) count: Option<Count>,
     missing_default: bool,
-    returning: bool,
-    pub(super) accept: Option<&'static str>,
+    /// `Prefer` values appended after the creation options, in call order (`select`'s
+    /// `return=representation`, `rollback`, `max_affected`), as postgrest-js appends them.
+    pub(super) prefer: Vec<String>,
+    /// A [`set_header`](Self::set_header) of `Prefer` replaced everything before it.
+    pub(super) prefer_replaced: bool,
+    /// The `Accept` header as set so far (`single`, `csv`, `geojson`, `explain`, `set_header`).
+    pub(super) accept: Option<String>,
+    pub(super) strip_nulls: bool,
+    /// Headers given with [`set_header`](Self::set_header) besides `Accept` and `Prefer`.
+    pub(super) headers: ExtraHeaders,
+    /// Whether an idempotent request is retried on 503/520; `None`: the client's setting.
+    pub(super) retry: Option<bool>,
     pub(super) maybe_single: bool,
     head: bool,
     rpc: Option<Rpc>,
     body: Option<Value>,
     /// Why the request cannot be sent (reported by `execute`, so the chain stays infallible).
-    invalid: Option<String>,
+    pub(super) invalid: Option<String>,
 }
 
 impl FilterBuilder {
-    pub(crate) fn rpc(client: SupabaseClient, function: &str, args: impl Serialize) -> Self {
-        let mut builder = QueryBuilder::new(client, function).request(Method::POST);
+    pub(crate) fn rpc(
+        client: SupabaseClient,
+        schema: String,
+        function: &str,
+        args: impl Serialize,
+    ) -> Self {
+        let mut builder = QueryBuilder::new(client, function, schema).request(Method::POST);
         builder.path = format!("rpc/{function}");
         builder.set_body(args);
         builder.rpc = Some(Rpc {
@@ -247,7 +274,7 @@ impl FilterBuilder {
     /// it replaces the select list.
     pub fn select(mut self, columns: &str) -> Self {
         self.params.set("select", clean_columns(columns));
-        self.returning = true;
+        self.prefer.push("return=representation".to_owned());
         self
     }
 
@@ -272,6 +299,8 @@ impl FilterBuilder {
         let mut method = self.method.clone();
         let mut body = self.body.clone();
         let mut params = Params::default();
+        // The creation options first (postgrest-js sets them when the verb is chosen), then
+        // what later calls appended.
         let mut prefer: Vec<String> = Vec::new();
         if let Some(conflict) = &self.on_conflict {
             params.set("on_conflict", conflict.clone());
@@ -320,34 +349,17 @@ impl FilterBuilder {
         if self.missing_default {
             prefer.push("missing=default".to_owned());
         }
-        if self.returning {
-            prefer.push("return=representation".to_owned());
+        if self.prefer_replaced {
+            prefer.clear();
         }
+        prefer.extend(self.prefer.iter().cloned());
         let mut all = self.params.clone();
         all.prepend(params);
         if !all.is_empty() {
             url.query_pairs_mut().extend_pairs(all.pairs());
         }
 
-        let read = method == Method::GET || method == Method::HEAD;
-        let mut headers = Vec::new();
-        if let Some(accept) = self.accept {
-            headers.push(("Accept", accept.to_owned()));
-        }
-        if let Some(schema) = &self.schema {
-            let name = if read {
-                "Accept-Profile"
-            } else {
-                "Content-Profile"
-            };
-            headers.push((name, schema.clone()));
-        }
-        if !read {
-            headers.push(("Content-Type", "application/json".to_owned()));
-        }
-        if !prefer.is_empty() {
-            headers.push(("Prefer", prefer.join(", ")));
-        }
+        let headers = self.headers_for(&method, &prefer);
         Ok(PreparedRequest {
             method,
             url,
@@ -355,15 +367,59 @@ impl FilterBuilder {
             body: body.map(|b| b.to_string()),
         })
     }
+
+    /// The headers of a request sent with `method` and these `Prefer` values.
+    fn headers_for(&self, method: &Method, prefer: &[String]) -> Vec<(String, String)> {
+        let read = method == Method::GET || method == Method::HEAD;
+        let mut headers: Vec<(String, String)> = Vec::new();
+        let mut push = |name: &str, value: String| headers.push((name.to_owned(), value));
+        if let Some(accept) = self.accept_sent() {
+            push("Accept", accept);
+        }
+        if let Some(schema) = &self.schema {
+            let name = if read {
+                "Accept-Profile"
+            } else {
+                "Content-Profile"
+            };
+            push(name, schema.clone());
+        }
+        if !read {
+            push("Content-Type", "application/json".to_owned());
+        }
+        if !prefer.is_empty() {
+            push("Prefer", prefer.join(", "));
+        }
+        // postgrest-js sets the headers above when the request is sent, over any of the same
+        // name given with `setHeader`.
+        for (name, value) in self.headers.iter() {
+            if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                headers.push((name.to_owned(), value.to_owned()));
+            }
+        }
+        headers
+    }
 }
 
-/// A Data API request ready to send, without its credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A Data API request ready to send, without its credentials (unless given with
+/// [`FilterBuilder::set_header`]; `Debug` redacts those).
+#[derive(Clone, PartialEq, Eq)]
 pub struct PreparedRequest {
     method: Method,
     url: Url,
-    headers: Vec<(&'static str, String)>,
+    headers: Vec<(String, String)>,
     body: Option<String>,
+}
+
+impl std::fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &RedactedHeaders(&self.headers))
+            .field("body", &self.body)
+            .finish()
+    }
 }
 
 impl PreparedRequest {
@@ -378,8 +434,8 @@ impl PreparedRequest {
     }
 
     /// The headers besides the credentials (`Accept`, `Accept-Profile`/`Content-Profile`,
-    /// `Content-Type`, `Prefer`).
-    pub fn headers(&self) -> &[(&'static str, String)] {
+    /// `Content-Type`, `Prefer`, and those given with [`FilterBuilder::set_header`]).
+    pub fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
 

@@ -1,12 +1,13 @@
 //! Sending a [`FilterBuilder`] as the request's user and reading `PostgREST`'s answer the way
 //! postgrest-js does (`PostgrestBuilder.processResponse`).
 
-use http::Method;
+use http::{HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::builder::FilterBuilder;
 use super::error::{PostgrestError, RestError};
+use super::retry;
 use crate::as_user;
 use crate::json::Json;
 
@@ -26,7 +27,8 @@ impl FilterBuilder {
     /// Sends the request as the user and deserializes the result into `T`: `Vec<Row>` for
     /// rows, `Row` after [`single`](Self::single), `Option<Row>` after
     /// [`maybe_single`](Self::maybe_single), `()` or `Option<…>` when there is no body (a
-    /// write without [`select`](Self::select), a `HEAD`).
+    /// write without [`select`](Self::select), a `HEAD`), `String` after [`csv`](Self::csv)
+    /// or a text [`explain`](Self::explain) (their body is text, as postgrest-js gives it).
     pub async fn execute<T: DeserializeOwned>(self) -> Result<T, RestError> {
         Ok(self.execute_response().await?.data)
     }
@@ -34,10 +36,16 @@ impl FilterBuilder {
     /// Like [`execute`](Self::execute), with the row count and the status.
     pub async fn execute_response<T: DeserializeOwned>(self) -> Result<RestResponse<T>, RestError> {
         let maybe_single = self.maybe_single;
+        // postgrest-js gives CSV and text plans as the body's text, not parsed.
+        let text_answer = self
+            .accept_sent()
+            .is_some_and(|a| a == "text/csv" || a.contains("application/vnd.pgrst.plan+text"));
         let (status, count, text) = self.send().await?;
         // `T` is read from the text itself, so a map type that keeps key order (an
         // `IndexMap`, say) sees the server's order.
-        let data: T = if maybe_single {
+        let data: T = if text_answer && !text.is_empty() {
+            decode(&serde_json::Value::String(text).to_string())?
+        } else if maybe_single {
             let data = if text.is_empty() {
                 Json::Null
             } else {
@@ -85,27 +93,40 @@ impl FilterBuilder {
     /// Sends the request; returns the status, the count and the body of a success.
     async fn send(self) -> Result<(u16, Option<u64>, String), RestError> {
         let prepared = self.to_request()?;
-        let mut request = as_user::request(
+        let (http, request) = as_user::request(
             &self.client,
             prepared.method().clone(),
             prepared.url().clone(),
         )
-        .await?;
+        .await?
+        .build_split();
+        let mut request = request.map_err(|e| RestError::Transport(crate::ErrorSource::http(e)))?;
         for (name, value) in prepared.headers() {
-            request = request.header(*name, value);
+            let invalid = || RestError::InvalidRequest(format!("the header `{name}` is not valid"));
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+            let value = HeaderValue::from_str(value).map_err(|_| invalid())?;
+            // Over the client's: a `set_header("Authorization", …)` replaces the user's token.
+            request.headers_mut().insert(name, value);
         }
         if let Some(body) = prepared.body() {
-            request = request.body(body.to_owned());
+            *request.body_mut() = Some(body.to_owned().into());
         }
         tracing::debug!(method = %prepared.method(), path = prepared.url().path(), "Data API request");
-        let response = request
-            .send()
+        let retry = self.retry.unwrap_or(self.client.shared.db_retry);
+        let response = retry::send(&http, request, retry)
             .await
             .map_err(|e| RestError::Transport(crate::ErrorSource::http(e)))?;
         let status = response.status().as_u16();
-        let count = self
-            .count
-            .and(response.headers().get("content-range"))
+        // postgrest-js reads the count when the `Prefer` sent asks for one.
+        let counted = prepared.header("Prefer").is_some_and(|prefer| {
+            ["count=exact", "count=planned", "count=estimated"]
+                .iter()
+                .any(|c| prefer.contains(c))
+        });
+        let count = response
+            .headers()
+            .get("content-range")
+            .filter(|_| counted)
             .and_then(|v| v.to_str().ok())
             .and_then(|range| range.split('/').nth(1))
             .and_then(|total| total.parse().ok());

@@ -83,6 +83,27 @@ fn containment(value: &impl Serialize) -> String {
     }
 }
 
+/// The values of `in.(…)`: duplicates dropped, values holding `,`, `(` or `)` double-quoted.
+fn in_list<V: Display>(values: impl IntoIterator<Item = V>) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for value in values {
+        let value = value.to_string();
+        if !seen.contains(&value) {
+            seen.push(value);
+        }
+    }
+    seen.iter()
+        .map(|v| {
+            if v.contains(RESERVED_IN_LISTS) {
+                format!("\"{v}\"")
+            } else {
+                v.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 impl FilterBuilder {
     fn op(mut self, column: &str, value: String) -> Self {
         self.params.append(column, value);
@@ -137,25 +158,81 @@ impl FilterBuilder {
     /// `column IN (values…)`. Duplicates are dropped and values holding `,`, `(` or `)` are
     /// double-quoted, as postgrest-js does.
     pub fn in_<V: Display>(self, column: &str, values: impl IntoIterator<Item = V>) -> Self {
-        let mut seen: Vec<String> = Vec::new();
-        for value in values {
-            let value = value.to_string();
-            if !seen.contains(&value) {
-                seen.push(value);
-            }
-        }
-        let list = seen
-            .iter()
-            .map(|v| {
-                if v.contains(RESERVED_IN_LISTS) {
-                    format!("\"{v}\"")
-                } else {
-                    v.clone()
-                }
-            })
+        let list = in_list(values);
+        self.op(column, format!("in.({list})"))
+    }
+
+    /// `column NOT IN (values…)`; `values` as in [`in_`](Self::in_).
+    pub fn not_in<V: Display>(self, column: &str, values: impl IntoIterator<Item = V>) -> Self {
+        let list = in_list(values);
+        self.op(column, format!("not.in.({list})"))
+    }
+
+    /// `column LIKE ALL (patterns)`: the value matches every pattern (case-sensitive).
+    pub fn like_all_of<P: AsRef<str>>(
+        self,
+        column: &str,
+        patterns: impl IntoIterator<Item = P>,
+    ) -> Self {
+        self.pattern_list(column, "like(all)", patterns)
+    }
+
+    /// `column LIKE ANY (patterns)`: the value matches at least one pattern (case-sensitive).
+    pub fn like_any_of<P: AsRef<str>>(
+        self,
+        column: &str,
+        patterns: impl IntoIterator<Item = P>,
+    ) -> Self {
+        self.pattern_list(column, "like(any)", patterns)
+    }
+
+    /// `column ILIKE ALL (patterns)`: the value matches every pattern (case-insensitive).
+    pub fn ilike_all_of<P: AsRef<str>>(
+        self,
+        column: &str,
+        patterns: impl IntoIterator<Item = P>,
+    ) -> Self {
+        self.pattern_list(column, "ilike(all)", patterns)
+    }
+
+    /// `column ILIKE ANY (patterns)`: the value matches at least one pattern
+    /// (case-insensitive).
+    pub fn ilike_any_of<P: AsRef<str>>(
+        self,
+        column: &str,
+        patterns: impl IntoIterator<Item = P>,
+    ) -> Self {
+        self.pattern_list(column, "ilike(any)", patterns)
+    }
+
+    /// The patterns joined as postgrest-js joins them (`{a,b}`, nothing quoted).
+    fn pattern_list<P: AsRef<str>>(
+        self,
+        column: &str,
+        operator: &str,
+        patterns: impl IntoIterator<Item = P>,
+    ) -> Self {
+        let list = patterns
+            .into_iter()
+            .map(|p| p.as_ref().to_owned())
             .collect::<Vec<_>>()
             .join(",");
-        self.op(column, format!("in.({list})"))
+        self.op(column, format!("{operator}.{{{list}}}"))
+    }
+
+    /// `column ~ pattern`: a POSIX regular expression, case-sensitive (`match`).
+    pub fn regex_match(self, column: &str, pattern: &str) -> Self {
+        self.op(column, format!("match.{pattern}"))
+    }
+
+    /// `column ~* pattern`: a POSIX regular expression, case-insensitive (`imatch`).
+    pub fn regex_i_match(self, column: &str, pattern: &str) -> Self {
+        self.op(column, format!("imatch.{pattern}"))
+    }
+
+    /// `column IS DISTINCT FROM value`: `<>` where `NULL` is a value like any other.
+    pub fn is_distinct(self, column: &str, value: impl Display) -> Self {
+        self.op(column, format!("isdistinct.{value}"))
     }
 
     /// The array, range or `jsonb` column contains every element of `value` (`cs`): a string
@@ -317,7 +394,7 @@ impl FilterBuilder {
     /// Exactly one row: the response is an object, and zero or many rows is an error
     /// (`PostgREST`'s `PGRST116`).
     pub fn single(mut self) -> Self {
-        self.accept = Some("application/vnd.pgrst.object+json");
+        self.accept = Some(super::transform::OBJECT.to_owned());
         self
     }
 
@@ -329,7 +406,7 @@ impl FilterBuilder {
 
     /// The rows as CSV; read them with [`execute_text`](Self::execute_text).
     pub fn csv(mut self) -> Self {
-        self.accept = Some("text/csv");
+        self.accept = Some(super::transform::CSV.to_owned());
         self
     }
 }

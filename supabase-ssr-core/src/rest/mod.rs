@@ -50,12 +50,21 @@
 //! [`SupabaseClient::rest_headers`](crate::SupabaseClient::rest_headers).
 
 mod builder;
+mod client;
 mod error;
 mod execute;
 mod filter;
+mod headers;
 mod params;
+mod retry;
+mod transform;
 
 pub use builder::{Count, FilterBuilder, PreparedRequest, QueryBuilder};
+pub use client::RestClient;
 pub use error::{PostgrestError, RestError};
 pub use execute::RestResponse;
 pub use filter::{Order, TextSearchType};
+pub use transform::{ExplainFormat, ExplainOptions};
+
+#[doc = include_str!("parity.md")]
+pub mod parity {}
