@@ -13,19 +13,28 @@ use crate::client::SupabaseClient;
 /// Sent with every request so the platform can tell which library called it.
 pub(crate) const CLIENT_INFO: &str = concat!("supabase-ssr-rs/", env!("CARGO_PKG_VERSION"));
 
-/// The bearer token of the request's user: the session's access token, or, with nobody signed
-/// in, the publishable key when `key_as_bearer` says so (`None` otherwise). Goes through the
-/// same session loading as the Auth client, so an expiring session is refreshed first and its
-/// new cookies are recorded.
+/// The bearer token of the request's user: the session's access token (with third-party auth,
+/// the provider's token), or, with nobody signed in, the publishable key when `key_as_bearer`
+/// says so (`None` otherwise), as supabase-js's `fetchWithAuth` does. Goes through the same
+/// session loading as the Auth client, so an expiring session is refreshed first and its new
+/// cookies are recorded; with third-party auth the cookies are not read.
 async fn bearer(
     client: &SupabaseClient,
     key_as_bearer: KeyAsBearer,
 ) -> Result<Option<String>, AuthError> {
     // The answer depends on who is signed in: a personal response.
     client.mark_session_read();
+    let token = match client.third_party() {
+        Some(source) => source.token().await?,
+        None => client
+            .auth()
+            .load_session()
+            .await?
+            .map(|session| session.access_token().to_owned()),
+    };
     let key = client.config().publishable_key();
-    Ok(match client.auth().load_session().await? {
-        Some(session) => Some(session.access_token().to_owned()),
+    Ok(match token {
+        Some(token) => Some(token),
         None if key_as_bearer == KeyAsBearer::UnlessNewKey
             && ApiKeyKind::of(key) == ApiKeyKind::Publishable =>
         {
@@ -45,7 +54,8 @@ enum KeyAsBearer {
     UnlessNewKey,
 }
 
-/// `apikey`, `Authorization` and `X-Client-Info` for the request's user.
+/// The application's global headers, then `apikey`, `Authorization` and `X-Client-Info` for the
+/// request's user (the application may set none of the three: `GlobalHeaders`).
 pub(crate) async fn headers(client: &SupabaseClient) -> Result<HeaderMap, AuthError> {
     headers_with(client, KeyAsBearer::Always).await
 }
@@ -57,7 +67,8 @@ async fn headers_with(
     let token = bearer(client, key_as_bearer).await?;
     let invalid =
         |what: &str| AuthError::InvalidResponse(format!("the {what} is not a valid header value"));
-    let mut headers = HeaderMap::new();
+    let global = &client.shared.global_headers;
+    let mut headers = global.map().clone();
     let mut key = HeaderValue::from_str(client.config().publishable_key())
         .map_err(|_| invalid("publishable key"))?;
     key.set_sensitive(true);
@@ -68,7 +79,9 @@ async fn headers_with(
         authorization.set_sensitive(true);
         headers.insert(http::header::AUTHORIZATION, authorization);
     }
-    headers.insert("x-client-info", HeaderValue::from_static(CLIENT_INFO));
+    if !global.has("x-client-info") {
+        headers.insert("x-client-info", HeaderValue::from_static(CLIENT_INFO));
+    }
     Ok(headers)
 }
 
@@ -96,8 +109,9 @@ pub(crate) async fn functions_request(
 }
 
 /// A request to the Data API, Storage or Functions as the request's user: the one place those
-/// clients build a request, so what every call must carry (credentials, client info) is added
-/// once.
+/// clients build a request, so what every call must carry (credentials, client info, the
+/// application's global headers and timeout) is added once. A timeout the caller sets later
+/// on the builder (a function invocation's) replaces the client-wide one.
 #[cfg(any(feature = "rest", feature = "storage", feature = "functions"))]
 async fn request_with(
     client: &SupabaseClient,
@@ -106,9 +120,13 @@ async fn request_with(
     key_as_bearer: KeyAsBearer,
 ) -> Result<reqwest::RequestBuilder, AuthError> {
     let headers = headers_with(client, key_as_bearer).await?;
-    Ok(client
+    let request = client
         .shared
         .http_client
         .request(method, url)
-        .headers(headers))
+        .headers(headers);
+    Ok(match client.shared.api_timeout {
+        Some(timeout) => request.timeout(timeout),
+        None => request,
+    })
 }

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
+use crate::access_token::{AccessTokenProvider, TokenSource};
 use crate::auth::failures::{self, FailureMemory};
 use crate::auth::http::AuthHttp;
 use crate::auth::refresh::{RefreshCoordinator, RefreshSettings};
@@ -14,6 +15,7 @@ use crate::config::{Config, ConfigError};
 use crate::cookies::{
     CookieContents, CookieEncoding, CookieOptions, CookieOptionsError, CookieState, ResponseCookies,
 };
+use crate::global_headers::GlobalHeaders;
 use crate::redact;
 
 /// Everything shared by the requests of one project: configuration, the HTTP connection pool,
@@ -56,6 +58,19 @@ pub(crate) struct Shared {
     pub(crate) mfa_path: Option<String>,
     /// Whether every PKCE flow puts its flow id on its redirect URL.
     pub(crate) append_flow_id: bool,
+    /// The application's headers for every call (`global.headers`).
+    pub(crate) global_headers: GlobalHeaders,
+    /// Timeout of one Data API, Storage or Functions call; none by default.
+    #[cfg_attr(
+        not(any(feature = "rest", feature = "storage", feature = "functions")),
+        allow(
+            dead_code,
+            reason = "only the rest, storage and functions clients use it"
+        )
+    )]
+    pub(crate) api_timeout: Option<Duration>,
+    /// Third-party auth for every client of the handle.
+    pub(crate) access_token: Option<Arc<dyn AccessTokenProvider>>,
     /// The Data API's default schema (supabase-js `db.schema`).
     #[cfg_attr(
         not(feature = "rest"),
@@ -84,6 +99,9 @@ impl std::fmt::Debug for Shared {
             .field("login_path", &self.login_path)
             .field("mfa_path", &self.mfa_path)
             .field("append_flow_id", &self.append_flow_id)
+            .field("global_headers", &self.global_headers)
+            .field("api_timeout", &self.api_timeout)
+            .field("access_token", &self.access_token.as_ref().map(|_| ".."))
             .field("db_schema", &self.db_schema)
             .field("db_retry", &self.db_retry)
             .finish_non_exhaustive()
@@ -92,7 +110,7 @@ impl std::fmt::Debug for Shared {
 
 /// Options for [`Supabase`]; start from [`Supabase::builder`].
 ///
-/// `Debug` shows the JWT secret as `<redacted>`.
+/// `Debug` shows the JWT secret as `<redacted>`, and only the names of the global headers.
 #[derive(Clone)]
 #[must_use]
 pub struct SupabaseBuilder {
@@ -116,6 +134,9 @@ pub struct SupabaseBuilder {
     claims_cache_capacity: usize,
     cookie_size_budget: usize,
     failure_window: Duration,
+    global_headers: http::HeaderMap,
+    api_timeout: Option<Duration>,
+    access_token: Option<Arc<dyn AccessTokenProvider>>,
     db_schema: String,
     db_retry: bool,
 }
@@ -145,6 +166,9 @@ impl Supabase {
             claims_cache_capacity: 10_000,
             cookie_size_budget: crate::config::DEFAULT_COOKIE_SIZE_BUDGET,
             failure_window: Duration::from_secs(60),
+            global_headers: http::HeaderMap::new(),
+            api_timeout: None,
+            access_token: None,
             db_schema: "public".to_owned(),
             db_retry: true,
         }
@@ -202,7 +226,49 @@ impl Supabase {
 
     /// The client for one request, from its `Cookie` header values. Cheap: no network, no
     /// decoding until an auth method is called.
+    ///
+    /// With [`SupabaseBuilder::access_token`], the client uses third-party auth and the cookies
+    /// are not read for a session.
     pub fn client<'a>(&self, cookie_headers: impl IntoIterator<Item = &'a str>) -> SupabaseClient {
+        let third_party = self.shared.access_token.clone().map(TokenSource::Provider);
+        self.client_with(cookie_headers, third_party)
+    }
+
+    /// The client for one request of a visitor signed in with a third-party identity provider
+    /// (Clerk, Auth0, Firebase Auth…): `access_token` is the token the request carries (e.g.
+    /// from its `Authorization: Bearer` header), `None` for an anonymous visitor. Its Data API,
+    /// Storage and Functions calls send that token as the bearer (the publishable key when
+    /// `None`), so Row Level Security sees the third-party user through `auth.jwt()`; every
+    /// [`auth()`](SupabaseClient::auth) method fails with
+    /// [`AuthError::ThirdPartyAuth`](crate::auth::AuthError::ThirdPartyAuth); no cookie is read
+    /// or written. See [`access_token`](crate::access_token).
+    ///
+    /// This is the per-request form of supabase-js's `accessToken` option: build it in the
+    /// handler (an axum or actix-web handler has the request's headers); the adapters'
+    /// middleware is not needed for it. The token is not verified here: the Data API and Storage
+    /// verify it against the project's third-party auth settings.
+    ///
+    /// ```
+    /// use supabase_ssr_core::Supabase;
+    ///
+    /// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "sb_publishable_x")
+    ///     .build()?;
+    /// // In a handler: the request's `Authorization: Bearer <Clerk token>`.
+    /// let bearer: Option<String> = Some("eyJhbGciOi…".to_owned());
+    /// let client = supabase.client_with_access_token(bearer);
+    /// assert!(client.uses_third_party_auth());
+    /// assert!(client.response_cookies().is_empty());
+    /// # Ok::<(), supabase_ssr_core::ConfigError>(())
+    /// ```
+    pub fn client_with_access_token(&self, access_token: Option<String>) -> SupabaseClient {
+        self.client_with(std::iter::empty(), Some(TokenSource::Fixed(access_token)))
+    }
+
+    fn client_with<'a>(
+        &self,
+        cookie_headers: impl IntoIterator<Item = &'a str>,
+        third_party: Option<TokenSource>,
+    ) -> SupabaseClient {
         SupabaseClient {
             shared: self.shared.clone(),
             request: Arc::new(RequestState {
@@ -210,6 +276,7 @@ impl Supabase {
                 remembered: OnceLock::new(),
                 session_read: AtomicBool::new(false),
                 refresh_outage: OnceLock::new(),
+                third_party,
             }),
         }
     }
@@ -238,6 +305,9 @@ impl std::fmt::Debug for SupabaseBuilder {
             cookie_size_budget,
             failure_window,
             root_certificates,
+            global_headers,
+            api_timeout,
+            access_token,
             db_schema,
             db_retry,
         } = self;
@@ -264,6 +334,10 @@ impl std::fmt::Debug for SupabaseBuilder {
             .field("failure_window", failure_window)
             // Public certificates, but kilobytes of PEM: their count is what a reader needs.
             .field("root_certificates", &root_certificates.len())
+            // Names only: values may be credentials.
+            .field("global_headers", &global_headers.keys().collect::<Vec<_>>())
+            .field("api_timeout", api_timeout)
+            .field("access_token", &access_token.as_ref().map(|_| ".."))
             .field("db_schema", db_schema)
             .field("db_retry", db_retry)
             .finish()
@@ -357,6 +431,59 @@ impl SupabaseBuilder {
     /// The audience access tokens must carry (default `authenticated`).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audience = audience.into();
+        self
+    }
+
+    /// Headers sent with every Auth, Data API, Storage and Functions call (supabase-js
+    /// `global.headers`): an application name, a tracing header, a gateway's header. Replaces
+    /// the headers of an earlier call.
+    ///
+    /// The credentials and the client info are the client's: an `X-Client-Info` given here is
+    /// dropped, as `@supabase/ssr`'s `createServerClient` sets its own over `global.headers`
+    /// (an Auth API `X-Supabase-Api-Version` given here replaces the crate's, as in auth-js),
+    /// and `apikey` and `Authorization` are refused by
+    /// [`build`](Self::build) ([`ConfigError::ReservedGlobalHeader`]): the handle serves every
+    /// visitor, so a fixed bearer would replace each one's session (supabase-js lets it; for
+    /// third-party tokens use [`access_token`](Self::access_token)). Headers a call sets itself
+    /// (`Content-Type`, `Prefer`, `Accept`, a Storage upload's `x-upsert`…) are that call's: do
+    /// not set those here. Values never appear in `Debug` output (only the names).
+    ///
+    /// ```
+    /// use http::{HeaderMap, HeaderValue};
+    /// use supabase_ssr_core::Supabase;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-application-name", HeaderValue::from_static("billing"));
+    /// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "sb_publishable_x")
+    ///     .global_headers(headers)
+    ///     .build()?;
+    /// # Ok::<(), supabase_ssr_core::ConfigError>(())
+    /// ```
+    pub fn global_headers(mut self, headers: http::HeaderMap) -> Self {
+        self.global_headers = headers;
+        self
+    }
+
+    /// Timeout of one Data API, Storage or Functions call, from sending the request until the
+    /// response body is read (default: none, as supabase-js; Auth calls have
+    /// [`request_timeout`](Self::request_timeout)). A call's own timeout (a function
+    /// invocation's) replaces it. A call that times out fails with its area's transport error
+    /// (`rest::RestError::Transport`, `storage::StorageError::Transport`,
+    /// `functions::FunctionsError::Fetch`), the HTTP client's timeout error kept as its source.
+    pub fn api_timeout(mut self, timeout: Duration) -> Self {
+        self.api_timeout = Some(timeout);
+        self
+    }
+
+    /// Third-party auth for every client of the handle (supabase-js `accessToken`): `provider`
+    /// gives the token sent as the bearer of each Data API, Storage and Functions call (the
+    /// publishable key when it gives `None`); every [`auth()`](SupabaseClient::auth) method
+    /// fails with [`AuthError::ThirdPartyAuth`](crate::auth::AuthError::ThirdPartyAuth); the
+    /// proxy step leaves auth cookies alone. For a token that comes with each request (a
+    /// visitor's Clerk or Auth0 token), use [`Supabase::client_with_access_token`] instead. See
+    /// [`access_token`](crate::access_token).
+    pub fn access_token(mut self, provider: impl AccessTokenProvider) -> Self {
+        self.access_token = Some(Arc::new(provider));
         self
     }
 
@@ -496,12 +623,14 @@ impl SupabaseBuilder {
             config = config.with_cookie_options(options)?;
         }
         let client = crate::http_client::given_or_built(self.http_client, &self.root_certificates)?;
+        let global_headers = GlobalHeaders::for_server_client(self.global_headers)?;
         let http = AuthHttp::new(
             client.clone(),
             config.auth_url().clone(),
             config.publishable_key().to_owned(),
             self.request_timeout,
-        );
+        )
+        .with_global_headers(global_headers.clone());
         let refresh = RefreshCoordinator::new(
             RefreshSettings {
                 budget: self.refresh_budget,
@@ -529,6 +658,9 @@ impl SupabaseBuilder {
                 login_path: self.login_path,
                 mfa_path: self.mfa_path,
                 append_flow_id: self.append_flow_id,
+                global_headers,
+                api_timeout: self.api_timeout,
+                access_token: self.access_token,
                 db_schema: self.db_schema,
                 db_retry: self.db_retry,
             }),
@@ -561,6 +693,9 @@ struct RequestState {
     /// (the proxy step, then the handler's `get_claims`) answer with it instead of calling
     /// `/token` again, so an outage costs one call and one budget per request, not two.
     refresh_outage: OnceLock<crate::auth::AuthError>,
+    /// Where the token comes from when the client uses third-party auth; `None` for Supabase
+    /// Auth sessions in cookies.
+    third_party: Option<TokenSource>,
 }
 
 /// The cache key of the request's session cookie (`None`: no cookie, or the cache is off) and
@@ -573,8 +708,23 @@ pub(crate) struct CookieLookup {
 
 impl SupabaseClient {
     /// The Auth API, acting as this request's user.
+    ///
+    /// With third-party auth ([`uses_third_party_auth`](Self::uses_third_party_auth)) every
+    /// method fails with [`AuthError::ThirdPartyAuth`].
     pub fn auth(&self) -> Auth<'_> {
         Auth::new(self)
+    }
+
+    /// Whether the client uses third-party auth
+    /// ([`SupabaseBuilder::access_token`], [`Supabase::client_with_access_token`]) rather than
+    /// Supabase Auth sessions in cookies.
+    pub fn uses_third_party_auth(&self) -> bool {
+        self.request.third_party.is_some()
+    }
+
+    /// Where the third-party token comes from, if the client uses third-party auth.
+    pub(crate) fn third_party(&self) -> Option<&TokenSource> {
+        self.request.third_party.as_ref()
     }
 
     /// The project configuration.

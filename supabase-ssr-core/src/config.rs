@@ -101,6 +101,19 @@ pub enum ConfigError {
         /// What kind of key it is, in words (never the key).
         kind: String,
     },
+    /// A global header
+    /// ([`SupabaseBuilder::global_headers`](crate::SupabaseBuilder::global_headers)) names
+    /// `apikey` or `Authorization`: the key is the builder's, and a fixed bearer would replace
+    /// every visitor's session token (third-party tokens go through
+    /// [`SupabaseBuilder::access_token`](crate::SupabaseBuilder::access_token)).
+    #[error(
+        "the global header {name} is not allowed: the API key is the builder's, and the bearer is \
+         each request's session token (use access_token for third-party tokens)"
+    )]
+    ReservedGlobalHeader {
+        /// The header's name, in lower case.
+        name: String,
+    },
 }
 
 /// The project URL (with a trailing slash on its path) and its Auth API URL, `<url>/auth/v1`;

@@ -20,6 +20,12 @@ impl ErrorSource {
         Self(Arc::new(error))
     }
 
+    /// Wraps an error that is already boxed (an application's, e.g. an access token
+    /// provider's).
+    pub(crate) fn boxed(error: Box<dyn Error + Send + Sync + 'static>) -> Self {
+        Self(Arc::from(error))
+    }
+
     /// Wraps an HTTP client error, without its URL.
     pub(crate) fn http(error: reqwest::Error) -> Self {
         Self::new(error.without_url())

@@ -76,7 +76,7 @@
 //!
 //! | feature | gives |
 //! |---|---|
-//! | `rest` | [`SupabaseClient::from`], [`SupabaseClient::rpc`] and the `rest` module |
+//! | `rest` | [`SupabaseClient::from`], [`SupabaseClient::rpc`], [`SupabaseClient::schema`] and the `rest` module |
 //! | `storage` | [`SupabaseClient::storage`] and the `storage` module |
 //! | `functions` | [`SupabaseClient::functions`] and the `functions` module |
 //!
@@ -143,6 +143,7 @@
 // docs.rs (`--cfg docsrs`): each feature-gated item shows the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod access_token;
 pub mod admin;
 mod api_key;
 mod as_user;
@@ -154,6 +155,7 @@ mod crypto;
 mod error_source;
 #[cfg(feature = "functions")]
 pub mod functions;
+mod global_headers;
 mod http_client;
 mod json;
 mod jwt_payload;
@@ -168,6 +170,7 @@ pub mod session;
 #[cfg(feature = "storage")]
 pub mod storage;
 
+pub use access_token::AccessTokenProvider;
 pub use admin::SupabaseAdmin;
 pub use client::{Supabase, SupabaseBuilder, SupabaseClient};
 pub use config::{Config, ConfigError};

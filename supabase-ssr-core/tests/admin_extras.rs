@@ -102,7 +102,7 @@ async fn sign_in_through(auth: &LocalAuth, provider: &str) -> Result<(), String>
     let client = supabase.client([jar.header().as_str()]);
     let mut oauth = OAuthSignIn::new(provider);
     oauth.redirect_to = Some("http://localhost:3000/auth/callback".into());
-    let redirect = client.auth().sign_in_with_oauth(&oauth);
+    let redirect = client.auth().sign_in_with_oauth(&oauth).unwrap();
     jar.apply(client.response_cookies().set_cookies());
     let response = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

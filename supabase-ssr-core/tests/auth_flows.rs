@@ -231,7 +231,7 @@ async fn oauth_with_pkce_round_trips_through_the_test_provider() {
     oauth.redirect_to = Some("http://localhost:3000/auth/callback?next=/private".into());
     oauth.scopes = Some("repo read:user".into());
     oauth.query_params = vec![("prompt".into(), "consent".into())];
-    let redirect = request.client.auth().sign_in_with_oauth(&oauth);
+    let redirect = request.client.auth().sign_in_with_oauth(&oauth).unwrap();
     assert!(redirect.url.starts_with(&format!(
         "{}/authorize?provider=github&redirect_to=http%3A%2F%2Flocalhost%3A3000%2Fauth%2Fcallback%3Fnext%3D%2Fprivate&scopes=repo%20read%3Auser&code_challenge=",
         auth.auth_url()
@@ -317,7 +317,7 @@ async fn the_flow_id_on_the_redirect_lets_the_callback_remove_every_verifier_coo
         let mut oauth = OAuthSignIn::new("github");
         oauth.redirect_to = Some(callback.into());
         oauth.append_flow_id_to_redirect = true;
-        let redirect = request.client.auth().sign_in_with_oauth(&oauth);
+        let redirect = request.client.auth().sign_in_with_oauth(&oauth).unwrap();
         request.finish(&mut jar);
         let authorize = url::Url::parse(&redirect.url).unwrap();
         assert_eq!(
@@ -364,7 +364,7 @@ async fn a_tampered_flow_id_finds_no_verifier_and_makes_no_request() {
     let mut oauth = OAuthSignIn::new("github");
     oauth.redirect_to = Some("http://localhost:3000/auth/callback".into());
     oauth.append_flow_id_to_redirect = true;
-    let redirect = request.client.auth().sign_in_with_oauth(&oauth);
+    let redirect = request.client.auth().sign_in_with_oauth(&oauth).unwrap();
     request.finish(&mut jar);
     let code = query_value(&provider_redirect(&redirect.url).await, "code").unwrap();
     let request = Request::new(&supabase, &jar);
@@ -615,7 +615,8 @@ async fn terminal_refresh_errors_delete_every_auth_cookie() {
     request
         .client
         .auth()
-        .sign_in_with_oauth(&OAuthSignIn::new("github"));
+        .sign_in_with_oauth(&OAuthSignIn::new("github"))
+        .unwrap();
     request.finish(&mut jar);
     let issued = auth.sessions(EMAIL);
     auth.revoke_session(issued.last().unwrap()).unwrap();

@@ -242,6 +242,35 @@ async fn csv_is_read_as_text() {
         .unwrap();
     assert_eq!(csv, "id,title\n1,a");
     assert_eq!(project.last().header("accept"), Some("text/csv"));
+    // As postgrest-js's `data`: the text itself, not parsed as JSON.
+    let csv: String = client
+        .from("export")
+        .select("*")
+        .csv()
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(csv, "id,title\n1,a");
+}
+
+#[tokio::test]
+async fn a_text_plan_is_read_as_text_and_its_accept_names_the_plan() {
+    use supabase_ssr_core::rest::ExplainOptions;
+    let project = Project::start().await;
+    let client = project.supabase().client([]);
+    // The fake answers this path with text whatever is asked: it stands for the plan.
+    let plan: String = client
+        .from("export")
+        .select("*")
+        .explain(ExplainOptions::default().analyze(true))
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(plan, "id,title\n1,a");
+    assert_eq!(
+        project.last().header("accept"),
+        Some("application/vnd.pgrst.plan+text; for=\"application/json\"; options=analyze;")
+    );
 }
 
 #[tokio::test]

@@ -141,7 +141,7 @@ async fn sign_in_inputs_hide_passwords_codes_and_verifiers() {
     let pkce_client = fixture.supabase.client([]);
     check(
         "OAuthRedirect",
-        &pkce_client.auth().sign_in_with_oauth(&oauth),
+        &pkce_client.auth().sign_in_with_oauth(&oauth).unwrap(),
     );
     check("SupabaseClient (PKCE flow started)", &pkce_client);
     let mut credentials = PasswordCredentials::email("a@example.com", PASSWORD);

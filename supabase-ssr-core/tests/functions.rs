@@ -451,6 +451,17 @@ async fn names_leaving_the_functions_path_and_bad_headers_are_refused_before_sen
     let error = client
         .functions()
         .invoke("echo")
+        .region(FunctionRegion::Other("eu\nwest".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, FunctionsError::InvalidHeader(_)),
+        "{error:?}"
+    );
+    let error = client
+        .functions()
+        .invoke("echo")
         .json(&std::collections::HashMap::from([((1, 2), 3)]))
         .send()
         .await

@@ -127,7 +127,7 @@ async fn every_pkce_flow_puts_its_own_flow_id_on_its_redirect() {
 
     // OAuth sign-in and identity linking: on the redirect the provider sends the user back to.
     let client = browser.request();
-    let signed_in = client.auth().sign_in_with_oauth(&oauth("github"));
+    let signed_in = client.auth().sign_in_with_oauth(&oauth("github")).unwrap();
     let linking = client.auth().link_identity(&oauth("google")).await.unwrap();
     browser.keep(&client);
     for redirect in [signed_in, linking] {
@@ -168,7 +168,7 @@ async fn two_flows_of_one_browser_finish_in_any_order_with_their_flow_ids() {
     let mut otp = OtpSignIn::email(EMAIL);
     otp.email_redirect_to = Some(CALLBACK.into());
     client.auth().sign_in_with_otp(&otp).await.unwrap();
-    let oauth = client.auth().sign_in_with_oauth(&oauth("github"));
+    let oauth = client.auth().sign_in_with_oauth(&oauth("github")).unwrap();
     browser.keep(&client);
     assert_eq!(browser.pending_flows().len(), 2);
 
@@ -213,7 +213,7 @@ async fn without_flow_ids_the_earlier_flow_loses_its_verifier() {
     let mut otp = OtpSignIn::email(EMAIL);
     otp.email_redirect_to = Some(CALLBACK.into());
     client.auth().sign_in_with_otp(&otp).await.unwrap();
-    let oauth = client.auth().sign_in_with_oauth(&oauth("github"));
+    let oauth = client.auth().sign_in_with_oauth(&oauth("github")).unwrap();
     browser.keep(&client);
 
     let back = redirect_of(&oauth.url).await;

@@ -850,7 +850,7 @@ async fn perform(
             if let Some(prompt) = quoted_after(c, "prompt:'") {
                 oauth.query_params.push(("prompt".into(), prompt.into()));
             }
-            let redirect = auth.sign_in_with_oauth(&oauth);
+            let redirect = auth.sign_in_with_oauth(&oauth).unwrap();
             Outcome {
                 oauth: Some((redirect.url, redirect.flow_id)),
                 ..Outcome::default()

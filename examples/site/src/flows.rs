@@ -261,7 +261,10 @@ impl Site {
         let next = encode(&next_path(query.next.as_deref()));
         let callback = format!("{}{}?next={next}", self.origin(), routes::CALLBACK);
         oauth.redirect_to = Some(callback);
-        Reply::Redirect(client.auth().sign_in_with_oauth(&oauth).url)
+        match client.auth().sign_in_with_oauth(&oauth) {
+            Ok(redirect) => Reply::Redirect(redirect.url),
+            Err(error) => login_error(&error.to_string(), query.next.as_deref()),
+        }
     }
 }
 

@@ -98,7 +98,8 @@ impl SecretFixture {
         ]);
         client
             .auth()
-            .sign_in_with_oauth(&OAuthSignIn::new("github"));
+            .sign_in_with_oauth(&OAuthSignIn::new("github"))
+            .unwrap_or_else(|e| panic!("{e}"));
         let mut written = BrowserJar::new();
         written.apply(client.response_cookies().set_cookies());
         secrets.extend(cookie_values(&written));

@@ -69,6 +69,7 @@ use crate::api_key::ApiKeyKind;
 use crate::auth::http::{AuthHttp, AuthRequest};
 use crate::auth::{AuthError, Factor, SignOutScope};
 use crate::config::{ConfigError, ENV_SECRET_KEY, ENV_SERVICE_ROLE_KEY, ENV_URL, project_urls};
+use crate::global_headers::GlobalHeaders;
 use crate::json::{Json, Object};
 use crate::redact;
 
@@ -114,6 +115,7 @@ pub struct SupabaseAdminBuilder {
     http_client: Option<reqwest::Client>,
     root_certificates: Vec<Vec<u8>>,
     request_timeout: Duration,
+    global_headers: HeaderMap,
 }
 
 impl std::fmt::Debug for SupabaseAdminBuilder {
@@ -124,6 +126,11 @@ impl std::fmt::Debug for SupabaseAdminBuilder {
             .field("http_client", &self.http_client.as_ref().map(|_| ".."))
             .field("root_certificates", &self.root_certificates.len())
             .field("request_timeout", &self.request_timeout)
+            // Names only: values may be credentials.
+            .field(
+                "global_headers",
+                &self.global_headers.keys().collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -155,6 +162,7 @@ impl SupabaseAdmin {
             http_client: None,
             root_certificates: Vec::new(),
             request_timeout: Duration::from_secs(10),
+            global_headers: HeaderMap::new(),
         }
     }
 
@@ -213,6 +221,16 @@ impl SupabaseAdminBuilder {
         self
     }
 
+    /// Headers sent with every call (supabase-js `global.headers`), as
+    /// [`SupabaseBuilder::global_headers`](crate::SupabaseBuilder::global_headers), except that
+    /// a global `X-Client-Info` replaces this crate's (as in supabase-js's `createClient`, which
+    /// an admin client stands for); `apikey` and `Authorization` are refused by
+    /// [`build`](Self::build) (the secret key is the builder's). Values never appear in `Debug`.
+    pub fn global_headers(mut self, headers: HeaderMap) -> Self {
+        self.global_headers = headers;
+        self
+    }
+
     /// Timeout of one call (default 10 s).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
@@ -233,7 +251,8 @@ impl SupabaseAdminBuilder {
             });
         }
         let client = crate::http_client::given_or_built(self.http_client, &self.root_certificates)?;
-        let http = AuthHttp::new(client, auth_url, key.to_owned(), self.request_timeout);
+        let http = AuthHttp::new(client, auth_url, key.to_owned(), self.request_timeout)
+            .with_global_headers(GlobalHeaders::new(self.global_headers)?);
         Ok(SupabaseAdmin {
             inner: Arc::new(Inner { url, http }),
         })

@@ -62,6 +62,27 @@ pub enum AuthError {
     /// The server answered 2xx with a body that is not what the call returns (e.g. no session).
     #[error("unexpected response from the Auth server: {0}")]
     InvalidResponse(String),
+    /// The client is configured for third-party auth
+    /// ([`SupabaseBuilder::access_token`](crate::SupabaseBuilder::access_token) or
+    /// [`Supabase::client_with_access_token`](crate::Supabase::client_with_access_token)):
+    /// sessions belong to the other identity provider, so every Auth method is refused without
+    /// a call, as supabase-js throws on any `supabase.auth.<x>` of such a client.
+    #[error(
+        "the Supabase client is configured with a third-party access token (access_token), \
+         accessing auth().{method} is not possible: sessions belong to the third-party provider"
+    )]
+    ThirdPartyAuth {
+        /// The Auth method that was called, e.g. `get_claims`.
+        method: &'static str,
+    },
+    /// The third-party [`AccessTokenProvider`](crate::access_token::AccessTokenProvider) failed;
+    /// no request was sent.
+    #[error("the access token provider failed: {source}")]
+    AccessTokenProvider {
+        /// The provider's error.
+        #[source]
+        source: ErrorSource,
+    },
 }
 
 impl AuthError {
@@ -73,7 +94,10 @@ impl AuthError {
             Self::SessionMissing => Some("session_not_found"),
             Self::InvalidJwt(_) => Some("invalid_jwt"),
             Self::PkceVerifierMissing => Some("pkce_code_verifier_not_found"),
-            Self::InvalidResponse(_) | Self::InvalidArgument(_) => None,
+            Self::InvalidResponse(_)
+            | Self::InvalidArgument(_)
+            | Self::ThirdPartyAuth { .. }
+            | Self::AccessTokenProvider { .. } => None,
         }
     }
 

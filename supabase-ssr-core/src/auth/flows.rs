@@ -25,6 +25,7 @@ impl Auth<'_> {
         &self,
         credentials: &PasswordCredentials,
     ) -> Result<AuthResponse, AuthError> {
+        self.first_party("sign_in_with_password")?;
         let body = credentials.body();
         let mut request = AuthRequest::new(Method::POST, "token");
         request.query = &[("grant_type", "password")];
@@ -43,6 +44,7 @@ impl Auth<'_> {
     /// [`Auth::exchange_code_for_session`] turns into a session. When the project confirms
     /// automatically, the response holds a session and its cookies are written.
     pub async fn sign_up(&self, sign_up: &SignUp) -> Result<AuthResponse, AuthError> {
+        self.first_party("sign_up")?;
         let mut body = Object::new();
         sign_up.identifier.insert_into(&mut body);
         body.insert("password", sign_up.password.as_str());
@@ -71,6 +73,7 @@ impl Auth<'_> {
         data: Map<String, Value>,
         captcha_token: Option<&str>,
     ) -> Result<AuthResponse, AuthError> {
+        self.first_party("sign_in_anonymously")?;
         let mut body = Object::new();
         body.insert("data", Json::from_map(&data));
         body.insert("gotrue_meta_security", meta_security(captcha_token));
@@ -83,6 +86,7 @@ impl Auth<'_> {
     /// Sends a magic link / code by email (PKCE) or a code by SMS. The answer carries the SMS
     /// provider's message id when the server reports one.
     pub async fn sign_in_with_otp(&self, otp: &OtpSignIn) -> Result<OtpResponse, AuthError> {
+        self.first_party("sign_in_with_otp")?;
         let mut body = Object::new();
         otp.identifier.insert_into(&mut body);
         body.insert("data", Json::from_map(&otp.data));
@@ -107,6 +111,7 @@ impl Auth<'_> {
     /// Verifies a one-time password or a link's `token_hash`; on success the session cookies
     /// are written.
     pub async fn verify_otp(&self, verify: &VerifyOtp) -> Result<AuthResponse, AuthError> {
+        self.first_party("verify_otp")?;
         let (body, redirect_to) = match verify {
             VerifyOtp::TokenHash {
                 token_hash,
@@ -163,7 +168,8 @@ impl Auth<'_> {
     /// `redirect_to` with a `code` for [`Auth::exchange_code_for_session`] (and the flow id, with
     /// [`OAuthSignIn::append_flow_id_to_redirect`] or
     /// [`SupabaseBuilder::append_flow_id_to_redirects`](crate::SupabaseBuilder::append_flow_id_to_redirects)).
-    pub fn sign_in_with_oauth(&self, oauth: &OAuthSignIn) -> OAuthRedirect {
+    pub fn sign_in_with_oauth(&self, oauth: &OAuthSignIn) -> Result<OAuthRedirect, AuthError> {
+        self.first_party("sign_in_with_oauth")?;
         let flow = PkceFlow::generate();
         pkce::store_verifier(&mut self.client.cookies(), &flow, "");
         let url = format!(
@@ -171,11 +177,11 @@ impl Auth<'_> {
             self.client.config().auth_url(),
             self.provider_query(oauth, &flow)
         );
-        OAuthRedirect {
+        Ok(OAuthRedirect {
             provider: oauth.provider.clone(),
             url,
             flow_id: flow.flow_id,
-        }
+        })
     }
 
     /// The query `provider=…` with the OAuth options and the flow's challenge, encoded and
@@ -224,6 +230,7 @@ impl Auth<'_> {
         code: &str,
         flow_id: Option<&str>,
     ) -> Result<AuthResponse, AuthError> {
+        self.first_party("exchange_code_for_session")?;
         let stored = pkce::read_verifier(&self.client.cookies(), flow_id)
             .ok_or(AuthError::PkceVerifierMissing)?;
         let body = Json::Object(Object::from_iter([
@@ -254,6 +261,7 @@ impl Auth<'_> {
         redirect_to: Option<&str>,
         captcha_token: Option<&str>,
     ) -> Result<(), AuthError> {
+        self.first_party("reset_password_for_email")?;
         let mut body = Object::new();
         body.insert("email", email);
         let flow = self.start_flow(&mut body, "/recovery");
@@ -269,6 +277,7 @@ impl Auth<'_> {
         attributes: &UserAttributes,
         email_redirect_to: Option<&str>,
     ) -> Result<User, AuthError> {
+        self.first_party("update_user")?;
         let session = self.require_session().await?;
         let mut body = Object::new();
         let fields = [
@@ -318,6 +327,7 @@ impl Auth<'_> {
     ///
     /// Without a session: [`AuthError::SessionMissing`], no call made.
     pub async fn reauthenticate(&self) -> Result<(), AuthError> {
+        self.first_party("reauthenticate")?;
         let session = self.require_session().await?;
         let mut request = AuthRequest::new(Method::GET, "reauthenticate");
         request.bearer = Some(session.access_token());

@@ -11,6 +11,7 @@ use url::Url;
 
 use super::error::AuthError;
 use crate::as_user::CLIENT_INFO;
+use crate::global_headers::GlobalHeaders;
 use crate::json::Json;
 
 /// Sent on every request so the server answers with its current error shape.
@@ -27,6 +28,8 @@ pub(crate) struct AuthHttp {
     base: Url,
     api_key: String,
     timeout: Duration,
+    /// The application's headers for every call (`global.headers`).
+    global: GlobalHeaders,
 }
 
 // The HTTP client's `Debug` shows default headers and proxies, which may hold the
@@ -36,6 +39,7 @@ impl std::fmt::Debug for AuthHttp {
         f.debug_struct("AuthHttp")
             .field("base", &self.base.as_str())
             .field("timeout", &self.timeout)
+            .field("global_headers", &self.global)
             .finish_non_exhaustive()
     }
 }
@@ -90,7 +94,14 @@ impl AuthHttp {
             base,
             api_key,
             timeout,
+            global: GlobalHeaders::default(),
         }
+    }
+
+    /// Sends `global` with every call, under this crate's credentials.
+    pub(crate) fn with_global_headers(mut self, global: GlobalHeaders) -> Self {
+        self.global = global;
+        self
     }
 
     /// The URL of `path` under the Auth base URL, with `query` encoded like `URLSearchParams`.
@@ -171,13 +182,28 @@ impl AuthHttp {
         let mut builder = self
             .client
             .request(request.method.clone(), url)
-            .timeout(request.timeout.unwrap_or(self.timeout))
+            .timeout(request.timeout.unwrap_or(self.timeout));
+        // auth-js's order: the application's headers over the client info and API version
+        // defaults; the credentials (never a global header, `GlobalHeaders` refuses them) and
+        // the content type over everything.
+        if !self.global.map().is_empty() {
+            builder = builder.headers(self.global.map().clone());
+        }
+        builder = builder
             .header("apikey", &self.api_key)
-            .header("Authorization", format!("Bearer {bearer}"))
-            .header("X-Client-Info", CLIENT_INFO)
-            .header(API_VERSION.0, API_VERSION.1);
+            .header("Authorization", format!("Bearer {bearer}"));
+        if !self.global.has("x-client-info") {
+            builder = builder.header("X-Client-Info", CLIENT_INFO);
+        }
+        if !self.global.has(API_VERSION.0) {
+            builder = builder.header(API_VERSION.0, API_VERSION.1);
+        }
         if request.method != Method::GET {
-            builder = builder.header("Content-Type", "application/json;charset=UTF-8");
+            // `headers` replaces a global `Content-Type` where `header` would add a second one.
+            builder = builder.headers(HeaderMap::from_iter([(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_static("application/json;charset=UTF-8"),
+            )]));
         }
         if let Some(body) = request.body {
             builder = builder.body(body.to_string());

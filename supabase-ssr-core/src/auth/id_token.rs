@@ -120,6 +120,7 @@ impl Auth<'_> {
         &self,
         credentials: &IdTokenCredentials,
     ) -> Result<AuthResponse, AuthError> {
+        self.first_party("sign_in_with_id_token")?;
         self.id_token_grant(credentials, None).await
     }
 
@@ -134,6 +135,7 @@ impl Auth<'_> {
         &self,
         credentials: &IdTokenCredentials,
     ) -> Result<AuthResponse, AuthError> {
+        self.first_party("link_identity_with_id_token")?;
         let session = self.require_session().await?;
         self.id_token_grant(credentials, Some(session.access_token()))
             .await

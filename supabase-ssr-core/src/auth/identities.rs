@@ -91,6 +91,7 @@ impl Auth<'_> {
     /// The signed-in user's identities, from the user as the server has it now
     /// ([`Auth::get_user`], as auth-js's `getUserIdentities` reads them).
     pub async fn user_identities(&self) -> Result<Vec<Identity>, AuthError> {
+        self.first_party("user_identities")?;
         Ok(self.get_user().await?.identities())
     }
 
@@ -104,6 +105,7 @@ impl Auth<'_> {
     /// session: [`AuthError::SessionMissing`], no call made and no cookie written; the flow's
     /// verifier is forgotten on any failure.
     pub async fn link_identity(&self, oauth: &OAuthSignIn) -> Result<OAuthRedirect, AuthError> {
+        self.first_party("link_identity")?;
         let session = self.require_session().await?;
         let flow = PkceFlow::generate();
         super::pkce::store_verifier(&mut self.client.cookies(), &flow, "");
@@ -146,6 +148,7 @@ impl Auth<'_> {
     /// [`Mfa::unenroll`](super::Mfa::unenroll) does. A refresh that fails after the identity
     /// is gone is logged and not returned (the identity is removed either way).
     pub async fn unlink_identity(&self, identity: &Identity) -> Result<(), AuthError> {
+        self.first_party("unlink_identity")?;
         let path = id_path("user/identities", identity.identity_id(), "", "identity_id")?;
         let session = self.require_session().await?;
         let mut request = AuthRequest::new(Method::DELETE, &path);

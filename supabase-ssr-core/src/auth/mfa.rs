@@ -78,6 +78,7 @@ impl Mfa<'_> {
     ///
     /// Without a session: [`AuthError::SessionMissing`], no call made.
     pub async fn enroll(&self, enroll: &MfaEnroll) -> Result<EnrolledFactor, AuthError> {
+        self.auth.first_party("mfa().enroll")?;
         let session = self.auth.require_session().await?;
         // auth-js's body: undefined fields are left out by `JSON.stringify`.
         let mut body = Object::new();
@@ -104,6 +105,7 @@ impl Mfa<'_> {
         factor_id: &str,
         channel: Option<MfaChannel>,
     ) -> Result<MfaChallenge, AuthError> {
+        self.auth.first_party("mfa().challenge")?;
         let session = self.auth.require_session().await?;
         let path = factor_path(factor_id, "/challenge")?;
         let mut body = Object::new();
@@ -132,6 +134,7 @@ impl Mfa<'_> {
         challenge_id: &str,
         code: &str,
     ) -> Result<Session, AuthError> {
+        self.auth.first_party("mfa().verify")?;
         let session = self.auth.require_session().await?;
         let path = factor_path(factor_id, "/verify")?;
         let body = Json::Object(Object::from_iter([
@@ -154,6 +157,7 @@ impl Mfa<'_> {
         factor_id: &str,
         code: &str,
     ) -> Result<Session, AuthError> {
+        self.auth.first_party("mfa().challenge_and_verify")?;
         let challenge = self.challenge(factor_id, None).await?;
         self.verify(factor_id, &challenge.id, code).await
     }
@@ -168,6 +172,7 @@ impl Mfa<'_> {
     /// logged and not returned (the factor is removed either way; the session keeps its
     /// cookies and is refreshed by a later request).
     pub async fn unenroll(&self, factor_id: &str) -> Result<(), AuthError> {
+        self.auth.first_party("mfa().unenroll")?;
         let session = self.auth.require_session().await?;
         let path = factor_path(factor_id, "")?;
         let mut request = AuthRequest::new(Method::DELETE, &path);
@@ -180,6 +185,7 @@ impl Mfa<'_> {
     /// The user's factors (auth-js's `listFactors`): all of them, and the verified ones by type,
     /// from the user as the server has it now ([`Auth::get_user`], as auth-js reads them).
     pub async fn list_factors(&self) -> Result<Factors, AuthError> {
+        self.auth.first_party("mfa().list_factors")?;
         let user = self.auth.get_user().await?;
         Ok(Factors::from_factors(user.factors()))
     }
@@ -194,6 +200,8 @@ impl Mfa<'_> {
     /// let a request through at `aal2`, use verified claims (`Claims::aal`, or the proxy's
     /// step-up rule).
     pub async fn authenticator_assurance_level(&self) -> Result<AssuranceLevel, AuthError> {
+        self.auth
+            .first_party("mfa().authenticator_assurance_level")?;
         self.auth.client.mark_session_read();
         let Some(session) = self.auth.load_session().await? else {
             return Ok(AssuranceLevel::default());

@@ -140,6 +140,15 @@ impl<'a> Auth<'a> {
         Self { client }
     }
 
+    /// Refuses `method` when the client uses third-party auth: the sessions are the other
+    /// provider's (supabase-js throws on any `auth.<x>` of such a client).
+    fn first_party(&self, method: &'static str) -> Result<(), AuthError> {
+        if self.client.uses_third_party_auth() {
+            return Err(AuthError::ThirdPartyAuth { method });
+        }
+        Ok(())
+    }
+
     fn http(&self) -> &'a AuthHttp {
         &self.client.shared.http
     }
@@ -153,6 +162,7 @@ impl<'a> Auth<'a> {
     /// session, e.g. by refreshing it); [`Auth::get_user`] and [`Auth::get_claims`] work the
     /// same with either kind of cookie.
     pub async fn get_session(&self) -> Result<Option<UnverifiedSession>, AuthError> {
+        self.first_party("get_session")?;
         self.client.mark_session_read();
         Ok(self.load_session().await?.map(UnverifiedSession))
     }
@@ -251,6 +261,7 @@ impl<'a> Auth<'a> {
     /// alone (a forged cookie must not sign out the real session of the browser). So is a
     /// token without a non-empty `sub`: it names no user, whoever signed it.
     pub async fn get_claims(&self) -> Result<Option<Claims>, AuthError> {
+        self.first_party("get_claims")?;
         self.client.mark_session_read();
         if let Some(claims) = self.remembered_claims() {
             return Ok(Some(claims));
@@ -310,6 +321,7 @@ impl<'a> Auth<'a> {
     /// confirmed with `GET /user`; one the server refused is refused again without a call for
     /// the [failure window](crate::SupabaseBuilder::failure_memory_window).
     pub async fn claims_for_token(&self, access_token: &str) -> Result<Claims, AuthError> {
+        self.first_party("claims_for_token")?;
         let verifier = &self.client.shared.verifier;
         let claims = match verifier.verify(access_token).await? {
             verify::Verified::Claims(claims) => claims,
@@ -350,6 +362,7 @@ impl<'a> Auth<'a> {
 
     /// Refreshes the stored session now, whatever its expiry.
     pub async fn refresh_session(&self) -> Result<Session, AuthError> {
+        self.first_party("refresh_session")?;
         let StoredSession::Present(session) = self.client.cookies().stored_session() else {
             return Err(AuthError::SessionMissing);
         };
@@ -381,6 +394,7 @@ impl<'a> Auth<'a> {
         access_token: &str,
         refresh_token: &str,
     ) -> Result<Session, AuthError> {
+        self.first_party("set_session")?;
         if access_token.is_empty() || refresh_token.is_empty() {
             return Err(AuthError::SessionMissing);
         }
@@ -414,6 +428,7 @@ impl<'a> Auth<'a> {
     /// The user of the current session, from the Auth server (`GET /user`). Refreshes the
     /// session first when needed. A session the server no longer knows is removed.
     pub async fn get_user(&self) -> Result<User, AuthError> {
+        self.first_party("get_user")?;
         self.client.mark_session_read();
         let session = self.require_session().await?;
         let result = self.user_for_token(session.access_token()).await;
@@ -425,6 +440,7 @@ impl<'a> Auth<'a> {
 
     /// The user an access token belongs to, from the Auth server. Does not touch cookies.
     pub async fn user_for_token(&self, access_token: &str) -> Result<User, AuthError> {
+        self.first_party("user_for_token")?;
         let mut request = AuthRequest::new(Method::GET, "user");
         request.bearer = Some(access_token);
         match self.http().send(request).await? {
@@ -440,6 +456,7 @@ impl<'a> Auth<'a> {
     /// error is still returned so you can tell other devices may not be signed out. `Others`
     /// keeps this session. 401, 403 and 404 from the server count as success.
     pub async fn sign_out(&self, scope: SignOutScope) -> Result<(), AuthError> {
+        self.first_party("sign_out")?;
         let session = match self.load_session().await {
             Ok(session) => session,
             Err(error) => {

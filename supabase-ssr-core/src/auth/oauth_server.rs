@@ -143,6 +143,7 @@ impl OAuthServer<'_> {
         &self,
         authorization_id: &str,
     ) -> Result<AuthorizationDetails, AuthError> {
+        self.auth.first_party("oauth().authorization_details")?;
         let path = authorization_path(authorization_id, "")?;
         let body = self
             .send(Method::GET, &path, "oauth/authorizations/{id}", &[], None)
@@ -168,17 +169,20 @@ impl OAuthServer<'_> {
     /// auth-js redirects a browser itself unless `skipBrowserRedirect`; on a server the
     /// redirect is the caller's to send.
     pub async fn approve_authorization(&self, authorization_id: &str) -> Result<String, AuthError> {
+        self.auth.first_party("oauth().approve_authorization")?;
         self.consent(authorization_id, "approve").await
     }
 
     /// Denies the authorization (`action: deny`) and returns where to redirect the browser:
     /// the app's redirect URI with `error=access_denied` (and `state`).
     pub async fn deny_authorization(&self, authorization_id: &str) -> Result<String, AuthError> {
+        self.auth.first_party("oauth().deny_authorization")?;
         self.consent(authorization_id, "deny").await
     }
 
     /// The apps the user granted access to (`GET /user/oauth/grants`).
     pub async fn list_grants(&self) -> Result<Vec<OAuthGrant>, AuthError> {
+        self.auth.first_party("oauth().list_grants")?;
         let body = self
             .send(
                 Method::GET,
@@ -196,6 +200,7 @@ impl OAuthServer<'_> {
     /// Revokes the user's grant to the app `client_id` (`DELETE /user/oauth/grants?client_id=`):
     /// the app's sessions for the user end. No grant for it: `oauth_consent_not_found`.
     pub async fn revoke_grant(&self, client_id: &str) -> Result<(), AuthError> {
+        self.auth.first_party("oauth().revoke_grant")?;
         let query = [("client_id", client_id)];
         self.send(
             Method::DELETE,

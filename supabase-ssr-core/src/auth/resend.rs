@@ -99,6 +99,7 @@ impl Auth<'_> {
     /// The server answers too many resends with `over_email_send_rate_limit` /
     /// `over_sms_send_rate_limit` ([`AuthError::code`]).
     pub async fn resend(&self, resend: &Resend) -> Result<OtpResponse, AuthError> {
+        self.first_party("resend")?;
         let mut body = Object::new();
         resend.identifier.insert_into(&mut body);
         body.insert("type", resend.otp_type.as_str());

@@ -99,6 +99,7 @@ impl Auth<'_> {
     /// An unknown domain or id is the server's `sso_provider_not_found` ([`AuthError::code`]);
     /// the flow's verifier is forgotten on any failure.
     pub async fn sign_in_with_sso(&self, sso: &SsoSignIn) -> Result<SsoRedirect, AuthError> {
+        self.first_party("sign_in_with_sso")?;
         let mut body = Object::new();
         match &sso.provider {
             SsoProvider::Id(id) => body.insert("provider_id", id.as_str()),

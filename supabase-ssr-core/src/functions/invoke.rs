@@ -222,6 +222,10 @@ impl Invoke {
         }
         let (http_client, request) = self.body.apply(builder).build_split();
         let mut request = request.map_err(FunctionsError::fetch)?;
+        if deadline.is_some() {
+            // The invocation's own timeout replaces the client-wide `api_timeout`.
+            *request.timeout_mut() = None;
+        }
         // fetch sends `content-length: 0` for an empty body, and for no body on POST and PUT
         // (functions-js's default `POST` without a body); the HTTP client sends none then.
         let empty = match request.body() {
@@ -239,6 +243,11 @@ impl Invoke {
                 request.headers_mut().insert(name, value);
             }
         }
+        tracing::debug!(
+            method = %request.method(),
+            path = request.url().path(),
+            "Edge Function request"
+        );
         let sent = http_client.execute(request);
         let response = match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline, sent)

@@ -14,7 +14,7 @@ mod trace;
 pub use csrf::{CsrfGuard, GuardedRequest, InvalidOrigin, combine_header_values};
 pub use filter::PathFilter;
 pub(crate) use rejection::Denied;
-pub use rejection::{MISSING_MIDDLEWARE, Rejection, report_missing_middleware};
+pub use rejection::{MISSING_MIDDLEWARE, Rejection, THIRD_PARTY_AUTH, report_missing_middleware};
 pub use step_up::Aal2Policy;
 pub use trace::RequestSpan;
 pub(crate) use trace::SessionTrace;
@@ -34,6 +34,10 @@ pub enum SessionStatus {
     /// The session's access token expired and the Auth server could not refresh it now. The
     /// cookies are kept; treat the request as signed out for now and let the next one retry.
     Unavailable(AuthError),
+    /// The client uses third-party auth
+    /// ([`SupabaseBuilder::access_token`](crate::SupabaseBuilder::access_token)): Supabase auth
+    /// cookies were not read, refreshed or deleted.
+    ThirdPartyAuth,
 }
 
 /// What the middleware applies to the request before calling the handler.
@@ -84,7 +88,17 @@ impl SupabaseClient {
     /// // cookies.cache_headers_for(<the handler's Cache-Control>, <its Vary values>)
     /// # }
     /// ```
+    ///
+    /// With third-party auth it does nothing: no cookie is read, refreshed or deleted
+    /// ([`SessionStatus::ThirdPartyAuth`]).
     pub async fn proxy(&self) -> ProxyOutcome {
+        if self.uses_third_party_auth() {
+            return ProxyOutcome {
+                request_cookie_header: None,
+                status: SessionStatus::ThirdPartyAuth,
+                trace: SessionTrace::ThirdPartyAuth,
+            };
+        }
         if self.auth().remembered_claims().is_some() {
             return ProxyOutcome {
                 request_cookie_header: None,
@@ -111,7 +125,14 @@ impl SupabaseClient {
     /// response to send instead — `401` JSON, a `303` to the login page for browser navigations
     /// when one is configured, or `503` when the Auth server cannot be reached. A token that
     /// does not verify is answered like no session; its cookies are left alone.
+    ///
+    /// With third-party auth there are no Supabase Auth claims to give: the answer is a `500`
+    /// naming the configuration error (logged once), rather than a `401` that would pretend the
+    /// visitor is signed out. Verify the third-party token with its provider's library.
     pub async fn require_claims(&self, accept: Option<&str>) -> Result<Claims, Rejection> {
+        if self.uses_third_party_auth() {
+            return Err(Rejection::third_party_auth());
+        }
         let denied = match self.auth().get_claims().await {
             Ok(Some(claims)) => return Ok(claims),
             Ok(None) => Denied::Unauthenticated,
@@ -134,8 +155,14 @@ impl SupabaseClient {
     }
 
     /// For extractors of pages open to everyone: the verified claims, or `None` for anonymous
-    /// visitors, sessions that do not verify and Auth outages alike.
+    /// visitors, sessions that do not verify and Auth outages alike. With third-party auth,
+    /// always `None` (and the configuration error is logged once, as
+    /// [`require_claims`](Self::require_claims) reports it).
     pub async fn optional_claims(&self) -> Option<Claims> {
+        if self.uses_third_party_auth() {
+            rejection::report_third_party_auth();
+            return None;
+        }
         match self.auth().get_claims().await {
             Ok(claims) => claims,
             Err(error) => {

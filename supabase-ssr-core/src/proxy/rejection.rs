@@ -24,6 +24,18 @@ pub fn report_missing_middleware() {
     LOGGED.call_once(|| tracing::error!("{MISSING_MIDDLEWARE}"));
 }
 
+/// What [`Rejection::third_party_auth`] answers (with a `500`): a route requires a Supabase
+/// Auth user, but the client uses third-party auth. A configuration error, never a visitor's.
+pub const THIRD_PARTY_AUTH: &str = "this route requires a Supabase Auth user, but the Supabase \
+                                    client is configured for third-party auth (access_token): \
+                                    verify the third-party token with its provider instead";
+
+/// Logs [`THIRD_PARTY_AUTH`] as an error, the first time only.
+pub(crate) fn report_third_party_auth() {
+    static LOGGED: std::sync::Once = std::sync::Once::new();
+    LOGGED.call_once(|| tracing::error!("{THIRD_PARTY_AUTH}"));
+}
+
 /// How unauthenticated requests to protected routes, and cross-site requests the
 /// [`CsrfGuard`](super::CsrfGuard) refuses, are answered.
 ///
@@ -43,7 +55,7 @@ pub fn report_missing_middleware() {
 pub struct Rejection {
     /// HTTP status: 401, 303, 503 when the Auth server is unreachable, 403 for a cross-site
     /// request or a session that must step up to `aal2`, 500 for
-    /// [`Rejection::missing_middleware`].
+    /// [`Rejection::missing_middleware`] and [`Rejection::third_party_auth`].
     pub status: StatusCode,
     /// Headers to set, e.g. `Location`, `Content-Type`, `Retry-After`.
     pub headers: Vec<(&'static str, String)>,
@@ -94,6 +106,26 @@ impl Rejection {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             headers: vec![("Content-Type", "text/plain; charset=utf-8".to_owned())],
             body: MISSING_MIDDLEWARE.to_owned(),
+        }
+    }
+
+    /// The `500` of an extractor that needs a Supabase Auth user on a client that uses
+    /// third-party auth: a plain-text body of [`THIRD_PARTY_AUTH`], logged once as an error.
+    ///
+    /// ```
+    /// use supabase_ssr_core::proxy::{Rejection, THIRD_PARTY_AUTH};
+    ///
+    /// let rejection = Rejection::third_party_auth();
+    /// assert_eq!(rejection.status, http::StatusCode::INTERNAL_SERVER_ERROR);
+    /// assert_eq!(rejection.body, THIRD_PARTY_AUTH);
+    /// ```
+    #[must_use]
+    pub fn third_party_auth() -> Self {
+        report_third_party_auth();
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            headers: vec![("Content-Type", "text/plain; charset=utf-8".to_owned())],
+            body: THIRD_PARTY_AUTH.to_owned(),
         }
     }
 

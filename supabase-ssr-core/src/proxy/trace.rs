@@ -34,6 +34,8 @@ pub(crate) enum SessionTrace {
     SignedOut,
     /// The access token expired and the Auth server could not refresh it now.
     AuthUnavailable,
+    /// The client uses third-party auth; the cookies were not read.
+    ThirdPartyAuth,
 }
 
 impl SessionTrace {
@@ -48,6 +50,7 @@ impl SessionTrace {
             Self::RefreshFailed => "refresh_failed",
             Self::SignedOut => "signed_out",
             Self::AuthUnavailable => "auth_unavailable",
+            Self::ThirdPartyAuth => "third_party_auth",
         }
     }
 }
@@ -55,7 +58,8 @@ impl SessionTrace {
 /// The INFO span `supabase_ssr.request` of one request, made by the adapters' middleware.
 ///
 /// Fields: `http.method`, `http.path` (no query), `session` (`none`, `invalid`, `valid`,
-/// `present`, `refreshed`, `refresh_failed`, `signed_out`, `auth_unavailable`, or `skipped`
+/// `present`, `refreshed`, `refresh_failed`, `signed_out`, `auth_unavailable`,
+/// `third_party_auth` (the client uses third-party auth), or `skipped`
 /// for a path the [`PathFilter`](super::PathFilter) skips, `cross_site_refused` for a request
 /// the [`CsrfGuard`](super::CsrfGuard) refuses) and `refreshed` (a bool). Everything the
 /// proxy step and the handler do runs inside it ([`RequestSpan::instrument`]), so the

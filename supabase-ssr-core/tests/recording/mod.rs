@@ -11,7 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use supabase_ssr_core::cookies::CookieState;
-use supabase_ssr_core::{Session, Supabase};
+use supabase_ssr_core::{Session, Supabase, SupabaseBuilder};
 use supabase_ssr_testing::server::{LocalAuth, LocalAuthOptions, SeedUser};
 
 pub const EMAIL: &str = "ada@example.com";
@@ -44,6 +44,8 @@ impl Recorded {
 struct Shared {
     auth_url: String,
     records: Arc<Mutex<Vec<Recorded>>>,
+    /// Requests to `/auth/v1/*`, recorded before they are proxied.
+    auth_records: Arc<Mutex<Vec<Recorded>>>,
     /// When set, `/rest/v1/todos` answers 401 to any other bearer.
     required_bearer: Arc<Mutex<Option<String>>>,
     /// Answers set by a test ([`Project::answer_with`]), before the built-in ones.
@@ -83,9 +85,12 @@ impl Project {
     }
 
     pub fn supabase(&self) -> Supabase {
+        self.builder().build().unwrap()
+    }
+
+    /// A builder for this project, to add client options to.
+    pub fn builder(&self) -> SupabaseBuilder {
         Supabase::builder(&self.url, self.auth.publishable_key())
-            .build()
-            .unwrap()
     }
 
     /// The `Cookie` header of a browser holding a session minted for `EMAIL` that expires in
@@ -108,6 +113,11 @@ impl Project {
     /// Requests received by the fake services (not the Auth ones), oldest first.
     pub fn records(&self) -> Vec<Recorded> {
         self.shared.records.lock().unwrap().clone()
+    }
+
+    /// Requests to the Auth API (proxied to the local Auth server), oldest first.
+    pub fn auth_records(&self) -> Vec<Recorded> {
+        self.shared.auth_records.lock().unwrap().clone()
     }
 
     pub fn last(&self) -> Recorded {
@@ -141,7 +151,18 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
         .map(ToString::to_string)
         .unwrap_or_default();
     if parts.uri.path().starts_with("/auth/v1/") {
+        shared.auth_records.lock().unwrap().push(Recorded {
+            method: parts.method.clone(),
+            uri: uri.clone(),
+            headers: parts.headers.clone(),
+            body: body.clone(),
+        });
         return proxy(&shared.auth_url, parts.method, &uri, &parts.headers, body).await;
+    }
+    // A slow endpoint in every area (`/rest/v1/slow`, `/storage/v1/object/list/slow`,
+    // `/functions/v1/slow`): it answers after far longer than any test's timeout.
+    if parts.uri.path().split('/').any(|segment| segment == "slow") {
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
     }
     let recorded = Recorded {
         method: parts.method,
