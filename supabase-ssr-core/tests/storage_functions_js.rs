@@ -465,7 +465,10 @@ fn download_cases() -> Vec<Case> {
             "download",
             json!(["private/me.txt"]),
             |c| async move {
-                c.storage().from("docs").download("private/me.txt").await?;
+                c.storage()
+                    .from("docs")
+                    .download("private/me.txt", &DownloadOptions::default())
+                    .await?;
                 Ok(None)
             },
         )
@@ -1924,8 +1927,13 @@ fn check(case: &Case, js: &Value, ours: &[Recorded], outcome: Outcome, failures:
     if case.js["cookie_header"].is_string() {
         // Signed in, the bearer is the user's token on both sides (compared below), not the key.
         let bearer = format!("Bearer {}", user_access_token());
-        if ours.iter().any(|r| r.headers.get("authorization") != Some(&bearer)) {
-            failures.push(format!("{name}: signed in, but the user's token was not the bearer"));
+        if ours
+            .iter()
+            .any(|r| r.headers.get("authorization") != Some(&bearer))
+        {
+            failures.push(format!(
+                "{name}: signed in, but the user's token was not the bearer"
+            ));
         }
     }
     let theirs: Vec<Value> = js_requests.iter().map(normalized).collect();
