@@ -76,7 +76,7 @@
 //!
 //! | feature | gives |
 //! |---|---|
-//! | `rest` | [`SupabaseClient::from`], [`SupabaseClient::rpc`] and the `rest` module |
+//! | `rest` | [`SupabaseClient::from`], [`SupabaseClient::rpc`], [`SupabaseClient::schema`] and the `rest` module |
 //! | `storage` | [`SupabaseClient::storage`] and the `storage` module |
 //! | `functions` | [`SupabaseClient::functions`] and the `functions` module |
 //!
