@@ -478,3 +478,61 @@ async fn a_per_request_token_is_the_bearer_and_never_printed() {
     // The handle's other clients keep using Supabase Auth sessions.
     assert!(!supabase.client([]).uses_third_party_auth());
 }
+
+#[tokio::test]
+async fn a_calls_own_header_replaces_a_global_one_of_the_same_name() {
+    let project = Project::start().await;
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("text/x-global"));
+    let client = project
+        .builder()
+        .global_headers(headers)
+        .build()
+        .unwrap()
+        .client([]);
+    client
+        .storage()
+        .from("avatars")
+        .list("", ListOptions::default())
+        .await
+        .unwrap();
+    client
+        .from("todos")
+        .insert(serde_json::json!({"title": "x"}))
+        .execute_text()
+        .await
+        .unwrap();
+    // functions-js spreads the global headers over the Content-Type it infers from the body.
+    client
+        .functions()
+        .invoke("echo")
+        .json(&serde_json::json!({"a": 1}))
+        .send()
+        .await
+        .unwrap();
+    let function = project.records().pop().unwrap();
+    let types = function
+        .headers
+        .get_all("content-type")
+        .iter()
+        .collect::<Vec<_>>();
+    assert_eq!(types, ["text/x-global"]);
+    let records = &project.records()[..2];
+    assert_eq!(
+        paths(records),
+        ["/storage/v1/object/list/avatars", "/rest/v1/todos"]
+    );
+    for sent in records {
+        let types = sent
+            .headers
+            .get_all("content-type")
+            .iter()
+            .collect::<Vec<_>>();
+        assert_eq!(types.len(), 1, "{}: {types:?}", sent.uri);
+        assert!(
+            types[0].to_str().unwrap().starts_with("application/json"),
+            "{}: {types:?}",
+            sent.uri
+        );
+    }
+}
