@@ -5,8 +5,9 @@
 // out), keeps it, and answers with the case's canned answer so the call completes.
 //
 //   node --experimental-websocket storage-functions-requests.mjs < {url, key, cases: [case]}
-//     case: {name, key, on, bucket, method, args, chain, answer, result}
+//     case: {name, key, cookie_header, on, bucket, method, args, chain, answer, result}
 //       key:    the API key of this case's client (default: the input's `key`)
+//       cookie_header: signed in — @supabase/ssr's createServerClient over these cookies
 //       on:     "bucket" (supabase.storage.from(bucket)), "storage" or "functions"
 //       args:   JSON, with these objects turned into JavaScript values first:
 //               {"$bytes": b64} Uint8Array, {"$arraybuffer": b64} ArrayBuffer,
@@ -20,6 +21,7 @@
 //     -> [{name, requests: [{method, url, headers, body}], ok, error, result}]
 //        url: path and query as sent; headers: lower-case names; body: base64 or null
 import { Readable } from 'node:stream'
+import { createServerClient, parseCookieHeader } from '@supabase/ssr'
 import { createClient } from '@supabase/supabase-js'
 
 const input = JSON.parse(await new Promise((resolve, reject) => {
@@ -97,9 +99,16 @@ const client = (key) => createClient(input.url, key, {
   auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
 })
 const defaultClient = client(input.key)
+// A signed-in case: @supabase/ssr's server client over the request's cookies, as in an app.
+const serverClient = (cookieHeader) => createServerClient(input.url, input.key, {
+  global: { fetch: recorder },
+  cookies: { getAll: () => parseCookieHeader(cookieHeader), setAll: () => {} },
+})
 
 function target(testCase) {
-  const supabase = testCase.key ? client(testCase.key) : defaultClient
+  const supabase = testCase.cookie_header
+    ? serverClient(testCase.cookie_header)
+    : testCase.key ? client(testCase.key) : defaultClient
   if (testCase.on === 'bucket') return supabase.storage.from(testCase.bucket)
   if (testCase.on === 'storage') return supabase.storage
   if (testCase.on === 'functions') return supabase.functions

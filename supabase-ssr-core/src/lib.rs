@@ -76,7 +76,7 @@
 //!
 //! | feature | gives |
 //! |---|---|
-//! | `rest` | [`SupabaseClient::from`], [`SupabaseClient::rpc`] and the `rest` module |
+//! | `rest` | [`SupabaseClient::from`], [`SupabaseClient::rpc`], [`SupabaseClient::schema`] and the `rest` module |
 //! | `storage` | [`SupabaseClient::storage`] and the `storage` module |
 //! | `functions` | [`SupabaseClient::functions`] and the `functions` module |
 //!
@@ -139,6 +139,11 @@
 //! - Attributes: `Max-Age=34560000; Path=/; SameSite=Lax`, not `HttpOnly`, plus your
 //!   [`cookies::CookieOptions`]; deletions are `Max-Age=0` with an empty value, doubled
 //!   (host-only first) when a `Domain` is set; stale chunks are deleted when a session shrinks.
+//! - Tokens-only cookies (`cookies: { encode: "tokens-only" }`): the session without its user,
+//!   written with [`SupabaseBuilder::cookie_contents`] and read whatever the setting.
+//! - Old scopes: [`SupabaseClient::clear_auth_cookies`] deletes the auth cookies at other
+//!   paths and domains, as `clearAuthCookiesAtScopes` does.
+//! - Every option and cookie helper of `@supabase/ssr` and its Rust counterpart: [`parity`].
 
 // docs.rs (`--cfg docsrs`): each feature-gated item shows the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -7,7 +7,9 @@ mod recording;
 use recording::Project;
 use serde::{Deserialize, Serialize};
 use supabase_ssr_core::rest::{Count, Order, RestError};
-use supabase_ssr_core::storage::{ListOptions, StorageError, UploadOptions};
+use supabase_ssr_core::storage::{
+    DownloadOptions, ListOptions, SignedUrlOptions, StorageError, UploadOptions,
+};
 use supabase_ssr_testing::server::Endpoint;
 
 #[derive(Debug, Deserialize, Serialize, PartialEq)]
@@ -242,6 +244,35 @@ async fn csv_is_read_as_text() {
         .unwrap();
     assert_eq!(csv, "id,title\n1,a");
     assert_eq!(project.last().header("accept"), Some("text/csv"));
+    // As postgrest-js's `data`: the text itself, not parsed as JSON.
+    let csv: String = client
+        .from("export")
+        .select("*")
+        .csv()
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(csv, "id,title\n1,a");
+}
+
+#[tokio::test]
+async fn a_text_plan_is_read_as_text_and_its_accept_names_the_plan() {
+    use supabase_ssr_core::rest::ExplainOptions;
+    let project = Project::start().await;
+    let client = project.supabase().client([]);
+    // The fake answers this path with text whatever is asked: it stands for the plan.
+    let plan: String = client
+        .from("export")
+        .select("*")
+        .explain(ExplainOptions::default().analyze(true))
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(plan, "id,title\n1,a");
+    assert_eq!(
+        project.last().header("accept"),
+        Some("application/vnd.pgrst.plan+text; for=\"application/json\"; options=analyze;")
+    );
 }
 
 #[tokio::test]
@@ -297,7 +328,10 @@ async fn storage_calls_are_made_as_the_user() {
     assert_eq!(&sent.body[..], b"\x89PNG");
     assert_eq!(sent.bearer(), Some(session.access_token()));
 
-    assert_eq!(avatars.download("u1/me.png").await.unwrap(), b"\x89PNG");
+    let png = avatars
+        .download("u1/me.png", &DownloadOptions::default())
+        .await;
+    assert_eq!(&png.unwrap()[..], b"\x89PNG");
     assert_eq!(project.last().method, "GET");
 
     let listed = avatars
@@ -332,7 +366,9 @@ async fn storage_calls_are_made_as_the_user() {
         serde_json::json!({"bucketId": "avatars", "sourceKey": "u1/me.png", "destinationKey": "u1/old.png"})
     );
 
-    let signed = avatars.create_signed_url("u1/me.png", 60).await.unwrap();
+    let none = SignedUrlOptions::default();
+    let signed = avatars.create_signed_url("u1/me.png", 60, &none);
+    let signed = signed.await.unwrap();
     assert_eq!(
         signed,
         format!(
@@ -343,19 +379,14 @@ async fn storage_calls_are_made_as_the_user() {
     assert_eq!(project.last().json(), serde_json::json!({"expiresIn": 60}));
 
     let many = avatars
-        .create_signed_urls(["a.png", "b.png"], 60)
+        .create_signed_urls(["a.png", "b.png"], 60, &none)
         .await
         .unwrap();
-    assert_eq!(
-        many[0].signed_url.as_deref(),
-        Some(
-            format!(
-                "{}/storage/v1/object/sign/avatars/a.png?token=ta",
-                project.url
-            )
-            .as_str()
-        )
+    let a = format!(
+        "{}/storage/v1/object/sign/avatars/a.png?token=ta",
+        project.url
     );
+    assert_eq!(many[0].signed_url.as_deref(), Some(a.as_str()));
     assert!(many[1].signed_url.is_none() && many[1].error.is_some());
     assert_eq!(
         project.last().json(),
@@ -363,7 +394,7 @@ async fn storage_calls_are_made_as_the_user() {
     );
 
     assert_eq!(
-        avatars.public_url("u1/my photo.png").unwrap(),
+        avatars.public_url("u1/my photo.png", &none).unwrap(),
         format!(
             "{}/storage/v1/object/public/avatars/u1/my%20photo.png",
             project.url
@@ -384,7 +415,7 @@ async fn storage_errors_carry_status_code_and_message() {
     let error = client
         .storage()
         .from("avatars")
-        .download("missing.png")
+        .download("missing.png", &DownloadOptions::default())
         .await
         .unwrap_err();
     assert!(matches!(

@@ -61,7 +61,10 @@ async fn data_api_storage_and_functions_keep_the_transport_error() {
     let storage = client
         .storage()
         .from("avatars")
-        .download(SECRET)
+        .download(
+            SECRET,
+            &supabase_ssr_core::storage::DownloadOptions::default(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(storage, StorageError::Transport(_)), "{storage:?}");

@@ -303,6 +303,42 @@ async fn the_timeout_keeps_running_while_the_body_is_read_whole() {
 }
 
 #[tokio::test]
+async fn an_invocations_timeout_replaces_the_client_wide_one() {
+    let project = Project::start().await;
+    let supabase =
+        supabase_ssr_core::Supabase::builder(&project.url, project.auth.publishable_key())
+            .api_timeout(Duration::from_millis(80))
+            .build()
+            .unwrap();
+    let client = supabase.client([]);
+    // The client-wide timeout cuts the 150 ms of events...
+    let response = client.functions().invoke("stream").send().await.unwrap();
+    let error = response.text().await.unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    // ...this call's own longer one lets them through, and a stream is never cut by it.
+    let response = client
+        .functions()
+        .invoke("stream")
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.text().await.unwrap(),
+        "data: 0\n\ndata: 1\n\ndata: 2\n\n"
+    );
+    let response = client
+        .functions()
+        .invoke("stream")
+        .timeout(Duration::from_millis(100))
+        .send()
+        .await
+        .unwrap();
+    let streamed: Vec<_> = response.bytes_stream().collect().await;
+    assert!(streamed.iter().all(Result::is_ok), "{streamed:?}");
+}
+
+#[tokio::test]
 async fn a_request_body_can_be_streamed_and_an_answer_read_as_a_stream() {
     let project = Project::start().await;
     let client = project.supabase().client([]);
@@ -448,6 +484,17 @@ async fn names_leaving_the_functions_path_and_bad_headers_are_refused_before_sen
         "{error:?}"
     );
     assert!(!error.to_string().contains("line"), "{error}");
+    let error = client
+        .functions()
+        .invoke("echo")
+        .region(FunctionRegion::Other("eu\nwest".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, FunctionsError::InvalidHeader(_)),
+        "{error:?}"
+    );
     let error = client
         .functions()
         .invoke("echo")

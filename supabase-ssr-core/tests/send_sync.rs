@@ -10,7 +10,6 @@ use std::future::Future;
 use supabase_ssr_core::auth::{
     IdTokenCredentials, Identity, OAuthSignIn, PasswordCredentials, Resend, SignOutScope, SsoSignIn,
 };
-#[cfg(feature = "functions")]
 use supabase_ssr_core::{Config, Session, Supabase, SupabaseBuilder, SupabaseClient, User};
 
 fn shared<T: Send + Sync + Clone + 'static>() {}
@@ -108,7 +107,16 @@ async fn the_futures_of_the_client_are_send() {
     #[cfg(feature = "functions")]
     send_future(client.functions().invoke("hello").send());
     #[cfg(feature = "storage")]
-    send_future(client.storage().from("avatars").download("a.png"));
+    {
+        use supabase_ssr_core::storage::{DownloadOptions, UploadOptions};
+        fn send_stream<S: futures_util::Stream + Send + 'static>(_: S) {}
+        let avatars = client.storage().from("avatars");
+        let options = DownloadOptions::default();
+        send_future(avatars.download("a.png", &options));
+        send_future(avatars.upload("a.png", b"a", UploadOptions::default()));
+        send_future(avatars.exists("a.png"));
+        send_stream(avatars.download_stream("a.png", &options));
+    }
     send_future(supabase.prefetch_jwks());
 }
 

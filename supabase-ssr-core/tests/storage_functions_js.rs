@@ -31,13 +31,14 @@ use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
+use supabase_ssr_core::cookies::CookieState;
 use supabase_ssr_core::functions::{FunctionRegion, FunctionsError};
 use supabase_ssr_core::storage::{
-    BucketOptions, DestinationOptions, LifecycleConfiguration, LifecycleRule, ListBucketsOptions,
-    ListOptions, ListV2Options, MetadataOverride, PurgeCacheOptions, RemoveEntry, StorageError,
-    UploadOptions, VersionFilter, VersioningStatus,
+    BucketOptions, DestinationOptions, DownloadOptions, LifecycleConfiguration, LifecycleRule,
+    ListBucketsOptions, ListOptions, ListV2Options, MetadataOverride, PurgeCacheOptions,
+    RemoveEntry, SignedUrlOptions, StorageError, UploadOptions, VersionFilter, VersioningStatus,
 };
-use supabase_ssr_core::{Supabase, SupabaseClient};
+use supabase_ssr_core::{Config, Session, Supabase, SupabaseClient};
 use supabase_ssr_testing::node::NodeScripts;
 
 const KEY: &str = "sb_publishable_test";
@@ -237,9 +238,12 @@ struct Case {
     answer: Answer,
     /// A dotted path into the JavaScript call's `data`, compared with what our call returns;
     /// `$data` is the whole `data`, `$signedUrls` createSignedUrls' list without `signedURL`,
-    /// `$page` listV2's `nextCursor` and `hasNext`.
+    /// `$page` listV2's `nextCursor` and `hasNext`, `$info` info's `id`, `name` and `size`.
     result: Option<&'static str>,
     refusal: Option<Refusal>,
+    /// The JavaScript call returns an error with its data (storage-js `exists` of a missing
+    /// file: `{ data: false, error }`).
+    js_error_expected: bool,
     rust: RustCall,
 }
 
@@ -255,6 +259,7 @@ impl Case {
             answer: Answer::json(&json!({})),
             result: None,
             refusal: None,
+            js_error_expected: false,
             rust: Box::new(move |client| Box::pin(rust(client))),
         }
     }
@@ -311,6 +316,20 @@ impl Case {
     #[allow(dead_code, reason = "used as download_stream lands")]
     fn chain(mut self, names: &[&str]) -> Self {
         self.js["chain"] = json!(names);
+        self
+    }
+
+    /// The JavaScript call answers with an error besides its data.
+    #[allow(dead_code, reason = "used by exists of a missing file")]
+    fn js_error_expected(mut self) -> Self {
+        self.js_error_expected = true;
+        self
+    }
+
+    /// Both clients act for a signed-in user: ours from the session cookies, supabase-js
+    /// through @supabase/ssr's `createServerClient` over the same cookies.
+    fn signed_in(mut self) -> Self {
+        self.js["cookie_header"] = Value::from(session_cookie_header());
         self
     }
 
@@ -441,6 +460,21 @@ fn upload_cases() -> Vec<Case> {
 fn download_cases() -> Vec<Case> {
     vec![
         Case::bucket(
+            "download signed in: the user's token is the bearer",
+            "docs",
+            "download",
+            json!(["private/me.txt"]),
+            |c| async move {
+                c.storage()
+                    .from("docs")
+                    .download("private/me.txt", &DownloadOptions::default())
+                    .await?;
+                Ok(None)
+            },
+        )
+        .signed_in()
+        .answer(Answer::raw("text/plain", b"mine")),
+        Case::bucket(
             "download",
             "docs",
             "download",
@@ -449,9 +483,9 @@ fn download_cases() -> Vec<Case> {
                 let bytes = c
                     .storage()
                     .from("docs")
-                    .download("reports/2024.pdf")
+                    .download("reports/2024.pdf", &DownloadOptions::default())
                     .await?;
-                assert_eq!(bytes, b"%PDF-1.7");
+                assert_eq!(&bytes[..], b"%PDF-1.7");
                 Ok(None)
             },
         )
@@ -542,7 +576,7 @@ fn url_cases() -> Vec<Case> {
                 let url = c
                     .storage()
                     .from("docs")
-                    .create_signed_url("reports/q1.pdf", 60)
+                    .create_signed_url("reports/q1.pdf", 60, &SignedUrlOptions::default())
                     .await?;
                 Ok(Some(Value::from(url)))
             },
@@ -558,7 +592,11 @@ fn url_cases() -> Vec<Case> {
                 let url = c
                     .storage()
                     .from("docs")
-                    .create_signed_url("my reports/q 1.pdf", 3600)
+                    .create_signed_url(
+                        "my reports/q 1.pdf",
+                        3600,
+                        &SignedUrlOptions::default(),
+                    )
                     .await?;
                 Ok(Some(Value::from(url)))
             },
@@ -574,7 +612,7 @@ fn url_cases() -> Vec<Case> {
                 let urls = c
                     .storage()
                     .from("docs")
-                    .create_signed_urls(["a.txt", "b c.txt"], 120)
+                    .create_signed_urls(["a.txt", "b c.txt"], 120, &SignedUrlOptions::default())
                     .await?;
                 Ok(Some(
                     urls.into_iter()
@@ -596,7 +634,7 @@ fn url_cases() -> Vec<Case> {
             json!(["cats/tom.png"]),
             |c| async move {
                 Ok(Some(Value::from(
-                    c.storage().from("public-images").public_url("cats/tom.png")?,
+                    c.storage().from("public-images").public_url("cats/tom.png", &SignedUrlOptions::default())?,
                 )))
             },
         )
@@ -610,7 +648,7 @@ fn url_cases() -> Vec<Case> {
                 Ok(Some(Value::from(
                     c.storage()
                         .from("public-images")
-                        .public_url("/chats et chiens/tôm 1.png")?,
+                        .public_url("/chats et chiens/tôm 1.png", &SignedUrlOptions::default())?,
                 )))
             },
         )
@@ -1100,7 +1138,7 @@ fn refused_path_cases() -> Vec<Case> {
             |c| async move {
                 c.storage()
                     .from("avatars")
-                    .download("../private/keys.txt")
+                    .download("../private/keys.txt", &DownloadOptions::default())
                     .await?;
                 Ok(None)
             },
@@ -1132,7 +1170,7 @@ fn refused_path_cases() -> Vec<Case> {
             |c| async move {
                 c.storage()
                     .from("avatars")
-                    .create_signed_url("../private/keys.txt", 60)
+                    .create_signed_url("../private/keys.txt", 60, &SignedUrlOptions::default())
                     .await?;
                 Ok(None)
             },
@@ -1241,6 +1279,19 @@ fn function_body_cases() -> Vec<Case> {
             },
         )
         .key(&legacy_anon_key()),
+        Case::invoke(
+            "invoke signed in: the user's token is the bearer",
+            json!(["hello", { "body": { "name": "Ada" } }]),
+            |c| async move {
+                c.functions()
+                    .invoke("hello")
+                    .json(&json!({ "name": "Ada" }))
+                    .send()
+                    .await?;
+                Ok(None)
+            },
+        )
+        .signed_in(),
     ]
 }
 
@@ -1525,6 +1576,80 @@ fn function_region_cases() -> Vec<Case> {
     ]
 }
 
+/// The access token of the signed-in cases: a user's JWT, valid for an hour (its signature is
+/// not checked by either client).
+fn user_access_token() -> String {
+    static TOKEN: OnceLock<String> = OnceLock::new();
+    TOKEN
+        .get_or_init(|| {
+            let part = |value: Value| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+            };
+            let exp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+                + 3600;
+            format!(
+                "{}.{}.c2lnbmF0dXJl",
+                part(json!({ "alg": "HS256", "typ": "JWT" })),
+                part(json!({
+                    "sub": "8f2e5a3c-1111-4222-8333-944455556666",
+                    "aud": "authenticated",
+                    "role": "authenticated",
+                    "exp": exp,
+                    "session_id": "5b0e8b1c-aaaa-4bbb-8ccc-ddddeeeeffff"
+                }))
+            )
+        })
+        .clone()
+}
+
+/// The `Cookie` header of a signed-in user's session, as our cookie writer writes it (read alike
+/// by @supabase/ssr).
+fn session_cookie_header() -> String {
+    let token = user_access_token();
+    let expires_at = token_expiry(&token);
+    let session = Session::from_value(json!({
+        "access_token": token,
+        "token_type": "bearer",
+        "expires_in": 3600,
+        "expires_at": expires_at,
+        "refresh_token": "refresh-1",
+        "user": {
+            "id": "8f2e5a3c-1111-4222-8333-944455556666",
+            "aud": "authenticated",
+            "role": "authenticated",
+            "email": "ada@example.com",
+            "app_metadata": { "provider": "email" },
+            "user_metadata": {},
+            "created_at": "2024-01-01T00:00:00Z"
+        }
+    }))
+    .unwrap();
+    let config = Config::new(server().url.as_str(), KEY).unwrap();
+    let mut state = CookieState::new(Arc::new(config), []);
+    state.set_session(&session);
+    state
+        .response_cookies()
+        .set_cookies()
+        .iter()
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn token_expiry(token: &str) -> u64 {
+    let payload = token.split('.').nth(1).unwrap();
+    let payload: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    payload["exp"].as_u64().unwrap()
+}
+
 /// A legacy anon key: a JWT whose `role` is `anon` (its signature is not checked here).
 fn legacy_anon_key() -> String {
     let part =
@@ -1699,11 +1824,13 @@ async fn compare(cases: Vec<Case>, minimum: usize) {
     .unwrap();
     assert_eq!(js.len(), cases.len(), "JavaScript did not run every case");
 
-    let client = |key: &str| {
-        Supabase::builder(server.url.as_str(), key)
-            .build()
-            .unwrap()
-            .client([])
+    let client = |case: &Case| {
+        let key = case.js["key"].as_str().unwrap_or(KEY);
+        let supabase = Supabase::builder(server.url.as_str(), key).build().unwrap();
+        match case.js["cookie_header"].as_str() {
+            Some(cookies) => supabase.client([cookies]),
+            None => supabase.client([]),
+        }
     };
     let mut failures = Vec::new();
     for (case, js) in cases.iter().zip(&js) {
@@ -1713,7 +1840,7 @@ async fn compare(cases: Vec<Case>, minimum: usize) {
             state.recorded.clear();
             state.answer = Some(case.answer.clone());
         }
-        let outcome = (case.rust)(client(case.js["key"].as_str().unwrap_or(KEY))).await;
+        let outcome = (case.rust)(client(case)).await;
         let ours = std::mem::take(&mut server.state.lock().unwrap().recorded);
         check(case, js, &ours, outcome, &mut failures);
     }
@@ -1729,6 +1856,10 @@ async fn compare(cases: Vec<Case>, minimum: usize) {
 /// The JavaScript result a case compares: as printed, but for `$signedUrls` (createSignedUrls)
 /// each entry's path, signed URL and error only (not the server's `signedURL`).
 fn js_result(path: &str, result: &Value) -> Value {
+    if path == "$info" {
+        // info: a few of its (camelCased) fields.
+        return json!({ "id": result["id"], "name": result["name"], "size": result["size"] });
+    }
     if path == "$page" {
         // listV2: the cursor and whether a page follows.
         return json!({ "nextCursor": result["nextCursor"], "hasNext": result["hasNext"] });
@@ -1756,9 +1887,14 @@ fn check(case: &Case, js: &Value, ours: &[Recorded], outcome: Outcome, failures:
         .map(js_recorded)
         .collect();
 
-    if js["ok"] != Value::Bool(true) {
+    if js["ok"] != Value::Bool(!case.js_error_expected) {
         failures.push(format!(
-            "{name}: the JavaScript call failed: {}",
+            "{name}: the JavaScript call {}: {}",
+            if case.js_error_expected {
+                "should have failed"
+            } else {
+                "failed"
+            },
             js["error"]
         ));
         return;
@@ -1788,6 +1924,18 @@ fn check(case: &Case, js: &Value, ours: &[Recorded], outcome: Outcome, failures:
             return;
         }
     };
+    if case.js["cookie_header"].is_string() {
+        // Signed in, the bearer is the user's token on both sides (compared below), not the key.
+        let bearer = format!("Bearer {}", user_access_token());
+        if ours
+            .iter()
+            .any(|r| r.headers.get("authorization") != Some(&bearer))
+        {
+            failures.push(format!(
+                "{name}: signed in, but the user's token was not the bearer"
+            ));
+        }
+    }
     let theirs: Vec<Value> = js_requests.iter().map(normalized).collect();
     let ours: Vec<Value> = ours.iter().map(normalized).collect();
     if theirs != ours {

@@ -125,7 +125,8 @@ impl Invoke {
     /// ([`is_timeout`](FunctionsError::is_timeout)). It covers sending, the answer's headers and
     /// reading its body whole; a body read with
     /// [`bytes_stream`](FunctionResponse::bytes_stream) is not cut. To cancel otherwise (an
-    /// `AbortSignal` in functions-js), drop the future.
+    /// `AbortSignal` in functions-js), drop the future. It replaces the client-wide
+    /// [`api_timeout`](crate::SupabaseBuilder::api_timeout) for this call.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -223,6 +224,11 @@ impl Invoke {
         let (http_client, request) = self.body.apply(builder).build_split();
         let mut request = request.map_err(FunctionsError::fetch)?;
         if deadline.is_some() {
+            // This call's timeout replaces the client-wide one (`api_timeout`), which the HTTP
+            // client would also apply to a streamed body.
+            *request.timeout_mut() = None;
+        }
+        if deadline.is_some() {
             // The invocation's own timeout replaces the client-wide `api_timeout`.
             *request.timeout_mut() = None;
         }
@@ -248,6 +254,11 @@ impl Invoke {
                 request.headers_mut().insert(name, value);
             }
         }
+        tracing::debug!(
+            method = %request.method(),
+            path = request.url().path(),
+            "Edge Function request"
+        );
         let sent = http_client.execute(request);
         let response = match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline, sent)

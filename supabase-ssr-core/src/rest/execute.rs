@@ -27,7 +27,8 @@ impl FilterBuilder {
     /// Sends the request as the user and deserializes the result into `T`: `Vec<Row>` for
     /// rows, `Row` after [`single`](Self::single), `Option<Row>` after
     /// [`maybe_single`](Self::maybe_single), `()` or `Option<…>` when there is no body (a
-    /// write without [`select`](Self::select), a `HEAD`).
+    /// write without [`select`](Self::select), a `HEAD`), `String` after [`csv`](Self::csv)
+    /// or a text [`explain`](Self::explain) (their body is text, as postgrest-js gives it).
     pub async fn execute<T: DeserializeOwned>(self) -> Result<T, RestError> {
         Ok(self.execute_response().await?.data)
     }
@@ -35,10 +36,16 @@ impl FilterBuilder {
     /// Like [`execute`](Self::execute), with the row count and the status.
     pub async fn execute_response<T: DeserializeOwned>(self) -> Result<RestResponse<T>, RestError> {
         let maybe_single = self.maybe_single;
+        // postgrest-js gives CSV and text plans as the body's text, not parsed.
+        let text_answer = self
+            .accept_sent()
+            .is_some_and(|a| a == "text/csv" || a.contains("application/vnd.pgrst.plan+text"));
         let (status, count, text) = self.send().await?;
         // `T` is read from the text itself, so a map type that keeps key order (an
         // `IndexMap`, say) sees the server's order.
-        let data: T = if maybe_single {
+        let data: T = if text_answer && !text.is_empty() {
+            decode(&serde_json::Value::String(text).to_string())?
+        } else if maybe_single {
             let data = if text.is_empty() {
                 Json::Null
             } else {

@@ -13,8 +13,8 @@ pub(super) const CSV: &str = "text/csv";
 /// The format of the plan [`FilterBuilder::explain`] asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ExplainFormat {
-    /// Postgres's text plan; read it with
-    /// [`execute_text`](FilterBuilder::execute_text).
+    /// Postgres's text plan; read it as a `String` with [`execute`](FilterBuilder::execute)
+    /// or [`execute_text`](FilterBuilder::execute_text).
     #[default]
     Text,
     /// The JSON plan; read it with [`execute`](FilterBuilder::execute) (a

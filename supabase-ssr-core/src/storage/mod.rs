@@ -6,34 +6,44 @@
 //!
 //! ```no_run
 //! # async fn run(client: supabase_ssr_core::SupabaseClient) -> Result<(), supabase_ssr_core::storage::StorageError> {
-//! use supabase_ssr_core::storage::UploadOptions;
+//! use supabase_ssr_core::storage::{SignedUrlOptions, UploadOptions};
 //!
 //! let avatars = client.storage().from("avatars");
 //! avatars
 //!     .upload("u1/me.png", b"\x89PNG".to_vec(), UploadOptions::new("image/png").upsert(true))
 //!     .await?;
-//! let link = avatars.create_signed_url("u1/me.png", 60).await?;
+//! let link = avatars
+//!     .create_signed_url("u1/me.png", 60, &SignedUrlOptions::default())
+//!     .await?;
 //! # let _ = link; Ok(()) }
 //! ```
 
+mod body;
 mod buckets;
+mod download;
 mod manage;
-mod objects;
 mod path;
 mod request;
+mod transform;
+mod upload;
+mod urls;
 
 #[doc = include_str!("parity.md")]
 pub mod parity {}
 
+pub use body::UploadBody;
 pub use buckets::{
     BucketInfo, BucketOptions, LifecycleConfiguration, LifecycleRule, LifecycleRuleStatus,
     ListBucketsOptions, NoncurrentVersionExpiration, PurgeCacheOptions, VersioningStatus,
 };
+pub use download::{DownloadOptions, FileInfo};
 pub use manage::{
     DestinationOptions, FileObject, ListOptions, ListV2Folder, ListV2Object, ListV2Options,
     ListV2Page, MetadataOverride, RemoveEntry, VersionFilter,
 };
-pub use objects::{SignedUrl, UploadOptions, Uploaded};
+pub use transform::{Format, Resize, Transform};
+pub use upload::{SignedUploadUrl, UploadOptions, Uploaded};
+pub use urls::{SignedUrl, SignedUrlOptions};
 
 use crate::ErrorSource;
 use crate::auth::AuthError;

@@ -94,6 +94,17 @@ fn encode(bucket: &str, key: &str, set: &'static AsciiSet) -> String {
     out
 }
 
+/// The paths as given, each checked with [`object_key`]: keys in a JSON body are not
+/// encoded, but must not leave the bucket either.
+pub(super) fn checked_keys<S: AsRef<str>>(
+    paths: impl IntoIterator<Item = S>,
+) -> Result<Vec<String>, StorageError> {
+    paths
+        .into_iter()
+        .map(|p| object_key(p.as_ref()).map(|_| p.as_ref().to_owned()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,12 +49,12 @@ pub(super) fn uri_component(segment: &str) -> String {
     utf8_percent_encode(segment, URI_COMPONENT).to_string()
 }
 
-/// Sends a request as the user; an error status becomes [`StorageError::Api`].
-pub(super) async fn send(
+/// Sends a request as the user; any answer is returned, error statuses included.
+pub(super) async fn execute(
     client: &SupabaseClient,
     method: Method,
     url: Url,
-    body: Option<(Vec<u8>, String)>,
+    body: Option<(reqwest::Body, String)>,
     extra: &[(&str, String)],
 ) -> Result<reqwest::Response, StorageError> {
     // The call's own headers replace a global header of the same name (storage-js spreads
@@ -71,32 +71,60 @@ pub(super) async fn send(
         add(name, value)?;
     }
     let mut request = as_user::request(client, method, url).await?;
-    if let Some((bytes, content_type)) = body {
+    if let Some((body, content_type)) = body {
         add("content-type", &content_type)?;
-        request = request.body(bytes);
+        request = request.body(body);
     }
-    let response = request
+    request
         .headers(own)
         .send()
         .await
-        .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
+        .map_err(|e| StorageError::Transport(ErrorSource::http(e)))
+}
+
+/// Sends a request as the user; an error status becomes [`StorageError::Api`].
+pub(super) async fn send(
+    client: &SupabaseClient,
+    method: Method,
+    url: Url,
+    body: Option<(reqwest::Body, String)>,
+    extra: &[(&str, String)],
+) -> Result<reqwest::Response, StorageError> {
+    let response = execute(client, method, url, body, extra).await?;
     if response.status().is_success() {
         return Ok(response);
     }
     let status = response.status().as_u16();
     let text = response.text().await.unwrap_or_default();
-    let body: Option<Value> = serde_json::from_str(&text).ok();
+    Err(api_error(status, &text))
+}
+
+/// Storage's error answer: `error` (or `code`) and `message` of its JSON body, else the text.
+pub(super) fn api_error(status: u16, text: &str) -> StorageError {
+    let body: Option<Value> = serde_json::from_str(text).ok();
     let field = |name: &str| {
         body.as_ref()
             .and_then(|b| b.get(name))
             .and_then(Value::as_str)
             .map(str::to_owned)
     };
-    Err(StorageError::Api {
+    StorageError::Api {
         status,
         code: field("error").or_else(|| field("code")),
-        message: field("message").unwrap_or(text),
-    })
+        message: field("message").unwrap_or_else(|| text.to_owned()),
+    }
+}
+
+/// The JSON answer of a successful call.
+pub(super) async fn read_json<T: DeserializeOwned>(
+    response: reqwest::Response,
+) -> Result<T, StorageError> {
+    // serde_json directly rather than reqwest's `json` feature, which nothing else needs.
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
+    serde_json::from_slice(&bytes).map_err(|e| StorageError::Decode(e.to_string()))
 }
 
 /// A JSON call as storage-js makes it: `body` written in its fields' declaration order (what
@@ -111,16 +139,11 @@ pub(super) async fn call<T: DeserializeOwned>(
     let body = body
         .map(|body| {
             serde_json::to_vec(body)
-                .map(|bytes| (bytes, "application/json".to_owned()))
+                .map(|bytes| (bytes.into(), "application/json".to_owned()))
                 .map_err(|e| StorageError::InvalidRequest(format!("unserializable body: {e}")))
         })
         .transpose()?;
-    let response = send(client, method, url, body, &[]).await?;
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
-    serde_json::from_slice(&bytes).map_err(|e| StorageError::Decode(e.to_string()))
+    read_json(send(client, method, url, body, &[]).await?).await
 }
 
 /// The `{}` body storage-js sends with its `DELETE`s and `POST /bucket/<id>/empty`.
@@ -156,11 +179,21 @@ impl Bucket {
         url(&self.client, rest)
     }
 
+    pub(super) async fn execute(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<(reqwest::Body, String)>,
+        extra: &[(&str, String)],
+    ) -> Result<reqwest::Response, StorageError> {
+        execute(&self.client, method, url, body, extra).await
+    }
+
     pub(super) async fn send(
         &self,
         method: Method,
         url: Url,
-        body: Option<(Vec<u8>, String)>,
+        body: Option<(reqwest::Body, String)>,
         extra: &[(&str, String)],
     ) -> Result<reqwest::Response, StorageError> {
         send(&self.client, method, url, body, extra).await

@@ -40,7 +40,7 @@ impl Recorded {
     }
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct Shared {
     auth_url: String,
     records: Arc<Mutex<Vec<Recorded>>>,
@@ -50,6 +50,24 @@ struct Shared {
     required_bearer: Arc<Mutex<Option<String>>>,
     /// Answers set by a test ([`Project::answer_with`]), before the built-in ones.
     scripted: Arc<Mutex<Vec<Scripted>>>,
+    /// Bytes of the request body being received so far (streaming tests watch it).
+    received: Arc<tokio::sync::watch::Sender<usize>>,
+    /// Holds back the second chunk of `/storage/v1/object/avatars/stream.bin` until opened.
+    gate: Arc<tokio::sync::Notify>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            auth_url: String::new(),
+            records: Arc::default(),
+            auth_records: Arc::default(),
+            required_bearer: Arc::default(),
+            scripted: Arc::default(),
+            received: Arc::new(tokio::sync::watch::Sender::new(0)),
+            gate: Arc::default(),
+        }
+    }
 }
 
 /// An answer a test set for one method and path (without the query string).
@@ -124,6 +142,17 @@ impl Project {
         self.records().pop().expect("a request was recorded")
     }
 
+    /// Waits until the body of the request being received has at least `bytes` bytes.
+    pub async fn received_at_least(&self, bytes: usize) {
+        let mut watch = self.shared.received.subscribe();
+        watch.wait_for(|n| *n >= bytes).await.unwrap();
+    }
+
+    /// Lets `/storage/v1/object/avatars/stream.bin` send its second chunk.
+    pub fn open_gate(&self) {
+        self.shared.gate.notify_one();
+    }
+
     /// From now on, `method path` (the path without its query) answers `status` with the JSON
     /// `body`; a later call for the same method and path replaces it.
     pub fn answer_with(&self, method: Method, path: &str, status: u16, body: serde_json::Value) {
@@ -144,7 +173,15 @@ impl Project {
 
 async fn handle(State(shared): State<Shared>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    // Read chunk by chunk, publishing progress, so tests can see a body arrive as it is sent.
+    let mut chunks = body.into_data_stream();
+    let mut received = Vec::new();
+    shared.received.send_replace(0);
+    while let Some(chunk) = futures_util::StreamExt::next(&mut chunks).await {
+        received.extend_from_slice(&chunk.unwrap());
+        shared.received.send_replace(received.len());
+    }
+    let body = Bytes::from(received);
     let uri = parts
         .uri
         .path_and_query()
@@ -186,7 +223,90 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
         return json(scripted.status, &scripted.body);
     }
     let required = shared.required_bearer.lock().unwrap().clone();
+    if let Some(response) = storage_files(&recorded, &shared.gate) {
+        return response;
+    }
     answer(&recorded, required.as_deref())
+}
+
+/// The scripted answers of Storage's file API beyond `answer`'s: uploads anywhere in
+/// `avatars`, signed uploads (token `t-up`), info/exists, image rendering and a download
+/// streamed in two chunks.
+fn storage_files(request: &Recorded, gate: &Arc<tokio::sync::Notify>) -> Option<Response> {
+    use serde_json::json;
+    let path = request.uri.split('?').next().unwrap_or_default();
+    let query = request
+        .uri
+        .split_once('?')
+        .map(|(_, q)| q)
+        .unwrap_or_default();
+    let not_found = || {
+        json(
+            StatusCode::BAD_REQUEST,
+            &json!({"statusCode": "404", "code": "NoSuchKey", "error": "not_found", "message": "Object not found"}),
+        )
+    };
+    let response = if let Some(key) = path.strip_prefix("/storage/v1/object/upload/sign/avatars/") {
+        match request.method {
+            Method::POST => json(
+                StatusCode::OK,
+                &json!({"url": format!("/object/upload/sign/avatars/{key}?token=t-up")}),
+            ),
+            Method::PUT if query == "token=t-up" => {
+                json(StatusCode::OK, &json!({"Key": format!("avatars/{key}")}))
+            }
+            _ => json(
+                StatusCode::BAD_REQUEST,
+                &json!({"statusCode": "403", "error": "Unauthorized", "message": "invalid signature"}),
+            ),
+        }
+    } else if let Some(key) = path.strip_prefix("/storage/v1/object/info/avatars/") {
+        match key {
+            "u1/me.png" => json(
+                StatusCode::OK,
+                &json!({"id": "obj-1", "name": "u1/me.png", "version": "v1", "bucket_id": "avatars", "size": 4, "content_type": "image/png", "cache_control": "max-age=3600", "etag": "\"e1\"", "metadata": {"owner": "u1"}, "last_modified": "2026-01-01T00:00:00Z", "created_at": "2026-01-01T00:00:00Z", "is_versioned": false}),
+            ),
+            "gone.png" => not_found(),
+            "old.png" => json(StatusCode::NOT_FOUND, &json!({"message": "Not Found"})),
+            _ => json(
+                StatusCode::FORBIDDEN,
+                &json!({"statusCode": "403", "code": "AccessDenied", "error": "Unauthorized", "message": "denied"}),
+            ),
+        }
+    } else if path.starts_with("/storage/v1/render/image/authenticated/avatars/") {
+        (StatusCode::OK, [("content-type", "image/webp")], "thumb").into_response()
+    } else if path == "/storage/v1/object/avatars/stream.bin" {
+        let gate = Arc::clone(gate);
+        let first = futures_util::stream::once(async {
+            Ok::<_, std::io::Error>(Bytes::from_static(b"first chunk|"))
+        });
+        let second = futures_util::stream::once(async move {
+            gate.notified().await;
+            Ok(Bytes::from_static(b"second chunk"))
+        });
+        Response::new(Body::from_stream(futures_util::StreamExt::chain(
+            first, second,
+        )))
+    } else if let Some(key) = path.strip_prefix("/storage/v1/object/avatars/")
+        && (request.method == Method::POST || request.method == Method::PUT)
+    {
+        if key == "exists.png" && request.method == Method::POST {
+            json(
+                StatusCode::BAD_REQUEST,
+                &json!({"statusCode": "409", "error": "Duplicate", "message": "The resource already exists"}),
+            )
+        } else {
+            json(
+                StatusCode::OK,
+                &json!({"Id": "obj-1", "Key": format!("avatars/{key}")}),
+            )
+        }
+    } else if path == "/storage/v1/object/avatars/gone.png" {
+        not_found()
+    } else {
+        return None;
+    };
+    Some(response)
 }
 
 async fn proxy(

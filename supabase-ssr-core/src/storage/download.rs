@@ -1,0 +1,215 @@
+//! Reading objects: download (whole or streamed), info, exists.
+
+use bytes::Bytes;
+use futures_util::{Stream, TryStreamExt as _, stream};
+use http::Method;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use url::Url;
+use url::form_urlencoded::Serializer;
+
+use super::request::{api_error, read_json};
+use super::transform::Transform;
+use super::{Bucket, StorageError};
+use crate::ErrorSource;
+
+/// How [`Bucket::download`] and [`Bucket::download_stream`] read a file.
+///
+/// ```
+/// use supabase_ssr_core::storage::{DownloadOptions, Transform};
+///
+/// let thumbnail = DownloadOptions::default().transform(Transform::default().width(100));
+/// # let _ = thumbnail;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+#[non_exhaustive]
+pub struct DownloadOptions {
+    transform: Option<Transform>,
+    cache_nonce: Option<String>,
+    version_id: Option<String>,
+}
+
+impl DownloadOptions {
+    /// Reads the image transformed (`GET /render/image/authenticated/<bucket>/<path>?…`).
+    pub fn transform(mut self, transform: Transform) -> Self {
+        self.transform = Some(transform);
+        self
+    }
+
+    /// Adds `cacheNonce=<nonce>` to the URL, bypassing cached copies.
+    pub fn cache_nonce(mut self, nonce: impl Into<String>) -> Self {
+        self.cache_nonce = Some(nonce.into());
+        self
+    }
+
+    /// Reads this version of the object (`versionId=<id>`, versioned buckets).
+    pub fn version_id(mut self, id: impl Into<String>) -> Self {
+        self.version_id = Some(id.into());
+        self
+    }
+}
+
+/// What [`Bucket::info`] knows of an object (storage-js `info`, whose keys it turns into
+/// camelCase; here they keep Storage's snake case, and `metadata` is left as sent).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct FileInfo {
+    /// The object's id.
+    pub id: String,
+    /// The object's name (its path in the bucket).
+    pub name: String,
+    /// The bucket.
+    pub bucket_id: String,
+    /// The object's version.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Size in bytes.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// MIME type.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// `Cache-Control` it is served with.
+    #[serde(default)]
+    pub cache_control: Option<String>,
+    /// `Content-Encoding` it is served with.
+    #[serde(default)]
+    pub content_encoding: Option<String>,
+    /// Entity tag.
+    #[serde(default)]
+    pub etag: Option<String>,
+    /// When it was last modified.
+    #[serde(default)]
+    pub last_modified: Option<String>,
+    /// When it was created.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// When it was last updated.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    /// Metadata: user metadata of [`UploadOptions::metadata`](super::UploadOptions::metadata).
+    #[serde(default)]
+    pub metadata: Option<Value>,
+    /// Any other field Storage sent (e.g. `archived_at`, `is_versioned`).
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+impl Bucket {
+    /// Downloads the file at `path` whole (`GET /object/<bucket>/<path>`, or
+    /// `/render/image/authenticated/…` with a transform). For large files use
+    /// [`Bucket::download_stream`].
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] (nothing sent), [`StorageError::Api`] (e.g. a missing
+    /// file), [`StorageError::Transport`].
+    pub async fn download(
+        &self,
+        path: &str,
+        options: &DownloadOptions,
+    ) -> Result<Bytes, StorageError> {
+        let url = self.download_url(path, options)?;
+        self.send(Method::GET, url, None, &[])
+            .await?
+            .bytes()
+            .await
+            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))
+    }
+
+    /// Downloads the file at `path` as a stream of chunks, as they arrive (storage-js
+    /// `download().asStream()`). The request is made when the stream is first polled; an
+    /// invalid path or an error answer is its first and only item.
+    ///
+    /// ```no_run
+    /// # async fn run(bucket: supabase_ssr_core::storage::Bucket) -> Result<(), supabase_ssr_core::storage::StorageError> {
+    /// use futures_util::TryStreamExt as _;
+    /// use supabase_ssr_core::storage::DownloadOptions;
+    ///
+    /// let mut chunks = std::pin::pin!(bucket.download_stream("u1/video.mp4", &DownloadOptions::default()));
+    /// while let Some(chunk) = chunks.try_next().await? {
+    ///     // write `chunk` out
+    /// #   let _ = chunk;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn download_stream(
+        &self,
+        path: &str,
+        options: &DownloadOptions,
+    ) -> impl Stream<Item = Result<Bytes, StorageError>> + Send + 'static {
+        let bucket = self.clone();
+        let url = self.download_url(path, options);
+        stream::once(async move {
+            let response = bucket.send(Method::GET, url?, None, &[]).await?;
+            Ok::<_, StorageError>(
+                response
+                    .bytes_stream()
+                    .map_err(|e| StorageError::Transport(ErrorSource::http(e))),
+            )
+        })
+        .try_flatten()
+    }
+
+    fn download_url(&self, path: &str, options: &DownloadOptions) -> Result<Url, StorageError> {
+        let transform = options.transform.as_ref().filter(|t| t.is_set());
+        let route = if transform.is_some() {
+            "render/image/authenticated"
+        } else {
+            "object"
+        };
+        let mut url = self.object_url(route, path)?;
+        let mut query = Serializer::new(String::new());
+        if let Some(transform) = &options.transform {
+            transform.append_to(&mut query);
+        }
+        if let Some(nonce) = &options.cache_nonce {
+            query.append_pair("cacheNonce", nonce);
+        }
+        if let Some(version) = &options.version_id {
+            query.append_pair("versionId", version);
+        }
+        let query = query.finish();
+        if !query.is_empty() {
+            url.set_query(Some(&query));
+        }
+        Ok(url)
+    }
+
+    /// What Storage knows of the object at `path` (`GET /object/info/<bucket>/<path>`).
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] (nothing sent), [`StorageError::Api`] (e.g. a missing
+    /// file), [`StorageError::Decode`].
+    pub async fn info(&self, path: &str) -> Result<FileInfo, StorageError> {
+        let url = self.object_url("object/info", path)?;
+        let data: Value = read_json(self.send(Method::GET, url, None, &[]).await?).await?;
+        serde_json::from_value(data).map_err(|e| StorageError::Decode(e.to_string()))
+    }
+
+    /// Whether an object exists at `path` (through [`Bucket::info`]).
+    ///
+    /// `false` exactly when storage-js's `exists` says so: Storage's error `code` is
+    /// `NoSuchKey`, or the status is 404 with no `code`. Any other error is returned.
+    ///
+    /// # Errors
+    /// As [`Bucket::info`], except for a missing object.
+    pub async fn exists(&self, path: &str) -> Result<bool, StorageError> {
+        let url = self.object_url("object/info", path)?;
+        let response = self.execute(Method::GET, url, None, &[]).await?;
+        if response.status().is_success() {
+            return Ok(true);
+        }
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        let code = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|body| body.get("code").cloned())
+            .filter(|code| !code.is_null());
+        match code {
+            Some(Value::String(code)) if code == "NoSuchKey" => Ok(false),
+            None if status == 404 => Ok(false),
+            _ => Err(api_error(status, &text)),
+        }
+    }
+}
