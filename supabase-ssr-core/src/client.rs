@@ -444,9 +444,12 @@ impl SupabaseBuilder {
     /// and `apikey` and `Authorization` are refused by
     /// [`build`](Self::build) ([`ConfigError::ReservedGlobalHeader`]): the handle serves every
     /// visitor, so a fixed bearer would replace each one's session (supabase-js lets it; for
-    /// third-party tokens use [`access_token`](Self::access_token)). Headers a call sets itself
-    /// (`Content-Type`, `Prefer`, `Accept`, a Storage upload's `x-upsert`…) are that call's: do
-    /// not set those here. Values never appear in `Debug` output (only the names).
+    /// third-party tokens use [`access_token`](Self::access_token)). A header a call sets itself
+    /// (a body's `Content-Type`, `Prefer`, `Accept`, Storage's `x-upsert`, a function
+    /// invocation's [`header`](crate::functions::Invoke::header)) replaces a global one of the
+    /// same name, as in supabase-js — except the `Content-Type` and `x-region` a function
+    /// invocation infers, which a global header replaces (functions-js spreads
+    /// `global.headers` over them). Values never appear in `Debug` output (only the names).
     ///
     /// ```
     /// use http::{HeaderMap, HeaderValue};

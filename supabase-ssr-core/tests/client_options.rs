@@ -478,3 +478,155 @@ async fn a_per_request_token_is_the_bearer_and_never_printed() {
     // The handle's other clients keep using Supabase Auth sessions.
     assert!(!supabase.client([]).uses_third_party_auth());
 }
+
+#[tokio::test]
+async fn a_calls_own_header_replaces_a_global_one_of_the_same_name() {
+    let project = Project::start().await;
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("text/x-global"));
+    let client = project
+        .builder()
+        .global_headers(headers)
+        .build()
+        .unwrap()
+        .client([]);
+    client
+        .storage()
+        .from("avatars")
+        .list("", ListOptions::default())
+        .await
+        .unwrap();
+    client
+        .from("todos")
+        .insert(serde_json::json!({"title": "x"}))
+        .execute_text()
+        .await
+        .unwrap();
+    // functions-js spreads the global headers over the Content-Type it infers from the body.
+    client
+        .functions()
+        .invoke("echo")
+        .json(&serde_json::json!({"a": 1}))
+        .send()
+        .await
+        .unwrap();
+    let function = project.records().pop().unwrap();
+    let types = function
+        .headers
+        .get_all("content-type")
+        .iter()
+        .collect::<Vec<_>>();
+    assert_eq!(types, ["text/x-global"]);
+    let records = &project.records()[..2];
+    assert_eq!(
+        paths(records),
+        ["/storage/v1/object/list/avatars", "/rest/v1/todos"]
+    );
+    for sent in records {
+        let types = sent
+            .headers
+            .get_all("content-type")
+            .iter()
+            .collect::<Vec<_>>();
+        assert_eq!(types.len(), 1, "{}: {types:?}", sent.uri);
+        assert!(
+            types[0].to_str().unwrap().starts_with("application/json"),
+            "{}: {types:?}",
+            sent.uri
+        );
+    }
+}
+
+/// Through the axum adapter's middleware and extractors, with third-party auth for the handle
+/// (`/todos`) and per request from the request's bearer (`/per-request`).
+#[tokio::test]
+async fn through_the_axum_adapter_cookies_are_left_alone_and_authenticated_names_the_configuration()
+{
+    use axum::body::Body;
+    use axum::extract::State;
+    use axum::http::{Request, StatusCode, header};
+    use axum::routing::get;
+    use supabase_ssr_axum::{Authenticated, Client, SupabaseLayer};
+    use tower::ServiceExt;
+
+    async fn todos(client: Client) -> StatusCode {
+        let read = client
+            .from("todos")
+            .select("*")
+            .execute::<serde_json::Value>()
+            .await;
+        read.map_or(StatusCode::BAD_GATEWAY, |_| StatusCode::OK)
+    }
+    async fn me(Authenticated(claims): Authenticated) -> String {
+        claims.sub().unwrap_or_default().to_owned()
+    }
+    async fn per_request(
+        State(supabase): State<supabase_ssr_core::Supabase>,
+        headers: axum::http::HeaderMap,
+    ) -> StatusCode {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::to_owned);
+        let client = supabase.client_with_access_token(bearer);
+        let read = client
+            .from("todos")
+            .select("*")
+            .execute::<serde_json::Value>()
+            .await;
+        read.map_or(StatusCode::BAD_GATEWAY, |_| StatusCode::OK)
+    }
+
+    let project = Project::start().await;
+    let third_party = project
+        .builder()
+        .access_token(|| async { Ok::<_, std::io::Error>(Some("clerk-token-2".to_owned())) })
+        .build()
+        .unwrap();
+    let app = axum::Router::new()
+        .route("/todos", get(todos))
+        .route("/me", get(me))
+        .layer(SupabaseLayer::new(third_party));
+    let expiring = project.signed_in_cookie(5).0;
+    let send = |path: &str, cookie: &str| {
+        Request::get(path)
+            .header(header::COOKIE, cookie)
+            .header(header::ACCEPT, "application/json")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let response = app
+        .clone()
+        .oneshot(send("/todos", &expiring))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get(header::SET_COOKIE).is_none());
+    assert_eq!(project.last().bearer(), Some("clerk-token-2"));
+
+    let response = app.oneshot(send("/me", &expiring)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(response.headers().get(header::SET_COOKIE).is_none());
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    assert_eq!(body, THIRD_PARTY_AUTH.as_bytes());
+
+    let per_request_app = axum::Router::new()
+        .route("/per-request", get(per_request))
+        .with_state(project.supabase());
+    let response = per_request_app
+        .oneshot(
+            Request::get("/per-request")
+                .header(header::AUTHORIZATION, "Bearer auth0-token-3")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(project.last().bearer(), Some("auth0-token-3"));
+    assert_eq!(project.auth.counters().token_total(), 0);
+    assert!(project.auth_records().is_empty());
+}

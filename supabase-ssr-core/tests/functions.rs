@@ -253,6 +253,37 @@ async fn the_callers_headers_win_over_the_defaults() {
 }
 
 #[tokio::test]
+async fn an_invocations_headers_win_over_the_global_ones() {
+    let project = Project::start().await;
+    let supabase =
+        supabase_ssr_core::Supabase::builder(&project.url, project.auth.publishable_key())
+            .global_headers(http::HeaderMap::from_iter([
+                (
+                    http::HeaderName::from_static("x-app"),
+                    http::HeaderValue::from_static("global"),
+                ),
+                (
+                    http::HeaderName::from_static("x-tenant"),
+                    http::HeaderValue::from_static("t1"),
+                ),
+            ]))
+            .build()
+            .unwrap();
+    let client = supabase.client([]);
+    client
+        .functions()
+        .invoke("echo")
+        .header("x-app", "mine")
+        .send()
+        .await
+        .unwrap();
+    let sent = project.last();
+    let app: Vec<_> = sent.headers.get_all("x-app").iter().collect();
+    assert_eq!(app, ["mine"]);
+    assert_eq!(sent.header("x-tenant"), Some("t1"));
+}
+
+#[tokio::test]
 async fn signed_out_a_new_format_key_is_not_sent_as_the_bearer() {
     let project = Project::start().await;
     assert!(

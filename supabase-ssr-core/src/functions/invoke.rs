@@ -243,6 +243,11 @@ impl Invoke {
                 .headers_mut()
                 .insert(http::header::CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
+        // functions-js's order: the inferred `Content-Type` and `x-region`, then the client's
+        // global headers over them, then the caller's.
+        for (name, value) in self.client.shared.global_headers.map() {
+            request.headers_mut().insert(name.clone(), value.clone());
+        }
         // The caller's headers last, replacing ours: functions-js's invoke-level headers win.
         for (name, value) in self.headers {
             if let Some(name) = name {

@@ -57,14 +57,26 @@ pub(super) async fn execute(
     body: Option<(reqwest::Body, String)>,
     extra: &[(&str, String)],
 ) -> Result<reqwest::Response, StorageError> {
-    let mut request = as_user::request(client, method, url).await?;
+    // The call's own headers replace a global header of the same name (storage-js spreads
+    // them over the client's), where `RequestBuilder::header` would send both.
+    let mut own = http::HeaderMap::new();
+    let mut add = |name: &str, value: &str| -> Result<(), StorageError> {
+        let invalid = || StorageError::InvalidRequest(format!("the header `{name}` is not valid"));
+        let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+        let value = http::HeaderValue::from_str(value).map_err(|_| invalid())?;
+        own.insert(name, value);
+        Ok(())
+    };
     for (name, value) in extra {
-        request = request.header(*name, value);
+        add(name, value)?;
     }
+    let mut request = as_user::request(client, method, url).await?;
     if let Some((body, content_type)) = body {
-        request = request.header("content-type", content_type).body(body);
+        add("content-type", &content_type)?;
+        request = request.body(body);
     }
     request
+        .headers(own)
         .send()
         .await
         .map_err(|e| StorageError::Transport(ErrorSource::http(e)))
