@@ -772,7 +772,9 @@ impl SupabaseClient {
 
     /// The headers a Data API request needs to act as this request's user: `apikey` and
     /// `Authorization: Bearer` (the session's access token, refreshed first when it expires
-    /// soon, or the publishable key when signed out). Use them with another `PostgREST` client.
+    /// soon, or the publishable key when signed out; with third-party auth, the provider's
+    /// token), `X-Client-Info` and the [global headers](SupabaseBuilder::global_headers). Use
+    /// them with another `PostgREST` client.
     pub async fn rest_headers(&self) -> Result<http::HeaderMap, crate::auth::AuthError> {
         crate::as_user::headers(self).await
     }

@@ -98,7 +98,8 @@
 //!   query. `session` is where the session stands after the proxy step: `none`, `invalid` (a
 //!   cookie that holds no session), `valid` (verified earlier in the request), `present`,
 //!   `refreshed`, `refresh_failed` (kept until it expires), `signed_out` (the Auth server ended
-//!   it), `auth_unavailable` (expired, and the Auth server cannot refresh it now), `skipped`
+//!   it), `auth_unavailable` (expired, and the Auth server cannot refresh it now),
+//!   `third_party_auth` (the client uses third-party auth; no cookie was read), `skipped`
 //!   (the path filter skipped the request) or `cross_site_refused`; `refreshed` is a bool. With
 //!   the Rocket adapter the span covers the fairing's work only: a fairing cannot wrap the
 //!   handler, so the handler's events are not inside it.

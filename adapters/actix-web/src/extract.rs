@@ -30,6 +30,11 @@ impl Deref for Client {
 /// The verified claims of a signed-in user. Rejects other requests with `401` JSON, a `303` to
 /// the login page for browser navigations when one is configured, or `503` when the Auth server
 /// cannot be reached. Use `Option<Authenticated>` on pages open to everyone.
+///
+/// With third-party auth
+/// ([`SupabaseBuilder::access_token`](supabase_ssr_core::SupabaseBuilder::access_token)) there
+/// are no Supabase Auth claims: it answers `500` with
+/// [`THIRD_PARTY_AUTH`](supabase_ssr_core::proxy::THIRD_PARTY_AUTH), a configuration error.
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Claims);
 
