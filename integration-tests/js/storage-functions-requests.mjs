@@ -5,8 +5,9 @@
 // out), keeps it, and answers with the case's canned answer so the call completes.
 //
 //   node --experimental-websocket storage-functions-requests.mjs < {url, key, cases: [case]}
-//     case: {name, key, cookie_header, on, bucket, method, args, chain, answer, result}
+//     case: {name, key, global_headers, cookie_header, on, bucket, method, args, chain, answer, result}
 //       key:    the API key of this case's client (default: the input's `key`)
+//       global_headers: the client's `global.headers`
 //       cookie_header: signed in — @supabase/ssr's createServerClient over these cookies
 //       on:     "bucket" (supabase.storage.from(bucket)), "storage" or "functions"
 //       args:   JSON, with these objects turned into JavaScript values first:
@@ -94,8 +95,8 @@ async function recorder(input, init = {}) {
   return new Response(status === 204 ? null : answerBody, { status, headers: answerHeaders })
 }
 
-const client = (key) => createClient(input.url, key, {
-  global: { fetch: recorder },
+const client = (key, headers) => createClient(input.url, key, {
+  global: { fetch: recorder, ...(headers ? { headers } : {}) },
   auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
 })
 const defaultClient = client(input.key)
@@ -108,7 +109,9 @@ const serverClient = (cookieHeader) => createServerClient(input.url, input.key, 
 function target(testCase) {
   const supabase = testCase.cookie_header
     ? serverClient(testCase.cookie_header)
-    : testCase.key ? client(testCase.key) : defaultClient
+    : testCase.key || testCase.global_headers
+      ? client(testCase.key ?? input.key, testCase.global_headers)
+      : defaultClient
   if (testCase.on === 'bucket') return supabase.storage.from(testCase.bucket)
   if (testCase.on === 'storage') return supabase.storage
   if (testCase.on === 'functions') return supabase.functions

@@ -333,6 +333,17 @@ impl Case {
         self
     }
 
+    /// Both clients send these headers with every call (supabase-js `global.headers`,
+    /// [`SupabaseBuilder::global_headers`](supabase_ssr_core::SupabaseBuilder::global_headers)).
+    fn global_headers(mut self, headers: &[(&str, &str)]) -> Self {
+        self.js["global_headers"] = headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+        self
+    }
+
     /// Both clients use this API key instead of [`KEY`].
     fn key(mut self, key: &str) -> Self {
         self.js["key"] = Value::from(key);
@@ -474,6 +485,21 @@ fn download_cases() -> Vec<Case> {
         )
         .signed_in()
         .answer(Answer::raw("text/plain", b"mine")),
+        Case::bucket(
+            "download with global headers",
+            "docs",
+            "download",
+            json!(["a.txt"]),
+            |c| async move {
+                c.storage()
+                    .from("docs")
+                    .download("a.txt", &DownloadOptions::default())
+                    .await?;
+                Ok(None)
+            },
+        )
+        .global_headers(&[("x-tenant", "acme"), ("x-request-source", "server")])
+        .answer(Answer::raw("text/plain", b"a")),
         Case::bucket(
             "download",
             "docs",
@@ -1280,6 +1306,20 @@ fn function_body_cases() -> Vec<Case> {
         )
         .key(&legacy_anon_key()),
         Case::invoke(
+            "invoke with global headers, the call's own header winning",
+            json!(["hello", { "headers": { "x-app": "call" }, "body": { "n": 1 } }]),
+            |c| async move {
+                c.functions()
+                    .invoke("hello")
+                    .header("x-app", "call")
+                    .json(&json!({ "n": 1 }))
+                    .send()
+                    .await?;
+                Ok(None)
+            },
+        )
+        .global_headers(&[("x-app", "global"), ("x-tenant", "acme")]),
+        Case::invoke(
             "invoke signed in: the user's token is the bearer",
             json!(["hello", { "body": { "name": "Ada" } }]),
             |c| async move {
@@ -1826,7 +1866,18 @@ async fn compare(cases: Vec<Case>, minimum: usize) {
 
     let client = |case: &Case| {
         let key = case.js["key"].as_str().unwrap_or(KEY);
-        let supabase = Supabase::builder(server.url.as_str(), key).build().unwrap();
+        let mut builder = Supabase::builder(server.url.as_str(), key);
+        if let Some(headers) = case.js["global_headers"].as_object() {
+            let mut map = http::HeaderMap::new();
+            for (name, value) in headers {
+                map.insert(
+                    http::HeaderName::try_from(name.as_str()).unwrap(),
+                    http::HeaderValue::try_from(value.as_str().unwrap()).unwrap(),
+                );
+            }
+            builder = builder.global_headers(map);
+        }
+        let supabase = builder.build().unwrap();
         match case.js["cookie_header"].as_str() {
             Some(cookies) => supabase.client([cookies]),
             None => supabase.client([]),
