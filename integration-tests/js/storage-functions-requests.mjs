@@ -16,7 +16,7 @@
 //               {"$readable": [b64…]} a Node.js Readable (a piped body, as a file stream),
 //               {"$form": [[name, value]…]} FormData (a value may be a $blob, with "filename")
 //       chain:  method names called on the result before awaiting it (e.g. ["asStream"])
-//       answer: {status, headers, body} — what the recorder answers
+//       answer: {status, headers, body} — what the recorder answers (body: base64)
 //       result: a dotted path into the call's `data` whose value is printed (e.g. "signedUrl"),
 //               or a name starting with `$` for the whole `data`
 //     -> [{name, requests: [{method, url, headers, body}], ok, error, result}]
@@ -91,8 +91,8 @@ async function recorder(input, init = {}) {
     headers,
     body: body === null ? null : body.toString('base64'),
   })
-  const { status = 200, headers: answerHeaders = {}, body: answerBody = '{}' } = answer ?? {}
-  return new Response(status === 204 ? null : answerBody, { status, headers: answerHeaders })
+  const { status = 200, headers: answerHeaders = {}, body: answerBody = 'e30=' } = answer ?? {}
+  return new Response(status === 204 ? null : bytes(answerBody), { status, headers: answerHeaders })
 }
 
 const client = (key, headers) => createClient(input.url, key, {
