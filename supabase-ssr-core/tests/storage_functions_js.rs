@@ -248,6 +248,9 @@ struct Case {
     /// Ours returns this on purpose where the JavaScript library returns something else: why,
     /// and our value.
     result_differs: Option<(&'static str, Value)>,
+    /// Ours sends this path and query on purpose where the JavaScript library sends another:
+    /// why, and our path and query (the rest of the request is still compared).
+    url_differs: Option<(&'static str, &'static str)>,
     rust: RustCall,
 }
 
@@ -265,6 +268,7 @@ impl Case {
             refusal: None,
             js_error_expected: false,
             result_differs: None,
+            url_differs: None,
             rust: Box::new(move |client| Box::pin(rust(client))),
         }
     }
@@ -327,6 +331,13 @@ impl Case {
     /// else (the requests are still compared).
     fn result_differs(mut self, why: &'static str, ours: Value) -> Self {
         self.result_differs = Some((why, ours));
+        self
+    }
+
+    /// Ours sends the path and query `ours` on purpose, for `why`, where the JavaScript library
+    /// sends another; method, headers and body are still compared.
+    fn url_differs(mut self, why: &'static str, ours: &'static str) -> Self {
+        self.url_differs = Some((why, ours));
         self
     }
 
@@ -393,6 +404,7 @@ fn storage_cases() -> Vec<Case> {
         url_cases(),
         bucket_cases(),
         lifecycle_cases(),
+        literal_name_cases(),
         refused_path_cases(),
         upload_option_cases(),
         update_cases(),
@@ -1169,6 +1181,64 @@ fn invalid_path(error: &CallError) -> bool {
 
 const LEAVES_BUCKET: &str =
     "a `..` segment: fetch resolves it and storage-js reaches another bucket";
+
+/// Names with `?`, `#` or `%`: sent as the literal name, percent-encoded, where storage-js
+/// pastes them into the URL.
+fn literal_name_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "download a name with `?`: sent as the name, not a query",
+            "docs",
+            "download",
+            json!(["faq/why?.txt"]),
+            |c| async move {
+                c.storage()
+                    .from("docs")
+                    .download("faq/why?.txt", &DownloadOptions::default())
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer(Answer::raw("text/plain", b"because"))
+        .url_differs(
+            "storage-js pastes the name into the URL: `?` starts a query and the object read is `faq/why`",
+            "/storage/v1/object/docs/faq/why%3F.txt",
+        ),
+        Case::bucket(
+            "upload a name with `%`: sent as the literal name",
+            "docs",
+            "upload",
+            json!(["rates/100%25.txt", js_bytes(b"x")]),
+            |c| async move {
+                c.storage()
+                    .from("docs")
+                    .upload("rates/100%25.txt", &b"x"[..], UploadOptions::default())
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "Key": "docs/rates/100%25.txt" }))
+        .url_differs(
+            "storage-js sends `%25` as is, which the server decodes to `100%.txt`",
+            "/storage/v1/object/docs/rates/100%2525.txt",
+        ),
+        Case::bucket(
+            "info of a name with `#`: sent as the name, not a fragment",
+            "docs",
+            "info",
+            json!(["notes/#1.md"]),
+            |c| async move {
+                c.storage().from("docs").info("notes/#1.md").await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "id": "i", "name": "notes/#1.md", "bucket_id": "docs" }))
+        .url_differs(
+            "storage-js pastes the name into the URL: `#` starts a fragment, never sent",
+            "/storage/v1/object/info/docs/notes/%231.md",
+        ),
+    ]
+}
 
 /// Paths that would leave the bucket: storage-js sends them (and `fetch` resolves the `..`),
 /// ours refuses them before any request.
@@ -2604,8 +2674,23 @@ fn check(case: &Case, js: &Value, ours: &[Recorded], outcome: Outcome, failures:
             ));
         }
     }
-    let theirs: Vec<Value> = js_requests.iter().map(normalized).collect();
+    let mut theirs: Vec<Value> = js_requests.iter().map(normalized).collect();
     let ours: Vec<Value> = ours.iter().map(normalized).collect();
+    if let Some((why, url)) = case.url_differs {
+        let (js_url, our_url) = (
+            theirs.first().map(|r| &r["url"]),
+            ours.first().map(|r| &r["url"]),
+        );
+        if our_url != Some(&Value::from(url)) || js_url == Some(&Value::from(url)) {
+            failures.push(format!(
+                "{name}: ours should send {url} on purpose ({why}); js sent {js_url:?}, ours {our_url:?}"
+            ));
+        }
+        // The rest of the request must still match.
+        for request in &mut theirs {
+            request["url"] = Value::from(url);
+        }
+    }
     if theirs != ours {
         failures.push(format!(
             "{name}: the requests differ\n  js:   {}\n  rust: {}",
