@@ -12,9 +12,14 @@
 //! JSON by its text (key order and values), multipart part by part (its boundary aside), anything
 //! else byte for byte. A case can also compare what the call returns (a signed or public URL).
 //!
-//! Where ours differs on purpose — a path that would leave the bucket is refused, not sent — the
-//! case is marked [`Case::refused`] with the reason, and asserts that our call failed with that
-//! error and sent nothing, while storage-js sent a request.
+//! Where ours differs on purpose, the case says so with the reason: a path or function name that
+//! would leave its place is [`Case::refused`] (our call fails with that error and sends nothing,
+//! while the JavaScript library sent a request); a name holding `?`, `#` or `%` is sent as that
+//! literal name ([`Case::url_differs`]: our path and query are given, the rest of the request is
+//! still compared); a returned URL that storage-js encodes twice is [`Case::result_differs`].
+//! Cases can be signed in ([`Case::signed_in`]: the session in our cookies, read alike by
+//! `@supabase/ssr`'s `createServerClient`), use another key ([`Case::key`]) or client-wide headers
+//! ([`Case::global_headers`]).
 //!
 //! Needs Node.js 20+ and npm; without them the test fails and says how to install them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
