@@ -419,6 +419,7 @@ fn storage_cases() -> Vec<Case> {
         url_option_cases(),
         public_url_option_cases(),
         more_refused_path_cases(),
+        refused_bucket_cases(),
     ]
     .into_iter()
     .flatten()
@@ -1184,6 +1185,9 @@ fn invalid_path(error: &CallError) -> bool {
     matches!(error, CallError::Storage(StorageError::InvalidPath { .. }))
 }
 
+const IN_BODY: &str =
+    "a `..` key in the body: the server would resolve it outside the bucket's folder";
+
 const LEAVES_BUCKET: &str =
     "a `..` segment: fetch resolves it and storage-js reaches another bucket";
 
@@ -1866,6 +1870,117 @@ fn public_url_option_cases() -> Vec<Case> {
 fn more_refused_path_cases() -> Vec<Case> {
     vec![
         Case::bucket(
+            "copy to `..` is refused",
+            "avatars",
+            "copy",
+            json!(["u1/me.png", "../private/me.png"]),
+            |c| async move {
+                c.storage()
+                    .from("avatars")
+                    .copy(
+                        "u1/me.png",
+                        "../private/me.png",
+                        &DestinationOptions::default(),
+                    )
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "Key": "private/me.png" }))
+        .refused(IN_BODY, invalid_path),
+        Case::bucket(
+            "move from `..` is refused",
+            "avatars",
+            "move",
+            json!(["u1/../../private/keys.txt", "u1/keys.txt"]),
+            |c| async move {
+                c.storage()
+                    .from("avatars")
+                    .move_object(
+                        "u1/../../private/keys.txt",
+                        "u1/keys.txt",
+                        &DestinationOptions::default(),
+                    )
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "message": "Successfully moved" }))
+        .refused(IN_BODY, invalid_path),
+        Case::bucket(
+            "signed URLs with one `..` path are refused",
+            "avatars",
+            "createSignedUrls",
+            json!([["u1/me.png", "../private/keys.txt"], 60]),
+            |c| async move {
+                c.storage()
+                    .from("avatars")
+                    .create_signed_urls(
+                        ["u1/me.png", "../private/keys.txt"],
+                        60,
+                        &SignedUrlOptions::default(),
+                    )
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!([]))
+        .refused(IN_BODY, invalid_path),
+    ]
+}
+
+/// Bucket ids and cache purges that would leave their place, refused before any request.
+fn refused_bucket_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "purge the cache of `..` is refused",
+            "avatars",
+            "purgeCache",
+            json!(["../private/keys.txt"]),
+            |c| async move {
+                c.storage()
+                    .from("avatars")
+                    .purge_cache("../private/keys.txt", &PurgeCacheOptions::default())
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "message": "success" }))
+        .refused(LEAVES_BUCKET, invalid_path),
+        Case::bucket(
+            "a `..` bucket id is refused",
+            "..",
+            "download",
+            json!(["auth/v1/admin/users"]),
+            |c| async move {
+                c.storage()
+                    .from("..")
+                    .download("auth/v1/admin/users", &DownloadOptions::default())
+                    .await?;
+                Ok(None)
+            },
+        )
+        .refused(
+            "the bucket id `..`: fetch resolves it to /storage/v1/auth/v1/admin/users",
+            invalid_path,
+        ),
+        Case::storage(
+            "a bucket id with `/` is refused",
+            "getBucket",
+            json!(["avatars/../../../rest/v1/users"]),
+            |c| async move {
+                c.storage()
+                    .get_bucket("avatars/../../../rest/v1/users")
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&bucket_answer())
+        .refused(
+            "a bucket id is one segment: storage-js pastes it and fetch resolves it to /rest/v1/users",
+            invalid_path,
+        ),
+        Case::bucket(
             "update with `..` is refused",
             "avatars",
             "update",
@@ -2244,6 +2359,18 @@ fn function_header_cases() -> Vec<Case> {
                 c.functions()
                     .invoke("hello")
                     .header("authorization", "Bearer caller-token")
+                    .send()
+                    .await?;
+                Ok(None)
+            },
+        ),
+        Case::invoke(
+            "invoke with the caller's apikey",
+            json!(["hello", { "headers": { "apikey": "sb_publishable_other" } }]),
+            |c| async move {
+                c.functions()
+                    .invoke("hello")
+                    .header("apikey", "sb_publishable_other")
                     .send()
                     .await?;
                 Ok(None)
