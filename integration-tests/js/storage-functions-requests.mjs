@@ -5,8 +5,9 @@
 // out), keeps it, and answers with the case's canned answer so the call completes.
 //
 //   node --experimental-websocket storage-functions-requests.mjs < {url, key, cases: [case]}
-//     case: {name, key, cookie_header, on, bucket, method, args, chain, answer, result}
+//     case: {name, key, global_headers, cookie_header, on, bucket, method, args, chain, answer, result}
 //       key:    the API key of this case's client (default: the input's `key`)
+//       global_headers: the client's `global.headers`
 //       cookie_header: signed in — @supabase/ssr's createServerClient over these cookies
 //       on:     "bucket" (supabase.storage.from(bucket)), "storage" or "functions"
 //       args:   JSON, with these objects turned into JavaScript values first:
@@ -15,7 +16,7 @@
 //               {"$readable": [b64…]} a Node.js Readable (a piped body, as a file stream),
 //               {"$form": [[name, value]…]} FormData (a value may be a $blob, with "filename")
 //       chain:  method names called on the result before awaiting it (e.g. ["asStream"])
-//       answer: {status, headers, body} — what the recorder answers
+//       answer: {status, headers, body} — what the recorder answers (body: base64)
 //       result: a dotted path into the call's `data` whose value is printed (e.g. "signedUrl"),
 //               or a name starting with `$` for the whole `data`
 //     -> [{name, requests: [{method, url, headers, body}], ok, error, result}]
@@ -90,12 +91,12 @@ async function recorder(input, init = {}) {
     headers,
     body: body === null ? null : body.toString('base64'),
   })
-  const { status = 200, headers: answerHeaders = {}, body: answerBody = '{}' } = answer ?? {}
-  return new Response(status === 204 ? null : answerBody, { status, headers: answerHeaders })
+  const { status = 200, headers: answerHeaders = {}, body: answerBody = 'e30=' } = answer ?? {}
+  return new Response(status === 204 ? null : bytes(answerBody), { status, headers: answerHeaders })
 }
 
-const client = (key) => createClient(input.url, key, {
-  global: { fetch: recorder },
+const client = (key, headers) => createClient(input.url, key, {
+  global: { fetch: recorder, ...(headers ? { headers } : {}) },
   auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
 })
 const defaultClient = client(input.key)
@@ -108,7 +109,9 @@ const serverClient = (cookieHeader) => createServerClient(input.url, input.key, 
 function target(testCase) {
   const supabase = testCase.cookie_header
     ? serverClient(testCase.cookie_header)
-    : testCase.key ? client(testCase.key) : defaultClient
+    : testCase.key || testCase.global_headers
+      ? client(testCase.key ?? input.key, testCase.global_headers)
+      : defaultClient
   if (testCase.on === 'bucket') return supabase.storage.from(testCase.bucket)
   if (testCase.on === 'storage') return supabase.storage
   if (testCase.on === 'functions') return supabase.functions

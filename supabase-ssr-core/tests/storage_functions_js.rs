@@ -12,9 +12,14 @@
 //! JSON by its text (key order and values), multipart part by part (its boundary aside), anything
 //! else byte for byte. A case can also compare what the call returns (a signed or public URL).
 //!
-//! Where ours differs on purpose — a path that would leave the bucket is refused, not sent — the
-//! case is marked [`Case::refused`] with the reason, and asserts that our call failed with that
-//! error and sent nothing, while storage-js sent a request.
+//! Where ours differs on purpose, the case says so with the reason: a path or function name that
+//! would leave its place is [`Case::refused`] (our call fails with that error and sends nothing,
+//! while the JavaScript library sent a request); a name holding `?`, `#` or `%` is sent as that
+//! literal name ([`Case::url_differs`]: our path and query are given, the rest of the request is
+//! still compared); a returned URL that storage-js encodes twice is [`Case::result_differs`].
+//! Cases can be signed in ([`Case::signed_in`]: the session in our cookies, read alike by
+//! `@supabase/ssr`'s `createServerClient`), use another key ([`Case::key`]) or client-wide headers
+//! ([`Case::global_headers`]).
 //!
 //! Needs Node.js 20+ and npm; without them the test fails and says how to install them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -34,9 +39,10 @@ use serde_json::{Value, json};
 use supabase_ssr_core::cookies::CookieState;
 use supabase_ssr_core::functions::{FunctionRegion, FunctionsError};
 use supabase_ssr_core::storage::{
-    BucketOptions, DestinationOptions, DownloadOptions, LifecycleConfiguration, LifecycleRule,
-    ListBucketsOptions, ListOptions, ListV2Options, MetadataOverride, PurgeCacheOptions,
-    RemoveEntry, SignedUrlOptions, StorageError, UploadOptions, VersionFilter, VersioningStatus,
+    BucketOptions, DestinationOptions, DownloadOptions, Format, LifecycleConfiguration,
+    LifecycleRule, ListBucketsOptions, ListOptions, ListV2Options, MetadataOverride,
+    PurgeCacheOptions, RemoveEntry, Resize, SignedUrlOptions, StorageError, Transform, UploadBody,
+    UploadOptions, VersionFilter, VersioningStatus,
 };
 use supabase_ssr_core::{Config, Session, Supabase, SupabaseClient};
 use supabase_ssr_testing::node::NodeScripts;
@@ -96,7 +102,7 @@ impl Answer {
         json!({
             "status": self.status,
             "headers": headers,
-            "body": String::from_utf8(self.body.clone()).expect("canned answers are text"),
+            "body": B64.encode(&self.body),
         })
     }
 }
@@ -244,6 +250,12 @@ struct Case {
     /// The JavaScript call returns an error with its data (storage-js `exists` of a missing
     /// file: `{ data: false, error }`).
     js_error_expected: bool,
+    /// Ours returns this on purpose where the JavaScript library returns something else: why,
+    /// and our value.
+    result_differs: Option<(&'static str, Value)>,
+    /// Ours sends this path and query on purpose where the JavaScript library sends another:
+    /// why, and our path and query (the rest of the request is still compared).
+    url_differs: Option<(&'static str, &'static str)>,
     rust: RustCall,
 }
 
@@ -260,6 +272,8 @@ impl Case {
             result: None,
             refusal: None,
             js_error_expected: false,
+            result_differs: None,
+            url_differs: None,
             rust: Box::new(move |client| Box::pin(rust(client))),
         }
     }
@@ -313,14 +327,26 @@ impl Case {
     }
 
     /// Methods called on the JavaScript call's result before awaiting it (`asStream`).
-    #[allow(dead_code, reason = "used as download_stream lands")]
     fn chain(mut self, names: &[&str]) -> Self {
         self.js["chain"] = json!(names);
         self
     }
 
+    /// Ours returns `ours` on purpose, for `why`, where the JavaScript library returns something
+    /// else (the requests are still compared).
+    fn result_differs(mut self, why: &'static str, ours: Value) -> Self {
+        self.result_differs = Some((why, ours));
+        self
+    }
+
+    /// Ours sends the path and query `ours` on purpose, for `why`, where the JavaScript library
+    /// sends another; method, headers and body are still compared.
+    fn url_differs(mut self, why: &'static str, ours: &'static str) -> Self {
+        self.url_differs = Some((why, ours));
+        self
+    }
+
     /// The JavaScript call answers with an error besides its data.
-    #[allow(dead_code, reason = "used by exists of a missing file")]
     fn js_error_expected(mut self) -> Self {
         self.js_error_expected = true;
         self
@@ -330,6 +356,17 @@ impl Case {
     /// through @supabase/ssr's `createServerClient` over the same cookies.
     fn signed_in(mut self) -> Self {
         self.js["cookie_header"] = Value::from(session_cookie_header());
+        self
+    }
+
+    /// Both clients send these headers with every call (supabase-js `global.headers`,
+    /// [`SupabaseBuilder::global_headers`](supabase_ssr_core::SupabaseBuilder::global_headers)).
+    fn global_headers(mut self, headers: &[(&str, &str)]) -> Self {
+        self.js["global_headers"] = headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
         self
     }
 
@@ -372,7 +409,16 @@ fn storage_cases() -> Vec<Case> {
         url_cases(),
         bucket_cases(),
         lifecycle_cases(),
+        literal_name_cases(),
         refused_path_cases(),
+        upload_option_cases(),
+        update_cases(),
+        signed_upload_cases(),
+        download_option_cases(),
+        info_cases(),
+        url_option_cases(),
+        public_url_option_cases(),
+        more_refused_path_cases(),
     ]
     .into_iter()
     .flatten()
@@ -474,6 +520,21 @@ fn download_cases() -> Vec<Case> {
         )
         .signed_in()
         .answer(Answer::raw("text/plain", b"mine")),
+        Case::bucket(
+            "download with global headers",
+            "docs",
+            "download",
+            json!(["a.txt"]),
+            |c| async move {
+                c.storage()
+                    .from("docs")
+                    .download("a.txt", &DownloadOptions::default())
+                    .await?;
+                Ok(None)
+            },
+        )
+        .global_headers(&[("x-tenant", "acme"), ("x-request-source", "server")])
+        .answer(Answer::raw("text/plain", b"a")),
         Case::bucket(
             "download",
             "docs",
@@ -1126,6 +1187,64 @@ fn invalid_path(error: &CallError) -> bool {
 const LEAVES_BUCKET: &str =
     "a `..` segment: fetch resolves it and storage-js reaches another bucket";
 
+/// Names with `?`, `#` or `%`: sent as the literal name, percent-encoded, where storage-js
+/// pastes them into the URL.
+fn literal_name_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "download a name with `?`: sent as the name, not a query",
+            "docs",
+            "download",
+            json!(["faq/why?.txt"]),
+            |c| async move {
+                c.storage()
+                    .from("docs")
+                    .download("faq/why?.txt", &DownloadOptions::default())
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer(Answer::raw("text/plain", b"because"))
+        .url_differs(
+            "storage-js pastes the name into the URL: `?` starts a query and the object read is `faq/why`",
+            "/storage/v1/object/docs/faq/why%3F.txt",
+        ),
+        Case::bucket(
+            "upload a name with `%`: sent as the literal name",
+            "docs",
+            "upload",
+            json!(["rates/100%25.txt", js_bytes(b"x")]),
+            |c| async move {
+                c.storage()
+                    .from("docs")
+                    .upload("rates/100%25.txt", &b"x"[..], UploadOptions::default())
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "Key": "docs/rates/100%25.txt" }))
+        .url_differs(
+            "storage-js sends `%25` as is, which the server decodes to `100%.txt`",
+            "/storage/v1/object/docs/rates/100%2525.txt",
+        ),
+        Case::bucket(
+            "info of a name with `#`: sent as the name, not a fragment",
+            "docs",
+            "info",
+            json!(["notes/#1.md"]),
+            |c| async move {
+                c.storage().from("docs").info("notes/#1.md").await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "id": "i", "name": "notes/#1.md", "bucket_id": "docs" }))
+        .url_differs(
+            "storage-js pastes the name into the URL: `#` starts a fragment, never sent",
+            "/storage/v1/object/info/docs/notes/%231.md",
+        ),
+    ]
+}
+
 /// Paths that would leave the bucket: storage-js sends them (and `fetch` resolves the `..`),
 /// ours refuses them before any request.
 fn refused_path_cases() -> Vec<Case> {
@@ -1195,6 +1314,605 @@ fn refused_path_cases() -> Vec<Case> {
             "a `..` key in the body: the server would resolve it outside the bucket's folder",
             invalid_path,
         ),
+    ]
+}
+
+/// Upload options, bodies and `update` (storage-js `uploadOrUpdate`).
+fn upload_option_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "upload with a content encoding and metadata",
+            "docs",
+            "upload",
+            json!([
+                "logs/app.log.gz",
+                js_bytes(b"\x1f\x8b\x08\0"),
+                {
+                    "contentType": "text/plain",
+                    "contentEncoding": "gzip",
+                    "metadata": { "owner": "u1", "tags": ["a", "b"], "n": 2 }
+                }
+            ]),
+            |c| async move {
+                let options = UploadOptions::new("text/plain")
+                    .content_encoding("gzip")
+                    .metadata(json!({ "owner": "u1", "tags": ["a", "b"], "n": 2 }));
+                c.storage()
+                    .from("docs")
+                    .upload("logs/app.log.gz", &b"\x1f\x8b\x08\0"[..], options)
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "Id": "id-4", "Key": "docs/logs/app.log.gz" })),
+        Case::bucket(
+            "upload a string",
+            "docs",
+            "upload",
+            json!(["notes/é.md", "# Title\n\nBody, é", { "contentType": "text/markdown" }]),
+            |c| async move {
+                c.storage()
+                    .from("docs")
+                    .upload(
+                        "notes/é.md",
+                        "# Title\n\nBody, é".to_owned(),
+                        UploadOptions::new("text/markdown"),
+                    )
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "Id": "id-5", "Key": "docs/notes/é.md" })),
+        Case::bucket(
+            "upload a stream",
+            "videos",
+            "upload",
+            json!([
+                "clips/a.mp4",
+                { "$stream": [B64.encode(b"part one, "), B64.encode(b"part two")] },
+                { "contentType": "video/mp4", "upsert": true }
+            ]),
+            |c| async move {
+                let chunks = futures_util::stream::iter([
+                    Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"part one, ")),
+                    Ok(bytes::Bytes::from_static(b"part two")),
+                ]);
+                c.storage()
+                    .from("videos")
+                    .upload(
+                        "clips/a.mp4",
+                        UploadBody::stream(chunks),
+                        UploadOptions::new("video/mp4").upsert(true),
+                    )
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "Id": "id-6", "Key": "videos/clips/a.mp4" })),
+        Case::bucket(
+            "upload a file, streamed",
+            "docs",
+            "upload",
+            json!([
+                "files/data.csv",
+                { "$readable": [B64.encode(b"a,b\n1,2\n")] },
+                { "contentType": "text/csv", "cacheControl": "0" }
+            ]),
+            |c| async move {
+                let path = std::env::temp_dir()
+                    .join(format!("storage-compare-{}.csv", std::process::id()));
+                tokio::fs::write(&path, b"a,b\n1,2\n").await.unwrap();
+                let file = tokio::fs::File::open(&path).await.unwrap();
+                let result = c
+                    .storage()
+                    .from("docs")
+                    .upload(
+                        "files/data.csv",
+                        UploadBody::file(file),
+                        UploadOptions::new("text/csv").cache_control(0),
+                    )
+                    .await;
+                tokio::fs::remove_file(&path).await.unwrap();
+                result?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "Id": "id-7", "Key": "docs/files/data.csv" })),
+    ]
+}
+
+/// `update` (`PUT`, no `x-upsert`).
+fn update_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "update a file",
+            "avatars",
+            "update",
+            json!(["u1/me.png", js_bytes(b"\x89PNG2"), { "contentType": "image/png", "cacheControl": "120" }]),
+            |c| async move {
+                let uploaded = c
+                    .storage()
+                    .from("avatars")
+                    .update(
+                        "u1/me.png",
+                        &b"\x89PNG2"[..],
+                        UploadOptions::new("image/png").cache_control(120),
+                    )
+                    .await?;
+                Ok(Some(Value::from(uploaded.path)))
+            },
+        )
+        .answer_json(&json!({ "Id": "id-2", "Key": "avatars/u1/me.png" }))
+        .result("path"),
+        Case::bucket(
+            "update a file with metadata and upsert set (no x-upsert on PUT)",
+            "avatars",
+            "update",
+            json!(["/u1//me.png", js_bytes(b"x"), { "upsert": true, "metadata": { "v": 2 } }]),
+            |c| async move {
+                let options = UploadOptions::default()
+                    .upsert(true)
+                    .metadata(json!({ "v": 2 }));
+                c.storage()
+                    .from("avatars")
+                    .update("/u1//me.png", &b"x"[..], options)
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "Id": "id-2", "Key": "avatars/u1/me.png" })),
+    ]
+}
+
+/// Signed upload URLs.
+fn signed_upload_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "create a signed upload URL",
+            "avatars",
+            "createSignedUploadUrl",
+            json!(["u1/new.png"]),
+            |c| async move {
+                let signed = c
+                    .storage()
+                    .from("avatars")
+                    .create_signed_upload_url("u1/new.png", false)
+                    .await?;
+                Ok(Some(json!({
+                    "signedUrl": signed.signed_url,
+                    "token": signed.token,
+                    "path": signed.path,
+                })))
+            },
+        )
+        .answer_json(&json!({ "url": "/object/upload/sign/avatars/u1/new.png?token=up.tok" }))
+        .result("$data"),
+        Case::bucket(
+            "create a signed upload URL that may replace the file",
+            "avatars",
+            "createSignedUploadUrl",
+            json!(["u1/my pic.png", { "upsert": true }]),
+            |c| async move {
+                let signed = c
+                    .storage()
+                    .from("avatars")
+                    .create_signed_upload_url("u1/my pic.png", true)
+                    .await?;
+                Ok(Some(Value::from(signed.signed_url)))
+            },
+        )
+        .answer_json(&json!({ "url": "/object/upload/sign/avatars/u1/my%20pic.png?token=up.tok2" }))
+        .result("signedUrl"),
+        Case::bucket(
+            "upload to a signed URL",
+            "avatars",
+            "uploadToSignedUrl",
+            json!(["u1/new.png", "up.tok", js_bytes(b"\x89PNG"), { "contentType": "image/png" }]),
+            |c| async move {
+                let uploaded = c
+                    .storage()
+                    .from("avatars")
+                    .upload_to_signed_url(
+                        "u1/new.png",
+                        "up.tok",
+                        &b"\x89PNG"[..],
+                        UploadOptions::new("image/png"),
+                    )
+                    .await?;
+                Ok(Some(
+                    json!({ "path": uploaded.path, "fullPath": uploaded.full_path }),
+                ))
+            },
+        )
+        .answer_json(&json!({ "Key": "avatars/u1/new.png" }))
+        .result("$data"),
+        Case::bucket(
+            "upload to a signed URL with upsert, cache control, encoding and metadata",
+            "avatars",
+            "uploadToSignedUrl",
+            json!([
+                "/u1/new.svg",
+                "tok/with+chars=",
+                js_bytes(b"<svg/>"),
+                {
+                    "contentType": "image/svg+xml",
+                    "upsert": true,
+                    "cacheControl": "86400",
+                    "contentEncoding": "identity",
+                    "metadata": { "from": "browser" }
+                }
+            ]),
+            |c| async move {
+                let options = UploadOptions::new("image/svg+xml")
+                    .upsert(true)
+                    .cache_control(86400)
+                    .content_encoding("identity")
+                    .metadata(json!({ "from": "browser" }));
+                c.storage()
+                    .from("avatars")
+                    .upload_to_signed_url("/u1/new.svg", "tok/with+chars=", &b"<svg/>"[..], options)
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "Key": "avatars/u1/new.svg" })),
+    ]
+}
+
+fn thumbnail() -> Transform {
+    Transform::default()
+        .width(200)
+        .height(100)
+        .resize(Resize::Contain)
+        .quality(75)
+        .format(Format::Origin)
+}
+
+fn js_thumbnail() -> Value {
+    json!({ "width": 200, "height": 100, "resize": "contain", "quality": 75, "format": "origin" })
+}
+
+/// Downloads with options, streams, info and exists.
+fn download_option_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "download a transformed image",
+            "public-images",
+            "download",
+            json!(["cats/tom.png", { "transform": js_thumbnail() }]),
+            |c| async move {
+                let options = DownloadOptions::default().transform(thumbnail());
+                c.storage()
+                    .from("public-images")
+                    .download("cats/tom.png", &options)
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer(Answer::raw("image/png", b"\x89PNG")),
+        Case::bucket(
+            "download a version with a cache nonce",
+            "docs",
+            "download",
+            json!(["a b.txt", { "cacheNonce": "n 1", "versionId": "v/2" }]),
+            |c| async move {
+                let options = DownloadOptions::default()
+                    .cache_nonce("n 1")
+                    .version_id("v/2");
+                c.storage()
+                    .from("docs")
+                    .download("a b.txt", &options)
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer(Answer::raw("text/plain", b"old")),
+        Case::bucket(
+            "download as a stream",
+            "videos",
+            "download",
+            json!(["clips/a.mp4"]),
+            |c| async move {
+                use futures_util::TryStreamExt as _;
+                let chunks: Vec<bytes::Bytes> = c
+                    .storage()
+                    .from("videos")
+                    .download_stream("clips/a.mp4", &DownloadOptions::default())
+                    .try_collect()
+                    .await?;
+                assert_eq!(chunks.concat(), b"video bytes");
+                Ok(None)
+            },
+        )
+        .chain(&["asStream"])
+        .answer(Answer::raw("video/mp4", b"video bytes")),
+        Case::bucket(
+            "download a transformed image as a stream",
+            "public-images",
+            "download",
+            json!(["cats/tom.png", { "transform": { "width": 64 } }]),
+            |c| async move {
+                use futures_util::TryStreamExt as _;
+                let options = DownloadOptions::default().transform(Transform::default().width(64));
+                let _: Vec<bytes::Bytes> = c
+                    .storage()
+                    .from("public-images")
+                    .download_stream("cats/tom.png", &options)
+                    .try_collect()
+                    .await?;
+                Ok(None)
+            },
+        )
+        .chain(&["asStream"])
+        .answer(Answer::raw("image/png", b"\x89PNG")),
+    ]
+}
+
+/// `info` and `exists`.
+fn info_cases() -> Vec<Case> {
+    vec![
+        Case::bucket("file info", "docs", "info", json!(["reports/q1.pdf"]), |c| async move {
+            let info = c.storage().from("docs").info("reports/q1.pdf").await?;
+            Ok(Some(json!({ "id": info.id, "name": info.name, "size": info.size })))
+        })
+        .answer_json(&json!({
+            "id": "id-9",
+            "name": "reports/q1.pdf",
+            "bucket_id": "docs",
+            "version": "v1",
+            "size": 1234,
+            "content_type": "application/pdf",
+            "cache_control": "max-age=3600",
+            "etag": "\"abc\"",
+            "metadata": {},
+            "created_at": "2024-01-01T00:00:00Z"
+        }))
+        .result("$info"),
+        Case::bucket("a file exists", "docs", "exists", json!(["reports/q1.pdf"]), |c| async move {
+            Ok(Some(Value::from(
+                c.storage().from("docs").exists("reports/q1.pdf").await?,
+            )))
+        })
+        .answer_json(&json!({ "id": "id-9", "name": "reports/q1.pdf", "bucket_id": "docs" }))
+        .result("$data"),
+        Case::bucket(
+            "a file does not exist",
+            "docs",
+            "exists",
+            json!(["reports/none.pdf"]),
+            |c| async move {
+                Ok(Some(Value::from(
+                    c.storage().from("docs").exists("reports/none.pdf").await?,
+                )))
+            },
+        )
+        .answer(Answer {
+            status: 404,
+            headers: vec![("content-type", "application/json".to_owned())],
+            body: br#"{"statusCode":"404","code":"NoSuchKey","error":"not_found","message":"Object not found"}"#.to_vec(),
+        })
+        .js_error_expected()
+        .result("$data"),
+    ]
+}
+
+/// Signed and public URL options.
+fn url_option_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "create a signed download URL",
+            "docs",
+            "createSignedUrl",
+            json!(["reports/q1.pdf", 60, { "download": true }]),
+            |c| async move {
+                let options = SignedUrlOptions::default().download(true);
+                let url = c
+                    .storage()
+                    .from("docs")
+                    .create_signed_url("reports/q1.pdf", 60, &options)
+                    .await?;
+                Ok(Some(Value::from(url)))
+            },
+        )
+        .answer_json(&signed("docs/reports/q1.pdf"))
+        .result("signedUrl"),
+        Case::bucket(
+            "create a signed URL downloading under another name",
+            "docs",
+            "createSignedUrl",
+            json!(["reports/q1.pdf", 60, { "download": "Q1 report-final_v2.pdf", "cacheNonce": "7" }]),
+            |c| async move {
+                let options = SignedUrlOptions::default()
+                    .download_as("Q1 report-final_v2.pdf")
+                    .cache_nonce("7");
+                let url = c
+                    .storage()
+                    .from("docs")
+                    .create_signed_url("reports/q1.pdf", 60, &options)
+                    .await?;
+                Ok(Some(Value::from(url)))
+            },
+        )
+        .answer_json(&signed("docs/reports/q1.pdf"))
+        .result("signedUrl"),
+        Case::bucket(
+            "create a signed URL downloading under a non-ASCII name",
+            "docs",
+            "createSignedUrl",
+            json!(["reports/q1.pdf", 60, { "download": "Q1 report é.pdf", "cacheNonce": "7" }]),
+            |c| async move {
+                let options = SignedUrlOptions::default()
+                    .download_as("Q1 report é.pdf")
+                    .cache_nonce("7");
+                let url = c
+                    .storage()
+                    .from("docs")
+                    .create_signed_url("reports/q1.pdf", 60, &options)
+                    .await?;
+                Ok(Some(Value::from(url)))
+            },
+        )
+        .answer_json(&signed("docs/reports/q1.pdf"))
+        .result("signedUrl")
+        .result_differs(
+            "storage-js passes the form-encoded query through encodeURI again: %C3%A9 becomes \
+             %25C3%25A9 and the name arrives mangled",
+            Value::from(format!(
+                "{}/storage/v1/object/sign/docs/reports/q1.pdf?token=t0k.en&download=Q1+report+%C3%A9.pdf&cacheNonce=7",
+                server().url
+            )),
+        ),
+        Case::bucket(
+            "create a signed URL of a transformed version",
+            "public-images",
+            "createSignedUrl",
+            json!(["cats/tom.png", 600, { "transform": js_thumbnail(), "versionId": "v3" }]),
+            |c| async move {
+                let options = SignedUrlOptions::default()
+                    .transform(thumbnail())
+                    .version_id("v3");
+                let url = c
+                    .storage()
+                    .from("public-images")
+                    .create_signed_url("cats/tom.png", 600, &options)
+                    .await?;
+                Ok(Some(Value::from(url)))
+            },
+        )
+        .answer_json(&json!({ "signedURL": "/render/image/sign/public-images/cats/tom.png?token=t0k" }))
+        .result("signedUrl"),
+    ]
+}
+
+/// Signed URLs of many files, public URLs with options.
+fn public_url_option_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "create signed download URLs",
+            "docs",
+            "createSignedUrls",
+            json!([["a.txt", "b.txt"], 30, { "download": true, "cacheNonce": "x" }]),
+            |c| async move {
+                let options = SignedUrlOptions::default().download(true).cache_nonce("x");
+                let urls = c
+                    .storage()
+                    .from("docs")
+                    .create_signed_urls(["a.txt", "b.txt"], 30, &options)
+                    .await?;
+                Ok(Some(
+                    urls.into_iter()
+                        .map(|u| json!({ "path": u.path, "signedUrl": u.signed_url, "error": u.error }))
+                        .collect(),
+                ))
+            },
+        )
+        .answer_json(&json!([
+            { "path": "a.txt", "signedURL": "/object/sign/docs/a.txt?token=t1", "error": null },
+            { "path": "b.txt", "signedURL": "/object/sign/docs/b.txt?token=t2", "error": null }
+        ]))
+        .result("$signedUrls"),
+        Case::bucket(
+            "public URL downloading",
+            "public-images",
+            "getPublicUrl",
+            json!(["cats/tom.png", { "download": true }]),
+            |c| async move {
+                let options = SignedUrlOptions::default().download(true);
+                Ok(Some(Value::from(
+                    c.storage().from("public-images").public_url("cats/tom.png", &options)?,
+                )))
+            },
+        )
+        .result("publicUrl"),
+        Case::bucket(
+            "public URL of a transformed image",
+            "public-images",
+            "getPublicUrl",
+            json!(["cats/tom 1.png", { "transform": js_thumbnail() }]),
+            |c| async move {
+                let options = SignedUrlOptions::default().transform(thumbnail());
+                Ok(Some(Value::from(
+                    c.storage().from("public-images").public_url("cats/tom 1.png", &options)?,
+                )))
+            },
+        )
+        .result("publicUrl"),
+        Case::bucket(
+            "public URL with every option",
+            "public-images",
+            "getPublicUrl",
+            json!(["cats/tom.png", {
+                "download": "tom & jerry.png",
+                "transform": { "width": 10, "resize": "fill" },
+                "cacheNonce": "n",
+                "versionId": "v1"
+            }]),
+            |c| async move {
+                let options = SignedUrlOptions::default()
+                    .download_as("tom & jerry.png")
+                    .transform(Transform::default().width(10).resize(Resize::Fill))
+                    .cache_nonce("n")
+                    .version_id("v1");
+                Ok(Some(Value::from(
+                    c.storage().from("public-images").public_url("cats/tom.png", &options)?,
+                )))
+            },
+        )
+        .result("publicUrl"),
+    ]
+}
+
+/// More paths leaving the bucket, through the file API of part 1.
+fn more_refused_path_cases() -> Vec<Case> {
+    vec![
+        Case::bucket(
+            "update with `..` is refused",
+            "avatars",
+            "update",
+            json!(["../private/keys.txt", js_bytes(b"x")]),
+            |c| async move {
+                c.storage()
+                    .from("avatars")
+                    .update("../private/keys.txt", &b"x"[..], UploadOptions::default())
+                    .await?;
+                Ok(None)
+            },
+        )
+        .refused(LEAVES_BUCKET, invalid_path),
+        Case::bucket(
+            "upload to a signed URL with `..` is refused",
+            "avatars",
+            "uploadToSignedUrl",
+            json!(["a/../../private/x", "tok", js_bytes(b"x")]),
+            |c| async move {
+                c.storage()
+                    .from("avatars")
+                    .upload_to_signed_url(
+                        "a/../../private/x",
+                        "tok",
+                        &b"x"[..],
+                        UploadOptions::default(),
+                    )
+                    .await?;
+                Ok(None)
+            },
+        )
+        .refused(LEAVES_BUCKET, invalid_path),
+        Case::bucket(
+            "file info with `..` is refused",
+            "avatars",
+            "info",
+            json!(["../private/keys.txt"]),
+            |c| async move {
+                c.storage()
+                    .from("avatars")
+                    .info("../private/keys.txt")
+                    .await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "id": "x", "name": "keys.txt", "bucket_id": "private" }))
+        .refused(LEAVES_BUCKET, invalid_path),
     ]
 }
 
@@ -1279,6 +1997,20 @@ fn function_body_cases() -> Vec<Case> {
             },
         )
         .key(&legacy_anon_key()),
+        Case::invoke(
+            "invoke with global headers, the call's own header winning",
+            json!(["hello", { "headers": { "x-app": "call" }, "body": { "n": 1 } }]),
+            |c| async move {
+                c.functions()
+                    .invoke("hello")
+                    .header("x-app", "call")
+                    .json(&json!({ "n": 1 }))
+                    .send()
+                    .await?;
+                Ok(None)
+            },
+        )
+        .global_headers(&[("x-app", "global"), ("x-tenant", "acme")]),
         Case::invoke(
             "invoke signed in: the user's token is the bearer",
             json!(["hello", { "body": { "name": "Ada" } }]),
@@ -1826,7 +2558,18 @@ async fn compare(cases: Vec<Case>, minimum: usize) {
 
     let client = |case: &Case| {
         let key = case.js["key"].as_str().unwrap_or(KEY);
-        let supabase = Supabase::builder(server.url.as_str(), key).build().unwrap();
+        let mut builder = Supabase::builder(server.url.as_str(), key);
+        if let Some(headers) = case.js["global_headers"].as_object() {
+            let mut map = http::HeaderMap::new();
+            for (name, value) in headers {
+                map.insert(
+                    http::HeaderName::try_from(name.as_str()).unwrap(),
+                    http::HeaderValue::try_from(value.as_str().unwrap()).unwrap(),
+                );
+            }
+            builder = builder.global_headers(map);
+        }
+        let supabase = builder.build().unwrap();
         match case.js["cookie_header"].as_str() {
             Some(cookies) => supabase.client([cookies]),
             None => supabase.client([]),
@@ -1936,8 +2679,23 @@ fn check(case: &Case, js: &Value, ours: &[Recorded], outcome: Outcome, failures:
             ));
         }
     }
-    let theirs: Vec<Value> = js_requests.iter().map(normalized).collect();
+    let mut theirs: Vec<Value> = js_requests.iter().map(normalized).collect();
     let ours: Vec<Value> = ours.iter().map(normalized).collect();
+    if let Some((why, url)) = case.url_differs {
+        let (js_url, our_url) = (
+            theirs.first().map(|r| &r["url"]),
+            ours.first().map(|r| &r["url"]),
+        );
+        if our_url != Some(&Value::from(url)) || js_url == Some(&Value::from(url)) {
+            failures.push(format!(
+                "{name}: ours should send {url} on purpose ({why}); js sent {js_url:?}, ours {our_url:?}"
+            ));
+        }
+        // The rest of the request must still match.
+        for request in &mut theirs {
+            request["url"] = Value::from(url);
+        }
+    }
     if theirs != ours {
         failures.push(format!(
             "{name}: the requests differ\n  js:   {}\n  rust: {}",
@@ -1948,7 +2706,14 @@ fn check(case: &Case, js: &Value, ours: &[Recorded], outcome: Outcome, failures:
     if let Some(path) = case.result {
         let expected = js_result(path, &js["result"]);
         let got = value.unwrap_or(Value::Null);
-        if got != expected {
+        if let Some((why, ours)) = &case.result_differs {
+            if &got != ours || &expected == ours {
+                failures.push(format!(
+                    "{name}: ours should differ on purpose ({why})\n  js:   {expected}\n  rust: {got}\n  \
+                     expected rust: {ours}"
+                ));
+            }
+        } else if got != expected {
             failures.push(format!(
                 "{name}: the results differ\n  js:   {expected}\n  rust: {got}"
             ));

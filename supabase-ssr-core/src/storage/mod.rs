@@ -88,6 +88,22 @@ pub enum StorageError {
 
 /// Storage of one request's user. Made by
 /// [`SupabaseClient::storage`](crate::SupabaseClient::storage).
+///
+/// The buckets themselves are managed here (`list_buckets`, `create_bucket`, lifecycle, CDN
+/// purge; storage-js `StorageBucketApi`), their files through [`Storage::from`]. What each
+/// storage-js method is in Rust: [`parity`].
+///
+/// ```no_run
+/// # async fn run(client: supabase_ssr_core::SupabaseClient) -> Result<(), supabase_ssr_core::storage::StorageError> {
+/// use supabase_ssr_core::storage::{BucketOptions, ListV2Options};
+///
+/// let storage = client.storage();
+/// storage
+///     .create_bucket("avatars", &BucketOptions::default().allowed_mime_types(["image/*"]))
+///     .await?;
+/// let page = storage.from("avatars").list_v2(&ListV2Options::default().prefix("u1/")).await?;
+/// # let _ = page; Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Storage {
     client: SupabaseClient,
