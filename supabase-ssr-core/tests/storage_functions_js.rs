@@ -203,10 +203,6 @@ async fn record(State(state): State<Arc<Mutex<ServerState>>>, request: Request) 
 
 /// Why one of our calls failed.
 #[derive(Debug)]
-#[allow(
-    dead_code,
-    reason = "read through Debug in the failure list, and by refusal checks"
-)]
 enum CallError {
     Storage(StorageError),
     Functions(FunctionsError),
@@ -1314,10 +1310,7 @@ fn refused_path_cases() -> Vec<Case> {
             },
         )
         .answer_json(&json!([]))
-        .refused(
-            "a `..` key in the body: the server would resolve it outside the bucket's folder",
-            invalid_path,
-        ),
+        .refused(IN_BODY, invalid_path),
     ]
 }
 
