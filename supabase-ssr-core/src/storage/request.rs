@@ -198,13 +198,4 @@ impl Bucket {
     ) -> Result<reqwest::Response, StorageError> {
         send(&self.client, method, url, body, extra).await
     }
-
-    pub(super) async fn json(
-        &self,
-        method: Method,
-        url: Url,
-        body: &Value,
-    ) -> Result<Value, StorageError> {
-        call(&self.client, method, url, Some(body)).await
-    }
 }

@@ -1,7 +1,8 @@
 //! Links to objects: signed URLs (made by Storage) and public URLs (made here).
 
 use http::Method;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use url::form_urlencoded::Serializer;
 
 use super::path::{bucket_segment, checked_keys, link_path, object_key};
@@ -142,15 +143,13 @@ impl Bucket {
         options: &SignedUrlOptions,
     ) -> Result<String, StorageError> {
         let url = self.object_url("object/sign", path)?;
-        let mut body = Map::new();
-        body.insert("expiresIn".to_owned(), json!(expires_in));
-        if let Some(transform) = options.transform_set() {
-            body.insert("transform".to_owned(), json!(transform));
-        }
-        if let Some(version) = &options.version_id {
-            body.insert("versionId".to_owned(), json!(version));
-        }
-        let data = self.json(Method::POST, url, &Value::Object(body)).await?;
+        let body = SignBody {
+            expires_in,
+            transform: options.transform_set(),
+            version_id: options.version_id.as_deref(),
+        };
+        let data: Value =
+            super::request::call(&self.client, Method::POST, url, Some(&body)).await?;
         let signed = data
             .get("signedURL")
             .and_then(Value::as_str)
@@ -173,13 +172,9 @@ impl Bucket {
     ) -> Result<Vec<SignedUrl>, StorageError> {
         let url = self.bucket_url("object/sign")?;
         let paths = checked_keys(paths)?;
-        let data = self
-            .json(
-                Method::POST,
-                url,
-                &json!({ "expiresIn": expires_in, "paths": paths }),
-            )
-            .await?;
+        let body = SignManyBody { expires_in, paths };
+        let data: Value =
+            super::request::call(&self.client, Method::POST, url, Some(&body)).await?;
         let items = data
             .as_array()
             .ok_or_else(|| StorageError::Decode("the answer is not a list".to_owned()))?;
@@ -265,4 +260,24 @@ impl Bucket {
         }
         Ok(url)
     }
+}
+
+/// The body of `POST /object/sign/<bucket>/<path>`, in storage-js's key order (a typed struct,
+/// so the order holds in builds without `serde_json`'s `preserve_order`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignBody<'a> {
+    expires_in: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transform: Option<&'a Transform>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_id: Option<&'a str>,
+}
+
+/// The body of `POST /object/sign/<bucket>`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignManyBody {
+    expires_in: u64,
+    paths: Vec<String>,
 }
