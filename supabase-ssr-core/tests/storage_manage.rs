@@ -654,6 +654,23 @@ async fn object_keys_leaving_the_bucket_are_refused_before_any_request() {
         avatars.copy("../a", "b", &none).await.map(drop),
         avatars.copy("a", "b/../../c", &none).await.map(drop),
         avatars.move_object("a", "..", &none).await,
+        avatars
+            .copy("a", "b", &DestinationOptions::default().bucket(".."))
+            .await
+            .map(drop),
+        avatars
+            .copy("a", "b", &DestinationOptions::default().bucket("other/x"))
+            .await
+            .map(drop),
+        avatars
+            .move_object("a", "b", &DestinationOptions::default().bucket("a\\b"))
+            .await,
+        avatars
+            .move_object("a", "b", &DestinationOptions::default().bucket(""))
+            .await,
+        avatars
+            .move_object("a", "b", &DestinationOptions::default().bucket("."))
+            .await,
         avatars.purge_cache("../other/a.png", &opts).await,
         client
             .storage()

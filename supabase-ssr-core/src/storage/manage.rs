@@ -642,7 +642,8 @@ impl Bucket {
             bucket_id: bucket_segment(&self.id)?,
             source_key: checked(from)?,
             destination_key: checked(to)?,
-            destination_bucket: options.bucket.as_deref(),
+            // Checked as every bucket id is: `../x` or `a/b` must not reach another route.
+            destination_bucket: options.bucket.as_deref().map(bucket_segment).transpose()?,
             source_version_id: options.source_version.as_deref(),
             copy_metadata: options.copy_metadata.filter(|_| copy),
             metadata: options.metadata.as_ref().filter(|_| copy),
