@@ -195,7 +195,7 @@ impl Invoke {
     /// [`InvalidHeader`](FunctionsError::InvalidHeader),
     /// [`BodyNotAllowed`](FunctionsError::BodyNotAllowed),
     /// [`Serialize`](FunctionsError::Serialize); [`Auth`](FunctionsError::Auth) when the
-    /// session cannot be loaded.
+    /// request's credentials cannot be obtained.
     pub async fn send(self) -> Result<FunctionResponse, FunctionsError> {
         if let Some(error) = self.error {
             return Err(error);
