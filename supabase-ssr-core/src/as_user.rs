@@ -9,9 +9,7 @@ use http::{HeaderMap, HeaderValue};
 use crate::api_key::ApiKeyKind;
 use crate::auth::AuthError;
 use crate::client::SupabaseClient;
-
-/// Sent with every request so the platform can tell which library called it.
-pub(crate) const CLIENT_INFO: &str = concat!("supabase-ssr-rs/", env!("CARGO_PKG_VERSION"));
+use crate::client_info::CLIENT_INFO;
 
 /// The bearer token of the request's user: the session's access token (with third-party auth,
 /// the provider's token), or, with nobody signed in, the publishable key when `key_as_bearer`
@@ -65,23 +63,30 @@ async fn headers_with(
     key_as_bearer: KeyAsBearer,
 ) -> Result<HeaderMap, AuthError> {
     let token = bearer(client, key_as_bearer).await?;
-    let invalid =
-        |what: &str| AuthError::InvalidResponse(format!("the {what} is not a valid header value"));
-    let global = &client.shared.global_headers;
-    let mut headers = global.map().clone();
-    let mut key = HeaderValue::from_str(client.config().publishable_key())
-        .map_err(|_| invalid("publishable key"))?;
+    let mut headers = client.shared.global_headers.map().clone();
+    // `Config::new` refused a key that is no header value.
+    let mut key = HeaderValue::from_str(client.config().publishable_key()).map_err(|_| {
+        AuthError::InvalidArgument("the publishable key is not a valid header value".to_owned())
+    })?;
     key.set_sensitive(true);
     headers.insert("apikey", key);
     if let Some(token) = token {
-        let mut authorization = HeaderValue::from_str(&format!("Bearer {token}"))
-            .map_err(|_| invalid("access token"))?;
+        // A token given by the application (`client_with_access_token`, a provider) that no
+        // header can carry is its mistake, not a server's: refused, and not worth a retry.
+        let mut authorization =
+            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                AuthError::InvalidArgument(
+                    "the access token is not a valid HTTP header value (control characters or \
+                     line breaks)"
+                        .to_owned(),
+                )
+            })?;
         authorization.set_sensitive(true);
         headers.insert(http::header::AUTHORIZATION, authorization);
     }
-    if !global.has("x-client-info") {
-        headers.insert("x-client-info", HeaderValue::from_static(CLIENT_INFO));
-    }
+    // Global headers never hold `x-client-info` here: the per-request client's are built by
+    // `GlobalHeaders::for_server_client`, which drops it (the admin client has its own path).
+    headers.insert("x-client-info", HeaderValue::from_static(CLIENT_INFO));
     Ok(headers)
 }
 

@@ -470,9 +470,10 @@ impl SupabaseBuilder {
     /// Timeout of one Data API, Storage or Functions call, from sending the request until the
     /// response body is read (default: none, as supabase-js; Auth calls have
     /// [`request_timeout`](Self::request_timeout)). A call's own timeout (a function
-    /// invocation's) replaces it. A call that times out fails with its area's transport error
+    /// invocation's) replaces it; a function's answer read as a stream (`bytes_stream`) is never
+    /// cut by it. A call that times out fails with its area's transport error
     /// (`rest::RestError::Transport`, `storage::StorageError::Transport`,
-    /// `functions::FunctionsError::Fetch`), the HTTP client's timeout error kept as its source.
+    /// `functions::FunctionsError::Fetch`; `is_timeout` tells it apart).
     pub fn api_timeout(mut self, timeout: Duration) -> Self {
         self.api_timeout = Some(timeout);
         self

@@ -43,6 +43,10 @@ pub enum ConfigError {
     /// The URL starts like one but cannot be parsed.
     #[error("Invalid supabaseUrl: Provided URL is malformed.")]
     UrlMalformed,
+    /// The publishable key holds characters no HTTP header can carry (a line break, a control
+    /// character): it is sent as the `apikey` header of every call.
+    #[error("the publishable key is not a valid HTTP header value (check it for line breaks)")]
+    InvalidPublishableKey,
     /// An environment variable that [`Config::from_env`] needs is not set.
     #[error("environment variable {0} is not set")]
     MissingEnv(&'static str),
@@ -192,6 +196,9 @@ impl Config {
         let (url, auth_url) = project_urls(url)?;
         if ApiKeyKind::of(publishable_key) == ApiKeyKind::Secret {
             return Err(ConfigError::SecretKeyAsPublishableKey);
+        }
+        if http::HeaderValue::from_str(publishable_key).is_err() {
+            return Err(ConfigError::InvalidPublishableKey);
         }
         let host = url.host_str().ok_or(ConfigError::UrlMalformed)?;
         let storage_key = format!(

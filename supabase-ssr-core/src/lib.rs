@@ -155,6 +155,7 @@ mod api_key;
 mod as_user;
 pub mod auth;
 mod client;
+mod client_info;
 pub mod config;
 pub mod cookies;
 mod crypto;

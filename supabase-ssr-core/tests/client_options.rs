@@ -241,7 +241,8 @@ async fn the_api_timeout_ends_slow_data_storage_and_functions_calls_with_transpo
         matches!(functions, FunctionsError::Fetch(_)),
         "{functions:?}"
     );
-    assert!(is_timeout(&functions), "{functions:?}");
+    // Functions apply the timeout themselves (the HTTP client's would also cut a stream).
+    assert!(functions.is_timeout(), "{functions:?}");
 
     // A call's own timeout replaces the client-wide one.
     let patient = project
@@ -365,6 +366,58 @@ async fn a_failing_provider_is_a_typed_error_and_nothing_is_sent() {
         "{functions:?}"
     );
     assert!(project.records().is_empty());
+}
+
+#[tokio::test]
+async fn a_token_no_header_can_carry_is_a_non_transient_argument_error() {
+    let project = Project::start().await;
+    let supabase = project.builder().build().unwrap();
+    // A visitor's token with a line break: the application's input, not a server's answer.
+    let client = supabase.client_with_access_token(Some("eyJ\r\nx-evil: 1".to_owned()));
+    let rest = client
+        .from("todos")
+        .select("*")
+        .execute::<serde_json::Value>()
+        .await
+        .unwrap_err();
+    let RestError::Auth(auth) = &rest else {
+        panic!("{rest:?}");
+    };
+    assert!(matches!(auth, AuthError::InvalidArgument(_)), "{auth:?}");
+    assert!(!auth.is_transient());
+    assert!(rest.to_string().contains("access token"), "{rest}");
+    assert!(!rest.to_string().contains("Auth server"), "{rest}");
+    assert!(!rest.to_string().contains("x-evil"), "{rest}");
+    let storage = client
+        .storage()
+        .from("avatars")
+        .list("", ListOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(storage, StorageError::Auth(AuthError::InvalidArgument(_))),
+        "{storage:?}"
+    );
+    let functions = invoke(&client, "echo").await.unwrap_err();
+    assert!(
+        matches!(
+            functions,
+            FunctionsError::Auth(AuthError::InvalidArgument(_))
+        ),
+        "{functions:?}"
+    );
+    assert!(project.records().is_empty());
+}
+
+#[test]
+fn a_publishable_key_no_header_can_carry_is_refused_at_build_time() {
+    let error = supabase_ssr_core::Supabase::builder(
+        "https://abcdefghijklmnop.supabase.co",
+        "sb_publishable_x\n",
+    )
+    .build()
+    .unwrap_err();
+    assert_eq!(error, ConfigError::InvalidPublishableKey);
 }
 
 #[tokio::test]

@@ -553,3 +553,69 @@ async fn debug_output_names_headers_but_never_their_values() {
         "{debug}"
     );
 }
+
+#[tokio::test]
+async fn the_client_wide_timeout_never_cuts_a_stream_but_cuts_a_whole_body_read() {
+    let project = Project::start().await;
+    let supabase =
+        supabase_ssr_core::Supabase::builder(&project.url, project.auth.publishable_key())
+            .api_timeout(Duration::from_millis(80))
+            .build()
+            .unwrap();
+    let client = supabase.client([]);
+    // The three events take 150 ms, longer than `api_timeout`: streamed, they all arrive.
+    let response = client.functions().invoke("stream").send().await.unwrap();
+    let FunctionData::Stream(response) = response.data().await.unwrap() else {
+        panic!("text/event-stream is a stream")
+    };
+    let streamed: Vec<_> = response.bytes_stream().collect().await;
+    let events: Vec<u8> = streamed
+        .into_iter()
+        .flat_map(|chunk| chunk.unwrap().to_vec())
+        .collect();
+    assert_eq!(events, b"data: 0\n\ndata: 1\n\ndata: 2\n\n");
+    // Read whole, the same slow body is cut by it.
+    let response = client.functions().invoke("stream").send().await.unwrap();
+    let error = response.json::<serde_json::Value>().await.unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_multi_valued_global_header_keeps_its_values_and_replaces_the_inferred_ones() {
+    let project = Project::start().await;
+    let mut global = http::HeaderMap::new();
+    global.append("x-tag", http::HeaderValue::from_static("one"));
+    global.append("x-tag", http::HeaderValue::from_static("two"));
+    global.insert(
+        "content-type",
+        http::HeaderValue::from_static("application/vnd.app+json"),
+    );
+    global.insert("x-region", http::HeaderValue::from_static("ap-south-1"));
+    let supabase =
+        supabase_ssr_core::Supabase::builder(&project.url, project.auth.publishable_key())
+            .global_headers(global)
+            .build()
+            .unwrap();
+    let client = supabase.client([]);
+    client
+        .functions()
+        .invoke("echo")
+        .region(FunctionRegion::EuWest1)
+        .json(&serde_json::json!({"a": 1}))
+        .send()
+        .await
+        .unwrap();
+    let sent = project.last();
+    let all = |name: &str| -> Vec<String> {
+        sent.headers
+            .get_all(name)
+            .iter()
+            .map(|value| value.to_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(all("x-tag"), ["one", "two"]);
+    assert_eq!(all("content-type"), ["application/vnd.app+json"]);
+    assert_eq!(all("x-region"), ["ap-south-1"]);
+    // The query parameter is still the call's region, as functions-js adds it.
+    assert_eq!(sent.uri, "/functions/v1/echo?forceFunctionRegion=eu-west-1");
+}

@@ -82,7 +82,12 @@ fn start(answers: &[Answer]) -> (String, Script) {
         .lock()
         .unwrap()
         .extend(answers.iter().copied());
-    let state = script.clone();
+    let app = Router::new().fallback(answer).with_state(script.clone());
+    (serve(app), script)
+}
+
+/// Serves `app` on its own thread and runtime (real time); returns its URL.
+fn serve(app: Router) -> String {
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -92,12 +97,11 @@ fn start(answers: &[Answer]) -> (String, Script) {
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             sender.send(listener.local_addr().unwrap()).unwrap();
-            let app = Router::new().fallback(answer).with_state(state);
             axum::serve(listener, app).await.unwrap();
         });
     });
     let address = receiver.recv().unwrap();
-    (format!("http://{address}"), script)
+    format!("http://{address}")
 }
 
 fn builder(url: &str) -> SupabaseBuilder {
@@ -285,4 +289,212 @@ async fn a_refused_connection_is_retried_for_reads_only() {
         .unwrap_err();
     assert!(matches!(error, RestError::Transport(_)), "{error}");
     assert_eq!(started.elapsed(), Duration::ZERO, "a write is not retried");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_over_thirty_seconds_ends_the_retries() {
+    // Read as u64::MAX seconds: waiting would hold the request for ever.
+    for huge in ["99999999999999999999", "3600", "31"] {
+        let (url, script) = start(&[(503, Some(huge)), (503, None)]);
+        let started = tokio::time::Instant::now();
+        let error = client(&url)
+            .from("todos")
+            .select("*")
+            .execute::<Vec<serde_json::Value>>()
+            .await
+            .unwrap_err();
+        assert_eq!(error.status(), Some(503), "{huge}: {error}");
+        assert_eq!(error.postgrest().unwrap().code, "PGRST002");
+        assert_eq!(started.elapsed(), Duration::ZERO, "{huge}: no wait");
+        assert_eq!(script.seen().len(), 1, "{huge}: not retried");
+    }
+    // Thirty seconds (the backoff's cap) is still honoured.
+    let (url, script) = start(&[(520, Some("30"))]);
+    let started = tokio::time::Instant::now();
+    client(&url)
+        .from("todos")
+        .select("*")
+        .execute::<Vec<serde_json::Value>>()
+        .await
+        .unwrap();
+    assert_eq!(started.elapsed(), Duration::from_secs(30));
+    assert_eq!(script.seen().len(), 2);
+}
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+
+    fn make_writer(&'a self) -> Capture {
+        self.clone()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_retry_log_leaves_out_the_filter_values() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(capture.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let error = client(&format!("http://{address}"))
+        .from("people")
+        .select("*")
+        .eq("email", "private.person@example.com")
+        .execute::<Vec<serde_json::Value>>()
+        .await
+        .unwrap_err();
+    assert!(!error.to_string().contains("private.person"), "{error}");
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("retrying"), "{logs}");
+    assert!(!logs.contains("private.person"), "{logs}");
+}
+
+/// A connector layer whose connections never complete, so the client's `connect_timeout`
+/// ends each attempt.
+#[derive(Clone)]
+struct NeverConnect;
+
+impl<S> tower::Layer<S> for NeverConnect {
+    type Service = NeverConnectService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        NeverConnectService(inner)
+    }
+}
+
+#[derive(Clone)]
+struct NeverConnectService<S>(S);
+
+impl<S: tower::Service<R>, R> tower::Service<R> for NeverConnectService<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = std::future::Pending<Result<S::Response, S::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: R) -> Self::Future {
+        std::future::pending()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_connect_timeout_is_retried_like_a_failed_connection() {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .connect_timeout(Duration::from_secs(10))
+        .connector_layer(NeverConnect)
+        .build()
+        .unwrap();
+    let client = Supabase::builder("http://127.0.0.1:9", "sb_publishable_test")
+        .http_client(http)
+        .build()
+        .unwrap()
+        .client([]);
+    let started = tokio::time::Instant::now();
+    let error = client
+        .from("todos")
+        .select("*")
+        .execute::<Vec<serde_json::Value>>()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, RestError::Transport(_)), "{error}");
+    // Four attempts of 10 s each, and the waits of 1, 2 and 4 s between them.
+    assert_eq!(started.elapsed(), Duration::from_secs(4 * 10 + 1 + 2 + 4));
+}
+
+// On the real clock: a paused clock would jump to the guard's deadline while the request
+// waits for the server. The one retry waits 1 s for real.
+#[tokio::test]
+async fn a_503_whose_body_never_ends_does_not_stall_the_retry() {
+    let calls = Arc::new(Mutex::new(0u32));
+    let app = Router::new().fallback({
+        let calls = calls.clone();
+        move || async move {
+            let first = {
+                let mut calls = calls.lock().unwrap();
+                *calls += 1;
+                *calls == 1
+            };
+            if first {
+                let body = axum::body::Body::from_stream(futures_util::stream::pending::<
+                    Result<Vec<u8>, std::io::Error>,
+                >());
+                (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+            } else {
+                (StatusCode::OK, [("content-type", "application/json")], "[]").into_response()
+            }
+        }
+    });
+    let url = serve(app);
+    let started = tokio::time::Instant::now();
+    let rows = tokio::time::timeout(
+        Duration::from_secs(20),
+        client(&url)
+            .from("todos")
+            .select("*")
+            .execute::<Vec<serde_json::Value>>(),
+    )
+    .await
+    .expect("the retry did not wait for the body")
+    .unwrap();
+    assert!(rows.is_empty());
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(*calls.lock().unwrap(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_openapi_spec_turns_every_non_2xx_answer_into_an_error() {
+    // Unlike a table read, whose 404 `[]` is rows and empty 404 is "no content".
+    let cases: [(u16, &str, &str); 4] = [
+        (404, "", "Not Found"),
+        (404, "[]", "[]"),
+        (
+            404,
+            r#"{"code":"PGRST106","message":"Invalid schema: nope","details":null,"hint":null}"#,
+            "Invalid schema: nope",
+        ),
+        (500, "boom", "boom"),
+    ];
+    for (status, body, message) in cases {
+        let app = Router::new().fallback(move || async move {
+            (StatusCode::from_u16(status).unwrap(), body).into_response()
+        });
+        let error = client(&serve(app)).get_open_api_spec().await.unwrap_err();
+        let RestError::Api { status: got, error } = &error else {
+            panic!("{status} {body:?}: {error:?}");
+        };
+        assert_eq!(*got, status, "{body:?}");
+        assert_eq!(error.message, message, "{status} {body:?}");
+    }
+    let app = Router::new().fallback(|| async { (StatusCode::OK, "not json").into_response() });
+    let error = client(&serve(app)).get_open_api_spec().await.unwrap_err();
+    assert!(matches!(error, RestError::Decode(_)), "{error:?}");
+    let app = Router::new()
+        .fallback(|| async { (StatusCode::OK, r#"{"swagger":"2.0"}"#).into_response() });
+    let spec = client(&serve(app)).get_open_api_spec().await.unwrap();
+    assert_eq!(spec, serde_json::json!({"swagger": "2.0"}));
 }

@@ -10,7 +10,7 @@ use tracing::field::Empty;
 use url::Url;
 
 use super::error::AuthError;
-use crate::as_user::CLIENT_INFO;
+use crate::client_info::CLIENT_INFO;
 use crate::global_headers::GlobalHeaders;
 use crate::json::Json;
 

@@ -52,8 +52,10 @@ pub enum FunctionsError {
     /// read (functions-js's `FunctionsFetchError`).
     #[error("Failed to send a request to the Edge Function: {0}")]
     Fetch(#[source] ErrorSource),
-    /// The session could not be loaded, so the function was not invoked.
-    #[error("the session could not be loaded: {0}")]
+    /// The request's credentials could not be obtained (the session could not be loaded or
+    /// refreshed, a third-party token provider failed, or the token is no header value), so the
+    /// function was not invoked.
+    #[error("the request's credentials could not be obtained: {0}")]
     Auth(#[from] AuthError),
     /// The function name would make a URL outside `/functions/v1/` or a URL with another query
     /// or fragment; nothing was sent (functions-js sends it).

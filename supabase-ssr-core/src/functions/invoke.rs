@@ -195,7 +195,7 @@ impl Invoke {
     /// [`InvalidHeader`](FunctionsError::InvalidHeader),
     /// [`BodyNotAllowed`](FunctionsError::BodyNotAllowed),
     /// [`Serialize`](FunctionsError::Serialize); [`Auth`](FunctionsError::Auth) when the
-    /// session cannot be loaded.
+    /// request's credentials cannot be obtained.
     pub async fn send(self) -> Result<FunctionResponse, FunctionsError> {
         if let Some(error) = self.error {
             return Err(error);
@@ -214,8 +214,12 @@ impl Invoke {
             }
             None => None,
         };
+        // This call's timeout, else the client-wide `api_timeout`, bounds sending, the answer's
+        // headers and a whole-body read (`FunctionResponse::bytes`); it is applied here rather
+        // than by the HTTP client, whose per-request timeout would also cut `bytes_stream`.
         let deadline = self
             .timeout
+            .or(self.client.shared.api_timeout)
             .map(|timeout| tokio::time::Instant::now() + timeout);
         let mut builder = as_user::functions_request(&self.client, self.method, url).await?;
         if let Some(region) = region {
@@ -223,15 +227,21 @@ impl Invoke {
         }
         let (http_client, request) = self.body.apply(builder).build_split();
         let mut request = request.map_err(FunctionsError::fetch)?;
-        if deadline.is_some() {
-            // This call's timeout replaces the client-wide one (`api_timeout`), which the HTTP
-            // client would also apply to a streamed body.
-            *request.timeout_mut() = None;
+        // functions-js lays `global.headers` over the `Content-Type` and `x-region` it infers
+        // (the request carries the global headers already; ours were added beside them).
+        let global = self.client.shared.global_headers.map();
+        for name in [
+            http::header::CONTENT_TYPE,
+            HeaderName::from_static("x-region"),
+        ] {
+            if global.contains_key(&name) {
+                request.headers_mut().remove(&name);
+                for value in global.get_all(&name) {
+                    request.headers_mut().append(name.clone(), value.clone());
+                }
+            }
         }
-        if deadline.is_some() {
-            // The invocation's own timeout replaces the client-wide `api_timeout`.
-            *request.timeout_mut() = None;
-        }
+        *request.timeout_mut() = None;
         // fetch sends `content-length: 0` for an empty body, and for no body on POST and PUT
         // (functions-js's default `POST` without a body); the HTTP client sends none then.
         let empty = match request.body() {
@@ -242,11 +252,6 @@ impl Invoke {
             request
                 .headers_mut()
                 .insert(http::header::CONTENT_LENGTH, HeaderValue::from_static("0"));
-        }
-        // functions-js's order: the inferred `Content-Type` and `x-region`, then the client's
-        // global headers over them, then the caller's.
-        for (name, value) in self.client.shared.global_headers.map() {
-            request.headers_mut().insert(name.clone(), value.clone());
         }
         // The caller's headers last, replacing ours: functions-js's invoke-level headers win.
         for (name, value) in self.headers {

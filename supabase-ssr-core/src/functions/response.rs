@@ -14,8 +14,9 @@ use crate::ErrorSource;
 ///
 /// Read it once, as [`json`](Self::json), [`text`](Self::text), [`bytes`](Self::bytes),
 /// [`bytes_stream`](Self::bytes_stream), or [`data`](Self::data) (picked by `Content-Type` as
-/// functions-js does). A [timeout](super::Invoke::timeout) keeps running while the body is read
-/// whole, as in functions-js, but not while it is streamed.
+/// functions-js does). A [timeout](super::Invoke::timeout) (or else the client-wide
+/// [`api_timeout`](crate::SupabaseBuilder::api_timeout)) keeps running while the body is read
+/// whole, as in functions-js, but never cuts [`bytes_stream`](Self::bytes_stream).
 pub struct FunctionResponse {
     // Boxed: errors carry the answer, and an unboxed `reqwest::Response` makes every
     // `Result<_, FunctionsError>` large.

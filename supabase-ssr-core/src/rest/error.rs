@@ -34,9 +34,10 @@ pub enum RestError {
         /// The error `PostgREST` sent.
         error: PostgrestError,
     },
-    /// The session could not be loaded (a refresh failed while the access token had expired),
-    /// so the request was not sent rather than sent as the wrong role.
-    #[error("the session could not be loaded: {0}")]
+    /// The request's credentials could not be obtained (a refresh failed while the access token
+    /// had expired, a third-party token provider failed, or the token is no header value), so
+    /// the request was not sent rather than sent as the wrong role.
+    #[error("the request's credentials could not be obtained: {0}")]
     Auth(#[from] AuthError),
     /// The request could not be sent or its answer not read.
     #[error("the Data API could not be reached: {0}")]

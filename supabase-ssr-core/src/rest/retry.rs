@@ -1,8 +1,13 @@
 //! The retries of idempotent Data API requests, as postgrest-js 2.119.1's `fetchWithRetry`:
 //! a `GET`, `HEAD` or `OPTIONS` is sent again, at most 3 times, when the connection fails
-//! (not when it times out) or the answer is 503 (`PostgREST`'s schema cache is loading) or 520
-//! (a Cloudflare connection error). The wait is the answer's `Retry-After` seconds, or 1, 2,
-//! then 4 seconds; each retry carries `X-Retry-Count: <n>`.
+//! (a connect timeout included, but not the request's own timeout) or the answer is 503
+//! (`PostgREST`'s schema cache is loading) or 520 (a Cloudflare connection error). The wait is
+//! the answer's `Retry-After` seconds, or 1, 2, then 4 seconds; each retry carries
+//! `X-Retry-Count: <n>`.
+//!
+//! One difference from postgrest-js: a `Retry-After` longer than [`MAX_WAIT`] (30 s, the
+//! backoff's cap) ends the retries and the 503/520 is the answer. The waits are outside the
+//! client's `api_timeout`, so honouring `Retry-After: 3600` would hold a request for hours.
 
 use std::time::Duration;
 
@@ -14,10 +19,14 @@ pub(crate) const MAX_RETRIES: u32 = 3;
 /// The statuses worth another try (`RETRYABLE_STATUS_CODES`).
 const RETRYABLE_STATUSES: [u16; 2] = [520, 503];
 
+/// The longest wait between two attempts: the backoff's cap, and the longest `Retry-After`
+/// honoured (a longer one ends the retries).
+pub(crate) const MAX_WAIT: Duration = Duration::from_secs(30);
+
 /// `getRetryDelay`: 1 s, 2 s, 4 s, … at most 30 s, for the zero-based retry `attempt`.
 pub(crate) fn backoff(attempt: u32) -> Duration {
     let millis = 1000u64.saturating_mul(2u64.saturating_pow(attempt));
-    Duration::from_millis(millis.min(30_000))
+    Duration::from_millis(millis).min(MAX_WAIT)
 }
 
 /// The wait a `Retry-After` value asks for, read as postgrest-js reads it:
@@ -75,10 +84,15 @@ pub(crate) async fn send(
                 .insert("x-retry-count", HeaderValue::from(attempt));
         }
         let delay = match http.execute(this).await {
-            // A timeout is the caller's limit, not a transient failure (postgrest-js does not
-            // retry an aborted fetch either).
-            Err(error) if error.is_timeout() || error.is_builder() => return Err(error),
+            // The request's own timeout is the caller's limit, not a transient failure
+            // (postgrest-js does not retry an aborted fetch either); a connect timeout is a
+            // failed connection, which postgrest-js retries.
+            Err(error) if (error.is_timeout() && !error.is_connect()) || error.is_builder() => {
+                return Err(error);
+            }
             Err(error) => {
+                // Without the URL: its query holds the filters' values.
+                let error = crate::ErrorSource::http(error);
                 tracing::debug!(attempt, error = %error, "Data API request failed; retrying");
                 backoff(attempt)
             }
@@ -90,13 +104,22 @@ pub(crate) async fn send(
                         || backoff(attempt),
                         |v| retry_after(&String::from_utf8_lossy(v.as_bytes())),
                     );
+                if delay > MAX_WAIT {
+                    tracing::debug!(
+                        attempt,
+                        status = response.status().as_u16(),
+                        "Data API asked to retry after more than 30 seconds; not retrying"
+                    );
+                    return Ok(response);
+                }
                 tracing::debug!(
                     attempt,
                     status = response.status().as_u16(),
                     "Data API answered a transient error; retrying"
                 );
-                // Read to the end so the connection goes back to the pool.
-                let _ = response.bytes().await;
+                // Dropped unread: reading a slow or large body could stall the retry (the
+                // connection is closed rather than pooled).
+                drop(response);
                 delay
             }
             Ok(response) => return Ok(response),

@@ -167,9 +167,12 @@ impl FilterBuilder {
     }
 
     /// Turns the retries of this request on or off. A `GET` or `HEAD` is sent again, up to 3
-    /// times, when the connection fails or `PostgREST` answers 503 (its schema cache is not
-    /// loaded yet) or 520, after the server's `Retry-After` seconds or 1, 2 then 4 seconds; the
-    /// retries carry `X-Retry-Count`. Writes are never retried. On by default; the client-wide
+    /// times, when the connection fails (a connect timeout included; the request's own timeout
+    /// is not retried) or `PostgREST` answers 503 (its schema cache is not loaded yet) or 520,
+    /// after the server's `Retry-After` seconds or 1, 2 then 4 seconds; the retries carry
+    /// `X-Retry-Count`. A `Retry-After` over 30 seconds ends the retries: the 503/520 is the
+    /// answer (the waits are not bounded by the client's `api_timeout`). Writes are never
+    /// retried. On by default; the client-wide
     /// switch is [`SupabaseBuilder::db_retry`](crate::SupabaseBuilder::db_retry).
     pub fn retry(mut self, enabled: bool) -> Self {
         self.retry = Some(enabled);

@@ -67,8 +67,10 @@ pub enum StorageError {
         /// fallback (the status text, or a JSON body cut to 256 bytes).
         message: String,
     },
-    /// The session could not be loaded, so the call was not made.
-    #[error("the session could not be loaded: {0}")]
+    /// The request's credentials could not be obtained (the session could not be loaded or
+    /// refreshed, a third-party token provider failed, or the token is no header value), so the
+    /// call was not made.
+    #[error("the request's credentials could not be obtained: {0}")]
     Auth(#[from] AuthError),
     /// The call could not be made or its answer not read.
     #[error("Storage could not be reached: {0}")]
