@@ -420,7 +420,7 @@ async fn storage_errors_carry_status_code_and_message() {
         .unwrap_err();
     assert!(matches!(
         error,
-        StorageError::Api { status: 400, code: Some(ref code), ref message } if code == "not_found" && message == "Object not found"
+        StorageError::Api { status: 400, code: None, error: Some(ref name), ref message } if name == "not_found" && message == "Object not found"
     ));
 }
 

@@ -24,9 +24,17 @@ fn invalid<T: std::fmt::Debug>(result: Result<T, StorageError>, expected: &str) 
     }
 }
 
-fn api_status(result: Result<impl std::fmt::Debug, StorageError>) -> (u16, Option<String>) {
+/// Status, the body's `code`, the body's `error`.
+fn api_status(
+    result: Result<impl std::fmt::Debug, StorageError>,
+) -> (u16, Option<String>, Option<String>) {
     match result {
-        Err(StorageError::Api { status, code, .. }) => (status, code),
+        Err(StorageError::Api {
+            status,
+            code,
+            error,
+            ..
+        }) => (status, code, error),
         other => panic!("expected an Api error, got {other:?}"),
     }
 }
@@ -188,7 +196,7 @@ async fn upload_sends_storage_js_headers_and_reads_the_answer() {
     let error = avatars
         .upload("exists.png", b"x", UploadOptions::new("image/png"))
         .await;
-    assert_eq!(api_status(error), (400, Some("Duplicate".to_owned())));
+    assert_eq!(api_status(error), (400, None, Some("Duplicate".to_owned())));
 }
 
 #[tokio::test]
@@ -257,7 +265,10 @@ async fn signed_upload_urls_are_made_and_used() {
     let error = avatars
         .upload_to_signed_url("u1/me.png", "a b&c", "x", UploadOptions::default())
         .await;
-    assert_eq!(api_status(error), (400, Some("Unauthorized".to_owned())));
+    assert_eq!(
+        api_status(error),
+        (400, None, Some("Unauthorized".to_owned()))
+    );
     assert_eq!(
         project.last().uri,
         "/storage/v1/object/upload/sign/avatars/u1/me.png?token=a+b%26c"
@@ -314,7 +325,14 @@ async fn downloads_read_objects_and_transformed_images() {
     let error = avatars
         .download("gone.png", &DownloadOptions::default())
         .await;
-    assert_eq!(api_status(error), (400, Some("not_found".to_owned())));
+    assert_eq!(
+        api_status(error),
+        (
+            400,
+            Some("NoSuchKey".to_owned()),
+            Some("not_found".to_owned())
+        )
+    );
 }
 
 #[tokio::test]
@@ -339,7 +357,11 @@ async fn download_stream_yields_chunks_as_they_arrive() {
         std::pin::pin!(avatars.download_stream("gone.png", &DownloadOptions::default()));
     assert_eq!(
         api_status(missing.next().await.unwrap()),
-        (400, Some("not_found".to_owned()))
+        (
+            400,
+            Some("NoSuchKey".to_owned()),
+            Some("not_found".to_owned())
+        )
     );
     assert!(missing.next().await.is_none());
 }
@@ -579,10 +601,18 @@ async fn info_and_exists() {
     assert!(!avatars.exists("old.png").await.unwrap());
     assert_eq!(
         api_status(avatars.exists("secret.png").await),
-        (403, Some("Unauthorized".to_owned()))
+        (
+            403,
+            Some("AccessDenied".to_owned()),
+            Some("Unauthorized".to_owned())
+        )
     );
     assert_eq!(
         api_status(avatars.info("gone.png").await),
-        (400, Some("not_found".to_owned()))
+        (
+            400,
+            Some("NoSuchKey".to_owned()),
+            Some("not_found".to_owned())
+        )
     );
 }

@@ -589,7 +589,7 @@ async fn storage_error_bodies_become_api_errors_with_status_code_and_message() {
 
     let error = storage.get_bucket("nope").await.unwrap_err();
     assert!(
-        matches!(&error, StorageError::Api { status: 400, code: Some(code), message } if code == "Bucket not found" && message == "Bucket not found"),
+        matches!(&error, StorageError::Api { status: 400, code: None, error: Some(error), message } if error == "Bucket not found" && message == "Bucket not found"),
         "{error:?}"
     );
     let error = storage
@@ -597,7 +597,7 @@ async fn storage_error_bodies_become_api_errors_with_status_code_and_message() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, StorageError::Api { status: 409, code: Some(code), message } if code == "Duplicate" && message == "The resource already exists"),
+        matches!(&error, StorageError::Api { status: 409, code: None, error: Some(error), message } if error == "Duplicate" && message == "The resource already exists"),
         "{error:?}"
     );
     let error = storage
@@ -606,10 +606,10 @@ async fn storage_error_bodies_become_api_errors_with_status_code_and_message() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, StorageError::Api { status: 403, code: Some(code), .. } if code == "Unauthorized"),
+        matches!(&error, StorageError::Api { status: 403, error: Some(error), .. } if error == "Unauthorized"),
         "{error:?}"
     );
-    // An unscripted route: the fake answers 404 with no body.
+    // An unscripted route: the fake answers 404 with no body; the status text is the message.
     let error = storage.empty_bucket("ghost").await.unwrap_err();
     assert!(
         matches!(
@@ -617,8 +617,9 @@ async fn storage_error_bodies_become_api_errors_with_status_code_and_message() {
             StorageError::Api {
                 status: 404,
                 code: None,
-                ..
-            }
+                error: None,
+                message,
+            } if message == "Not Found"
         ),
         "{error:?}"
     );

@@ -70,9 +70,10 @@ impl RestClient {
 
     /// The `OpenAPI` description `PostgREST` publishes of this schema: the tables, views and
     /// functions the user's role may use (postgrest-js `getOpenApiSpec`). Retried like any
-    /// read.
+    /// read. Any non-2xx answer is [`RestError::Api`] (a 404 too: the 404 rewrites of table
+    /// reads do not apply), and a success whose body is not JSON is [`RestError::Decode`].
     pub async fn get_open_api_spec(&self) -> Result<serde_json::Value, RestError> {
-        self.open_api_spec().execute().await
+        self.open_api_spec().send_open_api().await
     }
 }
 

@@ -92,6 +92,42 @@ impl FilterBuilder {
 
     /// Sends the request; returns the status, the count and the body of a success.
     async fn send(self) -> Result<(u16, Option<u64>, String), RestError> {
+        let (status, count, text) = self.send_raw().await?;
+        if (200..300).contains(&status) {
+            return Ok((status, count, text));
+        }
+        error_answer(status, count, text)
+    }
+
+    /// Sends the `OpenAPI` request ([`RestClient::open_api_spec`](super::RestClient::open_api_spec))
+    /// and reads the answer as postgrest-js `getOpenApiSpec` does: any non-2xx status is an
+    /// error (none of the 404 rewrites of table reads), and so is a body that is not JSON.
+    pub(crate) async fn send_open_api(self) -> Result<Value, RestError> {
+        let (status, _, text) = self.send_raw().await?;
+        if (200..300).contains(&status) {
+            return serde_json::from_str(&text).map_err(|e| not_json(&e));
+        }
+        let error = match serde_json::from_str::<Value>(&text) {
+            Ok(value @ Value::Object(_)) => serde_json::from_value(value).unwrap_or_default(),
+            _ => PostgrestError {
+                message: if text.is_empty() {
+                    http::StatusCode::from_u16(status)
+                        .ok()
+                        .and_then(|s| s.canonical_reason())
+                        .unwrap_or_default()
+                        .to_owned()
+                } else {
+                    text
+                },
+                ..PostgrestError::default()
+            },
+        };
+        Err(RestError::Api { status, error })
+    }
+
+    /// Sends the request; returns the status, the count (when asked for) and the body (empty
+    /// for a `HEAD`), whatever the status.
+    async fn send_raw(self) -> Result<(u16, Option<u64>, String), RestError> {
         let prepared = self.to_request()?;
         let (http, request) = as_user::request(
             &self.client,
@@ -137,10 +173,7 @@ impl FilterBuilder {
         if prepared.method() == Method::HEAD {
             return Ok((status, count, String::new()));
         }
-        if (200..300).contains(&status) {
-            return Ok((status, count, text));
-        }
-        error_answer(status, count, text)
+        Ok((status, count, text))
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use url::Url;
 use url::form_urlencoded::Serializer;
 
-use super::request::{api_error, read_json};
+use super::request::read_json;
 use super::transform::Transform;
 use super::{Bucket, StorageError};
 use crate::ErrorSource;
@@ -187,7 +187,7 @@ impl Bucket {
         serde_json::from_value(data).map_err(|e| StorageError::Decode(e.to_string()))
     }
 
-    /// Whether an object exists at `path` (through [`Bucket::info`]).
+    /// Whether an object exists at `path` (the request of [`Bucket::info`]).
     ///
     /// `false` exactly when storage-js's `exists` says so: Storage's error `code` is
     /// `NoSuchKey`, or the status is 404 with no `code`. Any other error is returned.
@@ -195,21 +195,19 @@ impl Bucket {
     /// # Errors
     /// As [`Bucket::info`], except for a missing object.
     pub async fn exists(&self, path: &str) -> Result<bool, StorageError> {
+        // The answer's status decides; its body need not decode as a `FileInfo`.
         let url = self.object_url("object/info", path)?;
-        let response = self.execute(Method::GET, url, None, &[]).await?;
-        if response.status().is_success() {
-            return Ok(true);
-        }
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        let code = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|body| body.get("code").cloned())
-            .filter(|code| !code.is_null());
-        match code {
-            Some(Value::String(code)) if code == "NoSuchKey" => Ok(false),
-            None if status == 404 => Ok(false),
-            _ => Err(api_error(status, &text)),
+        match self.send(Method::GET, url, None, &[]).await {
+            Ok(_) => Ok(true),
+            Err(StorageError::Api {
+                code: Some(code), ..
+            }) if code == "NoSuchKey" => Ok(false),
+            Err(StorageError::Api {
+                status: 404,
+                code: None,
+                ..
+            }) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 }

@@ -58,9 +58,13 @@ pub enum StorageError {
     Api {
         /// The HTTP status.
         status: u16,
-        /// Storage's error name (`error`, e.g. `not_found`) or code, when it sent one.
+        /// Storage's error code (the body's `code`, e.g. `NoSuchKey`, `InvalidKey`; storage-js
+        /// `StorageApiError.code`), when it sent one.
         code: Option<String>,
-        /// What went wrong.
+        /// Storage's error name (the body's `error`, e.g. `not_found`), when it sent one.
+        error: Option<String>,
+        /// What went wrong: the body's message (as storage-js picks it), else a short
+        /// fallback (the status text, or a JSON body cut to 256 bytes).
         message: String,
     },
     /// The request's credentials could not be obtained (the session could not be loaded or

@@ -94,25 +94,84 @@ pub(super) async fn send(
     if response.status().is_success() {
         return Ok(response);
     }
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap_or_default();
-    Err(api_error(status, &text))
+    Err(error_answer(response).await)
 }
 
-/// Storage's error answer: `error` (or `code`) and `message` of its JSON body, else the text.
-pub(super) fn api_error(status: u16, text: &str) -> StorageError {
-    let body: Option<Value> = serde_json::from_str(text).ok();
+/// The [`StorageError::Api`] of an error answer, its body read. A body that cannot be read
+/// still gives the status, with the reason in the message.
+pub(super) async fn error_answer(response: reqwest::Response) -> StorageError {
+    let status = response.status().as_u16();
+    match response.bytes().await {
+        Ok(body) => api_error(status, &body),
+        Err(e) => StorageError::Api {
+            status,
+            code: None,
+            error: None,
+            message: format!(
+                "{} (the answer's body could not be read: {})",
+                status_text(status),
+                e.without_url()
+            ),
+        },
+    }
+}
+
+/// Storage's error answer as storage-js's `StorageApiError` reads it: `code` is the body's
+/// `code` (`NoSuchKey`), `error` its `error` name (`not_found`), the message the first string
+/// of `msg`, `message`, `error_description`, `error`, `error.message` (`_getErrorMessage`).
+/// Without one, a JSON body is the message (cut to [`MESSAGE_LIMIT`] bytes); a body that is
+/// not JSON (an HTML error page from a proxy) is never copied, the status text is used.
+pub(super) fn api_error(status: u16, body: &[u8]) -> StorageError {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
     let field = |name: &str| {
-        body.as_ref()
+        json.as_ref()
             .and_then(|b| b.get(name))
             .and_then(Value::as_str)
             .map(str::to_owned)
     };
+    let message = ["msg", "message", "error_description", "error"]
+        .into_iter()
+        .find_map(field)
+        .or_else(|| {
+            json.as_ref()?
+                .get("error")?
+                .get("message")?
+                .as_str()
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| match &json {
+            Some(_) => truncated(&String::from_utf8_lossy(body)),
+            None => status_text(status),
+        });
     StorageError::Api {
         status,
-        code: field("error").or_else(|| field("code")),
-        message: field("message").unwrap_or_else(|| text.to_owned()),
+        code: field("code"),
+        error: field("error"),
+        message,
     }
+}
+
+/// The most of an answer body copied into an error message.
+const MESSAGE_LIMIT: usize = 256;
+
+fn truncated(text: &str) -> String {
+    if text.len() <= MESSAGE_LIMIT {
+        return text.to_owned();
+    }
+    let mut end = MESSAGE_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// `Not Found`, or `HTTP <status> error` for a status without a standard reason (storage-js
+/// uses the answer's `statusText`, else the same words).
+fn status_text(status: u16) -> String {
+    http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map_or_else(|| format!("HTTP {status} error"), str::to_owned)
 }
 
 /// The JSON answer of a successful call.
@@ -179,16 +238,6 @@ impl Bucket {
         url(&self.client, rest)
     }
 
-    pub(super) async fn execute(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<(reqwest::Body, String)>,
-        extra: &[(&str, String)],
-    ) -> Result<reqwest::Response, StorageError> {
-        execute(&self.client, method, url, body, extra).await
-    }
-
     pub(super) async fn send(
         &self,
         method: Method,
@@ -197,5 +246,89 @@ impl Bucket {
         extra: &[(&str, String)],
     ) -> Result<reqwest::Response, StorageError> {
         send(&self.client, method, url, body, extra).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(status: u16, body: &str) -> (Option<String>, Option<String>, String) {
+        match api_error(status, body.as_bytes()) {
+            StorageError::Api {
+                status: got,
+                code,
+                error,
+                message,
+            } => {
+                assert_eq!(got, status);
+                (code, error, message)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[allow(clippy::unnecessary_wraps)]
+    fn some(s: &str) -> Option<String> {
+        Some(s.to_owned())
+    }
+
+    #[test]
+    fn code_is_the_body_code_and_error_the_body_error() {
+        assert_eq!(
+            parts(
+                400,
+                r#"{"statusCode":"404","code":"NoSuchKey","error":"not_found","message":"Object not found"}"#
+            ),
+            (
+                some("NoSuchKey"),
+                some("not_found"),
+                "Object not found".to_owned()
+            )
+        );
+        assert_eq!(
+            parts(400, r#"{"code":"InvalidKey","message":"Invalid key: a%"}"#),
+            (some("InvalidKey"), None, "Invalid key: a%".to_owned())
+        );
+    }
+
+    #[test]
+    fn the_message_is_picked_in_storage_js_order() {
+        let all = r#"{"msg":"1","message":"2","error_description":"3","error":"4"}"#;
+        assert_eq!(parts(400, all).2, "1");
+        assert_eq!(parts(400, r#"{"message":"2","error":"4"}"#).2, "2");
+        assert_eq!(
+            parts(400, r#"{"error_description":"3","error":"4"}"#).2,
+            "3"
+        );
+        assert_eq!(parts(400, r#"{"error":"4"}"#).2, "4");
+        assert_eq!(
+            parts(400, r#"{"error":{"message":"5"}}"#),
+            (None, None, "5".to_owned())
+        );
+        // A non-string `message` is skipped.
+        assert_eq!(parts(400, r#"{"message":7,"error":"4"}"#).2, "4");
+    }
+
+    #[test]
+    fn without_a_message_the_fallback_is_short() {
+        // JSON without a message: the body, cut.
+        assert_eq!(
+            parts(500, r#"{"statusCode":"500"}"#).2,
+            r#"{"statusCode":"500"}"#
+        );
+        let long = format!(r#"{{"detail":"{}"}}"#, "é".repeat(400));
+        let message = parts(500, &long).2;
+        assert!(
+            message.len() <= MESSAGE_LIMIT + '…'.len_utf8(),
+            "{}",
+            message.len()
+        );
+        assert!(message.ends_with('…'));
+        // Not JSON (a proxy's HTML page, an empty body): the status text, never the page.
+        let page = format!("<html><body>{}</body></html>", "x".repeat(10_000));
+        assert_eq!(parts(502, &page), (None, None, "Bad Gateway".to_owned()));
+        assert_eq!(parts(404, "").2, "Not Found");
+        assert_eq!(parts(599, "oops").2, "HTTP 599 error");
     }
 }
