@@ -446,7 +446,7 @@ impl SupabaseBuilder {
     /// visitor, so a fixed bearer would replace each one's session (supabase-js lets it; for
     /// third-party tokens use [`access_token`](Self::access_token)). A header a call sets itself
     /// (a body's `Content-Type`, `Prefer`, `Accept`, Storage's `x-upsert`, a function
-    /// invocation's [`header`](crate::functions::Invoke::header)) replaces a global one of the
+    /// invocation's `functions::Invoke::header`) replaces a global one of the
     /// same name, as in supabase-js — except the `Content-Type` and `x-region` a function
     /// invocation infers, which a global header replaces (functions-js spreads
     /// `global.headers` over them). Values never appear in `Debug` output (only the names).
@@ -593,9 +593,9 @@ impl SupabaseBuilder {
         self
     }
 
-    /// The Data API schema of [`SupabaseClient::from`] and [`SupabaseClient::rpc`]
-    /// (supabase-js `db.schema`; default `public`). It must be exposed by the Data API;
-    /// [`SupabaseClient::schema`] reaches another one.
+    /// The Data API schema of `SupabaseClient::from` and `SupabaseClient::rpc` (feature `rest`;
+    /// supabase-js `db.schema`; default `public`). It must be exposed by the Data API;
+    /// `SupabaseClient::schema` reaches another one.
     pub fn db_schema(mut self, schema: impl Into<String>) -> Self {
         self.db_schema = schema.into();
         self
@@ -810,6 +810,11 @@ impl SupabaseClient {
     /// (before the request's own cookie changes); the cookies of the configured scope are left
     /// alone unless a scope names it — use [`Auth::sign_out`](crate::auth::Auth::sign_out) to
     /// end the session. See [`cookies::clear_auth_cookies`](crate::cookies::clear_auth_cookies).
+    ///
+    /// With third-party auth ([`SupabaseBuilder::access_token`],
+    /// [`Supabase::client_with_access_token`]) it still writes the deletions: the one exception
+    /// to "auth cookies are left alone", since it runs only when the application calls it (to
+    /// wipe the Supabase cookies left from before it moved to another provider, say).
     ///
     /// ```
     /// use supabase_ssr_core::Supabase;
