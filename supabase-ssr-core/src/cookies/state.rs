@@ -625,6 +625,7 @@ mod tests {
 
     #[test]
     fn the_kept_user_goes_only_with_its_own_tokens() {
+        type Write = fn(&mut CookieState);
         let key = "sb-abcdefghijklmnop-auth-token";
         let read = |state: &CookieState| match state.stored_session() {
             StoredSession::Present(session) => session.user().map(|u| u.id().to_owned()),
@@ -632,7 +633,6 @@ mod tests {
         };
         // A session stored without its user, a `set_item` or a `remove_item` of the session
         // item: each forgets the user kept so far.
-        type Write = fn(&mut CookieState);
         let writes: [(&str, Write); 4] = [
             ("set_session", |state| {
                 state.set_session(&Session::from_json(OTHER_TOKENS).unwrap());
