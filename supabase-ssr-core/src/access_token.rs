@@ -17,6 +17,8 @@
 //! Functions call (the publishable key when there is none); **every [`SupabaseClient::auth`]
 //! method fails** with [`AuthError::ThirdPartyAuth`], since the sessions belong to the other
 //! provider; and the proxy step leaves Supabase auth cookies alone (no refresh, no deletion).
+//! The one exception is [`SupabaseClient::clear_auth_cookies`], which deletes them when the
+//! application calls it.
 //! The adapters' `Authenticated` extractors answer `500` with a configuration error (see
 //! [`SupabaseClient::require_claims`]): verify the third-party token with its provider's
 //! library, and let the Data API's Row Level Security see it through `auth.jwt()`.
@@ -25,6 +27,7 @@
 //! [`Supabase::client_with_access_token`]: crate::Supabase::client_with_access_token
 //! [`SupabaseClient::auth`]: crate::SupabaseClient::auth
 //! [`SupabaseClient::require_claims`]: crate::SupabaseClient::require_claims
+//! [`SupabaseClient::clear_auth_cookies`]: crate::SupabaseClient::clear_auth_cookies
 //! [`AuthError::ThirdPartyAuth`]: crate::auth::AuthError::ThirdPartyAuth
 
 use std::future::Future;
@@ -44,8 +47,10 @@ pub type TokenFuture<'a> =
 /// Gives the third-party access token before each Data API, Storage or Functions call
 /// (supabase-js `accessToken: async () => token`).
 ///
-/// `Ok(None)` (or an empty token) means "no user": the call is made with the publishable key as
-/// the bearer, as supabase-js does when the function returns `null`. An error stops the call
+/// `Ok(None)` means "no user": the call is made with the publishable key as the bearer, as
+/// supabase-js does when the function returns `null`. An empty token is treated the same way,
+/// which differs from supabase-js: there `""` sends no `Authorization` at all. The key is the
+/// safer bearer (the `anon` role, never a malformed `Bearer ` header). An error stops the call
 /// with [`AuthError::AccessTokenProvider`], its cause kept as the error's `source()`.
 ///
 /// Implemented for every `Fn() -> impl Future<Output = Result<Option<String>, E>>` that is
@@ -92,7 +97,8 @@ pub(crate) enum TokenSource {
 }
 
 impl TokenSource {
-    /// The token to send, `None` for the publishable key.
+    /// The token to send, `None` for the publishable key. An empty token is `None` too, where
+    /// supabase-js would send no `Authorization` (see [`AccessTokenProvider`]).
     pub(crate) async fn token(&self) -> Result<Option<String>, AuthError> {
         let token =
             match self {

@@ -76,9 +76,9 @@
 //!
 //! | feature | gives |
 //! |---|---|
-//! | `rest` | [`SupabaseClient::from`], [`SupabaseClient::rpc`], [`SupabaseClient::schema`] and the `rest` module |
-//! | `storage` | [`SupabaseClient::storage`] and the `storage` module |
-//! | `functions` | [`SupabaseClient::functions`] and the `functions` module |
+//! | `rest` | `SupabaseClient::from`, `SupabaseClient::rpc`, `SupabaseClient::schema` and the `rest` module |
+//! | `storage` | `SupabaseClient::storage` and the `storage` module |
+//! | `functions` | `SupabaseClient::functions` and the `functions` module |
 //!
 //! [`SupabaseClient::rest_headers`] is always there, for use with another `PostgREST` client.
 //!
@@ -166,7 +166,17 @@ mod global_headers;
 mod http_client;
 mod json;
 mod jwt_payload;
-#[doc = include_str!("parity.md")]
+// The tables link into the `rest`, `storage` and `functions` modules (on by default, and on
+// docs.rs), which a build without them does not have.
+#[cfg_attr(
+    all(feature = "rest", feature = "storage", feature = "functions"),
+    doc = include_str!("parity.md")
+)]
+#[cfg_attr(
+    not(all(feature = "rest", feature = "storage", feature = "functions")),
+    doc = "The parity tables with supabase-js and `@supabase/ssr`: built with the `rest`, \
+           `storage` and `functions` features (all on by default)."
+)]
 pub mod parity {}
 pub mod proxy;
 mod redact;

@@ -244,28 +244,31 @@ impl CookieState {
     }
 
     /// A session read back without its user gets the user kept for this request, as auth-js
-    /// fills `session.user` from its `userStorage`.
+    /// fills `session.user` from its `userStorage` — only when the user is the access token's
+    /// subject (its unverified `sub`), so one user's record never goes with another's tokens.
     fn with_kept_user(&self, session: Session) -> Session {
         match &self.user {
-            Some(user) if !session.has_user() => session.with_user(user),
+            Some(user) if !session.has_user() && token_subject_is(session.access_token(), user) => {
+                session.with_user(user)
+            }
             _ => session,
         }
     }
 
     /// Stores a session under the storage key: the whole session, or with
     /// [`CookieContents::TokensOnly`] the session without its user, the user being kept for
-    /// the rest of the request (auth-js `_saveSession` with a `userStorage`).
+    /// the rest of the request (auth-js `_saveSession` with a `userStorage`). A session without
+    /// a user, like any [`set_item`](Self::set_item) or [`remove_item`](Self::remove_item) of
+    /// the storage key, forgets the kept user.
     pub fn set_session(&mut self, session: &Session) {
         let key = self.config.storage_key().to_owned();
         match self.config.cookie_contents() {
             CookieContents::Full => self.record(&key, Some(session.to_json())),
             CookieContents::TokensOnly => {
-                // A session without a user keeps the user already kept (auth-js saves only a
-                // real user object).
-                if let Some(user) = session.user() {
-                    self.user = Some(user);
-                }
                 self.record(&key, Some(session.without_user().to_json()));
+                // After `record`, which forgets the user kept so far: a session stored
+                // without its user keeps none (it may be another user's tokens).
+                self.user = session.user();
             }
         }
     }
@@ -302,6 +305,9 @@ impl CookieState {
     fn record(&mut self, key: &str, value: Option<String>) {
         if key == self.config.storage_key() {
             self.session = OnceLock::new();
+            // Any write of the session item forgets the kept user; `set_session` keeps the
+            // user of the session it stores again.
+            self.user = None;
         }
         self.changes = OnceLock::new();
         match self.writes.iter_mut().find(|(k, _)| k == key) {
@@ -584,6 +590,16 @@ impl ResponseCookies {
     }
 }
 
+/// Whether `user` is the subject (`sub`, read without verifying) of `access_token`.
+fn token_subject_is(access_token: &str, user: &User) -> bool {
+    crate::jwt_payload::decode(access_token)
+        .ok()
+        .as_ref()
+        .and_then(|claims| claims.get("sub"))
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|sub| !sub.is_empty() && sub == user.id())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -600,8 +616,58 @@ mod tests {
         CookieState::new(Arc::new(config), [header])
     }
 
-    const FULL: &str = r#"{"access_token":"a","token_type":"bearer","expires_in":3600,"expires_at":4102444800,"refresh_token":"r","user":{"id":"u","email":"e@x"},"weak_password":null}"#;
-    const TOKENS: &str = r#"{"access_token":"a","token_type":"bearer","expires_in":3600,"expires_at":4102444800,"refresh_token":"r","weak_password":null}"#;
+    // The access token's payload is `{"sub":"u"}`: the kept user goes only with its own tokens.
+    const FULL: &str = r#"{"access_token":"h.eyJzdWIiOiJ1In0.s","token_type":"bearer","expires_in":3600,"expires_at":4102444800,"refresh_token":"r","user":{"id":"u","email":"e@x"},"weak_password":null}"#;
+    const TOKENS: &str = r#"{"access_token":"h.eyJzdWIiOiJ1In0.s","token_type":"bearer","expires_in":3600,"expires_at":4102444800,"refresh_token":"r","weak_password":null}"#;
+    /// Another user's tokens: the payload is `{"sub":"v"}`.
+    const OTHER_TOKENS: &str =
+        r#"{"access_token":"h.eyJzdWIiOiJ2In0.s","expires_at":4102444800,"refresh_token":"r2"}"#;
+
+    #[test]
+    fn the_kept_user_goes_only_with_its_own_tokens() {
+        type Write = fn(&mut CookieState);
+        let key = "sb-abcdefghijklmnop-auth-token";
+        let read = |state: &CookieState| match state.stored_session() {
+            StoredSession::Present(session) => session.user().map(|u| u.id().to_owned()),
+            other => panic!("no session: {other:?}"),
+        };
+        // A session stored without its user, a `set_item` or a `remove_item` of the session
+        // item: each forgets the user kept so far.
+        let writes: [(&str, Write); 4] = [
+            ("set_session", |state| {
+                state.set_session(&Session::from_json(OTHER_TOKENS).unwrap());
+            }),
+            ("set_item", |state| {
+                state.set_item("sb-abcdefghijklmnop-auth-token", OTHER_TOKENS);
+            }),
+            ("set_item of the same user's tokens", |state| {
+                state.set_item("sb-abcdefghijklmnop-auth-token", TOKENS);
+            }),
+            ("remove_item then set_item", |state| {
+                state.remove_item("sb-abcdefghijklmnop-auth-token");
+                state.set_item("sb-abcdefghijklmnop-auth-token", TOKENS);
+            }),
+        ];
+        for (name, write) in writes {
+            let mut state = tokens_only_state("");
+            state.set_session(&Session::from_json(FULL).unwrap());
+            assert_eq!(read(&state).as_deref(), Some("u"), "{name}");
+            write(&mut state);
+            assert_eq!(read(&state), None, "{name}");
+            assert!(state.get_item(key).is_some(), "{name}");
+        }
+        // A user kept, then another user's tokens in the cookie (written around `set_session`,
+        // e.g. by the storage key's `set_item` before the user is kept again): never joined.
+        let mut state = tokens_only_state("");
+        state.user = Some(Session::from_json(FULL).unwrap().user().unwrap());
+        state.record(key, Some(OTHER_TOKENS.to_owned()));
+        state.user = Session::from_json(FULL).unwrap().user();
+        assert_eq!(
+            read(&state),
+            None,
+            "the token's sub is not the kept user's id"
+        );
+    }
 
     #[test]
     fn tokens_only_writes_the_session_without_its_user_and_keeps_the_user_for_the_request() {
@@ -624,12 +690,6 @@ mod tests {
             panic!("no session");
         };
         assert_eq!(session.user().unwrap().email(), Some("e@x"));
-        // A session stored without a user keeps the user already kept.
-        state.set_session(&Session::from_json(TOKENS).unwrap());
-        let StoredSession::Present(session) = state.stored_session() else {
-            panic!("no session");
-        };
-        assert_eq!(session.user().unwrap().id(), "u");
         state.remove_session();
         state.set_session(&Session::from_json(TOKENS).unwrap());
         let StoredSession::Present(session) = state.stored_session() else {
@@ -652,7 +712,7 @@ mod tests {
                     panic!("no session");
                 };
                 assert_eq!(session.as_json(), json);
-                assert_eq!(session.access_token(), "a");
+                assert_eq!(session.access_token(), "h.eyJzdWIiOiJ1In0.s");
                 assert_eq!(session.user().is_some(), json == FULL);
                 assert_eq!(session.has_user(), json == FULL);
             }
