@@ -193,6 +193,28 @@ async fn buckets_are_created_updated_emptied_and_deleted_as_storage_js_does() {
         "/bucket/avatars",
         r#"{"id":"avatars","name":"avatars","public":true,"file_size_limit":"20MB","versioning_status":"SUSPENDED"}"#,
     );
+    // `public` left alone is not sent, so a public bucket stays public (storage-js drops an
+    // undefined `public` too); `public(false)` is sent.
+    storage
+        .update_bucket("avatars", &BucketOptions::default().file_size_limit(5))
+        .await
+        .unwrap();
+    expect(
+        &project.last(),
+        "PUT",
+        "/bucket/avatars",
+        r#"{"id":"avatars","name":"avatars","file_size_limit":5}"#,
+    );
+    storage
+        .update_bucket("avatars", &BucketOptions::default().public(false))
+        .await
+        .unwrap();
+    expect(
+        &project.last(),
+        "PUT",
+        "/bucket/avatars",
+        r#"{"id":"avatars","name":"avatars","public":false}"#,
+    );
 
     storage.empty_bucket("avatars").await.unwrap();
     expect(&project.last(), "POST", "/bucket/avatars/empty", "{}");
