@@ -108,6 +108,19 @@ impl std::fmt::Debug for Shared {
     }
 }
 
+/// The token of the first `Authorization` header if it is `Bearer <token>` (scheme in any case,
+/// the token trimmed), `None` for none, another scheme or an empty token.
+fn bearer_token(headers: &http::HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// Options for [`Supabase`]; start from [`Supabase::builder`].
 ///
 /// `Debug` shows the JWT secret as `<redacted>`, and only the names of the global headers.
@@ -262,6 +275,31 @@ impl Supabase {
     /// ```
     pub fn client_with_access_token(&self, access_token: Option<String>) -> SupabaseClient {
         self.client_with(std::iter::empty(), Some(TokenSource::Fixed(access_token)))
+    }
+
+    /// [`client_with_access_token`](Self::client_with_access_token) with the token of the
+    /// request's `Authorization: Bearer <token>` header (the scheme matched without regard to
+    /// case, as HTTP's auth schemes are): what an axum or actix-web handler serving visitors of
+    /// Clerk, Auth0 or another third-party provider needs. No header, another scheme (`Basic`),
+    /// a value that is not text, or an empty token make an anonymous visitor's client (the
+    /// publishable key as the bearer). The token is not verified here (see
+    /// [`client_with_access_token`](Self::client_with_access_token)).
+    ///
+    /// ```
+    /// use supabase_ssr_core::Supabase;
+    ///
+    /// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "sb_publishable_x")
+    ///     .build()?;
+    /// // In a handler: `headers` is the request's `http::HeaderMap` (axum's `HeaderMap`
+    /// // extractor, actix-web's `req.headers()` converted).
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert(http::header::AUTHORIZATION, "Bearer eyJhbGciOi…".parse()?);
+    /// let client = supabase.client_from_authorization(&headers);
+    /// assert!(client.uses_third_party_auth());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn client_from_authorization(&self, headers: &http::HeaderMap) -> SupabaseClient {
+        self.client_with_access_token(bearer_token(headers).map(str::to_owned))
     }
 
     fn client_with<'a>(

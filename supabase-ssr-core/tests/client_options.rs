@@ -533,6 +533,35 @@ async fn a_per_request_token_is_the_bearer_and_never_printed() {
 }
 
 #[tokio::test]
+async fn a_client_from_the_requests_authorization_header_sends_its_bearer() {
+    let project = Project::start().await;
+    let supabase = project.supabase();
+    let headers = |value: &'static str| {
+        HeaderMap::from_iter([(http::header::AUTHORIZATION, HeaderValue::from_static(value))])
+    };
+    for (request, bearer) in [
+        (headers("Bearer clerk-token"), Some("clerk-token")),
+        (headers("bearer  clerk-token "), Some("clerk-token")),
+        (headers("BEARER clerk-token"), Some("clerk-token")),
+        (headers("Bearer "), None),
+        (headers("Basic dXNlcjpwYXNz"), None),
+        (HeaderMap::new(), None),
+    ] {
+        let client = supabase.client_from_authorization(&request);
+        assert!(client.uses_third_party_auth());
+        client
+            .from("todos")
+            .select("*")
+            .execute::<serde_json::Value>()
+            .await
+            .unwrap();
+        let sent = project.last();
+        let expected = bearer.unwrap_or(project.auth.publishable_key());
+        assert_eq!(sent.bearer(), Some(expected), "{request:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_calls_own_header_replaces_a_global_one_of_the_same_name() {
     let project = Project::start().await;
     let mut headers = HeaderMap::new();
