@@ -214,6 +214,26 @@ impl CookieOptions {
         Ok(())
     }
 
+    /// Whether a cookie set with `self` and one set with `other` are the same browser cookie
+    /// (for one name): same `Domain` (case and a leading dot aside; empty is none), same
+    /// `Path` (empty is none) and same partitioning. The other attributes do not scope a
+    /// cookie: a deletion with them still hits it.
+    pub(crate) fn same_scope(&self, other: &Self) -> bool {
+        fn domain(options: &CookieOptions) -> Option<String> {
+            options
+                .domain
+                .as_deref()
+                .map(|d| d.trim_start_matches('.').to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+        }
+        fn path(options: &CookieOptions) -> Option<&str> {
+            options.path.as_deref().filter(|p| !p.is_empty())
+        }
+        domain(self) == domain(other)
+            && path(self) == path(other)
+            && self.partitioned == other.partitioned
+    }
+
     /// The same options without `Domain`: the host-only scope a domain-scoped deletion is
     /// doubled with (spec §6).
     pub(crate) fn host_only(&self) -> Self {
