@@ -209,6 +209,14 @@ pub(super) async fn call<T: DeserializeOwned>(
 #[derive(Serialize)]
 pub(super) struct Empty {}
 
+impl Empty {
+    /// `{}` as a ready body, for a call sent with its own headers rather than through
+    /// [`call`].
+    pub(super) fn json() -> (reqwest::Body, String) {
+        (reqwest::Body::from("{}"), "application/json".to_owned())
+    }
+}
+
 /// An answer whose only content is a message (`{"message": "Successfully deleted"}`): read,
 /// so that an answer that is not JSON is an error as in storage-js, and dropped.
 #[derive(Deserialize)]
