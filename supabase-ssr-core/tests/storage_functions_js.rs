@@ -1055,6 +1055,17 @@ fn bucket_cases() -> Vec<Case> {
         )
         .answer_json(&json!({ "message": "Successfully updated" })),
         Case::storage(
+            "update a bucket's size limit only: public is not sent",
+            "updateBucket",
+            json!(["docs", { "fileSizeLimit": 5 }]),
+            |c| async move {
+                let options = BucketOptions::default().file_size_limit(5);
+                c.storage().update_bucket("docs", &options).await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "message": "Successfully updated" })),
+        Case::storage(
             "update a bucket: no size limit, versioning suspended",
             "updateBucket",
             json!(["docs", { "public": true, "fileSizeLimit": null, "versioningStatus": "SUSPENDED" }]),
