@@ -845,9 +845,12 @@ impl SupabaseClient {
     /// `scopes`, the `clearAuthCookiesAtScopes` of `@supabase/ssr`: for an app that moved its
     /// cookies to another `Domain` or `Path` and must wipe the copies left at the old scopes,
     /// which sign-out cannot reach. The deletions go out with [`SupabaseClient::response_cookies`]
-    /// (before the request's own cookie changes); the cookies of the configured scope are left
-    /// alone unless a scope names it — use [`Auth::sign_out`](crate::auth::Auth::sign_out) to
-    /// end the session. See [`cookies::clear_auth_cookies`](crate::cookies::clear_auth_cookies).
+    /// (before the request's own cookie changes). A scope that is the configured one is
+    /// skipped while the request holds a session (it would delete the live session cookies) —
+    /// use [`Auth::sign_out`](crate::auth::Auth::sign_out) to end the session — and calling
+    /// again adds no duplicate deletion. See
+    /// [`CookieState::clear_auth_cookies`](crate::cookies::CookieState::clear_auth_cookies) and
+    /// [`cookies::clear_auth_cookies`](crate::cookies::clear_auth_cookies).
     ///
     /// With third-party auth ([`SupabaseBuilder::access_token`],
     /// [`Supabase::client_with_access_token`]) it still writes the deletions: the one exception

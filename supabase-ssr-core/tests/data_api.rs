@@ -331,7 +331,7 @@ async fn storage_calls_are_made_as_the_user() {
     let png = avatars
         .download("u1/me.png", &DownloadOptions::default())
         .await;
-    assert_eq!(&png.unwrap()[..], b"\x89PNG");
+    assert_eq!(&png.unwrap().body[..], b"\x89PNG");
     assert_eq!(project.last().method, "GET");
 
     let listed = avatars

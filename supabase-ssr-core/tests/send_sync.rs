@@ -109,13 +109,14 @@ async fn the_futures_of_the_client_are_send() {
     #[cfg(feature = "storage")]
     {
         use supabase_ssr_core::storage::{DownloadOptions, UploadOptions};
-        fn send_stream<S: futures_util::Stream + Send + 'static>(_: S) {}
+        fn send_stream<S: futures_util::Stream + Send + Unpin + 'static>() {}
         let avatars = client.storage().from("avatars");
         let options = DownloadOptions::default();
         send_future(avatars.download("a.png", &options));
         send_future(avatars.upload("a.png", b"a", UploadOptions::default()));
         send_future(avatars.exists("a.png"));
-        send_stream(avatars.download_stream("a.png", &options));
+        send_future(avatars.download_stream("a.png", &options));
+        send_stream::<supabase_ssr_core::storage::DownloadStream>();
     }
     send_future(supabase.prefetch_jwks());
 }

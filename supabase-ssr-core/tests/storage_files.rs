@@ -63,9 +63,7 @@ async fn paths_leaving_the_bucket_are_refused_before_any_request() {
             path,
         );
         invalid(avatars.download(path, &plain).await, path);
-        let mut stream = std::pin::pin!(avatars.download_stream(path, &plain));
-        invalid(stream.next().await.unwrap(), path);
-        assert!(stream.next().await.is_none());
+        invalid(avatars.download_stream(path, &plain).await, path);
         invalid(avatars.info(path).await, path);
         invalid(avatars.exists(path).await, path);
         invalid(avatars.create_signed_url(path, 60, &none).await, path);
@@ -281,11 +279,20 @@ async fn downloads_read_objects_and_transformed_images() {
     let client = project.supabase().client([]);
     let avatars = client.storage().from("avatars");
 
-    let bytes = avatars
+    let file = avatars
         .download("u1/me.png", &DownloadOptions::default())
         .await
         .unwrap();
-    assert_eq!(&bytes[..], b"\x89PNG");
+    // The headers a proxy passes on come with the bytes.
+    assert_eq!(file.headers.content_type.as_deref(), Some("image/png"));
+    assert_eq!(file.headers.content_length, Some(4));
+    assert_eq!(file.headers.etag.as_deref(), Some("\"e1\""));
+    assert_eq!(file.headers.cache_control.as_deref(), Some("max-age=3600"));
+    assert_eq!(
+        file.headers.last_modified.as_deref(),
+        Some("Thu, 01 Jan 2026 00:00:00 GMT")
+    );
+    assert_eq!(&file.into_bytes()[..], b"\x89PNG");
     let sent = project.last();
     assert_eq!(
         (sent.method.as_str(), sent.uri.as_str()),
@@ -306,7 +313,9 @@ async fn downloads_read_objects_and_transformed_images() {
         .cache_nonce("n 1")
         .version_id("v2");
     let thumb = avatars.download("u1/me.png", &options).await.unwrap();
-    assert_eq!(&thumb[..], b"thumb");
+    assert_eq!(&thumb.body[..], b"thumb");
+    assert_eq!(thumb.headers.content_type.as_deref(), Some("image/webp"));
+    assert_eq!(thumb.headers.etag, None);
     assert_eq!(
         project.last().uri,
         "/storage/v1/render/image/authenticated/avatars/u1/me.png?width=100&height=50&resize=cover&format=origin&quality=80&cacheNonce=n+1&versionId=v2"
@@ -340,8 +349,12 @@ async fn download_stream_yields_chunks_as_they_arrive() {
     let project = Project::start().await;
     let client = project.supabase().client([]);
     let avatars = client.storage().from("avatars");
-    let mut chunks =
-        std::pin::pin!(avatars.download_stream("stream.bin", &DownloadOptions::default()));
+    let mut chunks = avatars
+        .download_stream("stream.bin", &DownloadOptions::default())
+        .await
+        .unwrap();
+    // Chunked: no length is known up front.
+    assert_eq!(chunks.headers.content_length, None);
     // The server holds its second chunk back until the first reached the caller.
     let first = tokio::time::timeout(Duration::from_secs(10), chunks.next())
         .await
@@ -353,17 +366,19 @@ async fn download_stream_yields_chunks_as_they_arrive() {
     let rest: Vec<Bytes> = chunks.try_collect().await.unwrap();
     assert_eq!(rest.concat(), b"second chunk");
 
-    let mut missing =
-        std::pin::pin!(avatars.download_stream("gone.png", &DownloadOptions::default()));
+    // An error answer is returned when awaited, before any chunk.
     assert_eq!(
-        api_status(missing.next().await.unwrap()),
+        api_status(
+            avatars
+                .download_stream("gone.png", &DownloadOptions::default())
+                .await
+        ),
         (
             400,
             Some("NoSuchKey".to_owned()),
             Some("not_found".to_owned())
         )
     );
-    assert!(missing.next().await.is_none());
 }
 
 #[tokio::test]

@@ -538,12 +538,17 @@ fn download_cases() -> Vec<Case> {
             "download",
             json!(["reports/2024.pdf"]),
             |c| async move {
-                let bytes = c
+                let file = c
                     .storage()
                     .from("docs")
                     .download("reports/2024.pdf", &DownloadOptions::default())
                     .await?;
-                assert_eq!(&bytes[..], b"%PDF-1.7");
+                assert_eq!(&file.body[..], b"%PDF-1.7");
+                // The type storage-js gives as the `Blob`'s `type`.
+                assert_eq!(
+                    file.headers.content_type.as_deref(),
+                    Some("application/pdf")
+                );
                 Ok(None)
             },
         )
@@ -1044,6 +1049,17 @@ fn bucket_cases() -> Vec<Case> {
                     .public(false)
                     .file_size_limit(5)
                     .allowed_mime_types(["text/plain"]);
+                c.storage().update_bucket("docs", &options).await?;
+                Ok(None)
+            },
+        )
+        .answer_json(&json!({ "message": "Successfully updated" })),
+        Case::storage(
+            "update a bucket's size limit only: public is not sent",
+            "updateBucket",
+            json!(["docs", { "fileSizeLimit": 5 }]),
+            |c| async move {
+                let options = BucketOptions::default().file_size_limit(5);
                 c.storage().update_bucket("docs", &options).await?;
                 Ok(None)
             },
@@ -1611,12 +1627,13 @@ fn download_option_cases() -> Vec<Case> {
             json!(["clips/a.mp4"]),
             |c| async move {
                 use futures_util::TryStreamExt as _;
-                let chunks: Vec<bytes::Bytes> = c
+                let file = c
                     .storage()
                     .from("videos")
                     .download_stream("clips/a.mp4", &DownloadOptions::default())
-                    .try_collect()
                     .await?;
+                assert_eq!(file.headers.content_type.as_deref(), Some("video/mp4"));
+                let chunks: Vec<bytes::Bytes> = file.try_collect().await?;
                 assert_eq!(chunks.concat(), b"video bytes");
                 Ok(None)
             },
@@ -1635,6 +1652,7 @@ fn download_option_cases() -> Vec<Case> {
                     .storage()
                     .from("public-images")
                     .download_stream("cats/tom.png", &options)
+                    .await?
                     .try_collect()
                     .await?;
                 Ok(None)

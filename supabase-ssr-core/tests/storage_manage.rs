@@ -193,7 +193,6 @@ async fn buckets_are_created_updated_emptied_and_deleted_as_storage_js_does() {
         "/bucket/avatars",
         r#"{"id":"avatars","name":"avatars","public":true,"file_size_limit":"20MB","versioning_status":"SUSPENDED"}"#,
     );
-
     storage.empty_bucket("avatars").await.unwrap();
     expect(&project.last(), "POST", "/bucket/avatars/empty", "{}");
     storage.delete_bucket("avatars").await.unwrap();
@@ -203,6 +202,36 @@ async fn buckets_are_created_updated_emptied_and_deleted_as_storage_js_does() {
         r.header("apikey") == Some(project.auth.publishable_key())
             && r.bearer() == Some(session.access_token())
     }));
+}
+
+#[tokio::test]
+async fn an_update_sends_public_only_when_it_is_set() {
+    let project = Project::start().await;
+    let client = project.supabase().client([]);
+    let storage = client.storage();
+    project.answer_with(Method::PUT, "/storage/v1/bucket/avatars", 200, ok());
+    // `public` left alone is not sent, so a public bucket stays public (storage-js drops an
+    // undefined `public` too); `public(false)` is sent.
+    storage
+        .update_bucket("avatars", &BucketOptions::default().file_size_limit(5))
+        .await
+        .unwrap();
+    expect(
+        &project.last(),
+        "PUT",
+        "/bucket/avatars",
+        r#"{"id":"avatars","name":"avatars","file_size_limit":5}"#,
+    );
+    storage
+        .update_bucket("avatars", &BucketOptions::default().public(false))
+        .await
+        .unwrap();
+    expect(
+        &project.last(),
+        "PUT",
+        "/bucket/avatars",
+        r#"{"id":"avatars","name":"avatars","public":false}"#,
+    );
 }
 
 #[tokio::test]

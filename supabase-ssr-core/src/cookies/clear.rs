@@ -22,10 +22,13 @@ use super::options::{CookieOptions, CookieOptionsError};
 /// `Partitioned` without `Secure`) or that `cookie.serialize` would throw on is an error, and
 /// nothing is returned.
 ///
-/// Passing more scopes than needed is harmless: a browser ignores a deletion for a domain the
-/// site does not own. To record the deletions in a request's response, use
+/// A scope that is the one the session cookies live at (same `Domain`, `Path` and
+/// partitioning) deletes the live session: this function does not know the configured scope
+/// and deletes at every scope given. A scope for a domain the site does not own is ignored by
+/// the browser. To record the deletions in a request's response, use
 /// [`SupabaseClient::clear_auth_cookies`](crate::SupabaseClient::clear_auth_cookies) or
-/// [`CookieState::clear_auth_cookies`](super::CookieState::clear_auth_cookies).
+/// [`CookieState::clear_auth_cookies`](super::CookieState::clear_auth_cookies), which skip the
+/// configured scope while the request holds a session and add no duplicate deletion.
 ///
 /// ```
 /// use supabase_ssr_core::cookies::{CookieOptions, clear_auth_cookies, parse_cookie_header};

@@ -356,17 +356,36 @@ impl CookieState {
     /// Deletes the session cookie and its chunks at other scopes (paths, domains) than the
     /// configured one, like `clearAuthCookiesAtScopes` of `@supabase/ssr`: see
     /// [`clear_auth_cookies`](super::clear_auth_cookies) for what is deleted. The deletions
-    /// are added to [`CookieState::response_cookies`], before this request's own changes, so
-    /// a session this request stores is not deleted again when a scope happens to be the
-    /// configured one. The `Cookie` header the rest of the request sees is unchanged (the
-    /// request does not say at which scope each cookie lives). An invalid scope records nothing.
+    /// are added to [`CookieState::response_cookies`], before this request's own changes. The
+    /// `Cookie` header the rest of the request sees is unchanged (the request does not say at
+    /// which scope each cookie lives). An invalid scope records nothing.
+    ///
+    /// Unlike the JS helper, a scope that is the configured one (same `Domain`, `Path` and
+    /// partitioning: the scope of the live cookies) is skipped while the request holds a
+    /// session, which those deletions would end; use sign-out for that. Without a session it
+    /// is kept (there is nothing live to lose). Calling this again with the same scopes adds
+    /// no duplicate deletion.
     pub fn clear_auth_cookies(
         &mut self,
         scopes: &[super::CookieOptions],
     ) -> Result<(), super::CookieOptionsError> {
+        for scope in scopes {
+            scope.validate()?;
+        }
+        let keeps_session = matches!(self.stored_session(), StoredSession::Present(_));
+        let configured = self.config.cookie_options();
+        let scopes: Vec<super::CookieOptions> = scopes
+            .iter()
+            .filter(|scope| !(keeps_session && scope.same_scope(configured)))
+            .cloned()
+            .collect();
         let deletions =
-            super::clear_auth_cookies(self.incoming(), self.config.storage_key(), scopes)?;
-        self.scoped_deletions.extend(deletions);
+            super::clear_auth_cookies(self.incoming(), self.config.storage_key(), &scopes)?;
+        for deletion in deletions {
+            if !self.scoped_deletions.contains(&deletion) {
+                self.scoped_deletions.push(deletion);
+            }
+        }
         Ok(())
     }
 
@@ -380,7 +399,7 @@ impl CookieState {
             self.scoped_deletions.len() + changes.deletions.len() * 2 + changes.sets.len(),
         );
         set_cookies.extend(self.scoped_deletions.iter().cloned());
-        if options.domain.is_some() {
+        if options.scope_domain().is_some() {
             // A cookie set without `Domain` is only reached by a host-only deletion; a jar keyed
             // by name alone must end with the domain-scoped one (ssr issue #256).
             let host_only = options.host_only();
@@ -624,6 +643,47 @@ mod tests {
         r#"{"access_token":"h.eyJzdWIiOiJ2In0.s","expires_at":4102444800,"refresh_token":"r2"}"#;
 
     #[test]
+    fn clearing_at_scopes_spares_the_live_session_and_adds_no_duplicate() {
+        use crate::cookies::CookieOptions;
+        let key = "sb-abcdefghijklmnop-auth-token";
+        let live = format!(
+            "{key}={}",
+            encode_value(FULL, crate::cookies::CookieEncoding::Base64Url)
+        );
+        let scopes = [
+            CookieOptions::default().with_domain(".example.com"),
+            // The configured scope (`Path=/`, host-only), with other attributes.
+            CookieOptions::default().with_secure(true),
+            CookieOptions::default().with_domain(".example.com"),
+        ];
+        let old = format!("{key}=; Max-Age=0; Domain=.example.com; Path=/; SameSite=Lax");
+        let mut with_session = state(&live);
+        with_session.clear_auth_cookies(&scopes).unwrap();
+        with_session.clear_auth_cookies(&scopes[..1]).unwrap();
+        assert_eq!(
+            with_session.response_cookies().set_cookies(),
+            std::slice::from_ref(&old)
+        );
+        // No session to keep (not JSON): the configured scope is cleared too.
+        let mut without = state(&format!("{key}=garbage"));
+        without.clear_auth_cookies(&scopes).unwrap();
+        without.clear_auth_cookies(&scopes).unwrap();
+        assert_eq!(
+            without.response_cookies().set_cookies(),
+            [
+                old,
+                format!("{key}=; Max-Age=0; Path=/; Secure; SameSite=Lax")
+            ]
+        );
+        // An invalid scope is still refused, even the configured one.
+        assert!(
+            state(&live)
+                .clear_auth_cookies(&[CookieOptions::default().with_partitioned(true)])
+                .is_err()
+        );
+    }
+
+    #[test]
     fn the_kept_user_goes_only_with_its_own_tokens() {
         type Write = fn(&mut CookieState);
         let key = "sb-abcdefghijklmnop-auth-token";
@@ -777,6 +837,22 @@ mod tests {
         state.set_item("sb-abcdefghijklmnop-auth-token", "{}");
         assert!(state.response_cookies().is_empty());
         assert_eq!(state.request_cookie_header(), None);
+    }
+
+    #[test]
+    fn an_empty_domain_is_host_only_everywhere() {
+        use crate::cookies::CookieOptions;
+        let config = Config::new("https://abcdefghijklmnop.supabase.co", "key")
+            .unwrap()
+            .with_cookie_options(CookieOptions::default().with_domain(""))
+            .unwrap();
+        let mut state = CookieState::new(Arc::new(config), ["sb-abcdefghijklmnop-auth-token=x"]);
+        state.remove_item("sb-abcdefghijklmnop-auth-token");
+        // One host-only deletion, not a "host-only twin" of the same cookie.
+        assert_eq!(
+            state.response_cookies().set_cookies(),
+            ["sb-abcdefghijklmnop-auth-token=; Max-Age=0; Path=/; SameSite=Lax"]
+        );
     }
 
     #[test]

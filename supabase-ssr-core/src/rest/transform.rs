@@ -136,7 +136,7 @@ impl FilterBuilder {
     /// [`RestError::InvalidRequest`](super::RestError::InvalidRequest), as postgrest-js throws.
     pub fn strip_nulls(mut self) -> Self {
         if self.accept.as_deref() == Some(CSV) {
-            self.invalid = Some("strip_nulls() cannot be used with csv()".to_owned());
+            self.fail("strip_nulls() cannot be used with csv()".to_owned());
         }
         self.strip_nulls = true;
         self

@@ -134,8 +134,9 @@ impl ListBucketsOptions {
     }
 }
 
-/// A bucket's settings for [`Storage::create_bucket`] and [`Storage::update_bucket`]. By
-/// default a private bucket; a setting left alone is not sent (the server keeps or defaults it).
+/// A bucket's settings for [`Storage::create_bucket`] and [`Storage::update_bucket`]. A
+/// setting left alone is not sent (the server keeps or defaults it), except `public` on
+/// creation: a bucket is created private unless [`public`](Self::public)`(true)`.
 ///
 /// ```
 /// use supabase_ssr_core::storage::{BucketOptions, VersioningStatus};
@@ -151,7 +152,7 @@ impl ListBucketsOptions {
 #[must_use]
 #[non_exhaustive]
 pub struct BucketOptions {
-    public: bool,
+    public: Option<bool>,
     file_size_limit: Option<FileSizeLimit>,
     allowed_mime_types: Option<MimeTypes>,
     bucket_type: Option<String>,
@@ -176,9 +177,10 @@ enum MimeTypes {
 }
 
 impl BucketOptions {
-    /// Whether files are readable without a token (default: private).
+    /// Whether files are readable without a token. Left alone, a created bucket is private
+    /// and an updated one keeps its setting.
     pub fn public(mut self, public: bool) -> Self {
-        self.public = public;
+        self.public = Some(public);
         self
     }
 
@@ -232,14 +234,16 @@ impl BucketOptions {
 }
 
 /// The body of `POST /bucket` and `PUT /bucket/<id>`, in storage-js's key order. `bucket_type`
-/// is `None` for an update, which storage-js never sends it with.
+/// is `None` for an update, which storage-js never sends it with; so is an unset `public`
+/// (`JSON.stringify` drops storage-js's `undefined`), where creation sends `false`.
 #[derive(Serialize)]
 struct BucketBody<'a> {
     id: &'a str,
     name: &'a str,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     bucket_type: Option<&'a str>,
-    public: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     file_size_limit: Option<&'a FileSizeLimit>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -249,12 +253,17 @@ struct BucketBody<'a> {
 }
 
 impl<'a> BucketBody<'a> {
-    fn new(id: &'a str, options: &'a BucketOptions, bucket_type: Option<&'a str>) -> Self {
+    fn new(
+        id: &'a str,
+        options: &'a BucketOptions,
+        bucket_type: Option<&'a str>,
+        public: Option<bool>,
+    ) -> Self {
         Self {
             id,
             name: id,
             bucket_type,
-            public: options.public,
+            public,
             file_size_limit: options.file_size_limit.as_ref(),
             allowed_mime_types: options.allowed_mime_types.as_ref(),
             versioning_status: options.versioning,
@@ -434,20 +443,27 @@ impl Storage {
         options: &BucketOptions,
     ) -> Result<String, StorageError> {
         // Refused like the other calls' ids: a bucket made with it could not be addressed.
-        let body = BucketBody::new(bucket_segment(id)?, options, options.bucket_type.as_deref());
+        let body = BucketBody::new(
+            bucket_segment(id)?,
+            options,
+            options.bucket_type.as_deref(),
+            // storage-js's default options, `{ public: false }`.
+            Some(options.public.unwrap_or(false)),
+        );
         let url = url(&self.client, "bucket")?;
         let created: Created = call(&self.client, Method::POST, url, Some(&body)).await?;
         Ok(created.name)
     }
 
-    /// Replaces the settings of the bucket `id` (`PUT /bucket/<id>`). The bucket type is not
-    /// sent: it cannot change.
+    /// Changes the settings of the bucket `id` that `options` sets (`PUT /bucket/<id>`); those
+    /// left alone, `public` included, are not sent. The bucket type is not sent: it cannot
+    /// change.
     pub async fn update_bucket(
         &self,
         id: &str,
         options: &BucketOptions,
     ) -> Result<(), StorageError> {
-        let body = BucketBody::new(id, options, None);
+        let body = BucketBody::new(id, options, None, options.public);
         let url = self.bucket_url(id, "")?;
         call::<Message>(&self.client, Method::PUT, url, Some(&body))
             .await

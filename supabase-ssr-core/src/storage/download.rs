@@ -1,7 +1,12 @@
 //! Reading objects: download (whole or streamed), info, exists.
 
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use bytes::Bytes;
-use futures_util::{Stream, TryStreamExt as _, stream};
+use futures_util::stream::BoxStream;
+use futures_util::{Stream, StreamExt as _, TryStreamExt as _};
 use http::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -96,10 +101,106 @@ pub struct FileInfo {
     pub other: Map<String, Value>,
 }
 
+/// The headers of a downloaded file a proxy passes on: what [`Bucket::download`] and
+/// [`Bucket::download_stream`] return besides the bytes (storage-js hands back the `Blob`,
+/// whose `type` is the content type).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DownloadHeaders {
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// `Content-Length`, when Storage sent one (not for a chunked or compressed answer).
+    pub content_length: Option<u64>,
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Cache-Control`.
+    pub cache_control: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
+}
+
+impl DownloadHeaders {
+    fn of(response: &reqwest::Response) -> Self {
+        let headers = response.headers();
+        // A value that is not visible ASCII is left out rather than passed on mangled.
+        let text = |name: http::HeaderName| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Self {
+            content_type: text(http::header::CONTENT_TYPE),
+            content_length: text(http::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
+            etag: text(http::header::ETAG),
+            cache_control: text(http::header::CACHE_CONTROL),
+            last_modified: text(http::header::LAST_MODIFIED),
+        }
+    }
+}
+
+/// A file read whole by [`Bucket::download`]: its bytes and headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Downloaded {
+    /// The headers that describe the file.
+    pub headers: DownloadHeaders,
+    /// The file's bytes.
+    pub body: Bytes,
+}
+
+impl Downloaded {
+    /// The file's bytes, the headers dropped.
+    #[must_use]
+    pub fn into_bytes(self) -> Bytes {
+        self.body
+    }
+}
+
+/// A file being read by [`Bucket::download_stream`]: its headers, known when the answer
+/// arrived, and a [`Stream`] of its bytes in chunks as they arrive.
+#[must_use = "a stream does nothing unless polled"]
+#[non_exhaustive]
+pub struct DownloadStream {
+    /// The headers that describe the file.
+    pub headers: DownloadHeaders,
+    chunks: BoxStream<'static, Result<Bytes, StorageError>>,
+}
+
+impl fmt::Debug for DownloadStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DownloadStream")
+            .field("headers", &self.headers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream for DownloadStream {
+    type Item = Result<Bytes, StorageError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.chunks.as_mut().poll_next(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.chunks.size_hint()
+    }
+}
+
 impl Bucket {
     /// Downloads the file at `path` whole (`GET /object/<bucket>/<path>`, or
-    /// `/render/image/authenticated/…` with a transform). For large files use
-    /// [`Bucket::download_stream`].
+    /// `/render/image/authenticated/…` with a transform), with its headers. For large files
+    /// use [`Bucket::download_stream`].
+    ///
+    /// ```no_run
+    /// # async fn run(bucket: supabase_ssr_core::storage::Bucket) -> Result<(), supabase_ssr_core::storage::StorageError> {
+    /// use supabase_ssr_core::storage::DownloadOptions;
+    ///
+    /// let file = bucket.download("u1/me.png", &DownloadOptions::default()).await?;
+    /// let content_type = file.headers.content_type.as_deref().unwrap_or("application/octet-stream");
+    /// let bytes = file.body; // or `file.into_bytes()`
+    /// # let _ = (content_type, bytes); Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// [`StorageError::InvalidPath`] (nothing sent), [`StorageError::Api`] (e.g. a missing
@@ -108,47 +209,52 @@ impl Bucket {
         &self,
         path: &str,
         options: &DownloadOptions,
-    ) -> Result<Bytes, StorageError> {
+    ) -> Result<Downloaded, StorageError> {
         let url = self.download_url(path, options)?;
-        self.send(Method::GET, url, None, &[])
-            .await?
+        let response = self.send(Method::GET, url, None, &[]).await?;
+        let headers = DownloadHeaders::of(&response);
+        let body = response
             .bytes()
             .await
-            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))
+            .map_err(|e| StorageError::Transport(ErrorSource::http(e)))?;
+        Ok(Downloaded { headers, body })
     }
 
     /// Downloads the file at `path` as a stream of chunks, as they arrive (storage-js
-    /// `download().asStream()`). The request is made when the stream is first polled; an
-    /// invalid path or an error answer is its first and only item.
+    /// `download().asStream()`). The request is made when this is awaited, so an invalid path
+    /// or an error answer is returned here, before any chunk; the stream then yields the
+    /// body, a failure while reading it as an item.
     ///
     /// ```no_run
     /// # async fn run(bucket: supabase_ssr_core::storage::Bucket) -> Result<(), supabase_ssr_core::storage::StorageError> {
     /// use futures_util::TryStreamExt as _;
     /// use supabase_ssr_core::storage::DownloadOptions;
     ///
-    /// let mut chunks = std::pin::pin!(bucket.download_stream("u1/video.mp4", &DownloadOptions::default()));
-    /// while let Some(chunk) = chunks.try_next().await? {
+    /// let mut file = bucket.download_stream("u1/video.mp4", &DownloadOptions::default()).await?;
+    /// let content_type = file.headers.content_type.clone();
+    /// while let Some(chunk) = file.try_next().await? {
     ///     // write `chunk` out
     /// #   let _ = chunk;
     /// }
-    /// # Ok(()) }
+    /// # let _ = content_type; Ok(()) }
     /// ```
-    pub fn download_stream(
+    ///
+    /// # Errors
+    /// As [`Bucket::download`].
+    pub async fn download_stream(
         &self,
         path: &str,
         options: &DownloadOptions,
-    ) -> impl Stream<Item = Result<Bytes, StorageError>> + Send + 'static {
-        let bucket = self.clone();
-        let url = self.download_url(path, options);
-        stream::once(async move {
-            let response = bucket.send(Method::GET, url?, None, &[]).await?;
-            Ok::<_, StorageError>(
-                response
-                    .bytes_stream()
-                    .map_err(|e| StorageError::Transport(ErrorSource::http(e))),
-            )
+    ) -> Result<DownloadStream, StorageError> {
+        let url = self.download_url(path, options)?;
+        let response = self.send(Method::GET, url, None, &[]).await?;
+        Ok(DownloadStream {
+            headers: DownloadHeaders::of(&response),
+            chunks: response
+                .bytes_stream()
+                .map_err(|e| StorageError::Transport(ErrorSource::http(e)))
+                .boxed(),
         })
-        .try_flatten()
     }
 
     fn download_url(&self, path: &str, options: &DownloadOptions) -> Result<Url, StorageError> {

@@ -36,7 +36,7 @@ pub use buckets::{
     BucketInfo, BucketOptions, LifecycleConfiguration, LifecycleRule, LifecycleRuleStatus,
     ListBucketsOptions, NoncurrentVersionExpiration, PurgeCacheOptions, VersioningStatus,
 };
-pub use download::{DownloadOptions, FileInfo};
+pub use download::{DownloadHeaders, DownloadOptions, DownloadStream, Downloaded, FileInfo};
 pub use manage::{
     DestinationOptions, FileObject, ListOptions, ListV2Folder, ListV2Object, ListV2Options,
     ListV2Page, MetadataOverride, RemoveEntry, VersionFilter,

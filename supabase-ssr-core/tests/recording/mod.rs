@@ -423,7 +423,12 @@ fn answer(request: &Recorded, required_bearer: Option<&str>) -> Response {
         ),
         "/storage/v1/object/avatars/u1/me.png" => (
             StatusCode::OK,
-            [("content-type", "image/png")],
+            [
+                ("content-type", "image/png"),
+                ("etag", "\"e1\""),
+                ("cache-control", "max-age=3600"),
+                ("last-modified", "Thu, 01 Jan 2026 00:00:00 GMT"),
+            ],
             &b"\x89PNG"[..],
         )
             .into_response(),
