@@ -32,7 +32,8 @@ pub(crate) const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CookieOptions {
-    /// `Domain`; `None` makes host-only cookies.
+    /// `Domain`; `None` (or an empty domain, as `cookie.serialize` skips it) makes host-only
+    /// cookies.
     pub domain: Option<String>,
     /// `Path`; `None` omits the attribute.
     pub path: Option<String>,
@@ -101,7 +102,8 @@ impl Default for CookieOptions {
 /// assert_eq!(options.path.as_deref(), Some("/"));
 /// ```
 impl CookieOptions {
-    /// Sets `Domain` (cookies shared with the subdomains of `domain`).
+    /// Sets `Domain` (cookies shared with the subdomains of `domain`); an empty domain is
+    /// host-only, like `None`.
     #[must_use]
     pub fn with_domain(mut self, domain: impl Into<String>) -> Self {
         self.domain = Some(domain.into());
@@ -199,10 +201,10 @@ impl CookieOptions {
     }
 
     fn validate_attributes(&self) -> Result<(), CookieOptionsError> {
-        if let Some(domain) = &self.domain
+        if let Some(domain) = self.scope_domain()
             && !is_valid_domain(domain)
         {
-            return Err(CookieOptionsError::Domain(domain.clone()));
+            return Err(CookieOptionsError::Domain(domain.to_owned()));
         }
         if let Some(path) = &self.path
             && !path
@@ -214,6 +216,12 @@ impl CookieOptions {
         Ok(())
     }
 
+    /// `Domain` as it is written: an empty domain is no domain (host-only), as
+    /// `cookie.serialize` skips a falsy one.
+    pub(crate) fn scope_domain(&self) -> Option<&str> {
+        self.domain.as_deref().filter(|d| !d.is_empty())
+    }
+
     /// Whether a cookie set with `self` and one set with `other` are the same browser cookie
     /// (for one name): same `Domain` (case and a leading dot aside; empty is none), same
     /// `Path` (empty is none) and same partitioning. The other attributes do not scope a
@@ -221,10 +229,8 @@ impl CookieOptions {
     pub(crate) fn same_scope(&self, other: &Self) -> bool {
         fn domain(options: &CookieOptions) -> Option<String> {
             options
-                .domain
-                .as_deref()
+                .scope_domain()
                 .map(|d| d.trim_start_matches('.').to_ascii_lowercase())
-                .filter(|d| !d.is_empty())
         }
         fn path(options: &CookieOptions) -> Option<&str> {
             options.path.as_deref().filter(|p| !p.is_empty())
@@ -256,7 +262,7 @@ impl CookieOptions {
             let _ = write!(out, "; Max-Age={max_age}");
         }
         // `cookie.serialize` skips an empty domain or path (falsy in JS).
-        if let Some(domain) = self.domain.as_deref().filter(|d| !d.is_empty()) {
+        if let Some(domain) = self.scope_domain() {
             out.push_str("; Domain=");
             out.push_str(domain);
         }
@@ -345,6 +351,22 @@ fn is_valid_domain(domain: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_domain_is_no_domain() {
+        let empty = CookieOptions::default().with_domain("");
+        assert_eq!(empty.validate(), Ok(()));
+        assert_eq!(
+            empty.render("a", "b", Some(1)),
+            CookieOptions::default().render("a", "b", Some(1))
+        );
+        assert!(empty.same_scope(&CookieOptions::default()));
+        // A domain that is only a dot is still refused.
+        assert_eq!(
+            CookieOptions::default().with_domain(".").validate(),
+            Err(CookieOptionsError::Domain(".".to_owned()))
+        );
+    }
 
     /// Expected strings printed by `cookie.serialize` of `cookie` 1.1.1 (the serializer under
     /// `@supabase/ssr` 0.12.7) for the same name, value and options.

@@ -399,7 +399,7 @@ impl CookieState {
             self.scoped_deletions.len() + changes.deletions.len() * 2 + changes.sets.len(),
         );
         set_cookies.extend(self.scoped_deletions.iter().cloned());
-        if options.domain.is_some() {
+        if options.scope_domain().is_some() {
             // A cookie set without `Domain` is only reached by a host-only deletion; a jar keyed
             // by name alone must end with the domain-scoped one (ssr issue #256).
             let host_only = options.host_only();
@@ -837,6 +837,22 @@ mod tests {
         state.set_item("sb-abcdefghijklmnop-auth-token", "{}");
         assert!(state.response_cookies().is_empty());
         assert_eq!(state.request_cookie_header(), None);
+    }
+
+    #[test]
+    fn an_empty_domain_is_host_only_everywhere() {
+        use crate::cookies::CookieOptions;
+        let config = Config::new("https://abcdefghijklmnop.supabase.co", "key")
+            .unwrap()
+            .with_cookie_options(CookieOptions::default().with_domain(""))
+            .unwrap();
+        let mut state = CookieState::new(Arc::new(config), ["sb-abcdefghijklmnop-auth-token=x"]);
+        state.remove_item("sb-abcdefghijklmnop-auth-token");
+        // One host-only deletion, not a "host-only twin" of the same cookie.
+        assert_eq!(
+            state.response_cookies().set_cookies(),
+            ["sb-abcdefghijklmnop-auth-token=; Max-Age=0; Path=/; SameSite=Lax"]
+        );
     }
 
     #[test]

@@ -59,7 +59,8 @@ impl QueryBuilder {
     }
 
     /// Queries a schema other than the project's default one (sent as `Accept-Profile` or
-    /// `Content-Profile`; the schema must be exposed by the Data API).
+    /// `Content-Profile`; the schema must be exposed by the Data API). An empty name sends no
+    /// profile header: the server's default schema, as in postgrest-js.
     pub fn schema(mut self, schema: impl Into<String>) -> Self {
         self.schema = Some(schema.into());
         self
@@ -72,7 +73,9 @@ impl QueryBuilder {
             .is_empty()
             .then(|| "the relation name is empty".to_owned());
         let mut builder = self.request_unchecked(method);
-        builder.invalid = invalid;
+        if let Some(why) = invalid {
+            builder.fail(why);
+        }
         builder
     }
 
@@ -213,10 +216,16 @@ impl FilterBuilder {
         builder
     }
 
+    /// Marks the request as invalid; the first reason is kept (the more basic mistake, e.g. an
+    /// empty relation, is the one told).
+    pub(super) fn fail(&mut self, why: String) {
+        self.invalid.get_or_insert(why);
+    }
+
     fn set_body(&mut self, values: impl Serialize) {
         match Value::from_serialize(&values) {
             Ok(value) => self.body = Some(value),
-            Err(error) => self.invalid = Some(format!("the body cannot be serialized: {error}")),
+            Err(error) => self.fail(format!("the body cannot be serialized: {error}")),
         }
     }
 
@@ -376,7 +385,9 @@ impl FilterBuilder {
         if let Some(accept) = self.accept_sent() {
             push("Accept", accept);
         }
-        if let Some(schema) = &self.schema {
+        // An empty schema is no profile (postgrest-js tests the name for truth): the server's
+        // default schema.
+        if let Some(schema) = self.schema.as_ref().filter(|schema| !schema.is_empty()) {
             let name = if read {
                 "Accept-Profile"
             } else {
@@ -523,4 +534,75 @@ pub(super) fn join_js(items: &[Value]) -> String {
         })
         .collect::<Vec<_>>()
         .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Supabase;
+    use crate::rest::RestError;
+
+    fn client(schema: &str) -> crate::SupabaseClient {
+        Supabase::builder("https://abcdefghijklmnop.supabase.co", "sb_publishable_x")
+            .db_schema(schema)
+            .build()
+            .unwrap()
+            .client([])
+    }
+
+    fn why(error: RestError) -> String {
+        match error {
+            RestError::InvalidRequest(why) => why,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A value serde cannot turn into JSON.
+    struct Unserializable;
+
+    impl serde::Serialize for Unserializable {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("no"))
+        }
+    }
+
+    #[test]
+    fn the_first_mistake_is_the_one_told() {
+        let client = client("public");
+        let error = client
+            .from("")
+            .select("*")
+            .csv()
+            .strip_nulls()
+            .to_request()
+            .unwrap_err();
+        assert!(why(error).contains("relation"));
+        let error = client
+            .from(" ")
+            .insert(Unserializable)
+            .to_request()
+            .unwrap_err();
+        assert!(why(error).contains("relation"));
+    }
+
+    #[test]
+    fn an_empty_schema_sends_no_profile_header() {
+        for client in [client("").rest(), client("public").schema("")] {
+            let read = client.from("todos").select("*").to_request().unwrap();
+            assert_eq!(read.header("Accept-Profile"), None);
+            let write = client
+                .from("todos")
+                .insert(serde_json::json!({"a": 1}))
+                .to_request()
+                .unwrap();
+            assert_eq!(write.header("Content-Profile"), None);
+            let spec = client.open_api_spec().to_request().unwrap();
+            assert_eq!(spec.header("Accept-Profile"), None);
+        }
+        let named = client("api")
+            .from("todos")
+            .select("*")
+            .to_request()
+            .unwrap();
+        assert_eq!(named.header("Accept-Profile"), Some("api"));
+    }
 }
