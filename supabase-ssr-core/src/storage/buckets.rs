@@ -417,6 +417,10 @@ struct Created {
 
 impl Storage {
     /// The buckets the user can see (`GET /bucket`).
+    ///
+    /// # Errors
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn list_buckets(
         &self,
         options: &ListBucketsOptions,
@@ -426,6 +430,11 @@ impl Storage {
     }
 
     /// The bucket `id` (`GET /bucket/<id>`).
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for an `id` that is not one segment (nothing sent);
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn get_bucket(&self, id: &str) -> Result<BucketInfo, StorageError> {
         call(
             &self.client,
@@ -437,6 +446,11 @@ impl Storage {
     }
 
     /// Creates the bucket `id` (`POST /bucket`); returns its name.
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for an `id` that is not one segment (nothing sent);
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn create_bucket(
         &self,
         id: &str,
@@ -458,6 +472,11 @@ impl Storage {
     /// Changes the settings of the bucket `id` that `options` sets (`PUT /bucket/<id>`); those
     /// left alone, `public` included, are not sent. The bucket type is not sent: it cannot
     /// change.
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for an `id` that is not one segment (nothing sent);
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn update_bucket(
         &self,
         id: &str,
@@ -471,6 +490,11 @@ impl Storage {
     }
 
     /// Deletes every object of the bucket `id` (`POST /bucket/<id>/empty`).
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for an `id` that is not one segment (nothing sent);
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn empty_bucket(&self, id: &str) -> Result<(), StorageError> {
         let url = self.bucket_url(id, "/empty")?;
         call::<Message>(&self.client, Method::POST, url, Some(&Empty {}))
@@ -479,6 +503,11 @@ impl Storage {
     }
 
     /// Deletes the bucket `id`, which must be empty (`DELETE /bucket/<id>`).
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for an `id` that is not one segment (nothing sent);
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn delete_bucket(&self, id: &str) -> Result<(), StorageError> {
         let url = self.bucket_url(id, "")?;
         call::<Message>(&self.client, Method::DELETE, url, Some(&Empty {}))
@@ -487,6 +516,11 @@ impl Storage {
     }
 
     /// The lifecycle policy of the bucket `id` (`GET /bucket/<id>/lifecycle`).
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for an `id` that is not one segment (nothing sent);
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn get_bucket_lifecycle(
         &self,
         id: &str,
@@ -497,6 +531,11 @@ impl Storage {
 
     /// Replaces the lifecycle policy of the bucket `id` with `configuration`, which must
     /// have at least one rule (`PUT /bucket/<id>/lifecycle`); returns the stored policy.
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for an `id` that is not one segment (nothing sent);
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn update_bucket_lifecycle(
         &self,
         id: &str,
@@ -507,6 +546,11 @@ impl Storage {
     }
 
     /// Removes the lifecycle policy of the bucket `id` (`DELETE /bucket/<id>/lifecycle`).
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for an `id` that is not one segment (nothing sent);
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn delete_bucket_lifecycle(&self, id: &str) -> Result<(), StorageError> {
         let url = self.lifecycle_url(id)?;
         call::<Message>(&self.client, Method::DELETE, url, Some(&Empty {}))
@@ -516,6 +560,11 @@ impl Storage {
 
     /// Purges the CDN cache of every object of the bucket `id` (`DELETE /cdn/<id>`). The
     /// project must have a CDN purge endpoint configured.
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for an `id` that is not one segment (nothing sent);
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn purge_bucket_cache(
         &self,
         id: &str,

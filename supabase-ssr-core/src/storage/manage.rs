@@ -524,6 +524,11 @@ struct CopyAnswer {
 
 impl Bucket {
     /// Lists the files and folders under `prefix` (`POST /object/list/<bucket>`).
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for a prefix that would leave the bucket (nothing sent);
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn list(
         &self,
         prefix: &str,
@@ -545,6 +550,11 @@ impl Bucket {
 
     /// One page of the objects (and, with a delimiter, folders) of the bucket, a cursor to the
     /// next (`POST /object/list-v2/<bucket>`).
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for a prefix that would leave the bucket (nothing sent);
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn list_v2(&self, options: &ListV2Options) -> Result<ListV2Page, StorageError> {
         if let Some(prefix) = &options.prefix {
             object_key(prefix)?;
@@ -555,6 +565,11 @@ impl Bucket {
 
     /// Deletes objects, or versions of them (`DELETE /object/<bucket>` with
     /// `{"prefixes": […]}`); returns those deleted.
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] if any path would leave the bucket (nothing sent);
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn remove<E: Into<RemoveEntry>>(
         &self,
         entries: impl IntoIterator<Item = E>,
@@ -574,6 +589,11 @@ impl Bucket {
     /// Copies the object at `from` to `to`, in this bucket or
     /// [`DestinationOptions::bucket`] (`POST /object/copy`); returns the copy's
     /// `<bucket>/<path>`.
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for a path leaving the bucket or a destination bucket id that
+    /// is not one segment (nothing sent); [`StorageError::Auth`], [`StorageError::Transport`],
+    /// [`StorageError::Api`], [`StorageError::Decode`].
     pub async fn copy(
         &self,
         from: &str,
@@ -588,6 +608,9 @@ impl Bucket {
 
     /// Moves (renames) the object at `from` to `to`, in this bucket or
     /// [`DestinationOptions::bucket`] (`POST /object/move`).
+    ///
+    /// # Errors
+    /// As [`Bucket::copy`].
     pub async fn move_object(
         &self,
         from: &str,
@@ -603,6 +626,11 @@ impl Bucket {
 
     /// Purges the CDN cache of the object at `path` (`DELETE /cdn/<bucket>/<path>`). The
     /// project must have a CDN purge endpoint configured.
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidPath`] for a path that would leave the bucket (nothing sent);
+    /// [`StorageError::Auth`], [`StorageError::Transport`], [`StorageError::Api`],
+    /// [`StorageError::Decode`].
     pub async fn purge_cache(
         &self,
         path: &str,

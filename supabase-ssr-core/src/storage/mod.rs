@@ -87,7 +87,9 @@ pub enum StorageError {
         /// Why it was refused.
         reason: &'static str,
     },
-    /// The path makes no valid URL.
+    /// The request could not be built, so nothing was sent: the path makes no valid URL, a
+    /// header value is not a valid HTTP header value (e.g. a content type or metadata with a
+    /// line break), or a body could not be serialized to JSON.
     #[error("invalid Storage request: {0}")]
     InvalidRequest(String),
 }
