@@ -2,9 +2,9 @@
 //! publishable key as `apikey`, and the user's access token as the bearer — the key itself
 //! when nobody is signed in, so Row Level Security sees the `anon` role.
 
-#[cfg(any(feature = "rest", feature = "storage", feature = "functions"))]
-use http::Method;
 use http::{HeaderMap, HeaderValue};
+#[cfg(any(feature = "rest", feature = "storage", feature = "functions"))]
+use http::{HeaderName, Method};
 
 use crate::api_key::ApiKeyKind;
 use crate::auth::AuthError;
@@ -115,8 +115,8 @@ pub(crate) async fn functions_request(
 
 /// A request to the Data API, Storage or Functions as the request's user: the one place those
 /// clients build a request, so what every call must carry (credentials, client info, the
-/// application's global headers and timeout) is added once. A timeout the caller sets later
-/// on the builder (a function invocation's) replaces the client-wide one.
+/// application's global headers and `api_timeout`) is added once. The call's own headers go
+/// over them with [`lay_over`].
 #[cfg(any(feature = "rest", feature = "storage", feature = "functions"))]
 async fn request_with(
     client: &SupabaseClient,
@@ -134,4 +134,74 @@ async fn request_with(
         Some(timeout) => request.timeout(timeout),
         None => request,
     })
+}
+
+/// Checks a header the application gives one call (`set_header`, `Invoke::header`, Storage's
+/// options): the one validation of caller-supplied headers. The value is marked sensitive (it
+/// may be a credential, kept out of `Debug`); each area reports a failure its own way, never
+/// repeating the value.
+#[cfg(any(feature = "rest", feature = "storage", feature = "functions"))]
+pub(crate) fn caller_header<K, V>(
+    name: K,
+    value: V,
+) -> Result<(HeaderName, HeaderValue), http::Error>
+where
+    HeaderName: TryFrom<K>,
+    <HeaderName as TryFrom<K>>::Error: Into<http::Error>,
+    HeaderValue: TryFrom<V>,
+    <HeaderValue as TryFrom<V>>::Error: Into<http::Error>,
+{
+    let name = HeaderName::try_from(name).map_err(Into::into)?;
+    let mut value = HeaderValue::try_from(value).map_err(Into::into)?;
+    value.set_sensitive(true);
+    Ok((name, value))
+}
+
+/// Lays a call's own headers over the request's: each name in `own` replaces every value the
+/// request had for it (a global header, an inferred `Content-Type`, even the credentials), as
+/// supabase-js spreads a call's headers over the client's; the values `own` holds for a name
+/// are all kept.
+#[cfg(any(feature = "rest", feature = "storage", feature = "functions"))]
+pub(crate) fn lay_over(request: &mut HeaderMap, own: HeaderMap) {
+    let mut current = None;
+    for (name, value) in own {
+        // `HeaderMap`'s iterator names a header at its first value only.
+        if let Some(name) = name {
+            request.insert(name.clone(), value);
+            current = Some(name);
+        } else if let Some(name) = &current {
+            request.append(name.clone(), value);
+        }
+    }
+}
+
+#[cfg(all(
+    test,
+    any(feature = "rest", feature = "storage", feature = "functions")
+))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_callers_headers_replace_the_requests_and_keep_all_their_values() {
+        let mut request = HeaderMap::new();
+        request.append("x-tag", HeaderValue::from_static("global-1"));
+        request.append("x-tag", HeaderValue::from_static("global-2"));
+        request.insert("x-kept", HeaderValue::from_static("kept"));
+        let mut own = HeaderMap::new();
+        own.append("x-tag", HeaderValue::from_static("mine-1"));
+        own.append("x-tag", HeaderValue::from_static("mine-2"));
+        lay_over(&mut request, own);
+        let tags: Vec<_> = request.get_all("x-tag").iter().collect();
+        assert_eq!(tags, ["mine-1", "mine-2"]);
+        assert_eq!(request["x-kept"], "kept");
+    }
+
+    #[test]
+    fn caller_headers_are_checked_once_and_marked_sensitive() {
+        let (name, value) = caller_header("X-Trace", "abc").unwrap();
+        assert_eq!((name.as_str(), value.is_sensitive()), ("x-trace", true));
+        assert!(caller_header("bad name", "x").is_err());
+        assert!(caller_header("x-ok", "line\nbreak").is_err());
+    }
 }

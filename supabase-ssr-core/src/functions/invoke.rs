@@ -86,17 +86,11 @@ impl Invoke {
         HeaderValue: TryFrom<V>,
         <HeaderValue as TryFrom<V>>::Error: Into<http::Error>,
     {
-        let name = HeaderName::try_from(name).map_err(Into::into);
-        let value = HeaderValue::try_from(value).map_err(Into::into);
-        match (name, value) {
-            (Ok(name), Ok(mut value)) => {
-                // The caller's headers may be credentials: kept out of `Debug` output.
-                value.set_sensitive(true);
+        match as_user::caller_header(name, value) {
+            Ok((name, value)) => {
                 self.headers.insert(name, value);
             }
-            (Err(error), _) | (_, Err(error)) => {
-                self.fail(FunctionsError::InvalidHeader(ErrorSource::new(error)));
-            }
+            Err(error) => self.fail(FunctionsError::InvalidHeader(ErrorSource::new(error))),
         }
         self
     }
@@ -254,11 +248,7 @@ impl Invoke {
                 .insert(http::header::CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
         // The caller's headers last, replacing ours: functions-js's invoke-level headers win.
-        for (name, value) in self.headers {
-            if let Some(name) = name {
-                request.headers_mut().insert(name, value);
-            }
-        }
+        as_user::lay_over(request.headers_mut(), self.headers);
         tracing::debug!(
             method = %request.method(),
             path = request.url().path(),

@@ -1,7 +1,7 @@
 //! Sending a [`FilterBuilder`] as the request's user and reading `PostgREST`'s answer the way
 //! postgrest-js does (`PostgrestBuilder.processResponse`).
 
-use http::{HeaderName, HeaderValue, Method};
+use http::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -137,13 +137,16 @@ impl FilterBuilder {
         .await?
         .build_split();
         let mut request = request.map_err(|e| RestError::Transport(crate::ErrorSource::http(e)))?;
+        let mut own = http::HeaderMap::new();
         for (name, value) in prepared.headers() {
-            let invalid = || RestError::InvalidRequest(format!("the header `{name}` is not valid"));
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
-            let value = HeaderValue::from_str(value).map_err(|_| invalid())?;
-            // Over the client's: a `set_header("Authorization", …)` replaces the user's token.
-            request.headers_mut().insert(name, value);
+            let (name, value) =
+                as_user::caller_header(name.as_str(), value.as_str()).map_err(|_| {
+                    RestError::InvalidRequest(format!("the header `{name}` is not valid"))
+                })?;
+            own.insert(name, value);
         }
+        // Over the client's: a `set_header("Authorization", …)` replaces the user's token.
+        as_user::lay_over(request.headers_mut(), own);
         if let Some(body) = prepared.body() {
             *request.body_mut() = Some(body.to_owned().into());
         }

@@ -148,9 +148,7 @@ impl FilterBuilder {
     /// or value fails the request with
     /// [`RestError::InvalidRequest`](super::RestError::InvalidRequest).
     pub fn set_header(mut self, name: &str, value: &str) -> Self {
-        if http::HeaderName::from_bytes(name.as_bytes()).is_err()
-            || http::HeaderValue::from_str(value).is_err()
-        {
+        if crate::as_user::caller_header(name, value).is_err() {
             // The value may be a credential: only the name is told.
             self.invalid = Some(format!("the header `{name}` is not a valid header"));
             return self;

@@ -14,7 +14,7 @@ use url::Url;
 use url::form_urlencoded::Serializer;
 
 use super::request::read_json;
-use super::transform::Transform;
+use super::transform::{Transform, append_read_query};
 use super::{Bucket, StorageError};
 use crate::ErrorSource;
 
@@ -266,15 +266,12 @@ impl Bucket {
         };
         let mut url = self.object_url(route, path)?;
         let mut query = Serializer::new(String::new());
-        if let Some(transform) = &options.transform {
-            transform.append_to(&mut query);
-        }
-        if let Some(nonce) = &options.cache_nonce {
-            query.append_pair("cacheNonce", nonce);
-        }
-        if let Some(version) = &options.version_id {
-            query.append_pair("versionId", version);
-        }
+        append_read_query(
+            &mut query,
+            options.transform.as_ref(),
+            options.cache_nonce.as_deref(),
+            options.version_id.as_deref(),
+        );
         let query = query.finish();
         if !query.is_empty() {
             url.set_query(Some(&query));

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::buckets::PurgeCacheOptions;
-use super::path::{bucket_segment, object_key};
-use super::request::{Empty, Message, call, uri_component};
+use super::path::{bucket_segment, component_path, object_key};
+use super::request::{Empty, Message, call};
 use super::{Bucket, StorageError};
 
 /// A file or folder listed by [`Bucket::list`] or removed by [`Bucket::remove`]; folders have
@@ -136,16 +136,20 @@ impl ListOptions {
     }
 }
 
-/// `{"column": …, "order": …}`.
-#[derive(Serialize)]
-struct SortBy<'a> {
-    column: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    order: Option<&'static str>,
+/// `{"column": …, "order": "asc" | "desc"}`, the `sortBy` of `list` and `listV2`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+struct SortBy {
+    column: String,
+    order: &'static str,
 }
 
-fn order(ascending: bool) -> &'static str {
-    if ascending { "asc" } else { "desc" }
+impl SortBy {
+    fn new(column: impl Into<String>, ascending: bool) -> Self {
+        Self {
+            column: column.into(),
+            order: if ascending { "asc" } else { "desc" },
+        }
+    }
 }
 
 /// The body of `POST /object/list/<bucket>` in storage-js's key order: its defaults, the
@@ -155,7 +159,7 @@ fn order(ascending: bool) -> &'static str {
 struct ListBody<'a> {
     limit: u32,
     offset: u32,
-    sort_by: SortBy<'a>,
+    sort_by: SortBy,
     #[serde(skip_serializing_if = "Option::is_none")]
     search: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -200,20 +204,13 @@ pub struct ListV2Options {
     #[serde(skip_serializing_if = "Option::is_none")]
     with_delimiter: Option<bool>,
     #[serde(rename = "sortBy", skip_serializing_if = "Option::is_none")]
-    sort_by: Option<SortByV2>,
+    sort_by: Option<SortBy>,
     #[serde(rename = "noncurrentVersions", skip_serializing_if = "Option::is_none")]
     noncurrent_versions: Option<VersionFilter>,
     #[serde(rename = "deleteMarkers", skip_serializing_if = "Option::is_none")]
     delete_markers: Option<VersionFilter>,
     #[serde(rename = "exactMatch", skip_serializing_if = "Option::is_none")]
     exact_match: Option<bool>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-struct SortByV2 {
-    column: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    order: Option<&'static str>,
 }
 
 impl ListV2Options {
@@ -243,10 +240,7 @@ impl ListV2Options {
 
     /// Sorts by `column` (`name`, `updated_at`, `created_at`).
     pub fn sort_by(mut self, column: impl Into<String>, ascending: bool) -> Self {
-        self.sort_by = Some(SortByV2 {
-            column: column.into(),
-            order: Some(order(ascending)),
-        });
+        self.sort_by = Some(SortBy::new(column, ascending));
         self
     }
 
@@ -538,10 +532,7 @@ impl Bucket {
         let body = ListBody {
             limit: options.limit,
             offset: options.offset,
-            sort_by: SortBy {
-                column: &options.sort_column,
-                order: Some(order(options.ascending)),
-            },
+            sort_by: SortBy::new(options.sort_column.as_str(), options.ascending),
             search: options.search.as_deref(),
             noncurrent_versions: options.noncurrent_versions,
             delete_markers: options.delete_markers,
@@ -619,12 +610,8 @@ impl Bucket {
     ) -> Result<(), StorageError> {
         // storage-js `encodeStoragePath`: `encodeURIComponent` per segment, here only.
         let key = object_key(path)?;
-        let mut route = format!("cdn/{}", uri_component(bucket_segment(&self.id)?));
-        for segment in key.split('/') {
-            route.push('/');
-            route.push_str(&uri_component(segment));
-        }
-        route.push_str(options.query());
+        let bucket = bucket_segment(&self.id)?;
+        let route = format!("cdn/{}{}", component_path(bucket, key), options.query());
         let url = self.url(&route)?;
         call::<Message>(&self.client, Method::DELETE, url, Some(&Empty {}))
             .await

@@ -6,6 +6,7 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use super::StorageError;
 use super::request::ENCODE_URI;
+use crate::cookies::URI_COMPONENT;
 
 /// The URL standard's path percent-encode set, plus `%` (names are literal, never
 /// pre-encoded) and `\` (a separator to URL parsers).
@@ -78,6 +79,12 @@ pub(super) fn request_path(bucket: &str, key: &str) -> String {
 /// `<bucket>/<key>` percent-encoded per segment for a link (public or signed URL).
 pub(super) fn link_path(bucket: &str, key: &str) -> String {
     encode(bucket, key, LINK_SEGMENT)
+}
+
+/// `<bucket>/<key>` with `encodeURIComponent` per segment: storage-js `encodeStoragePath`,
+/// which only the CDN purge URL uses.
+pub(super) fn component_path(bucket: &str, key: &str) -> String {
+    encode(bucket, key, URI_COMPONENT)
 }
 
 /// One segment (a bucket id) for a request URL.

@@ -61,10 +61,10 @@ pub(super) async fn execute(
     // them over the client's), where `RequestBuilder::header` would send both.
     let mut own = http::HeaderMap::new();
     let mut add = |name: &str, value: &str| -> Result<(), StorageError> {
-        let invalid = || StorageError::InvalidRequest(format!("the header `{name}` is not valid"));
-        let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
-        let value = http::HeaderValue::from_str(value).map_err(|_| invalid())?;
-        own.insert(name, value);
+        let (checked, value) = as_user::caller_header(name, value).map_err(|_| {
+            StorageError::InvalidRequest(format!("the header `{name}` is not valid"))
+        })?;
+        own.insert(checked, value);
         Ok(())
     };
     for (name, value) in extra {
@@ -75,11 +75,11 @@ pub(super) async fn execute(
         add("content-type", &content_type)?;
         request = request.body(body);
     }
-    request
-        .headers(own)
-        .send()
-        .await
-        .map_err(|e| StorageError::Transport(ErrorSource::http(e)))
+    let transport = |e| StorageError::Transport(ErrorSource::http(e));
+    let (http, request) = request.build_split();
+    let mut request = request.map_err(transport)?;
+    as_user::lay_over(request.headers_mut(), own);
+    http.execute(request).await.map_err(transport)
 }
 
 /// Sends a request as the user; an error status becomes [`StorageError::Api`].
@@ -208,6 +208,14 @@ pub(super) async fn call<T: DeserializeOwned>(
 /// The `{}` body storage-js sends with its `DELETE`s and `POST /bucket/<id>/empty`.
 #[derive(Serialize)]
 pub(super) struct Empty {}
+
+impl Empty {
+    /// `{}` as a ready body, for a call sent with its own headers rather than through
+    /// [`call`].
+    pub(super) fn json() -> (reqwest::Body, String) {
+        (reqwest::Body::from("{}"), "application/json".to_owned())
+    }
+}
 
 /// An answer whose only content is a message (`{"message": "Successfully deleted"}`): read,
 /// so that an answer that is not JSON is an error as in storage-js, and dropped.

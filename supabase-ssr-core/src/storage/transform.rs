@@ -123,3 +123,22 @@ impl Transform {
         }
     }
 }
+
+/// The query of a read (download, public URL) after any of its own parameters, in storage-js's
+/// order: the transform's, `cacheNonce`, `versionId`.
+pub(super) fn append_read_query(
+    query: &mut Serializer<'_, String>,
+    transform: Option<&Transform>,
+    cache_nonce: Option<&str>,
+    version_id: Option<&str>,
+) {
+    if let Some(transform) = transform {
+        transform.append_to(query);
+    }
+    if let Some(nonce) = cache_nonce {
+        query.append_pair("cacheNonce", nonce);
+    }
+    if let Some(version) = version_id {
+        query.append_pair("versionId", version);
+    }
+}

@@ -3,12 +3,13 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::Method;
-use serde_json::{Value, json};
+use serde_json::Value;
 use url::Url;
 
 use super::body::UploadBody;
 use super::path::{object_key, remove_empty_folders};
-use super::request::read_json;
+use super::request::{Empty, read_json};
+use super::urls::redact_query;
 use super::{Bucket, StorageError};
 
 /// How [`Bucket::upload`], [`Bucket::update`] and [`Bucket::upload_to_signed_url`] store a
@@ -127,10 +128,7 @@ pub struct SignedUploadUrl {
 
 impl std::fmt::Debug for SignedUploadUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = match self.signed_url.split_once('?') {
-            Some((base, _)) => format!("{base}?<redacted>"),
-            None => self.signed_url.clone(),
-        };
+        let url = redact_query(&self.signed_url);
         f.debug_struct("SignedUploadUrl")
             .field("signed_url", &url)
             .field("token", &"<redacted>")
@@ -228,7 +226,7 @@ impl Bucket {
         } else {
             Vec::new()
         };
-        let body = Some((json!({}).to_string().into(), "application/json".to_owned()));
+        let body = Some(Empty::json());
         let data: Value = read_json(self.send(Method::POST, url, body, &headers).await?).await?;
         let relative = data
             .get("url")

@@ -7,7 +7,7 @@ use url::form_urlencoded::Serializer;
 
 use super::path::{bucket_segment, checked_keys, link_path, object_key};
 use super::request::encode_uri;
-use super::transform::Transform;
+use super::transform::{Transform, append_read_query};
 use super::{Bucket, StorageError};
 
 /// Options of [`Bucket::create_signed_url`], [`Bucket::create_signed_urls`] and
@@ -99,18 +99,20 @@ pub struct SignedUrl {
 
 impl std::fmt::Debug for SignedUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = self
-            .signed_url
-            .as_deref()
-            .map(|url| match url.split_once('?') {
-                Some((base, _)) => format!("{base}?<redacted>"),
-                None => url.to_owned(),
-            });
+        let url = self.signed_url.as_deref().map(redact_query);
         f.debug_struct("SignedUrl")
             .field("path", &self.path)
             .field("signed_url", &url)
             .field("error", &self.error)
             .finish()
+    }
+}
+
+/// `url` for `Debug`: its query, which holds the token that grants access, replaced.
+pub(super) fn redact_query(url: &str) -> String {
+    match url.split_once('?') {
+        Some((base, _)) => format!("{base}?<redacted>"),
+        None => url.to_owned(),
     }
 }
 
@@ -234,15 +236,12 @@ impl Bucket {
         if let Some(download) = &options.download {
             query.append_pair("download", download);
         }
-        if let Some(transform) = &options.transform {
-            transform.append_to(&mut query);
-        }
-        if let Some(nonce) = &options.cache_nonce {
-            query.append_pair("cacheNonce", nonce);
-        }
-        if let Some(version) = &options.version_id {
-            query.append_pair("versionId", version);
-        }
+        append_read_query(
+            &mut query,
+            options.transform.as_ref(),
+            options.cache_nonce.as_deref(),
+            options.version_id.as_deref(),
+        );
         let query = query.finish();
         let route = if options.transform_set().is_some() {
             "render/image"
