@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::http::AuthRequest;
 use super::pkce::{self, PkceFlow};
 use super::responses::{AuthResponse, OtpResponse, WeakPassword};
-use super::session_response::{session_from_response, with_user};
+use super::session_response::session_from_response;
 use super::types::{
     Identifier, OAuthRedirect, OAuthSignIn, OtpSignIn, PasswordCredentials, SignUp, UserAttributes,
     VerifyOtp, meta_security,
@@ -313,9 +313,7 @@ impl Auth<'_> {
                 ));
             }
         };
-        self.client
-            .cookies()
-            .set_session(&with_user(&session, &user));
+        self.client.cookies().set_session(&session.with_user(&user));
         Ok(user)
     }
 

@@ -64,11 +64,6 @@ pub(crate) fn expires_at_of(fields: &Object) -> i64 {
     (now_millis() + 500).div_euclid(1000) + expires_in
 }
 
-/// A session whose user is replaced (after `GET /user` or `PUT /user`), fields kept in order.
-pub(crate) fn with_user(session: &Session, user: &User) -> Session {
-    session.with_user(user)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
