@@ -730,3 +730,38 @@ async fn object_keys_leaving_the_bucket_are_refused_before_any_request() {
     }
     assert!(project.records().is_empty());
 }
+
+#[tokio::test]
+async fn an_error_body_that_cannot_be_read_keeps_the_status_and_says_so() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    // A server that promises 100 bytes of error body, sends 3 and hangs up.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await.unwrap();
+        socket
+            .write_all(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 100\r\n\r\nabc")
+            .await
+            .unwrap();
+    });
+    let supabase =
+        supabase_ssr_core::Supabase::builder(format!("http://{address}"), "sb_publishable_test")
+            .build()
+            .unwrap();
+    let error = supabase
+        .client([])
+        .storage()
+        .get_bucket("avatars")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            StorageError::Api { status: 500, code: None, error: None, message }
+                if message.starts_with("Internal Server Error (the answer's body could not be read")
+        ),
+        "{error:?}"
+    );
+}
