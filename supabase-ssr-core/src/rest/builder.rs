@@ -582,6 +582,13 @@ mod tests {
             .to_request()
             .unwrap_err();
         assert!(why(error).contains("relation"));
+        let error = client
+            .from("")
+            .select("*")
+            .set_header("x-bad\n", "v")
+            .to_request()
+            .unwrap_err();
+        assert!(why(error).contains("relation"));
     }
 
     #[test]

@@ -150,7 +150,7 @@ impl FilterBuilder {
     pub fn set_header(mut self, name: &str, value: &str) -> Self {
         if crate::as_user::caller_header(name, value).is_err() {
             // The value may be a credential: only the name is told.
-            self.invalid = Some(format!("the header `{name}` is not a valid header"));
+            self.fail(format!("the header `{name}` is not a valid header"));
             return self;
         }
         if name.eq_ignore_ascii_case("accept") {
