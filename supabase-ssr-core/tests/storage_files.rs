@@ -345,6 +345,30 @@ async fn downloads_read_objects_and_transformed_images() {
 }
 
 #[tokio::test]
+async fn the_client_wide_timeout_never_cuts_a_streamed_download() {
+    let project = Project::start().await;
+    let supabase =
+        supabase_ssr_core::Supabase::builder(&project.url, project.auth.publishable_key())
+            .api_timeout(Duration::from_millis(80))
+            .build()
+            .unwrap();
+    let client = supabase.client([]);
+    let mut chunks = client
+        .storage()
+        .from("avatars")
+        .download_stream("stream.bin", &DownloadOptions::default())
+        .await
+        .unwrap();
+    let first = chunks.next().await.unwrap().unwrap();
+    assert_eq!(&first[..], b"first chunk|");
+    // The rest comes well after `api_timeout`: the stream is the caller's to read.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    project.open_gate();
+    let rest: Vec<Bytes> = chunks.try_collect().await.unwrap();
+    assert_eq!(rest.concat(), b"second chunk");
+}
+
+#[tokio::test]
 async fn download_stream_yields_chunks_as_they_arrive() {
     let project = Project::start().await;
     let client = project.supabase().client([]);

@@ -223,7 +223,9 @@ impl Bucket {
     /// Downloads the file at `path` as a stream of chunks, as they arrive (storage-js
     /// `download().asStream()`). The request is made when this is awaited, so an invalid path
     /// or an error answer is returned here, before any chunk; the stream then yields the
-    /// body, a failure while reading it as an item.
+    /// body, a failure while reading it as an item. The client's
+    /// [`api_timeout`](crate::SupabaseBuilder::api_timeout) covers the request until the answer's
+    /// headers, never the stream, which lasts as long as the caller reads it.
     ///
     /// ```no_run
     /// # async fn run(bucket: supabase_ssr_core::storage::Bucket) -> Result<(), supabase_ssr_core::storage::StorageError> {
@@ -247,7 +249,7 @@ impl Bucket {
         options: &DownloadOptions,
     ) -> Result<DownloadStream, StorageError> {
         let url = self.download_url(path, options)?;
-        let response = self.send(Method::GET, url, None, &[]).await?;
+        let response = super::request::send_streamed(&self.client, url).await?;
         Ok(DownloadStream {
             headers: DownloadHeaders::of(&response),
             chunks: response

@@ -56,6 +56,7 @@ pub(super) async fn execute(
     url: Url,
     body: Option<(reqwest::Body, String)>,
     extra: &[(&str, String)],
+    reach: Reach,
 ) -> Result<reqwest::Response, StorageError> {
     // The call's own headers replace a global header of the same name (storage-js spreads
     // them over the client's), where `RequestBuilder::header` would send both.
@@ -79,7 +80,26 @@ pub(super) async fn execute(
     let (http, request) = request.build_split();
     let mut request = request.map_err(transport)?;
     as_user::lay_over(request.headers_mut(), own);
-    http.execute(request).await.map_err(transport)
+    match (reach, client.shared.api_timeout) {
+        (Reach::UntilHeaders, Some(timeout)) => {
+            // The HTTP client's timeout would also cut the body the caller streams.
+            *request.timeout_mut() = None;
+            tokio::time::timeout(timeout, http.execute(request))
+                .await
+                .map_err(|elapsed| StorageError::Transport(ErrorSource::new(elapsed)))?
+                .map_err(transport)
+        }
+        _ => http.execute(request).await.map_err(transport),
+    }
+}
+
+/// How far the client's `api_timeout` reaches into a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reach {
+    /// The whole call, its answer read to the end.
+    WholeCall,
+    /// Until the answer's headers: a streamed download is read as long as the caller reads it.
+    UntilHeaders,
 }
 
 /// Sends a request as the user; an error status becomes [`StorageError::Api`].
@@ -90,7 +110,19 @@ pub(super) async fn send(
     body: Option<(reqwest::Body, String)>,
     extra: &[(&str, String)],
 ) -> Result<reqwest::Response, StorageError> {
-    let response = execute(client, method, url, body, extra).await?;
+    successful(execute(client, method, url, body, extra, Reach::WholeCall).await?).await
+}
+
+/// A `GET` whose answer the caller streams: `api_timeout` covers it until the headers only.
+pub(super) async fn send_streamed(
+    client: &SupabaseClient,
+    url: Url,
+) -> Result<reqwest::Response, StorageError> {
+    successful(execute(client, Method::GET, url, None, &[], Reach::UntilHeaders).await?).await
+}
+
+/// The answer itself when it succeeded; an error status becomes [`StorageError::Api`].
+async fn successful(response: reqwest::Response) -> Result<reqwest::Response, StorageError> {
     if response.status().is_success() {
         return Ok(response);
     }
