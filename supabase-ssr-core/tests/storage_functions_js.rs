@@ -245,7 +245,8 @@ struct Case {
     refusal: Option<Refusal>,
     /// The JavaScript call returns an error with its data (storage-js `exists` of a missing
     /// file: `{ data: false, error }`).
-    js_error_expected: bool,
+    /// Part of the error the JavaScript call answers with besides its data, when it does.
+    js_error_expected: Option<&'static str>,
     /// Ours returns this on purpose where the JavaScript library returns something else: why,
     /// and our value.
     result_differs: Option<(&'static str, Value)>,
@@ -267,7 +268,7 @@ impl Case {
             answer: Answer::json(&json!({})),
             result: None,
             refusal: None,
-            js_error_expected: false,
+            js_error_expected: None,
             result_differs: None,
             url_differs: None,
             rust: Box::new(move |client| Box::pin(rust(client))),
@@ -342,9 +343,10 @@ impl Case {
         self
     }
 
-    /// The JavaScript call answers with an error besides its data.
-    fn js_error_expected(mut self) -> Self {
-        self.js_error_expected = true;
+    /// The JavaScript call answers with an error holding `text` besides its data (a throw of
+    /// the harness itself, such as a missing method, never counts).
+    fn js_error_expected(mut self, text: &'static str) -> Self {
+        self.js_error_expected = Some(text);
         self
     }
 
@@ -1706,7 +1708,7 @@ fn info_cases() -> Vec<Case> {
             headers: vec![("content-type", "application/json".to_owned())],
             body: br#"{"statusCode":"404","code":"NoSuchKey","error":"not_found","message":"Object not found"}"#.to_vec(),
         })
-        .js_error_expected()
+        .js_error_expected("Object not found")
         .result("$data"),
     ]
 }
@@ -2768,13 +2770,21 @@ fn check(case: &Case, js: &Value, ours: &[Recorded], outcome: Outcome, failures:
         .map(js_recorded)
         .collect();
 
-    if js["ok"] != Value::Bool(!case.js_error_expected) {
+    let js_error = js["error"].as_str().unwrap_or_default();
+    let error_as_expected = match case.js_error_expected {
+        None => js["ok"] == Value::Bool(true),
+        Some(text) => {
+            js["ok"] == Value::Bool(false)
+                && !js_error.starts_with("threw:")
+                && js_error.contains(text)
+        }
+    };
+    if !error_as_expected {
         failures.push(format!(
             "{name}: the JavaScript call {}: {}",
-            if case.js_error_expected {
-                "should have failed"
-            } else {
-                "failed"
+            match case.js_error_expected {
+                Some(text) => format!("should have answered an error with `{text}`"),
+                None => "failed".to_owned(),
             },
             js["error"]
         ));
