@@ -2760,6 +2760,30 @@ fn js_result(path: &str, result: &Value) -> Value {
     )
 }
 
+/// Why the JavaScript call's error (or its absence) is not what the case expects.
+fn js_error_failure(case: &Case, js: &Value) -> Option<String> {
+    let js_error = js["error"].as_str().unwrap_or_default();
+    let as_expected = match case.js_error_expected {
+        None => js["ok"] == Value::Bool(true),
+        Some(text) => {
+            js["ok"] == Value::Bool(false)
+                && !js_error.starts_with("threw:")
+                && js_error.contains(text)
+        }
+    };
+    (!as_expected).then(|| {
+        format!(
+            "{}: the JavaScript call {}: {}",
+            case.name,
+            match case.js_error_expected {
+                Some(text) => format!("should have answered an error with `{text}`"),
+                None => "failed".to_owned(),
+            },
+            js["error"]
+        )
+    })
+}
+
 /// Compares one case's requests and result on both sides; adds each difference to `failures`.
 fn check(case: &Case, js: &Value, ours: &[Recorded], outcome: Outcome, failures: &mut Vec<String>) {
     let name = case.name;
@@ -2770,24 +2794,8 @@ fn check(case: &Case, js: &Value, ours: &[Recorded], outcome: Outcome, failures:
         .map(js_recorded)
         .collect();
 
-    let js_error = js["error"].as_str().unwrap_or_default();
-    let error_as_expected = match case.js_error_expected {
-        None => js["ok"] == Value::Bool(true),
-        Some(text) => {
-            js["ok"] == Value::Bool(false)
-                && !js_error.starts_with("threw:")
-                && js_error.contains(text)
-        }
-    };
-    if !error_as_expected {
-        failures.push(format!(
-            "{name}: the JavaScript call {}: {}",
-            match case.js_error_expected {
-                Some(text) => format!("should have answered an error with `{text}`"),
-                None => "failed".to_owned(),
-            },
-            js["error"]
-        ));
+    if let Some(failure) = js_error_failure(case, js) {
+        failures.push(failure);
         return;
     }
     if let Some(refusal) = &case.refusal {

@@ -13,7 +13,7 @@ use super::header::{RequestCookie, find_cookie, parse_cookie_headers};
 use super::options::{MAX_AGE_SECONDS, URI_COMPONENT};
 use crate::config::Config;
 use crate::redact;
-use crate::session::{Session, SessionError, User};
+use crate::session::{Session, SessionError};
 
 /// Above this many incoming cookies, lookups go through a hash index.
 const INDEX_THRESHOLD: usize = 32;
@@ -74,10 +74,6 @@ pub struct CookieState {
     changes: OnceLock<Changes>,
     /// Deletions at other scopes ([`CookieState::clear_auth_cookies`]), rendered.
     scoped_deletions: Vec<String>,
-    /// With [`CookieContents::TokensOnly`], the user of the last session stored in this
-    /// request: auth-js's in-memory `userStorage` (`<key>-user`), which on a server lives as
-    /// long as the client, one request.
-    user: Option<User>,
 }
 
 impl std::fmt::Debug for CookieState {
@@ -104,7 +100,6 @@ impl std::fmt::Debug for CookieState {
             .field("session", &self.session.get())
             .field("writes", &writes)
             .field("scoped_deletions", &self.scoped_deletions.len())
-            .field("user_kept", &self.user.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -131,7 +126,6 @@ impl CookieState {
             writes: Vec::new(),
             changes: OnceLock::new(),
             scoped_deletions: Vec::new(),
-            user: None,
         }
     }
 
@@ -212,7 +206,7 @@ impl CookieState {
             return StoredSession::Absent;
         };
         match Session::from_json(&text) {
-            Ok(session) => StoredSession::Present(self.with_kept_user(session)),
+            Ok(session) => StoredSession::Present(session),
             Err(SessionError::NotJson) => {
                 if self.is_base64_cookie(key) {
                     tracing::warn!(
@@ -243,18 +237,6 @@ impl CookieState {
         self.record(key, None);
     }
 
-    /// A session read back without its user gets the user kept for this request, as auth-js
-    /// fills `session.user` from its `userStorage` — only when the user is the access token's
-    /// subject (its unverified `sub`), so one user's record never goes with another's tokens.
-    fn with_kept_user(&self, session: Session) -> Session {
-        match &self.user {
-            Some(user) if !session.has_user() && token_subject_is(session.access_token(), user) => {
-                session.with_user(user)
-            }
-            _ => session,
-        }
-    }
-
     /// Stores a session under the storage key: the whole session, or with
     /// [`CookieContents::TokensOnly`] the session without its user, the user being kept for
     /// the rest of the request (auth-js `_saveSession` with a `userStorage`). A session without
@@ -266,11 +248,12 @@ impl CookieState {
             CookieContents::Full => self.record(&key, Some(session.to_json())),
             CookieContents::TokensOnly => {
                 self.record(&key, Some(session.without_user().to_json()));
-                // After `record`, which forgets the user kept so far: a session stored
-                // without its user keeps none (it may be another user's tokens).
-                self.user = session.user();
             }
         }
+        // The rest of the request reads the session just stored, user included (auth-js's
+        // in-memory `userStorage`), without parsing back what was written. Any later write of
+        // the session item empties this, so a user never outlives its own tokens.
+        let _ = self.session.set(StoredSession::Present(session.clone()));
     }
 
     /// Removes the session and everything that belongs to it, as the JS library's sign-out
@@ -299,15 +282,11 @@ impl CookieState {
         for item in items {
             self.record(&item, None);
         }
-        self.user = None;
     }
 
     fn record(&mut self, key: &str, value: Option<String>) {
         if key == self.config.storage_key() {
             self.session = OnceLock::new();
-            // Any write of the session item forgets the kept user; `set_session` keeps the
-            // user of the session it stores again.
-            self.user = None;
         }
         self.changes = OnceLock::new();
         match self.writes.iter_mut().find(|(k, _)| k == key) {
@@ -609,16 +588,6 @@ impl ResponseCookies {
     }
 }
 
-/// Whether `user` is the subject (`sub`, read without verifying) of `access_token`.
-fn token_subject_is(access_token: &str, user: &User) -> bool {
-    crate::jwt_payload::decode(access_token)
-        .ok()
-        .as_ref()
-        .and_then(|claims| claims.get("sub"))
-        .and_then(serde_json::Value::as_str)
-        .is_some_and(|sub| !sub.is_empty() && sub == user.id())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -716,17 +685,6 @@ mod tests {
             assert_eq!(read(&state), None, "{name}");
             assert!(state.get_item(key).is_some(), "{name}");
         }
-        // A user kept, then another user's tokens in the cookie (written around `set_session`,
-        // e.g. by the storage key's `set_item` before the user is kept again): never joined.
-        let mut state = tokens_only_state("");
-        state.user = Some(Session::from_json(FULL).unwrap().user().unwrap());
-        state.record(key, Some(OTHER_TOKENS.to_owned()));
-        state.user = Session::from_json(FULL).unwrap().user();
-        assert_eq!(
-            read(&state),
-            None,
-            "the token's sub is not the kept user's id"
-        );
     }
 
     #[test]
