@@ -351,8 +351,10 @@ pub struct OAuthRedirect {
     pub flow_id: String,
 }
 
-/// Which sessions [`Auth::sign_out`](super::Auth::sign_out) ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Which sessions [`Auth::sign_out`](super::Auth::sign_out) ends. Serializes as the Auth
+/// server's `scope` parameter (`"global"`, `"local"`, `"others"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SignOutScope {
     /// Every session of the user, on every device (the JS default).
     #[default]
