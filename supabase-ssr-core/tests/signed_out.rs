@@ -53,7 +53,7 @@ async fn claims_of(supabase: &Supabase, cookie: &str) -> Result<Option<String>, 
 
 async fn sign_out(supabase: &Supabase, cookie: &str, scope: SignOutScope) {
     let client = supabase.client([cookie]);
-    client.auth().sign_out(scope).await.unwrap();
+    client.auth().sign_out_with_scope(scope).await.unwrap();
 }
 
 #[tokio::test]
@@ -140,7 +140,7 @@ async fn a_sign_out_the_server_could_not_take_is_still_recorded_here() {
     let error = supabase
         .client([copied.as_str()])
         .auth()
-        .sign_out(SignOutScope::Local)
+        .sign_out_with_scope(SignOutScope::Local)
         .await
         .unwrap_err();
     assert!(error.is_transient());
@@ -178,7 +178,7 @@ async fn a_forged_cookie_signs_nobody_out_of_the_process() {
     let _ = supabase
         .client([forged_cookie.as_str()])
         .auth()
-        .sign_out(SignOutScope::Global)
+        .sign_out_with_scope(SignOutScope::Global)
         .await;
     assert!(supabase.signed_out_sessions().is_empty());
     assert!(claims_of(&supabase, &victim).await.unwrap().is_some());
