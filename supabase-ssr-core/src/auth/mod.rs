@@ -102,12 +102,6 @@ fn unverified_expiry(token: &str) -> Result<i64, AuthError> {
         .ok_or_else(|| AuthError::InvalidJwt("missing exp claim".to_owned()))
 }
 
-/// Whether verified claims name a user: a non-empty `sub` (a service-role key or a token signed
-/// for something else has none).
-fn has_subject(claims: &Claims) -> bool {
-    claims.sub().is_some_and(|sub| !sub.is_empty())
-}
-
 /// The Auth API of one request.
 #[derive(Debug, Clone)]
 pub struct Auth<'a> {
@@ -286,7 +280,7 @@ impl<'a> Auth<'a> {
         // Checked on every use: the lookup may be older than this call, or the session written since.
         let untouched = self.client.cookies().session_untouched();
         let valid = verifier.still_valid(&claims);
-        let usable = untouched && valid && has_subject(&claims);
+        let usable = untouched && valid;
         (usable && !self.needs_refresh(session_expires_at)).then_some(claims)
     }
 
@@ -336,13 +330,8 @@ impl<'a> Auth<'a> {
                 verifier.claims_confirmed_by_server(access_token)?
             }
         };
-        // Checked here rather than in the verifier, which stays the faithful port of auth-js's
-        // `getClaims` its recorded vectors replay: every caller that wants a user gets one.
-        if has_subject(&claims) {
-            Ok(claims)
-        } else {
-            Err(AuthError::InvalidJwt("missing sub claim".to_owned()))
-        }
+        // A token without a non-empty `sub` never became `Claims` (it names no user).
+        Ok(claims)
     }
 
     /// The request's session (refreshed when due), for calls made as the signed-in user;
