@@ -104,12 +104,6 @@ fn unverified_expiry(token: &str) -> Result<i64, AuthError> {
         .ok_or_else(|| AuthError::InvalidJwt("missing exp claim".to_owned()))
 }
 
-/// Whether verified claims name a user: a non-empty `sub` (a service-role key or a token signed
-/// for something else has none).
-fn has_subject(claims: &Claims) -> bool {
-    claims.sub().is_some_and(|sub| !sub.is_empty())
-}
-
 /// The Auth API of one request.
 #[derive(Debug, Clone)]
 pub struct Auth<'a> {
@@ -298,10 +292,7 @@ impl<'a> Auth<'a> {
         // Checked on every use: the lookup may be older than this call, or the session written since.
         let untouched = self.client.cookies().session_untouched();
         let valid = verifier.still_valid(&claims);
-        let usable = untouched
-            && valid
-            && has_subject(&claims)
-            && !self.client.shared.signed_out.refuses(&claims);
+        let usable = untouched && valid && !self.client.shared.signed_out.refuses(&claims);
         (usable && !self.needs_refresh(session_expires_at)).then_some(claims)
     }
 
@@ -351,11 +342,7 @@ impl<'a> Auth<'a> {
                 verifier.claims_confirmed_by_server(access_token)?
             }
         };
-        // Checked here rather than in the verifier, which stays the faithful port of auth-js's
-        // `getClaims` its recorded vectors replay: every caller that wants a user gets one.
-        if !has_subject(&claims) {
-            return Err(AuthError::InvalidJwt("missing sub claim".to_owned()));
-        }
+        // A token without a non-empty `sub` never became `Claims` (it names no user).
         if self.client.shared.signed_out.refuses(&claims) {
             tracing::debug!("refusing a token of a session signed out through this server");
             return Err(AuthError::SessionMissing);
@@ -570,11 +557,10 @@ impl<'a> Auth<'a> {
             return;
         }
         let now = verifier.now_secs();
-        if let Some(sign_out) = SignOut::from_claims(&claims, scope, now, verifier.leeway_secs()) {
-            shared.signed_out.record(&sign_out);
-            if let Some(listener) = &shared.sign_out_listener {
-                listener.signed_out(&sign_out);
-            }
+        let sign_out = SignOut::from_claims(&claims, scope, now, verifier.leeway_secs());
+        shared.signed_out.record(&sign_out);
+        if let Some(listener) = &shared.sign_out_listener {
+            listener.signed_out(&sign_out);
         }
         if scope != SignOutScope::Others {
             verifier.forget_session(self.cookie_lookup().key, access_token);

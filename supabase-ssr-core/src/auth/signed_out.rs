@@ -61,29 +61,22 @@ pub struct SignOut {
 
 impl SignOut {
     /// The sign-out of `scope` by the holder of `claims`, at `now` (seconds since the Unix
-    /// epoch); `leeway` is the verifier's tolerated clock skew, in seconds. `None` when the
-    /// claims name no user.
-    pub(crate) fn from_claims(
-        claims: &Claims,
-        scope: SignOutScope,
-        now: u64,
-        leeway: u64,
-    ) -> Option<Self> {
-        let user_id = claims.sub().filter(|sub| !sub.is_empty())?;
+    /// epoch); `leeway` is the verifier's tolerated clock skew, in seconds.
+    pub(crate) fn from_claims(claims: &Claims, scope: SignOutScope, now: u64, leeway: u64) -> Self {
         let lifetime = claims
             .issued_at()
             .map_or(DEFAULT_TOKEN_LIFETIME, |iat| {
                 claims.expires_at().saturating_sub(iat)
             })
             .max(DEFAULT_TOKEN_LIFETIME);
-        Some(Self {
-            user_id: user_id.to_owned(),
+        Self {
+            user_id: claims.user_id().to_owned(),
             session_id: claims.session_id().map(str::to_owned),
             scope,
             at: now,
             session_until: claims.expires_at().saturating_add(leeway),
             user_until: now.saturating_add(lifetime).saturating_add(leeway),
-        })
+        }
     }
 }
 
@@ -308,7 +301,7 @@ impl SignedOutSessions {
         {
             return true;
         }
-        let Some(cutoff) = claims.sub().and_then(|sub| inner.users.get(sub)) else {
+        let Some(cutoff) = inner.users.get(claims.user_id()) else {
             return false;
         };
         let spared = cutoff.except.is_some() && cutoff.except.as_deref() == session;
@@ -349,7 +342,7 @@ mod tests {
             payload["iat"] = json!(iat);
         }
         let payload = Payload::parse(payload.to_string().into_bytes()).unwrap();
-        Claims::new(payload, exp, "iss".into(), None, Verification::Signature)
+        Claims::new(payload, exp, "iss".into(), None, Verification::Signature).unwrap()
     }
 
     /// A set whose clock reads the returned cell (seconds).
@@ -364,7 +357,7 @@ mod tests {
     /// valid for an hour.
     fn sign_out(scope: SignOutScope) -> SignOut {
         let token = claims("u", Some("s1"), Some(NOW - 100), NOW + 3500);
-        SignOut::from_claims(&token, scope, NOW, 0).unwrap()
+        SignOut::from_claims(&token, scope, NOW, 0)
     }
 
     #[test]
@@ -378,14 +371,10 @@ mod tests {
         );
         // A longer token lifetime is kept; the leeway is added to both ends.
         let long = claims("u", Some("s1"), Some(NOW), NOW + 7200);
-        let out = SignOut::from_claims(&long, SignOutScope::Global, NOW, 5).unwrap();
+        let out = SignOut::from_claims(&long, SignOutScope::Global, NOW, 5);
         assert_eq!(
             (out.session_until, out.user_until),
             (NOW + 7205, NOW + 7205)
-        );
-        assert!(
-            SignOut::from_claims(&claims("", None, None, NOW), SignOutScope::Local, NOW, 0)
-                .is_none()
         );
     }
 
@@ -429,7 +418,7 @@ mod tests {
         let (set, _) = set(10);
         set.record(&sign_out(SignOutScope::Global));
         let again = claims("u", Some("s5"), Some(NOW + 10), NOW + 3610);
-        let others = SignOut::from_claims(&again, SignOutScope::Others, NOW + 20, 0).unwrap();
+        let others = SignOut::from_claims(&again, SignOutScope::Others, NOW + 20, 0);
         set.record(&others);
         assert!(!set.refuses(&again));
         assert!(set.refuses(&claims("u", Some("s6"), Some(NOW + 15), NOW + 3615)));

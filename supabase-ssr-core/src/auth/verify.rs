@@ -233,7 +233,7 @@ impl Verifier {
             checked.issuer,
             parsed.kid,
             Verification::Signature,
-        );
+        )?;
         if let Some(hash) = hash {
             let entry = CacheEntry {
                 claims: claims.clone(),
@@ -256,13 +256,13 @@ impl Verifier {
         }
         let parsed = Parsed::parse(token)?;
         let checked = self.check_claims(&parsed.payload.fields, (self.clock)() / 1000)?;
-        Ok(Claims::new(
+        Claims::new(
             parsed.payload,
             checked.expires_at,
             checked.issuer,
             parsed.kid,
             Verification::AuthServer,
-        ))
+        )
     }
 
     /// The cache key of a session cookie value exactly as the request carried it (`None` with
@@ -692,12 +692,13 @@ mod tests {
 
     fn claims(exp: u64) -> Claims {
         Claims::new(
-            Payload::parse(b"{}".to_vec()).unwrap(),
+            Payload::parse(br#"{"sub":"u"}"#.to_vec()).unwrap(),
             exp,
             "iss".into(),
             None,
             Verification::Signature,
         )
+        .unwrap()
     }
 
     fn verifier(settings: VerifierSettings) -> Verifier {
