@@ -294,6 +294,25 @@ impl Verifier {
         }
     }
 
+    /// The tolerated clock skew, in seconds.
+    pub(crate) fn leeway_secs(&self) -> u64 {
+        self.leeway_secs
+    }
+
+    /// The verifier's clock, in seconds since the Unix epoch.
+    pub(crate) fn now_secs(&self) -> u64 {
+        (self.clock)() / 1000
+    }
+
+    /// Forgets the claims cached for a session cookie and for its token (a signed-out
+    /// session's: they would only be refused from now on).
+    pub(crate) fn forget_session(&self, cookie_key: Option<CacheKey>, token: &str) {
+        let token_key = self.cache.key(KeyDomain::Token, token);
+        for key in [cookie_key, token_key].into_iter().flatten() {
+            self.cache.remove(&key);
+        }
+    }
+
     /// Whether claims verified earlier have not expired since (with the leeway).
     pub(crate) fn still_valid(&self, claims: &Claims) -> bool {
         claims.expires_at().saturating_add(self.leeway_secs) > (self.clock)() / 1000
@@ -585,6 +604,13 @@ impl ClaimsCache {
         inner.next_seq += 1;
         inner.order.insert(entry.seq, hash);
         inner.entries.insert(hash, entry);
+    }
+
+    fn remove(&self, key: &CacheKey) {
+        let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(old) = inner.entries.remove(key) {
+            inner.order.remove(&old.seq);
+        }
     }
 
     fn clear(&self) {
