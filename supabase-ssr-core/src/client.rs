@@ -10,7 +10,7 @@ use crate::auth::http::AuthHttp;
 use crate::auth::refresh::{RefreshCoordinator, RefreshSettings};
 use crate::auth::server_check::ServerChecks;
 use crate::auth::verify::{CacheKey, Verifier, VerifierSettings};
-use crate::auth::{Auth, AuthError, Claims};
+use crate::auth::{Auth, AuthError, Claims, SignOutListener, SignedOutSessions};
 use crate::config::{Config, ConfigError};
 use crate::cookies::{
     CookieContents, CookieEncoding, CookieOptions, CookieOptionsError, CookieState, ResponseCookies,
@@ -83,6 +83,10 @@ pub(crate) struct Shared {
         allow(dead_code, reason = "only the rest client reads it")
     )]
     pub(crate) db_retry: bool,
+    /// Sessions signed out through this handle, refused until their tokens expire.
+    pub(crate) signed_out: Arc<SignedOutSessions>,
+    /// Told of every sign-out recorded from `Auth::sign_out`.
+    pub(crate) sign_out_listener: Option<Arc<dyn SignOutListener>>,
 }
 
 // The HTTP client is left out: its `Debug` shows default headers and proxies, which may hold
@@ -104,6 +108,11 @@ impl std::fmt::Debug for Shared {
             .field("access_token", &self.access_token.as_ref().map(|_| ".."))
             .field("db_schema", &self.db_schema)
             .field("db_retry", &self.db_retry)
+            .field("signed_out", &self.signed_out)
+            .field(
+                "sign_out_listener",
+                &self.sign_out_listener.as_ref().map(|_| ".."),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -152,6 +161,7 @@ pub struct SupabaseBuilder {
     access_token: Option<Arc<dyn AccessTokenProvider>>,
     db_schema: String,
     db_retry: bool,
+    sign_out_listener: Option<Arc<dyn SignOutListener>>,
 }
 
 impl Supabase {
@@ -184,6 +194,7 @@ impl Supabase {
             access_token: None,
             db_schema: "public".to_owned(),
             db_retry: true,
+            sign_out_listener: None,
         }
     }
 
@@ -235,6 +246,13 @@ impl Supabase {
     /// (useful at start-up and on serverless cold starts).
     pub async fn prefetch_jwks(&self) -> Result<(), AuthError> {
         self.shared.verifier.prefetch_jwks().await
+    }
+
+    /// The sessions signed out through this handle, which `get_claims` refuses until their
+    /// tokens expire (see [`SignedOutSessions`]): where a fleet-wide sign-out records what
+    /// other processes signed out.
+    pub fn signed_out_sessions(&self) -> &Arc<SignedOutSessions> {
+        &self.shared.signed_out
     }
 
     /// The client for one request, from its `Cookie` header values. Cheap: no network, no
@@ -348,6 +366,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             access_token,
             db_schema,
             db_retry,
+            sign_out_listener,
         } = self;
         f.debug_struct("SupabaseBuilder")
             .field("url", url)
@@ -378,6 +397,10 @@ impl std::fmt::Debug for SupabaseBuilder {
             .field("access_token", &access_token.as_ref().map(|_| ".."))
             .field("db_schema", db_schema)
             .field("db_retry", db_retry)
+            .field(
+                "sign_out_listener",
+                &sign_out_listener.as_ref().map(|_| ".."),
+            )
             .finish()
     }
 }
@@ -612,6 +635,14 @@ impl SupabaseBuilder {
         self
     }
 
+    /// Tells `listener` of every sign-out [`Auth::sign_out`](crate::auth::Auth::sign_out)
+    /// records in this handle's [`SignedOutSessions`]: the seam a fleet-wide sign-out publishes
+    /// through (other processes then [`record`](SignedOutSessions::record) it in theirs).
+    pub fn on_sign_out(mut self, listener: impl SignOutListener + 'static) -> Self {
+        self.sign_out_listener = Some(Arc::new(listener));
+        self
+    }
+
     /// How many bytes of `Set-Cookie` values one response may carry before a warning is logged
     /// (default 8 KB, a common proxy header limit).
     pub fn cookie_size_budget(mut self, bytes: usize) -> Self {
@@ -705,6 +736,8 @@ impl SupabaseBuilder {
                 access_token: self.access_token,
                 db_schema: self.db_schema,
                 db_retry: self.db_retry,
+                signed_out: Arc::new(SignedOutSessions::default()),
+                sign_out_listener: self.sign_out_listener,
             }),
         })
     }
