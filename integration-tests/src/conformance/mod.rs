@@ -19,8 +19,10 @@ pub mod handlers;
 mod harness;
 pub mod hostile;
 pub mod mfa;
+pub mod next_param;
 pub mod redaction;
 pub mod scenarios;
+pub mod signed_out;
 pub mod soak;
 pub mod spans;
 pub mod subject;
@@ -121,6 +123,9 @@ macro_rules! conformance_tests {
             signing_in_is_still_no_store,
         );
         $crate::conformance_tests!(@each_in subject, $make, $attr, a_token_without_sub_is_not_a_user);
+        $crate::conformance_tests!(@each_in signed_out, $make, $attr,
+            copied_cookies_are_refused_after_signing_out,
+        );
         $crate::conformance_tests!(@each_in mfa, $make, $attr,
             aal1_with_a_verified_factor_must_step_up,
             aal2_sessions_pass,
@@ -129,6 +134,10 @@ macro_rules! conformance_tests {
             an_expired_aal2_token_refreshed_in_the_request_stays_aal2,
             unenrolling_a_factor_drops_the_session_to_aal1,
             a_cookie_without_its_factors_does_not_pass,
+        );
+        $crate::conformance_tests!(@each_in next_param, $make, $attr,
+            a_refused_navigation_carries_the_way_back,
+            without_the_option_the_login_page_gets_no_parameter,
         );
         $crate::conformance_tests!(@each_in spans, $make, $attr,
             request_spans_record_the_session_and_nest_the_auth_calls,
