@@ -6,7 +6,9 @@ mod extract;
 
 pub use extract::{Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2};
 pub use supabase_ssr_core as core;
-pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient};
+// The types most handlers name, at the root so `use supabase_ssr_<framework>::Claims` works.
+pub use supabase_ssr_core::auth::{AuthError, Claims, PasswordCredentials, SignOutScope};
+pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient, User};
 pub use supabase_ssr_tower::{SupabaseLayer, SupabaseService};
 
 /// The workspace README's Rust examples (axum), compiled as doctests so they stay true. Not part
@@ -14,3 +16,8 @@ pub use supabase_ssr_tower::{SupabaseLayer, SupabaseService};
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct WorkspaceReadme;
+
+// Its module docs come along, with the `dev` feature badge on docs.rs.
+#[cfg(feature = "dev")]
+#[doc(inline)]
+pub use supabase_ssr_testing::dev;
