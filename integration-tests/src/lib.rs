@@ -7,6 +7,7 @@ pub mod bench;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod conformance;
+pub mod dev;
 pub mod jar;
 pub mod node;
 pub mod redirect_payloads;

@@ -620,14 +620,24 @@ fn session_cases() -> Vec<Case> {
             "sign_out, global",
             "auth.signOut",
             json!([]),
-            |ctx| async move { ctx.client.auth().sign_out(SignOutScope::Global).await },
+            |ctx| async move {
+                ctx.client
+                    .auth()
+                    .sign_out_with_scope(SignOutScope::Global)
+                    .await
+            },
         )
         .signed_in(),
         Case::server(
             "sign_out, others",
             "auth.signOut",
             json!([{ "scope": "others" }]),
-            |ctx| async move { ctx.client.auth().sign_out(SignOutScope::Others).await },
+            |ctx| async move {
+                ctx.client
+                    .auth()
+                    .sign_out_with_scope(SignOutScope::Others)
+                    .await
+            },
         )
         .signed_in(),
     ]

@@ -458,7 +458,12 @@ async fn sign_out_scopes() {
     ] {
         let mut jar = jar_with_session(&auth, &supabase, 3600);
         let request = Request::new(&supabase, &jar);
-        request.client.auth().sign_out(scope).await.unwrap();
+        request
+            .client
+            .auth()
+            .sign_out_with_scope(scope)
+            .await
+            .unwrap();
         request.finish(&mut jar);
         assert_eq!(jar.has_none_starting_with("sb-"), cleared, "{scope:?}");
     }
@@ -475,7 +480,7 @@ async fn sign_out_clears_cookies_even_when_the_server_fails() {
     let err = request
         .client
         .auth()
-        .sign_out(SignOutScope::Global)
+        .sign_out_with_scope(SignOutScope::Global)
         .await
         .unwrap_err();
     assert!(err.is_transient());

@@ -422,7 +422,7 @@ fn a_publishable_key_no_header_can_carry_is_refused_at_build_time() {
 
 #[tokio::test]
 async fn every_auth_method_fails_with_third_party_auth_and_writes_no_cookie() {
-    use supabase_ssr_core::auth::{OAuthSignIn, PasswordCredentials, SignOutScope};
+    use supabase_ssr_core::auth::{OAuthSignIn, PasswordCredentials};
 
     let project = Project::start().await;
     let supabase = project
@@ -448,7 +448,7 @@ async fn every_auth_method_fails_with_third_party_auth_and_writes_no_cookie() {
             auth.sign_in_with_oauth(&OAuthSignIn::new("github"))
                 .map(drop),
         ),
-        ("sign_out", auth.sign_out(SignOutScope::Local).await),
+        ("sign_out", auth.sign_out().await),
         (
             "mfa().list_factors",
             auth.mfa().list_factors().await.map(drop),

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use supabase_ssr_core::auth::{
-    Aal, AssuranceLevel, AuthError, MfaChannel, MfaEnroll, PasswordCredentials, SignOutScope,
+    Aal, AssuranceLevel, AuthError, MfaChannel, MfaEnroll, PasswordCredentials,
 };
 use supabase_ssr_core::cookies::{CookieContents, CookieState};
 use supabase_ssr_core::{Session, Supabase, SupabaseClient};
@@ -545,7 +545,7 @@ async fn without_a_session_the_calls_make_no_request() {
     // Signing out leaves nothing to act with either.
     let jar = signed_in(&supabase, EMAIL).await;
     let client = request(&supabase, &jar);
-    client.auth().sign_out(SignOutScope::Local).await.unwrap();
+    client.auth().sign_out().await.unwrap();
     assert_eq!(
         client.auth().mfa().list_factors().await.unwrap_err(),
         AuthError::SessionMissing

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use supabase_ssr_core::Supabase;
-use supabase_ssr_core::auth::{PasswordCredentials, SignOutScope};
+use supabase_ssr_core::auth::PasswordCredentials;
 use supabase_ssr_testing::jar::BrowserJar;
 use supabase_ssr_testing::{Endpoint, Fault, LocalAuth, LocalAuthOptions, SeedUser};
 
@@ -123,7 +123,7 @@ async fn no_token_or_cookie_value_reaches_the_logs() {
     supabase
         .client([jar.header().as_str()])
         .auth()
-        .sign_out(SignOutScope::Local)
+        .sign_out()
         .await
         .unwrap();
 

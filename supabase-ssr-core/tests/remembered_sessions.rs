@@ -9,7 +9,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
-use supabase_ssr_core::auth::{AuthError, SignOutScope};
+use supabase_ssr_core::auth::AuthError;
 use supabase_ssr_core::cookies::CookieState;
 use supabase_ssr_core::{Session, Supabase};
 use supabase_ssr_testing::{Endpoint, LocalAuth, LocalAuthOptions, SeedUser};
@@ -111,6 +111,6 @@ async fn after_signing_out_the_request_has_no_claims() {
     let request = supabase.client([cookie.as_str()]);
     request.proxy().await;
     assert!(request.auth().get_claims().await.unwrap().is_some());
-    request.auth().sign_out(SignOutScope::Local).await.unwrap();
+    request.auth().sign_out().await.unwrap();
     assert!(request.auth().get_claims().await.unwrap().is_none());
 }

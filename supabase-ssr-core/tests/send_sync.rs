@@ -75,7 +75,8 @@ async fn the_futures_of_the_client_are_send() {
     send_future(client.auth().get_session());
     send_future(client.auth().get_user());
     send_future(client.auth().sign_in_with_password(&credentials));
-    send_future(client.auth().sign_out(SignOutScope::Local));
+    send_future(client.auth().sign_out());
+    send_future(client.auth().sign_out_with_scope(SignOutScope::Global));
     send_future(client.auth().exchange_code_for_session("code", None));
     let resend = Resend::signup("a@example.com");
     send_future(client.auth().resend(&resend));

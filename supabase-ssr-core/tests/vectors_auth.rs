@@ -841,7 +841,7 @@ async fn perform(
             } else {
                 SignOutScope::Global
             };
-            Outcome::from_result(auth.sign_out(scope).await, |(), _| {})
+            Outcome::from_result(auth.sign_out_with_scope(scope).await, |(), _| {})
         }
         (_, c) if c.starts_with("signInWithOAuth") => {
             let mut oauth = OAuthSignIn::new(quoted_after(c, "provider:'").unwrap());

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use supabase_ssr_core::SupabaseClient;
 use supabase_ssr_core::auth::{
-    OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials, Resend, SignOutScope, SignUp, VerifyOtp,
+    OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials, Resend, SignUp, VerifyOtp,
 };
 use supabase_ssr_core::redirect::safe_redirect_path;
 
@@ -209,7 +209,7 @@ impl Site {
 
     /// `POST /logout`: signs this browser out, then `303 /`.
     pub async fn logout(&self, client: &SupabaseClient) -> Reply {
-        if let Err(error) = client.auth().sign_out(SignOutScope::Local).await {
+        if let Err(error) = client.auth().sign_out().await {
             tracing::warn!(%error, "sign-out could not reach the Auth server; cookies were cleared");
         }
         Reply::Redirect("/".into())

@@ -45,7 +45,11 @@ pub async fn sign_in(client: &SupabaseClient, body: &str) -> (u16, String) {
 
 /// [`routes::SIGN_OUT`](super::routes::SIGN_OUT): signs out (global); `(200, "signed out")`.
 pub async fn sign_out(client: &SupabaseClient) -> (u16, String) {
-    match client.auth().sign_out(SignOutScope::Global).await {
+    match client
+        .auth()
+        .sign_out_with_scope(SignOutScope::Global)
+        .await
+    {
         Ok(()) => (200, "signed out".to_owned()),
         Err(error) => (502, error.to_string()),
     }

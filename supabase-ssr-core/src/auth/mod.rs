@@ -451,11 +451,39 @@ impl<'a> Auth<'a> {
         }
     }
 
-    /// Signs out (spec §14). `Local` and `Global` always remove the session's cookies, even
-    /// when the server cannot be reached (the JS library keeps them on a 5xx for `Global`); the
-    /// error is still returned so you can tell other devices may not be signed out. `Others`
-    /// keeps this session. 401, 403 and 404 from the server count as success.
-    pub async fn sign_out(&self, scope: SignOutScope) -> Result<(), AuthError> {
+    /// Signs out of this device only ([`SignOutScope::Local`]): ends the current session on
+    /// the Auth server and removes its cookies. The user's other sessions (their phone, another
+    /// browser) stay signed in.
+    ///
+    /// supabase-js's `signOut()` defaults to `global` (every session of the user). This library
+    /// defaults to local because a server-side "log out" button belongs to one browser: the
+    /// person clicking it expects to leave this browser, not to be thrown out everywhere. Call
+    /// [`sign_out_with_scope`](Self::sign_out_with_scope) with [`SignOutScope::Global`] for a
+    /// "sign out everywhere" action.
+    ///
+    /// The cookies are removed even when the server cannot be reached; the error is still
+    /// returned.
+    ///
+    /// ```no_run
+    /// # async fn logout(client: &supabase_ssr_core::SupabaseClient) {
+    /// if let Err(error) = client.auth().sign_out().await {
+    ///     // The cookies are gone either way; the server may still know the session.
+    ///     eprintln!("sign-out: {error}");
+    /// }
+    /// # }
+    /// ```
+    #[doc(alias = "logout", alias = "signout", alias = "log_out")]
+    pub async fn sign_out(&self) -> Result<(), AuthError> {
+        self.sign_out_with_scope(SignOutScope::Local).await
+    }
+
+    /// Signs out with a chosen scope (spec §14; supabase-js `signOut({ scope })`). `Local` and
+    /// `Global` always remove the session's cookies, even when the server cannot be reached
+    /// (the JS library keeps them on a 5xx for `Global`); the error is still returned so you can
+    /// tell other devices may not be signed out. `Others` keeps this session. 401, 403 and 404
+    /// from the server count as success. [`sign_out`](Self::sign_out) is the local scope.
+    #[doc(alias = "logout", alias = "signout", alias = "log_out")]
+    pub async fn sign_out_with_scope(&self, scope: SignOutScope) -> Result<(), AuthError> {
         self.first_party("sign_out")?;
         let session = match self.load_session().await {
             Ok(session) => session,

@@ -351,10 +351,11 @@ pub struct OAuthRedirect {
     pub flow_id: String,
 }
 
-/// Which sessions [`Auth::sign_out`](super::Auth::sign_out) ends.
+/// Which sessions [`Auth::sign_out_with_scope`](super::Auth::sign_out_with_scope) ends.
+/// [`Auth::sign_out`](super::Auth::sign_out) is `Local`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SignOutScope {
-    /// Every session of the user, on every device (the JS default).
+    /// Every session of the user, on every device (the JS default, and `Default` here).
     #[default]
     Global,
     /// Only this session.

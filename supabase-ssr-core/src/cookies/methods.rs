@@ -69,7 +69,7 @@ use crate::config::Config;
 ///     cookie_headers: Vec::new(),
 ///     response_headers: vec![("Cache-Control".into(), "public, max-age=600".into())],
 /// };
-/// client.auth().sign_out(supabase_ssr_core::auth::SignOutScope::Local).await?;
+/// client.auth().sign_out().await?;
 /// client.response_cookies().write_to(&mut exchange);
 /// assert!(exchange.response_headers.iter().any(|(n, v)| n == "Set-Cookie"
 ///     && v.starts_with("sb-abcdefghijklmnop-auth-token=;")));
