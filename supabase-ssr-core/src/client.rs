@@ -10,7 +10,7 @@ use crate::auth::http::AuthHttp;
 use crate::auth::refresh::{RefreshCoordinator, RefreshSettings};
 use crate::auth::server_check::ServerChecks;
 use crate::auth::verify::{CacheKey, Verifier, VerifierSettings};
-use crate::auth::{Auth, AuthError, Claims};
+use crate::auth::{Auth, AuthError, Claims, SignOutListener, SignedOutSessions};
 use crate::config::{Config, ConfigError};
 use crate::cookies::{
     CookieContents, CookieEncoding, CookieOptions, CookieOptionsError, CookieState, ResponseCookies,
@@ -56,6 +56,8 @@ pub(crate) struct Shared {
     pub(crate) refresh_margin: Duration,
     pub(crate) login_path: Option<String>,
     pub(crate) mfa_path: Option<String>,
+    /// The query parameter carrying the request's path to the login and MFA pages.
+    pub(crate) login_next_param: Option<String>,
     /// Whether every PKCE flow puts its flow id on its redirect URL.
     pub(crate) append_flow_id: bool,
     /// The application's headers for every call (`global.headers`).
@@ -83,6 +85,10 @@ pub(crate) struct Shared {
         allow(dead_code, reason = "only the rest client reads it")
     )]
     pub(crate) db_retry: bool,
+    /// Sessions signed out through this handle, refused until their tokens expire.
+    pub(crate) signed_out: Arc<SignedOutSessions>,
+    /// Told of every sign-out recorded from `Auth::sign_out`.
+    pub(crate) sign_out_listener: Option<Arc<dyn SignOutListener>>,
 }
 
 // The HTTP client is left out: its `Debug` shows default headers and proxies, which may hold
@@ -98,12 +104,18 @@ impl std::fmt::Debug for Shared {
             .field("refresh_margin", &self.refresh_margin)
             .field("login_path", &self.login_path)
             .field("mfa_path", &self.mfa_path)
+            .field("login_next_param", &self.login_next_param)
             .field("append_flow_id", &self.append_flow_id)
             .field("global_headers", &self.global_headers)
             .field("api_timeout", &self.api_timeout)
             .field("access_token", &self.access_token.as_ref().map(|_| ".."))
             .field("db_schema", &self.db_schema)
             .field("db_retry", &self.db_retry)
+            .field("signed_out", &self.signed_out)
+            .field(
+                "sign_out_listener",
+                &self.sign_out_listener.as_ref().map(|_| ".."),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -143,6 +155,7 @@ pub struct SupabaseBuilder {
     refresh_margin: Duration,
     login_path: Option<String>,
     mfa_path: Option<String>,
+    login_next_param: Option<String>,
     append_flow_id: bool,
     claims_cache_capacity: usize,
     cookie_size_budget: usize,
@@ -152,6 +165,7 @@ pub struct SupabaseBuilder {
     access_token: Option<Arc<dyn AccessTokenProvider>>,
     db_schema: String,
     db_retry: bool,
+    sign_out_listener: Option<Arc<dyn SignOutListener>>,
 }
 
 impl Supabase {
@@ -175,6 +189,7 @@ impl Supabase {
             refresh_margin: Duration::from_secs(90),
             login_path: None,
             mfa_path: None,
+            login_next_param: None,
             append_flow_id: false,
             claims_cache_capacity: 10_000,
             cookie_size_budget: crate::config::DEFAULT_COOKIE_SIZE_BUDGET,
@@ -184,6 +199,7 @@ impl Supabase {
             access_token: None,
             db_schema: "public".to_owned(),
             db_retry: true,
+            sign_out_listener: None,
         }
     }
 
@@ -235,6 +251,13 @@ impl Supabase {
     /// (useful at start-up and on serverless cold starts).
     pub async fn prefetch_jwks(&self) -> Result<(), AuthError> {
         self.shared.verifier.prefetch_jwks().await
+    }
+
+    /// The sessions signed out through this handle, which `get_claims` refuses until their
+    /// tokens expire (see [`SignedOutSessions`]): where a fleet-wide sign-out records what
+    /// other processes signed out.
+    pub fn signed_out_sessions(&self) -> &Arc<SignedOutSessions> {
+        &self.shared.signed_out
     }
 
     /// The client for one request, from its `Cookie` header values. Cheap: no network, no
@@ -314,6 +337,7 @@ impl Supabase {
                 remembered: OnceLock::new(),
                 session_read: AtomicBool::new(false),
                 refresh_outage: OnceLock::new(),
+                target: OnceLock::new(),
                 third_party,
             }),
         }
@@ -338,6 +362,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             refresh_margin,
             login_path,
             mfa_path,
+            login_next_param,
             append_flow_id,
             claims_cache_capacity,
             cookie_size_budget,
@@ -348,6 +373,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             access_token,
             db_schema,
             db_retry,
+            sign_out_listener,
         } = self;
         f.debug_struct("SupabaseBuilder")
             .field("url", url)
@@ -366,6 +392,7 @@ impl std::fmt::Debug for SupabaseBuilder {
             .field("refresh_margin", refresh_margin)
             .field("login_path", login_path)
             .field("mfa_path", mfa_path)
+            .field("login_next_param", login_next_param)
             .field("append_flow_id", append_flow_id)
             .field("claims_cache_capacity", claims_cache_capacity)
             .field("cookie_size_budget", cookie_size_budget)
@@ -378,6 +405,10 @@ impl std::fmt::Debug for SupabaseBuilder {
             .field("access_token", &access_token.as_ref().map(|_| ".."))
             .field("db_schema", db_schema)
             .field("db_retry", db_retry)
+            .field(
+                "sign_out_listener",
+                &sign_out_listener.as_ref().map(|_| ".."),
+            )
             .finish()
     }
 }
@@ -579,6 +610,46 @@ impl SupabaseBuilder {
         self
     }
 
+    /// Sends browsers back where they were going once they have signed in: the `303` to the
+    /// [`login_path`](Self::login_path) (and to the [`mfa_path`](Self::mfa_path)) carries the
+    /// request's path and query as the query parameter `name`, percent-encoded —
+    /// `/private/notes?tab=2` is sent to `/login?next=%2Fprivate%2Fnotes%3Ftab%3D2` (appended
+    /// with `&` when the page already has a query). Off by default.
+    ///
+    /// The request target is the client's to choose, so it is carried only when
+    /// [`same_origin_path`](crate::redirect::same_origin_path) accepts it (`//evil.example`, a
+    /// backslash, a control character or an absolute-form `http://evil.example/` target is
+    /// dropped, and the page gets no parameter). The login page must still treat the parameter
+    /// as hostile: after signing in, redirect to
+    /// [`safe_redirect_path(next, "/private")`](crate::redirect::safe_redirect_path), never to
+    /// the raw value.
+    ///
+    /// The adapters' middleware hands each request's target to its client; code that builds
+    /// clients itself calls [`SupabaseClient::with_request_target`].
+    ///
+    /// [`build`](Self::build) fails with [`ConfigError::InvalidLoginNextParam`] for an empty
+    /// name or one that would need percent-encoding (anything but ASCII letters, digits, `-`,
+    /// `.`, `_` and `*`).
+    ///
+    /// ```
+    /// use supabase_ssr_core::Supabase;
+    ///
+    /// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "sb_publishable_x")
+    ///     .login_path("/login")
+    ///     .login_next_param("next")
+    ///     .build()?;
+    /// // The login handler: `next` as the query parser decoded it.
+    /// let next = Some("/private/notes?tab=2");
+    /// let after_sign_in = supabase_ssr_core::safe_redirect_path(next, "/private");
+    /// assert_eq!(after_sign_in, "/private/notes?tab=2");
+    /// # Ok::<(), supabase_ssr_core::ConfigError>(())
+    /// ```
+    #[doc(alias = "next", alias = "redirect_to", alias = "return_to")]
+    pub fn login_next_param(mut self, name: impl Into<String>) -> Self {
+        self.login_next_param = Some(name.into());
+        self
+    }
+
     /// Puts each PKCE flow's id on its redirect URL as
     /// [`FLOW_ID_PARAM`](crate::auth::FLOW_ID_PARAM) (`sb_flow_id`), as auth-js's
     /// `experimental.appendPkceFlowIdToRedirects` does: for every flow that stores a code
@@ -609,6 +680,14 @@ impl SupabaseBuilder {
     /// they expire (default 10,000; 0 checks every request).
     pub fn verified_claims_cache(mut self, capacity: usize) -> Self {
         self.claims_cache_capacity = capacity;
+        self
+    }
+
+    /// Tells `listener` of every sign-out [`Auth::sign_out`](crate::auth::Auth::sign_out)
+    /// records in this handle's [`SignedOutSessions`]: the seam a fleet-wide sign-out publishes
+    /// through (other processes then [`record`](SignedOutSessions::record) it in theirs).
+    pub fn on_sign_out(mut self, listener: impl SignOutListener + 'static) -> Self {
+        self.sign_out_listener = Some(Arc::new(listener));
         self
     }
 
@@ -653,6 +732,9 @@ impl SupabaseBuilder {
             && secret.len() < crate::config::MIN_JWT_SECRET_LEN
         {
             return Err(ConfigError::JwtSecretTooShort { len: secret.len() });
+        }
+        if let Some(name) = &self.login_next_param {
+            crate::proxy::validate_next_param_name(name)?;
         }
         let mut config = Config::new(&self.url, &self.publishable_key)?
             .with_encoding(self.encoding)
@@ -699,12 +781,15 @@ impl SupabaseBuilder {
                 refresh_margin: self.refresh_margin,
                 login_path: self.login_path,
                 mfa_path: self.mfa_path,
+                login_next_param: self.login_next_param,
                 append_flow_id: self.append_flow_id,
                 global_headers,
                 api_timeout: self.api_timeout,
                 access_token: self.access_token,
                 db_schema: self.db_schema,
                 db_retry: self.db_retry,
+                signed_out: Arc::new(SignedOutSessions::default()),
+                sign_out_listener: self.sign_out_listener,
             }),
         })
     }
@@ -735,6 +820,9 @@ struct RequestState {
     /// (the proxy step, then the handler's `get_claims`) answer with it instead of calling
     /// `/token` again, so an outage costs one call and one budget per request, not two.
     refresh_outage: OnceLock<crate::auth::AuthError>,
+    /// The request target (path and query) as the client sent it, kept only when
+    /// [`SupabaseBuilder::login_next_param`] is set; checked when a rejection would carry it.
+    target: OnceLock<Box<str>>,
     /// Where the token comes from when the client uses third-party auth; `None` for Supabase
     /// Auth sessions in cookies.
     third_party: Option<TokenSource>,
@@ -874,6 +962,37 @@ impl SupabaseClient {
         self.cookies().clear_auth_cookies(scopes)
     }
 
+    /// Tells the client which page the request is for, as the request line names it (its
+    /// target: `/private/notes?tab=2`), so a `303` to the login or MFA page can carry it back
+    /// ([`SupabaseBuilder::login_next_param`]). The adapters' middleware calls it with the
+    /// request's URI; call it yourself only where you build clients with
+    /// [`Supabase::client`].
+    ///
+    /// Kept only when `login_next_param` is set (otherwise nothing is formatted or stored), and
+    /// only the first call counts. The target is not trusted: it is checked with
+    /// [`same_origin_path`](crate::redirect::same_origin_path) when a rejection would carry it,
+    /// and dropped unless it is a path on this site.
+    ///
+    /// ```
+    /// use supabase_ssr_core::Supabase;
+    ///
+    /// let supabase = Supabase::builder("https://abcdefghijklmnop.supabase.co", "sb_publishable_x")
+    ///     .login_path("/login")
+    ///     .login_next_param("next")
+    ///     .build()?;
+    /// let uri: http::Uri = "/private/notes?tab=2".parse()?;
+    /// let client = supabase.client(["theme=dark"]).with_request_target(&uri);
+    /// # let _ = client;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_request_target(self, target: impl std::fmt::Display) -> Self {
+        if self.shared.login_next_param.is_some() {
+            let _ = self.request.target.set(target.to_string().into_boxed_str());
+        }
+        self
+    }
+
     /// Records that the handler read the user's session (claims, session, user, or a call
     /// with the user's token), so its response is marked private.
     pub(crate) fn mark_session_read(&self) {
@@ -892,6 +1011,12 @@ impl SupabaseClient {
     }
 
     /// The outage an earlier refresh in this request met, if any.
+    /// The request's target, to carry to the login page (see
+    /// [`with_request_target`](Self::with_request_target)).
+    pub(crate) fn request_target(&self) -> Option<&str> {
+        self.request.target.get().map(AsRef::as_ref)
+    }
+
     pub(crate) fn refresh_outage(&self) -> Option<&AuthError> {
         self.request.refresh_outage.get()
     }

@@ -118,6 +118,18 @@ pub enum ConfigError {
         /// The header's name, in lower case.
         name: String,
     },
+    /// The name given to
+    /// [`SupabaseBuilder::login_next_param`](crate::SupabaseBuilder::login_next_param) is empty
+    /// or would need percent-encoding in a query string (only ASCII letters, digits, `-`, `.`,
+    /// `_` and `*` are sent as written).
+    #[error(
+        "the login next parameter name {name:?} is empty or needs percent-encoding: use ASCII \
+         letters, digits, '-', '.', '_' or '*' (e.g. \"next\")"
+    )]
+    InvalidLoginNextParam {
+        /// The name that was given.
+        name: String,
+    },
 }
 
 /// The project URL (with a trailing slash on its path) and its Auth API URL, `<url>/auth/v1`;

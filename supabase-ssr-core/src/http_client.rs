@@ -3,6 +3,7 @@
 //! (a self-hosted project behind a private CA, a local HTTPS server).
 
 use crate::config::{ConfigError, ENV_CA_CERT};
+use crate::error_source::with_causes;
 
 /// The application's client as it is, else one built with `extra_roots`.
 pub(crate) fn given_or_built(
@@ -38,7 +39,7 @@ pub(crate) fn build(extra_roots: &[Vec<u8>]) -> Result<reqwest::Client, ConfigEr
     // reqwest's own message is just "builder error": the cause (a certificate the TLS library
     // rejects, no system roots) is in the source chain.
     builder.build().map_err(|error| ConfigError::HttpClient {
-        message: with_sources(&error),
+        message: with_causes(&error),
         source: crate::ErrorSource::http(error),
     })
 }
@@ -46,7 +47,7 @@ pub(crate) fn build(extra_roots: &[Vec<u8>]) -> Result<reqwest::Client, ConfigEr
 /// The certificates of a PEM bundle; an input without any is an error, not an empty list.
 pub(crate) fn parse_pem_bundle(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> {
     let certificates = reqwest::Certificate::from_pem_bundle(pem)
-        .map_err(|error| format!("not a PEM certificate bundle ({})", with_sources(&error)))?;
+        .map_err(|error| format!("not a PEM certificate bundle ({})", with_causes(&error)))?;
     if certificates.is_empty() {
         return Err("no `-----BEGIN CERTIFICATE-----` block found".to_owned());
     }
@@ -70,18 +71,6 @@ pub(crate) fn ca_cert_from_env(
         std::fs::read(path).map_err(|error| invalid(format!("cannot read {path}: {error}")))?;
     parse_pem_bundle(&pem).map_err(|reason| invalid(format!("{path}: {reason}")))?;
     Ok(Some(pem))
-}
-
-/// An error's message followed by its causes, `: `-separated.
-pub(crate) fn with_sources(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 #[cfg(test)]

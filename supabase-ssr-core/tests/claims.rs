@@ -116,12 +116,32 @@ fn b64(value: &Value) -> String {
 
 // ---- valid tokens ----
 
+/// A token signed with the project's key but naming no user (a service-role-like token) never
+/// becomes `Claims`: `Claims::user_id` would have nothing to answer.
+#[tokio::test]
+async fn a_signed_token_without_a_user_id_is_refused() {
+    let env = Env::es256().await;
+    for sub in [None, Some(json!("")), Some(json!(7))] {
+        let mut claims = env.claims();
+        match sub {
+            Some(sub) => claims["sub"] = sub,
+            None => drop(claims.as_object_mut().unwrap().remove("sub")),
+        }
+        let token = env.auth.sign_jwt(&claims).unwrap();
+        // Twice: a refused token is not cached as verified either.
+        for _ in 0..2 {
+            assert_eq!(env.rejection(&token).await, "missing sub claim");
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_es256_token_minted_by_the_server_verifies() {
     let env = Env::es256().await;
     let session = env.auth.mint_session(EMAIL, 3600).unwrap();
     let claims = env.claims_of(&session.access_token).await;
     assert_eq!(claims.sub(), Some(session.user_id.as_str()));
+    assert_eq!(claims.user_id(), session.user_id);
     assert_eq!(claims.email(), Some(EMAIL));
     assert_eq!(claims.role(), Some("authenticated"));
     assert_eq!(claims.aal(), Some("aal1"));

@@ -1,5 +1,6 @@
 //! Errors keep the HTTP client's error as their `source()`, without the URL (its query may hold
-//! a token), and their messages read as before.
+//! a token), and their messages name its causes (a refused connection, a refused redirect), each
+//! once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::error::Error;
@@ -23,12 +24,64 @@ fn unreachable() -> Supabase {
         .unwrap()
 }
 
+/// A server that answers every request with a redirect to an `ftp://` URL carrying a token in
+/// its query: the HTTP client refuses to follow it, and its error names that URL.
+fn redirecting_to_ftp() -> Supabase {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = Vec::new();
+            let mut buf = [0; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let answer = format!(
+                "HTTP/1.1 302 Found\r\nLocation: ftp://127.0.0.1/x?token={SECRET}#{SECRET}\r\n\
+                 Content-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    Supabase::builder(format!("http://127.0.0.1:{port}"), "sb_publishable_x")
+        .build()
+        .unwrap()
+}
+
+/// The messages of `error` and of every error under it.
+fn chain(error: &(dyn Error + 'static)) -> Vec<String> {
+    std::iter::successors(Some(error), |&e| e.source())
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// `error` says the connection was refused, and the OS error is in its `source()` chain.
+fn assert_refused(error: &(dyn Error + 'static)) {
+    let message = error.to_string();
+    assert!(
+        message.ends_with("Connection refused (os error 111)") || message.contains("refused"),
+        "the cause is dropped: {message}"
+    );
+    let io = std::iter::successors(Some(error), |&e| e.source())
+        .find_map(|e| e.downcast_ref::<std::io::Error>())
+        .unwrap_or_else(|| panic!("no io::Error under {message}: {:?}", chain(error)));
+    assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
+    // Each cause once.
+    assert_eq!(message.matches("refused").count(), 1, "{message}");
+}
+
 fn assert_kept(error: &(dyn Error + 'static), prefix: &str) {
     let source = error.source().expect("the HTTP client's error is kept");
     assert!(
         error.to_string().starts_with(prefix),
         "message changed: {error}"
     );
+    assert_refused(error);
     // The message still names what happened: the source's text follows the prefix.
     assert!(
         error.to_string().contains(&source.to_string()),
@@ -101,6 +154,56 @@ async fn an_unreachable_auth_server_keeps_the_transport_error() {
         "{error}"
     );
     assert!(!format!("{error:?}").contains(SECRET));
+    assert_refused(&error);
+}
+
+#[tokio::test]
+async fn an_unreachable_auth_server_keeps_the_cause_for_the_admin_client_too() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let admin = supabase_ssr_core::SupabaseAdmin::new(
+        &format!("http://127.0.0.1:{port}"),
+        "sb_secret_xxxxxxxxxxxxxxxxxxxxxx",
+    )
+    .unwrap();
+    let error = admin
+        .auth()
+        .get_user_by_id("00000000-0000-4000-8000-000000000000")
+        .await
+        .unwrap_err();
+    assert!(error.is_transient(), "{error:?}");
+    assert_refused(&error);
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_scheme_names_the_cause_without_the_urls_query() {
+    let supabase = redirecting_to_ftp();
+    let client = supabase.client([]);
+    let auth = client
+        .auth()
+        .sign_in_with_password(&PasswordCredentials::email("a@example.com", "pw"))
+        .await
+        .unwrap_err();
+    let rest = client
+        .from("todos")
+        .select("*")
+        .execute::<serde_json::Value>()
+        .await
+        .unwrap_err();
+    let functions = client.functions().invoke("hello").send().await.unwrap_err();
+    let errors: [&(dyn Error + 'static); 3] = [&auth, &rest, &functions];
+    for error in errors {
+        let message = error.to_string();
+        // reqwest's own text is "builder error": the reason is its cause.
+        assert!(
+            message.ends_with("builder error: URL scheme is not allowed"),
+            "{message}"
+        );
+        for text in chain(error).into_iter().chain([format!("{error:?}")]) {
+            assert!(!text.contains(SECRET), "the URL's query leaked: {text}");
+        }
+    }
 }
 
 #[test]

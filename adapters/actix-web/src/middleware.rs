@@ -135,7 +135,8 @@ where
             .supabase
             // UTF-8, not `to_str` (visible ASCII only): a cookie with a UTF-8 name or value
             // must not hide the session on the same line.
-            .client(cookie_lines.filter_map(|value| std::str::from_utf8(value.as_bytes()).ok()));
+            .client(cookie_lines.filter_map(|value| std::str::from_utf8(value.as_bytes()).ok()))
+            .with_request_target(request.uri());
         let recorder = span.clone();
         Box::pin(span.instrument(async move {
             let outcome = client.proxy().await;

@@ -111,7 +111,8 @@ impl<E: Endpoint> SupabaseEndpoint<E> {
         }
         let client = self
             .supabase
-            .client(http_headers::cookie_headers(request.headers()));
+            .client(http_headers::cookie_headers(request.headers()))
+            .with_request_target(request_target(&request));
         let outcome = client.proxy().await;
         span.record_outcome(&outcome);
         if let Some(header) = &outcome.request_cookie_header {
@@ -126,5 +127,18 @@ impl<E: Endpoint> SupabaseEndpoint<E> {
         };
         http_headers::apply_response_cookies(&client.response_cookies(), response.headers_mut());
         Ok(response)
+    }
+}
+
+/// The request's target as the browser sent it, for the way back from the login page: the
+/// original URI, which inside a `Route::nest` still has the nest's prefix. A request made with
+/// `Request::builder()` (poem's `TestClient`) has `/` as its original URI; a real one whose
+/// original URI is `/` has `/` as its URI too, so the URI is the target then.
+fn request_target(request: &Request) -> &poem::http::Uri {
+    let original = request.original_uri();
+    if original.path() == "/" && original.query().is_none() {
+        request.uri()
+    } else {
+        original
     }
 }

@@ -145,7 +145,10 @@ impl Fairing for SupabaseFairing {
             });
             return;
         }
-        let client = self.supabase.client(request.headers().get("Cookie"));
+        let client = self
+            .supabase
+            .client(request.headers().get("Cookie"))
+            .with_request_target(request.uri());
         let outcome = span.instrument(client.proxy()).await;
         span.record_outcome(&outcome);
         if let Some(header) = outcome.request_cookie_header {

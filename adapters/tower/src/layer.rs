@@ -121,7 +121,8 @@ where
         }
         let client = self
             .supabase
-            .client(http_headers::cookie_headers(request.headers()));
+            .client(http_headers::cookie_headers(request.headers()))
+            .with_request_target(request.uri());
         let recorder = span.clone();
         Box::pin(span.instrument(async move {
             let outcome = client.proxy().await;

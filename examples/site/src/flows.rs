@@ -173,7 +173,7 @@ impl Site {
         };
         page(pages::private(
             claims.email().unwrap_or("(no email)"),
-            claims.sub().unwrap_or_default(),
+            claims.user_id(),
             &todos,
         ))
     }
@@ -184,7 +184,7 @@ impl Site {
             Ok(claims) => Reply::Json {
                 status: 200,
                 body: serde_json::to_string(&WhoAmI {
-                    sub: claims.sub(),
+                    sub: claims.user_id(),
                     email: claims.email(),
                     role: claims.role(),
                     aal: claims.aal(),
@@ -271,7 +271,7 @@ impl Site {
 /// The body of `GET /api/whoami`.
 #[derive(Serialize)]
 struct WhoAmI<'a> {
-    sub: Option<&'a str>,
+    sub: &'a str,
     email: Option<&'a str>,
     role: Option<&'a str>,
     aal: Option<&'a str>,

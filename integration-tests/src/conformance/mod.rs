@@ -19,6 +19,7 @@ pub mod handlers;
 mod harness;
 pub mod hostile;
 pub mod mfa;
+pub mod next_param;
 pub mod redaction;
 pub mod scenarios;
 pub mod soak;
@@ -129,6 +130,10 @@ macro_rules! conformance_tests {
             an_expired_aal2_token_refreshed_in_the_request_stays_aal2,
             unenrolling_a_factor_drops_the_session_to_aal1,
             a_cookie_without_its_factors_does_not_pass,
+        );
+        $crate::conformance_tests!(@each_in next_param, $make, $attr,
+            a_refused_navigation_carries_the_way_back,
+            without_the_option_the_login_page_gets_no_parameter,
         );
         $crate::conformance_tests!(@each_in spans, $make, $attr,
             request_spans_record_the_session_and_nest_the_auth_calls,

@@ -1,13 +1,15 @@
 //! Verified claims of an access token: the value `get_claims` hands to a handler.
 //!
 //! A [`Claims`] can only be built inside this crate, after the token was verified (signature,
-//! expiry, issuer and audience), so holding one is proof of that.
+//! expiry, issuer and audience) and found to name a user (a non-empty `sub`), so holding one is
+//! proof of both.
 
 use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::auth::AuthError;
 use crate::json::Object;
 
 /// A token's payload: its JSON text (what [`Claims`] serializes, in the token's key order) and
@@ -63,15 +65,20 @@ struct Inner {
 impl Claims {
     /// Wraps claims that passed every check. `expires_at` and `issuer` were read and checked
     /// by the verifier; they are stored to spare the accessors a re-parse.
+    ///
+    /// Refuses a payload without a non-empty string `sub` ([`AuthError::InvalidJwt`]): such a
+    /// token (a service-role key, a token signed for something else) names no user, whoever
+    /// signed it, and every `Claims` must answer [`user_id`](Self::user_id).
     pub(crate) fn new(
         payload: Payload,
         expires_at: u64,
         issuer: String,
         key_id: Option<String>,
         verified_by: Verification,
-    ) -> Self {
-        let standard = Standard::read(&payload.fields);
-        Self {
+    ) -> Result<Self, AuthError> {
+        let standard = Standard::read(&payload.fields)
+            .ok_or_else(|| AuthError::InvalidJwt("missing sub claim".to_owned()))?;
+        Ok(Self {
             inner: Arc::new(Inner {
                 payload,
                 standard,
@@ -80,14 +87,29 @@ impl Claims {
                 key_id,
                 verified_by,
             }),
-        }
+        })
     }
 
-    /// `sub`: the user id. Never missing nor empty in the claims of
-    /// [`Auth::get_claims`](crate::auth::Auth::get_claims) and
-    /// [`Auth::claims_for_token`](crate::auth::Auth::claims_for_token), which refuse such tokens.
+    /// The user's id: the token's `sub`, the same as [`User::id`](crate::User::id). Never
+    /// empty — a token without a user id does not verify.
+    ///
+    /// ```
+    /// # fn user_id_example(claims: &supabase_ssr_core::auth::Claims) {
+    /// // e.g. the owner of a row: `.eq("owner_id", claims.user_id())`
+    /// let owner: &str = claims.user_id();
+    /// assert!(!owner.is_empty());
+    /// # }
+    /// ```
+    #[doc(alias = "id", alias = "uid", alias = "user")]
+    pub fn user_id(&self) -> &str {
+        &self.inner.standard.sub
+    }
+
+    /// `sub`: the user id, always `Some` and never empty (a token without one does not
+    /// verify). [`user_id`](Self::user_id) gives it without the `Option`.
+    #[doc(alias = "id")]
     pub fn sub(&self) -> Option<&str> {
-        self.inner.standard.sub.as_deref()
+        Some(&self.inner.standard.sub)
     }
 
     /// `email`, when the user has one (Supabase writes `""` for phone-only users).
@@ -201,7 +223,8 @@ impl Claims {
 
 /// The string claims [`Claims`] has accessors for.
 struct Standard {
-    sub: Option<String>,
+    /// Non-empty.
+    sub: String,
     email: Option<String>,
     phone: Option<String>,
     role: Option<String>,
@@ -210,16 +233,17 @@ struct Standard {
 }
 
 impl Standard {
-    fn read(fields: &Map<String, Value>) -> Self {
+    /// The claims, or `None` without a non-empty string `sub`.
+    fn read(fields: &Map<String, Value>) -> Option<Self> {
         let read = |name: &str| fields.get(name).and_then(Value::as_str).map(str::to_owned);
-        Self {
-            sub: read("sub"),
+        Some(Self {
+            sub: read("sub").filter(|sub| !sub.is_empty())?,
             email: read("email"),
             phone: read("phone"),
             role: read("role"),
             aal: read("aal"),
             session_id: read("session_id"),
-        }
+        })
     }
 }
 
@@ -237,7 +261,7 @@ impl Serialize for Claims {
 impl std::fmt::Debug for Claims {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Claims")
-            .field("sub", &self.sub())
+            .field("sub", &self.user_id())
             .field("role", &self.role())
             .field("session_id", &self.session_id())
             .field("expires_at", &self.expires_at())
@@ -271,12 +295,24 @@ mod tests {
             Some("kid-1".into()),
             Verification::Signature,
         )
+        .unwrap()
+    }
+
+    fn with_payload(text: &str) -> Result<Claims, AuthError> {
+        Claims::new(
+            Payload::parse(text.as_bytes().to_vec()).unwrap(),
+            1,
+            "iss".into(),
+            None,
+            Verification::Signature,
+        )
     }
 
     #[test]
     fn accessors_read_the_supabase_claims() {
         let c = sample();
         assert_eq!(c.sub(), Some("8f0e5c7e-4a3b-4c7d-9e2f-1a2b3c4d5e6f"));
+        assert_eq!(c.user_id(), "8f0e5c7e-4a3b-4c7d-9e2f-1a2b3c4d5e6f");
         assert_eq!(c.email(), Some("user@example.com"));
         assert_eq!(c.phone(), Some(""));
         assert_eq!(c.role(), Some("authenticated"));
@@ -316,5 +352,17 @@ mod tests {
         let text = format!("{:?}", sample());
         assert!(text.contains("8f0e5c7e"));
         assert!(!text.contains("email_verified"));
+    }
+
+    #[test]
+    fn claims_without_a_user_id_are_refused() {
+        for payload in ["{}", r#"{"sub":""}"#, r#"{"sub":null}"#, r#"{"sub":42}"#] {
+            let error = with_payload(payload).unwrap_err();
+            assert!(
+                matches!(&error, AuthError::InvalidJwt(reason) if reason == "missing sub claim"),
+                "{payload}: {error:?}"
+            );
+        }
+        assert_eq!(with_payload(r#"{"sub":"u"}"#).unwrap().user_id(), "u");
     }
 }

@@ -296,14 +296,14 @@ fn transport_error(error: reqwest::Error) -> HttpFailure {
     } else {
         "the connection failed"
     };
-    // The URL is dropped from the message: it may carry a token in its query. The causes stay:
-    // reqwest's own text ("error sending request") hides why, e.g. a certificate from an
-    // unknown issuer (see `SupabaseBuilder::root_certificates_pem`).
+    // The URL is dropped from the message: it may carry a token in its query. The causes stay
+    // (the source's `Display`): reqwest's own text ("error sending request") hides why, e.g. a
+    // certificate from an unknown issuer (see `SupabaseBuilder::root_certificates_pem`).
     let source = crate::ErrorSource::http(error);
     HttpFailure::from(AuthError::Transient {
         status: None,
         code: None,
-        message: format!("{what}: {}", crate::http_client::with_sources(&source)),
+        message: format!("{what}: {source}"),
         source: Some(source),
     })
 }

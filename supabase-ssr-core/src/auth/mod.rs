@@ -25,6 +25,7 @@ mod responses;
 mod retry;
 pub(crate) mod server_check;
 mod session_response;
+mod signed_out;
 mod sso;
 mod types;
 pub(crate) mod verify;
@@ -52,6 +53,7 @@ pub use oauth_server::{
 pub use pkce::FLOW_ID_PARAM;
 pub use resend::Resend;
 pub use responses::{AuthResponse, OtpResponse, WeakPassword};
+pub use signed_out::{SignOut, SignOutListener, SignedOutSessions};
 pub use sso::{SsoRedirect, SsoSignIn};
 pub use types::{
     Identifier, OAuthRedirect, OAuthSignIn, OtpSignIn, OtpType, PasswordCredentials, SignOutScope,
@@ -100,12 +102,6 @@ fn unverified_expiry(token: &str) -> Result<i64, AuthError> {
         .get("exp")
         .and_then(Value::as_i64)
         .ok_or_else(|| AuthError::InvalidJwt("missing exp claim".to_owned()))
-}
-
-/// Whether verified claims name a user: a non-empty `sub` (a service-role key or a token signed
-/// for something else has none).
-fn has_subject(claims: &Claims) -> bool {
-    claims.sub().is_some_and(|sub| !sub.is_empty())
 }
 
 /// The Auth API of one request.
@@ -266,13 +262,23 @@ impl<'a> Auth<'a> {
         if let Some(claims) = self.remembered_claims() {
             return Ok(Some(claims));
         }
-        match self.load_session().await? {
-            Some(session) => {
-                let claims = self.claims_for_token(session.access_token()).await?;
+        let Some(session) = self.load_session().await? else {
+            return Ok(None);
+        };
+        match self.claims_for_token(session.access_token()).await {
+            Ok(claims) => {
                 self.remember(&session);
                 Ok(Some(claims))
             }
-            None => Ok(None),
+            // Signed out (through this process, or the server said so): the session is over,
+            // and its cookies go, as `get_user` removes them. Not a forged cookie: the token
+            // verified before it was refused.
+            Err(AuthError::SessionMissing) => {
+                tracing::info!("the session was signed out; removing its cookies");
+                self.client.cookies().remove_session();
+                Err(AuthError::SessionMissing)
+            }
+            Err(error) => Err(error),
         }
     }
 
@@ -286,7 +292,7 @@ impl<'a> Auth<'a> {
         // Checked on every use: the lookup may be older than this call, or the session written since.
         let untouched = self.client.cookies().session_untouched();
         let valid = verifier.still_valid(&claims);
-        let usable = untouched && valid && has_subject(&claims);
+        let usable = untouched && valid && !self.client.shared.signed_out.refuses(&claims);
         (usable && !self.needs_refresh(session_expires_at)).then_some(claims)
     }
 
@@ -336,13 +342,12 @@ impl<'a> Auth<'a> {
                 verifier.claims_confirmed_by_server(access_token)?
             }
         };
-        // Checked here rather than in the verifier, which stays the faithful port of auth-js's
-        // `getClaims` its recorded vectors replay: every caller that wants a user gets one.
-        if has_subject(&claims) {
-            Ok(claims)
-        } else {
-            Err(AuthError::InvalidJwt("missing sub claim".to_owned()))
+        // A token without a non-empty `sub` never became `Claims` (it names no user).
+        if self.client.shared.signed_out.refuses(&claims) {
+            tracing::debug!("refusing a token of a session signed out through this server");
+            return Err(AuthError::SessionMissing);
         }
+        Ok(claims)
     }
 
     /// The request's session (refreshed when due), for calls made as the signed-in user;
@@ -500,7 +505,10 @@ impl<'a> Auth<'a> {
             let query = [("scope", scope.as_str())];
             request.query = &query;
             request.bearer = Some(session.access_token());
-            outcome = match self.http().send(request).await {
+            let sent = self.http().send(request).await;
+            self.record_sign_out(session.access_token(), scope, sent.is_ok())
+                .await;
+            outcome = match sent {
                 Ok(_)
                 | Err(
                     AuthError::SessionMissing
@@ -516,5 +524,46 @@ impl<'a> Auth<'a> {
             self.client.cookies().remove_session();
         }
         outcome
+    }
+
+    /// Records a sign-out of `scope` with `access_token` in the handle's
+    /// [`SignedOutSessions`] (and tells the [`SignOutListener`]), and forgets the claims
+    /// cached for the request's cookie and that token.
+    ///
+    /// Recorded whatever the Auth server answered, a transient failure included: the user
+    /// asked to sign out and the cookies are being deleted, and refusing here only makes this
+    /// process stricter than the server. But only from a token that verifies (or that the
+    /// server accepted on `POST /logout`, when only the server can check it): a forged cookie
+    /// must not sign its victim out of this process. An `others` sign-out from a session this
+    /// process refuses already records nothing (the server refuses that call too).
+    async fn record_sign_out(&self, access_token: &str, scope: SignOutScope, accepted: bool) {
+        let shared = &self.client.shared;
+        let verifier = &shared.verifier;
+        let claims = match verifier.verify(access_token).await {
+            Ok(verify::Verified::Claims(claims)) => Some(claims),
+            Ok(verify::Verified::NeedsServerCheck) if accepted => {
+                verifier.claims_confirmed_by_server(access_token).ok()
+            }
+            Ok(verify::Verified::NeedsServerCheck) => None,
+            Err(error) => {
+                tracing::debug!(reason = %error, "not recording the sign-out of a token that does not verify");
+                None
+            }
+        };
+        let Some(claims) = claims else {
+            return;
+        };
+        if scope == SignOutScope::Others && shared.signed_out.refuses(&claims) {
+            return;
+        }
+        let now = verifier.now_secs();
+        let sign_out = SignOut::from_claims(&claims, scope, now, verifier.leeway_secs());
+        shared.signed_out.record(&sign_out);
+        if let Some(listener) = &shared.sign_out_listener {
+            listener.signed_out(&sign_out);
+        }
+        if scope != SignOutScope::Others {
+            verifier.forget_session(self.cookie_lookup().key, access_token);
+        }
     }
 }

@@ -352,8 +352,10 @@ pub struct OAuthRedirect {
 }
 
 /// Which sessions [`Auth::sign_out_with_scope`](super::Auth::sign_out_with_scope) ends.
-/// [`Auth::sign_out`](super::Auth::sign_out) is `Local`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// [`Auth::sign_out`](super::Auth::sign_out) is `Local`. Serializes as the Auth server's
+/// `scope` parameter (`"global"`, `"local"`, `"others"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SignOutScope {
     /// Every session of the user, on every device (the JS default, and `Default` here).
     #[default]

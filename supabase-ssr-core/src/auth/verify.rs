@@ -233,7 +233,7 @@ impl Verifier {
             checked.issuer,
             parsed.kid,
             Verification::Signature,
-        );
+        )?;
         if let Some(hash) = hash {
             let entry = CacheEntry {
                 claims: claims.clone(),
@@ -256,13 +256,13 @@ impl Verifier {
         }
         let parsed = Parsed::parse(token)?;
         let checked = self.check_claims(&parsed.payload.fields, (self.clock)() / 1000)?;
-        Ok(Claims::new(
+        Claims::new(
             parsed.payload,
             checked.expires_at,
             checked.issuer,
             parsed.kid,
             Verification::AuthServer,
-        ))
+        )
     }
 
     /// The cache key of a session cookie value exactly as the request carried it (`None` with
@@ -291,6 +291,25 @@ impl Verifier {
         };
         if let Some(entry) = self.cache.entry_for_session(&token_key, session_expires_at) {
             self.cache.insert(key, entry, now_ms);
+        }
+    }
+
+    /// The tolerated clock skew, in seconds.
+    pub(crate) fn leeway_secs(&self) -> u64 {
+        self.leeway_secs
+    }
+
+    /// The verifier's clock, in seconds since the Unix epoch.
+    pub(crate) fn now_secs(&self) -> u64 {
+        (self.clock)() / 1000
+    }
+
+    /// Forgets the claims cached for a session cookie and for its token (a signed-out
+    /// session's: they would only be refused from now on).
+    pub(crate) fn forget_session(&self, cookie_key: Option<CacheKey>, token: &str) {
+        let token_key = self.cache.key(KeyDomain::Token, token);
+        for key in [cookie_key, token_key].into_iter().flatten() {
+            self.cache.remove(&key);
         }
     }
 
@@ -587,6 +606,13 @@ impl ClaimsCache {
         inner.entries.insert(hash, entry);
     }
 
+    fn remove(&self, key: &CacheKey) {
+        let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(old) = inner.entries.remove(key) {
+            inner.order.remove(&old.seq);
+        }
+    }
+
     fn clear(&self) {
         let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
         inner.entries.clear();
@@ -666,12 +692,13 @@ mod tests {
 
     fn claims(exp: u64) -> Claims {
         Claims::new(
-            Payload::parse(b"{}".to_vec()).unwrap(),
+            Payload::parse(br#"{"sub":"u"}"#.to_vec()).unwrap(),
             exp,
             "iss".into(),
             None,
             Verification::Signature,
         )
+        .unwrap()
     }
 
     fn verifier(settings: VerifierSettings) -> Verifier {

@@ -7,12 +7,14 @@
 mod csrf;
 mod filter;
 pub mod http_headers;
+mod next_param;
 mod rejection;
 mod step_up;
 mod trace;
 
 pub use csrf::{CsrfGuard, GuardedRequest, InvalidOrigin, combine_header_values};
 pub use filter::PathFilter;
+pub(crate) use next_param::validate_name as validate_next_param_name;
 pub(crate) use rejection::Denied;
 pub use rejection::{MISSING_MIDDLEWARE, Rejection, THIRD_PARTY_AUTH, report_missing_middleware};
 pub use step_up::Aal2Policy;
@@ -151,7 +153,15 @@ impl SupabaseClient {
             Denied::MfaRequired => self.shared.mfa_path.as_deref(),
             _ => self.shared.login_path.as_deref(),
         };
-        Rejection::new(denied, page, accept)
+        // The MFA page gets the way back too: after the challenge, the user continues to the
+        // page that asked for `aal2`.
+        let with_target =
+            page.zip(self.shared.login_next_param.as_deref())
+                .and_then(|(page, name)| {
+                    let target = self.request_target()?;
+                    next_param::page_with_target(page, name, target)
+                });
+        Rejection::new(denied, with_target.as_deref().or(page), accept)
     }
 
     /// For extractors of pages open to everyone: the verified claims, or `None` for anonymous

@@ -46,7 +46,7 @@ impl SupabaseClient {
     ///
     /// async fn security_page(client: &SupabaseClient, accept: Option<&str>) -> Result<String, Rejection> {
     ///     let claims = client.require_aal2(accept, Aal2Policy::NextLevel).await?;
-    ///     Ok(format!("{} at {}", claims.sub().unwrap_or_default(), claims.aal().unwrap_or("aal1")))
+    ///     Ok(format!("{} at {}", claims.user_id(), claims.aal().unwrap_or("aal1")))
     /// }
     /// ```
     pub async fn require_aal2(
@@ -96,7 +96,7 @@ impl SupabaseClient {
             .await
             .map_err(unreachable_or_refused)?;
         // Fail closed should the session have changed under the claims.
-        if claims.sub() != Some(user.id()) {
+        if claims.user_id() != user.id() {
             return Err(Denied::Unauthenticated);
         }
         Ok(user.has_verified_factor())

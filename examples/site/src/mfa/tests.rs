@@ -292,7 +292,7 @@ async fn the_json_routes_enroll_and_verify() {
     let claims = browser.client(&site).optional_claims().await.unwrap();
     let aal2 = json(site.api_aal2(&claims), 200, "aal2");
     assert_eq!(aal2["aal"], "aal2");
-    assert_eq!(aal2["sub"], claims.sub().unwrap());
+    assert_eq!(aal2["sub"], claims.user_id());
 }
 
 #[test]
