@@ -6,12 +6,14 @@
 pub mod bench;
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod dev;
 pub mod jar;
 pub mod node;
 pub mod redirect_payloads;
 pub mod server;
+#[cfg(feature = "conformance")]
 pub mod trace;
 
 pub use server::{

@@ -265,6 +265,11 @@ impl Supabase {
     ///
     /// With [`SupabaseBuilder::access_token`], the client uses third-party auth and the cookies
     /// are not read for a session.
+    #[doc(
+        alias = "for_request",
+        alias = "request_client",
+        alias = "createServerClient"
+    )]
     pub fn client<'a>(&self, cookie_headers: impl IntoIterator<Item = &'a str>) -> SupabaseClient {
         let third_party = self.shared.access_token.clone().map(TokenSource::Provider);
         self.client_with(cookie_headers, third_party)
@@ -865,6 +870,7 @@ impl SupabaseClient {
     #[cfg(feature = "rest")]
     /// A query on a table or view of the Data API (`PostgREST`), as this request's user, in
     /// the default schema ([`SupabaseBuilder::db_schema`]).
+    #[doc(alias = "table", alias = "select", alias = "query")]
     pub fn from(&self, relation: &str) -> crate::rest::QueryBuilder {
         self.rest().from(relation)
     }

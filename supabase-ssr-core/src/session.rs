@@ -302,6 +302,7 @@ impl User {
     }
 
     /// The user id (a UUID).
+    #[doc(alias = "user_id", alias = "sub", alias = "uid")]
     pub fn id(&self) -> &str {
         self.str_field("id")
     }

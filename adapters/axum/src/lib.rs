@@ -14,3 +14,8 @@ pub use supabase_ssr_tower::{SupabaseLayer, SupabaseService};
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct WorkspaceReadme;
+
+// Its module docs come along, with the `dev` feature badge on docs.rs.
+#[cfg(feature = "dev")]
+#[doc(inline)]
+pub use supabase_ssr_testing::dev;

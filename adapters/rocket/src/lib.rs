@@ -9,3 +9,8 @@ pub use fairing::{REFUSED_PATH, SupabaseFairing};
 pub use guard::{Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2};
 pub use supabase_ssr_core as core;
 pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient};
+
+// Its module docs come along, with the `dev` feature badge on docs.rs.
+#[cfg(feature = "dev")]
+#[doc(inline)]
+pub use supabase_ssr_testing::dev;

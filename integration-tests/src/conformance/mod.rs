@@ -22,6 +22,7 @@ pub mod mfa;
 pub mod next_param;
 pub mod redaction;
 pub mod scenarios;
+pub mod signed_out;
 pub mod soak;
 pub mod spans;
 pub mod subject;
@@ -122,6 +123,9 @@ macro_rules! conformance_tests {
             signing_in_is_still_no_store,
         );
         $crate::conformance_tests!(@each_in subject, $make, $attr, a_token_without_sub_is_not_a_user);
+        $crate::conformance_tests!(@each_in signed_out, $make, $attr,
+            copied_cookies_are_refused_after_signing_out,
+        );
         $crate::conformance_tests!(@each_in mfa, $make, $attr,
             aal1_with_a_verified_factor_must_step_up,
             aal2_sessions_pass,

@@ -86,6 +86,7 @@ use crate::redact;
 /// # Ok::<(), supabase_ssr_core::ConfigError>(())
 /// ```
 #[derive(Clone)]
+#[doc(alias = "service_role", alias = "admin_client")]
 pub struct SupabaseAdmin {
     inner: Arc<Inner>,
 }

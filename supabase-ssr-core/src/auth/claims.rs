@@ -100,7 +100,7 @@ impl Claims {
     /// assert!(!owner.is_empty());
     /// # }
     /// ```
-    #[doc(alias = "id", alias = "uid", alias = "user")]
+    #[doc(alias = "id", alias = "uid")]
     pub fn user_id(&self) -> &str {
         &self.inner.standard.sub
     }

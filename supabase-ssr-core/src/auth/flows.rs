@@ -21,6 +21,7 @@ use crate::json::{Json, Object};
 
 impl Auth<'_> {
     /// Signs in with email or phone and password; the session cookies are written.
+    #[doc(alias = "login", alias = "log_in", alias = "signin", alias = "sign_in")]
     pub async fn sign_in_with_password(
         &self,
         credentials: &PasswordCredentials,
@@ -43,6 +44,7 @@ impl Auth<'_> {
     /// Creates an account. Email sign-ups use PKCE: the confirmation link carries a code that
     /// [`Auth::exchange_code_for_session`] turns into a session. When the project confirms
     /// automatically, the response holds a session and its cookies are written.
+    #[doc(alias = "register", alias = "signup", alias = "create_account")]
     pub async fn sign_up(&self, sign_up: &SignUp) -> Result<AuthResponse, AuthError> {
         self.first_party("sign_up")?;
         let mut body = Object::new();
@@ -85,6 +87,7 @@ impl Auth<'_> {
 
     /// Sends a magic link / code by email (PKCE) or a code by SMS. The answer carries the SMS
     /// provider's message id when the server reports one.
+    #[doc(alias = "magic_link", alias = "magiclink", alias = "passwordless")]
     pub async fn sign_in_with_otp(&self, otp: &OtpSignIn) -> Result<OtpResponse, AuthError> {
         self.first_party("sign_in_with_otp")?;
         let mut body = Object::new();
@@ -225,6 +228,7 @@ impl Auth<'_> {
     /// [`FLOW_ID_PARAM`](super::FLOW_ID_PARAM)) finds none. Afterwards the verifier is removed:
     /// with `flow_id`, all of the flow's cookies; without, only the most recent one's fixed
     /// slot (the flow's own slot and the flow index stay until sign-out, as in auth-js).
+    #[doc(alias = "callback", alias = "oauth_callback", alias = "pkce")]
     pub async fn exchange_code_for_session(
         &self,
         code: &str,
@@ -255,6 +259,11 @@ impl Auth<'_> {
     }
 
     /// Sends a password-recovery email whose link carries a PKCE code.
+    #[doc(
+        alias = "forgot_password",
+        alias = "reset_password",
+        alias = "password_reset"
+    )]
     pub async fn reset_password_for_email(
         &self,
         email: &str,

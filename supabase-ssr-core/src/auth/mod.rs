@@ -256,6 +256,12 @@ impl<'a> Auth<'a> {
     /// A token that does not verify is an [`AuthError::InvalidJwt`]; its cookies are left
     /// alone (a forged cookie must not sign out the real session of the browser). So is a
     /// token without a non-empty `sub`: it names no user, whoever signed it.
+    #[doc(
+        alias = "current_user",
+        alias = "verify",
+        alias = "whoami",
+        alias = "is_authenticated"
+    )]
     pub async fn get_claims(&self) -> Result<Option<Claims>, AuthError> {
         self.first_party("get_claims")?;
         self.client.mark_session_read();
@@ -432,6 +438,7 @@ impl<'a> Auth<'a> {
 
     /// The user of the current session, from the Auth server (`GET /user`). Refreshes the
     /// session first when needed. A session the server no longer knows is removed.
+    #[doc(alias = "current_user", alias = "me")]
     pub async fn get_user(&self) -> Result<User, AuthError> {
         self.first_party("get_user")?;
         self.client.mark_session_read();
