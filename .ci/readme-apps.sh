@@ -17,6 +17,7 @@ email=demo@example.com
 password=password123
 
 scratch=$(mktemp -d)
+keep_scratch=""
 app_pid=""
 log=""
 stop_app() {
@@ -26,10 +27,11 @@ stop_app() {
     app_pid=""
   fi
 }
-trap 'stop_app; rm -rf "$scratch"' EXIT
+trap 'stop_app; [ -n "$keep_scratch" ] || rm -rf "$scratch"' EXIT
 
 fail() {
-  printf 'readme-apps: %s: %s\n' "$adapter" "$1" >&2
+  printf 'readme-apps: %s: %s (scratch crate kept: %s)\n' "$adapter" "$1" "$scratch/$adapter" >&2
+  keep_scratch=1
   if [ -n "$log" ] && [ -f "$log" ]; then
     printf -- '--- the app'"'"'s output:\n' >&2
     cat "$log" >&2
@@ -111,8 +113,13 @@ for adapter in "${adapters[@]}"; do
   cp "$root/Cargo.lock" "$dir/Cargo.lock"
 
   echo "-- $adapter: cargo build (outside the workspace, default features)"
-  cargo build --quiet --manifest-path "$dir/Cargo.toml" \
-    || fail "the README's app does not build (scratch crate: $dir)"
+  cargo build --quiet --manifest-path "$dir/Cargo.toml" 2>"$dir/build.log" \
+    || { cat "$dir/build.log" >&2; fail "the README's app does not build"; }
+  # What a newcomer copies must build without a warning.
+  if grep -q '^warning' "$dir/build.log"; then
+    cat "$dir/build.log" >&2
+    fail "the README's app builds with warnings"
+  fi
   built=$(date +%s)
 
   port=$(free_port)
