@@ -791,6 +791,7 @@ for (const example of EXAMPLES) {
           assert.equal((await api("/api/whoami")).body.aal, "aal1", "/api/whoami at aal1");
           await page.goto(at("/private/security"));
           assert.equal(new URL(page.url()).pathname, "/mfa/challenge", `/private/security at aal1 went to ${page.url()}`);
+          assert.equal(new URL(page.url()).searchParams.get("next"), "/private/security", `the way back on ${page.url()}`);
 
           await page.fill("#mfa-challenge-form input[name=code]", wrongCode(secret));
           const [wrong] = await Promise.all([page.waitForNavigation(), page.click("#mfa-submit")]);
@@ -876,7 +877,8 @@ for (const example of EXAMPLES) {
         assert.deepEqual([refused.status, await json(refused)], [403, { error: "mfa_required" }], "GET /api/aal2 at aal1");
         assert.equal((await json(await getJsonAt(again, "/api/whoami"))).aal, "aal1", "whoami at aal1");
         const page = await again.request("/private/security", { headers: { accept: "text/html" } });
-        assert.equal(sameSiteRedirect(page, ex.origin, "/private/security at aal1"), "/mfa/challenge");
+        // The MFA page is told where to come back to (`login_next_param("next")`).
+        assert.equal(sameSiteRedirect(page, ex.origin, "/private/security at aal1"), "/mfa/challenge?next=%2Fprivate%2Fsecurity");
         const wrongForm = await again.postForm("/mfa/challenge", { factor_id, code: wrongCode(secret), next: "/api/aal2" });
         assert.equal(wrongForm.status, 400, "POST /mfa/challenge, wrong code");
         assert.match(await wrongForm.text(), /id="error"/, "POST /mfa/challenge, wrong code: no #error");

@@ -1,7 +1,9 @@
 //! Per-request cost of the Auth client, through the public API:
 //! - `get_claims` on a valid ES256 session from a `Cookie` header, cold (signature verified:
 //!   verified-claims cache off) and warm (cache on), next to a bare ES256 verification of the
-//!   same token with a pre-parsed key, measured in the same run;
+//!   same token with a pre-parsed key, measured in the same run; warm again with 1,000 other
+//!   sessions and 1,000 other users signed out through the handle (the signed-out check's
+//!   lookups on every request);
 //! - a refresh storm: 64 concurrent requests carrying the same expired session;
 //! - the step-up rule (`require_aal2`) next to `require_claims` on the same warm client: an
 //!   `aal2` session, and an `aal1` session of a user with a verified factor under
@@ -88,6 +90,14 @@ fn benches(c: &mut Criterion) {
             });
         });
     }
+    let signed_out = build(10_000);
+    sign_out_others(&signed_out);
+    group.bench_function("warm, 2,000 others signed out", |b| {
+        b.to_async(&rt).iter(|| async {
+            let client = signed_out.client([black_box(header.as_str())]);
+            client.auth().get_claims().await.unwrap().unwrap()
+        });
+    });
     group.finish();
 
     // 64 concurrent requests with one expired session: time for all of them, and /token calls.
@@ -130,6 +140,20 @@ fn benches(c: &mut Criterion) {
     group.finish();
 
     step_up(c, &rt, &auth, &build(10_000));
+}
+
+/// Records 1,000 sessions and 1,000 users signed out in `supabase`, none of them the bench's.
+fn sign_out_others(supabase: &Supabase) {
+    for n in 0..1_000 {
+        for scope in ["local", "global"] {
+            let sign_out = serde_json::json!({
+                "user_id": format!("user-{n}"), "session_id": format!("session-{n}"),
+                "scope": scope, "at": 0, "session_until": u64::MAX / 2, "user_until": u64::MAX / 2,
+            });
+            let sign_out = serde_json::from_value(sign_out).unwrap();
+            supabase.signed_out_sessions().record(&sign_out);
+        }
+    }
 }
 
 /// `require_aal2` against `require_claims`, all on warm verified claims.

@@ -9,6 +9,7 @@ use crate::auth::failures::{self, FailureMemory};
 use crate::auth::http::AuthHttp;
 use crate::auth::refresh::{RefreshCoordinator, RefreshSettings};
 use crate::auth::server_check::ServerChecks;
+use crate::auth::signed_out::SignOutSink;
 use crate::auth::verify::{CacheKey, Verifier, VerifierSettings};
 use crate::auth::{Auth, AuthError, Claims, SignOutListener, SignedOutSessions};
 use crate::config::{Config, ConfigError};
@@ -85,10 +86,9 @@ pub(crate) struct Shared {
         allow(dead_code, reason = "only the rest client reads it")
     )]
     pub(crate) db_retry: bool,
-    /// Sessions signed out through this handle, refused until their tokens expire.
-    pub(crate) signed_out: Arc<SignedOutSessions>,
-    /// Told of every sign-out recorded from `Auth::sign_out`.
-    pub(crate) sign_out_listener: Option<Arc<dyn SignOutListener>>,
+    /// Sessions signed out through this handle, refused until their tokens expire, and who
+    /// is told of each.
+    pub(crate) sign_outs: SignOutSink,
 }
 
 // The HTTP client is left out: its `Debug` shows default headers and proxies, which may hold
@@ -111,11 +111,7 @@ impl std::fmt::Debug for Shared {
             .field("access_token", &self.access_token.as_ref().map(|_| ".."))
             .field("db_schema", &self.db_schema)
             .field("db_retry", &self.db_retry)
-            .field("signed_out", &self.signed_out)
-            .field(
-                "sign_out_listener",
-                &self.sign_out_listener.as_ref().map(|_| ".."),
-            )
+            .field("sign_outs", &self.sign_outs)
             .finish_non_exhaustive()
     }
 }
@@ -257,7 +253,12 @@ impl Supabase {
     /// tokens expire (see [`SignedOutSessions`]): where a fleet-wide sign-out records what
     /// other processes signed out.
     pub fn signed_out_sessions(&self) -> &Arc<SignedOutSessions> {
-        &self.shared.signed_out
+        &self.shared.sign_outs.set
+    }
+
+    /// The handle's sign-out set and listener, for an admin handle sharing them.
+    pub(crate) fn sign_out_sink(&self) -> &SignOutSink {
+        &self.shared.sign_outs
     }
 
     /// The client for one request, from its `Cookie` header values. Cheap: no network, no
@@ -591,6 +592,8 @@ impl SupabaseBuilder {
 
     /// Where browsers without a session are sent when they open a page that requires one
     /// (`303 See Other`); without it they get `401`. JSON requests always get `401`.
+    /// With [`login_next_param`](Self::login_next_param) the redirect also says which page
+    /// they were opening, so the login page can send them back there.
     pub fn login_path(mut self, path: impl Into<String>) -> Self {
         self.login_path = Some(path.into());
         self
@@ -793,8 +796,10 @@ impl SupabaseBuilder {
                 access_token: self.access_token,
                 db_schema: self.db_schema,
                 db_retry: self.db_retry,
-                signed_out: Arc::new(SignedOutSessions::default()),
-                sign_out_listener: self.sign_out_listener,
+                sign_outs: SignOutSink {
+                    set: Arc::new(SignedOutSessions::default()),
+                    listener: self.sign_out_listener,
+                },
             }),
         })
     }

@@ -187,6 +187,12 @@ pub mod session;
 #[cfg(feature = "storage")]
 pub mod storage;
 
+/// What the adapters' macros name through this crate, so they need no dependency of their own.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
+
 pub use access_token::AccessTokenProvider;
 pub use admin::SupabaseAdmin;
 pub use client::{Supabase, SupabaseBuilder, SupabaseClient};

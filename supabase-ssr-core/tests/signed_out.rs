@@ -216,3 +216,40 @@ async fn the_listener_hears_each_sign_out_and_another_handle_can_record_it() {
         AuthError::SessionMissing
     );
 }
+
+#[tokio::test]
+async fn an_admin_sign_out_is_refused_by_the_handle_it_records_in() {
+    let auth = server().await;
+    let supabase = supabase(&auth);
+    let (signed_in, session) = cookie(&auth, &supabase, EMAIL);
+    assert!(claims_of(&supabase, &signed_in).await.unwrap().is_some());
+    let admin = supabase_ssr_core::SupabaseAdmin::builder(auth.url(), auth.secret_key())
+        .record_sign_outs_in(&supabase)
+        .build()
+        .unwrap();
+    // A token the server refuses is not recorded.
+    let refused = admin
+        .auth()
+        .sign_out(&forged(session.access_token()), SignOutScope::Global)
+        .await;
+    assert!(refused.is_err());
+    assert!(supabase.signed_out_sessions().is_empty());
+    admin
+        .auth()
+        .sign_out(session.access_token(), SignOutScope::Local)
+        .await
+        .unwrap();
+    assert_eq!(
+        claims_of(&supabase, &signed_in).await.unwrap_err(),
+        AuthError::SessionMissing
+    );
+    // Without the option, an admin handle records nothing.
+    let (other, other_session) = cookie(&auth, &supabase, OTHER);
+    supabase_ssr_core::SupabaseAdmin::new(&auth.url(), auth.secret_key())
+        .unwrap()
+        .auth()
+        .sign_out(other_session.access_token(), SignOutScope::Local)
+        .await
+        .unwrap();
+    assert!(claims_of(&supabase, &other).await.unwrap().is_some());
+}

@@ -764,4 +764,11 @@ async fn an_error_body_that_cannot_be_read_keeps_the_status_and_says_so() {
         ),
         "{error:?}"
     );
+    // Why, not only reqwest's "error decoding response body".
+    assert!(
+        error
+            .to_string()
+            .contains("end of file before message length reached"),
+        "{error}"
+    );
 }

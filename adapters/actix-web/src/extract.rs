@@ -35,6 +35,9 @@ impl Deref for Client {
 /// ([`SupabaseBuilder::access_token`](supabase_ssr_core::SupabaseBuilder::access_token)) there
 /// are no Supabase Auth claims: it answers `500` with
 /// [`THIRD_PARTY_AUTH`](supabase_ssr_core::proxy::THIRD_PARTY_AUTH), a configuration error.
+///
+/// Serializes as the claims object (`serde::Serialize`), so a handler can answer with it as
+/// JSON.
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Claims);
 
@@ -47,6 +50,7 @@ impl Deref for Authenticated {
 }
 
 supabase_ssr_core::__aal2_claims_types!();
+supabase_ssr_core::__serialize_as_claims!(Authenticated, MaybeAuthenticated);
 
 /// The verified claims of a signed-in user, or `None` for anonymous visitors, sessions that do
 /// not verify and Auth outages alike ([`SupabaseClient::optional_claims`]); but a `500`
@@ -55,6 +59,8 @@ supabase_ssr_core::__aal2_claims_types!();
 /// Use it on pages open to everyone. `Option<Authenticated>` is actix-web's
 /// `Option<T>` extractor, which answers `None` on *every* error: on a route the middleware does
 /// not handle it would treat every user as anonymous instead of reporting the mistake.
+///
+/// Serializes as the claims object, or `null` for an anonymous visitor.
 #[derive(Debug, Clone)]
 pub struct MaybeAuthenticated(pub Option<Claims>);
 

@@ -8,7 +8,9 @@ mod middleware;
 pub use extract::{Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2};
 pub use middleware::{SupabaseMiddleware, SupabaseService};
 pub use supabase_ssr_core as core;
-pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient};
+// The types most handlers name, at the root so `use supabase_ssr_<framework>::Claims` works.
+pub use supabase_ssr_core::auth::{AuthError, Claims, PasswordCredentials, SignOutScope};
+pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient, User};
 
 // Its module docs come along, with the `dev` feature badge on docs.rs.
 #[cfg(feature = "dev")]

@@ -32,6 +32,14 @@ fn routes_app(
             web::get().to(|user: Authenticated| async move { handlers::claims_body(&user) }),
         )
         .route(
+            routes::CLAIMS_JSON,
+            web::get().to(|user: Authenticated| async move { web::Json(user) }),
+        )
+        .route(
+            routes::MAYBE_JSON,
+            web::get().to(|user: MaybeAuthenticated| async move { web::Json(user) }),
+        )
+        .route(
             routes::AAL2,
             web::get().to(|user: Aal2| async move { handlers::aal_body(&user) }),
         )

@@ -6,7 +6,9 @@ mod extract;
 
 pub use extract::{Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2};
 pub use supabase_ssr_core as core;
-pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient};
+// The types most handlers name, at the root so `use supabase_ssr_<framework>::Claims` works.
+pub use supabase_ssr_core::auth::{AuthError, Claims, PasswordCredentials, SignOutScope};
+pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient, User};
 pub use supabase_ssr_tower::{SupabaseLayer, SupabaseService};
 
 /// The workspace README's Rust examples (axum), compiled as doctests so they stay true. Not part

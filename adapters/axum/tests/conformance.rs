@@ -26,6 +26,14 @@ fn app_with(supabase: Supabase, guard: CsrfGuard) -> AxumApp {
                 get(|user: Authenticated| async move { handlers::claims_body(&user) }),
             )
             .route(
+                routes::CLAIMS_JSON,
+                get(|user: Authenticated| async move { axum::Json(user) }),
+            )
+            .route(
+                routes::MAYBE_JSON,
+                get(|user: MaybeAuthenticated| async move { axum::Json(user) }),
+            )
+            .route(
                 routes::AAL2,
                 get(|user: Aal2| async move { handlers::aal_body(&user) }),
             )

@@ -23,6 +23,16 @@ fn claims(user: Authenticated) -> String {
 }
 
 #[handler]
+fn claims_json(user: Authenticated) -> poem::web::Json<Authenticated> {
+    poem::web::Json(user)
+}
+
+#[handler]
+fn maybe_json(user: MaybeAuthenticated) -> poem::web::Json<MaybeAuthenticated> {
+    poem::web::Json(user)
+}
+
+#[handler]
 fn aal2(user: Aal2) -> String {
     handlers::aal_body(&user)
 }
@@ -102,6 +112,8 @@ fn app(supabase: Supabase) -> PoemApp {
 fn app_with(supabase: Supabase, guard: CsrfGuard) -> PoemApp {
     let route = Route::new()
         .at(routes::CLAIMS, get(claims))
+        .at(routes::CLAIMS_JSON, get(claims_json))
+        .at(routes::MAYBE_JSON, get(maybe_json))
         .at(routes::AAL2, get(aal2))
         .at(routes::STRICT_AAL2, get(strict_aal2))
         .at(routes::OPTIONAL, get(optional))

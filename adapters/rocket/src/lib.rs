@@ -8,7 +8,9 @@ mod guard;
 pub use fairing::{REFUSED_PATH, SupabaseFairing};
 pub use guard::{Aal2, AuthRejection, Authenticated, Client, MaybeAuthenticated, StrictAal2};
 pub use supabase_ssr_core as core;
-pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient};
+// The types most handlers name, at the root so `use supabase_ssr_<framework>::Claims` works.
+pub use supabase_ssr_core::auth::{AuthError, Claims, PasswordCredentials, SignOutScope};
+pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient, User};
 
 // Its module docs come along, with the `dev` feature badge on docs.rs.
 #[cfg(feature = "dev")]

@@ -24,6 +24,16 @@ fn claims(user: Authenticated) -> String {
     handlers::claims_body(&user)
 }
 
+#[get("/claims.json")]
+fn claims_json(user: Authenticated) -> rocket::serde::json::Json<Authenticated> {
+    rocket::serde::json::Json(user)
+}
+
+#[get("/maybe.json")]
+fn maybe_json(user: MaybeAuthenticated) -> rocket::serde::json::Json<MaybeAuthenticated> {
+    rocket::serde::json::Json(user)
+}
+
 #[get("/aal2")]
 fn aal2(user: Aal2) -> String {
     handlers::aal_body(&user)
@@ -147,13 +157,17 @@ fn app_with(supabase: Supabase, guard: CsrfGuard) -> RocketApp {
                 option_unhandled,
                 static_asset,
                 aal2,
-                strict_aal2
+                strict_aal2,
+                claims_json,
+                maybe_json
             ],
         );
     // The route attributes need literals: check they are the suite's paths.
     let paths: Vec<String> = rocket.routes().map(|r| r.uri.to_string()).collect();
     for path in [
         routes::CLAIMS,
+        routes::CLAIMS_JSON,
+        routes::MAYBE_JSON,
         routes::OPTIONAL,
         routes::COOKIE_HEADER,
         routes::PUBLIC_CACHE,

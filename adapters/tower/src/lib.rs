@@ -8,7 +8,9 @@ mod rejection;
 pub use layer::{SupabaseLayer, SupabaseService};
 pub use rejection::{AuthRejection, request_client};
 pub use supabase_ssr_core as core;
-pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient};
+// The types most handlers name, at the root so `use supabase_ssr_<framework>::Claims` works.
+pub use supabase_ssr_core::auth::{AuthError, Claims, PasswordCredentials, SignOutScope};
+pub use supabase_ssr_core::{Supabase, SupabaseAdmin, SupabaseClient, User};
 
 // Its module docs come along, with the `dev` feature badge on docs.rs.
 #[cfg(feature = "dev")]

@@ -24,6 +24,16 @@ fn respond(status: u16, body: impl Into<Bytes>) -> Response<Body> {
     response
 }
 
+/// What a tower service without a JSON responder answers: a JSON body.
+fn json(body: String) -> Response<Body> {
+    let mut response = respond(200, body);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
 async fn route(request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
     let client = request_client(&request);
     let accept = request
@@ -53,6 +63,13 @@ async fn route(request: Request<Incoming>) -> Result<Response<Body>, Infallible>
             Ok(claims) => respond(200, handlers::claims_body(&claims)),
             Err(rejection) => http_headers::rejection_response(rejection),
         },
+        (routes::CLAIMS_JSON, Ok(client)) => match client.require_claims(accept.as_deref()).await {
+            Ok(claims) => json(handlers::json_body(&claims)),
+            Err(rejection) => http_headers::rejection_response(rejection),
+        },
+        (routes::MAYBE_JSON, Ok(client)) => {
+            json(handlers::json_body(&client.optional_claims().await))
+        }
         (routes::AAL2 | routes::STRICT_AAL2, Ok(client)) => {
             let policy = if path == routes::AAL2 {
                 Aal2Policy::NextLevel

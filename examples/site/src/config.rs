@@ -139,7 +139,8 @@ impl Site {
     }
 
     /// Offline mode: the confirmation link of the last email to `email`, as the SSR guide's
-    /// email template builds it (`/auth/confirm?token_hash=…&type=…`).
+    /// email template builds it (`/auth/confirm?token_hash=…&type=…&next=…`), `next` taken from
+    /// the `redirect_to` the flow asked for (`/private` without one).
     pub(crate) fn outbox_link(&self, email: &str) -> Option<String> {
         let message = self.local.as_ref()?.last_message_to(email)?;
         let kind = if message.kind == "signup" {
@@ -147,9 +148,20 @@ impl Site {
         } else {
             "email"
         };
+        let next = message
+            .redirect_to
+            .as_deref()
+            .and_then(|to| url::Url::parse(to).ok())
+            .and_then(|to| {
+                to.query_pairs()
+                    .find(|(name, _)| name == "next")
+                    .map(|(_, next)| next.into_owned())
+            });
+        let next = crate::flows::next_path(next.as_deref());
         Some(format!(
-            "/auth/confirm?token_hash={}&type={kind}&next=/private",
-            message.token_hash
+            "/auth/confirm?token_hash={}&type={kind}&next={}",
+            message.token_hash,
+            crate::forms::query_component(&next)
         ))
     }
 
@@ -165,9 +177,12 @@ fn configure(builder: SupabaseBuilder) -> Result<Supabase, Box<dyn std::error::E
     // Every PKCE flow (sign-up, magic link, reset, OAuth, identity linking) puts its flow id
     // on the callback URL, so `/auth/callback` uses and removes exactly that flow's verifier
     // cookies: a sign-up link opened while an OAuth sign-in is pending finishes both.
+    // A page that needs a sign-in (or a second factor) sends the browser to the login (or MFA)
+    // page with `?next=<the page>`; both send it back there once done.
     let mut builder = builder
         .login_path(routes::LOGIN)
         .mfa_path(routes::MFA_CHALLENGE)
+        .login_next_param("next")
         .append_flow_id_to_redirects(true);
     if let Ok(capacity) = std::env::var("SUPABASE_CLAIMS_CACHE") {
         let capacity = capacity

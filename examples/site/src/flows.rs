@@ -21,7 +21,7 @@ fn page(html: String) -> Reply {
 }
 
 /// Where to go once signed in: `next` if it is a path on this site, else the private page.
-fn next_path(next: Option<&str>) -> String {
+pub(crate) fn next_path(next: Option<&str>) -> String {
     safe_redirect_path(next, routes::PRIVATE)
 }
 
@@ -136,19 +136,26 @@ impl Site {
         }
     }
 
-    /// `POST /magic-link`: sends the link (offline: shows it).
+    /// `POST /magic-link`: sends the link (offline: shows it), whose confirmation leads to the
+    /// form's `next` (checked; `/private` without one).
     pub async fn magic_link(&self, client: &SupabaseClient, form: &MagicLinkForm) -> Reply {
+        let next = form.next.as_deref();
         let mut otp = OtpSignIn::email(&form.email);
-        otp.email_redirect_to = Some(format!("{}/auth/confirm", self.origin()));
+        otp.email_redirect_to = Some(format!(
+            "{}{}?next={}",
+            self.origin(),
+            routes::CONFIRM,
+            encode(&next_path(next))
+        ));
         match client.auth().sign_in_with_otp(&otp).await {
             Ok(_) => self.login_with(
                 200,
                 Ok("Check your email for the sign-in link."),
                 Some(&form.email),
-                None,
+                next,
                 None,
             ),
-            Err(error) => login_error(&error.to_string(), None),
+            Err(error) => login_error(&error.to_string(), next),
         }
     }
 

@@ -26,6 +26,8 @@ pub struct Credentials {
 pub struct MagicLinkForm {
     /// Email address.
     pub email: String,
+    /// Where to go once signed in (the sign-in page's hidden field; untrusted like any input).
+    pub next: Option<String>,
 }
 
 /// `POST /signup/resend`: the confirmation email of a sign-up, once more.

@@ -83,6 +83,7 @@ pub(crate) fn login(page: &LoginPage<'_>) -> String {
                 button type="submit" formaction="/signup" id="signup" { "Sign up" }
             }
             form method="post" action="/magic-link" id="magic-form" {
+                input type="hidden" name="next" value=(page.next);
                 input type="email" name="email" placeholder="Email" required;
                 button type="submit" id="magic-link" { "Email me a magic link" }
             }

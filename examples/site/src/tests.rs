@@ -14,8 +14,8 @@ use supabase_ssr_testing::redirect_payloads::{RedirectPayload, redirect_payloads
 
 use crate::config::{DEMO_EMAIL, DEMO_PASSWORD};
 use crate::{
-    CallbackQuery, ConfirmQuery, Credentials, FRAME_HEADERS, LoginQuery, OAuthQuery, Reply, Site,
-    routes,
+    CallbackQuery, ConfirmQuery, Credentials, FRAME_HEADERS, LoginQuery, MagicLinkForm, OAuthQuery,
+    Reply, Site, routes,
 };
 
 pub(crate) async fn site() -> Site {
@@ -290,6 +290,73 @@ async fn the_private_page_sends_visitors_to_sign_in_and_back() {
     let client = Browser::default().client(&site);
     let to = location(site.private(&client).await, "GET /private");
     assert_eq!(to, "/login?next=%2Fprivate");
+}
+
+/// The `Location` of a protected page refused to a browser whose request line named `target`.
+async fn refused_navigation(site: &Site, target: &str) -> String {
+    let client = Browser::default().client(site).with_request_target(target);
+    let rejection = client.require_claims(Some("text/html")).await.unwrap_err();
+    location(Reply::from(rejection), target)
+}
+
+#[tokio::test]
+async fn a_refused_page_leads_to_sign_in_and_back_there() {
+    let site = site().await;
+    let wanted = "/private/security?tab=2";
+    let to = refused_navigation(&site, wanted).await;
+    assert_eq!(to, "/login?next=%2Fprivate%2Fsecurity%3Ftab%3D2");
+
+    // The login page keeps it in the password and the magic-link forms.
+    let (_, query) = to.split_once('?').unwrap();
+    let query: LoginQuery = serde_urlencoded::from_str(query).unwrap();
+    let html = page(site.login_page(&query), 200, "GET /login");
+    let hidden = format!(r#"name="next" value="{wanted}""#);
+    assert_eq!(html.matches(&hidden).count(), 2, "{html}");
+
+    // The password sign-in goes back there.
+    let next = query.next.as_deref().unwrap();
+    let client = Browser::default().client(&site);
+    let reply = site.login(&client, &credentials(DEMO_PASSWORD, next)).await;
+    assert_eq!(location(reply, "POST /login"), wanted);
+
+    // So does the magic link: its confirmation URL carries `next`.
+    let form = MagicLinkForm {
+        email: DEMO_EMAIL.into(),
+        next: Some(next.into()),
+    };
+    let html = page(
+        site.magic_link(&client, &form).await,
+        200,
+        "POST /magic-link",
+    );
+    let link = site.outbox_link(DEMO_EMAIL).unwrap();
+    assert!(html.contains(&link.replace('&', "&amp;")), "{html}");
+    let (_, query) = link.split_once('?').unwrap();
+    let confirm: ConfirmQuery = serde_urlencoded::from_str(query).unwrap();
+    assert_eq!(confirm.next.as_deref(), Some(wanted));
+    let mut browser = Browser::default();
+    let client = browser.client(&site);
+    let reply = site.confirm(&client, &confirm).await;
+    browser.keep(&client);
+    assert_eq!(location(reply, "GET /auth/confirm"), wanted);
+}
+
+#[tokio::test]
+async fn a_hostile_request_target_is_not_carried_to_the_login_page() {
+    let site = site().await;
+    for target in [
+        "//evil.example/private",
+        "/\\evil.example",
+        "/%2F/evil.example",
+        "http://evil.example/private",
+        "/private\r\nLocation: https://evil.example",
+    ] {
+        assert_eq!(
+            refused_navigation(&site, target).await,
+            routes::LOGIN,
+            "{target:?}"
+        );
+    }
 }
 
 #[test]

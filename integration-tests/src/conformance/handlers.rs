@@ -16,6 +16,13 @@ pub fn aal_body(claims: &Claims) -> String {
     json!({ "sub": claims.sub(), "aal": claims.aal() }).to_string()
 }
 
+/// Body of [`routes::CLAIMS_JSON`](super::routes::CLAIMS_JSON) and
+/// [`routes::MAYBE_JSON`](super::routes::MAYBE_JSON) in an app without a JSON responder of its
+/// own (the tower app): `value` as JSON.
+pub fn json_body(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Body of [`routes::OPTIONAL`](super::routes::OPTIONAL): the email, or `anonymous`.
 pub fn optional_body(claims: Option<&Claims>) -> String {
     claims

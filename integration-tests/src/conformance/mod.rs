@@ -18,6 +18,7 @@ pub mod flood;
 pub mod handlers;
 mod harness;
 pub mod hostile;
+pub mod json;
 pub mod mfa;
 pub mod next_param;
 pub mod redaction;
@@ -72,6 +73,12 @@ pub mod routes {
     /// `GET`: requires `aal2` of every user (the adapter's `StrictAal2`; the tower app:
     /// `Aal2Policy::Strict`); answers [`aal_body`](super::handlers::aal_body).
     pub const STRICT_AAL2: &str = "/aal2/strict";
+    /// `GET`: the adapter's `Authenticated` given to the framework's JSON responder as it is
+    /// (axum `Json(user)`); answers the claims object.
+    pub const CLAIMS_JSON: &str = "/claims.json";
+    /// `GET`: the adapter's `MaybeAuthenticated` given to the framework's JSON responder;
+    /// answers the claims object, or `null` for an anonymous visitor.
+    pub const MAYBE_JSON: &str = "/maybe.json";
 }
 
 /// Instantiates every conformance scenario as its own test.
@@ -134,6 +141,9 @@ macro_rules! conformance_tests {
             an_expired_aal2_token_refreshed_in_the_request_stays_aal2,
             unenrolling_a_factor_drops_the_session_to_aal1,
             a_cookie_without_its_factors_does_not_pass,
+        );
+        $crate::conformance_tests!(@each_in json, $make, $attr,
+            the_extractors_serialize_as_the_claims_object,
         );
         $crate::conformance_tests!(@each_in next_param, $make, $attr,
             a_refused_navigation_carries_the_way_back,

@@ -67,6 +67,7 @@ pub use types::{
 use crate::User;
 use crate::api_key::ApiKeyKind;
 use crate::auth::http::{AuthHttp, AuthRequest};
+use crate::auth::signed_out::SignOutSink;
 use crate::auth::{AuthError, Factor, SignOutScope};
 use crate::config::{ConfigError, ENV_SECRET_KEY, ENV_SERVICE_ROLE_KEY, ENV_URL, project_urls};
 use crate::global_headers::GlobalHeaders;
@@ -94,6 +95,9 @@ pub struct SupabaseAdmin {
 struct Inner {
     url: Url,
     http: AuthHttp,
+    /// The `Supabase` handle's sign-outs, when shared with
+    /// [`SupabaseAdminBuilder::record_sign_outs_in`].
+    sign_outs: Option<SignOutSink>,
 }
 
 impl std::fmt::Debug for SupabaseAdmin {
@@ -117,6 +121,7 @@ pub struct SupabaseAdminBuilder {
     root_certificates: Vec<Vec<u8>>,
     request_timeout: Duration,
     global_headers: HeaderMap,
+    sign_outs: Option<SignOutSink>,
 }
 
 impl std::fmt::Debug for SupabaseAdminBuilder {
@@ -132,6 +137,7 @@ impl std::fmt::Debug for SupabaseAdminBuilder {
                 "global_headers",
                 &self.global_headers.keys().collect::<Vec<_>>(),
             )
+            .field("sign_outs", &self.sign_outs)
             .finish()
     }
 }
@@ -164,6 +170,7 @@ impl SupabaseAdmin {
             root_certificates: Vec::new(),
             request_timeout: Duration::from_secs(10),
             global_headers: HeaderMap::new(),
+            sign_outs: None,
         }
     }
 
@@ -203,6 +210,7 @@ impl SupabaseAdmin {
     pub fn auth(&self) -> AdminAuth<'_> {
         AdminAuth {
             http: &self.inner.http,
+            sign_outs: self.inner.sign_outs.as_ref(),
         }
     }
 }
@@ -232,6 +240,17 @@ impl SupabaseAdminBuilder {
         self
     }
 
+    /// Records the sessions [`AdminAuth::sign_out`] ends in `supabase`'s
+    /// [`SignedOutSessions`](crate::auth::SignedOutSessions) (and tells its
+    /// [`SignOutListener`](crate::auth::SignOutListener)), so that handle's `get_claims`
+    /// refuses them at once, as after [`Auth::sign_out`](crate::auth::Auth::sign_out).
+    /// Without it an admin sign-out is only the Auth server's, and that handle accepts the
+    /// ended sessions' tokens until they expire.
+    pub fn record_sign_outs_in(mut self, supabase: &crate::Supabase) -> Self {
+        self.sign_outs = Some(supabase.sign_out_sink().clone());
+        self
+    }
+
     /// Timeout of one call (default 10 s).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
@@ -255,7 +274,11 @@ impl SupabaseAdminBuilder {
         let http = AuthHttp::new(client, auth_url, key.to_owned(), self.request_timeout)
             .with_global_headers(GlobalHeaders::new(self.global_headers)?);
         Ok(SupabaseAdmin {
-            inner: Arc::new(Inner { url, http }),
+            inner: Arc::new(Inner {
+                url,
+                http,
+                sign_outs: self.sign_outs,
+            }),
         })
     }
 }
@@ -264,6 +287,7 @@ impl SupabaseAdminBuilder {
 #[derive(Debug, Clone, Copy)]
 pub struct AdminAuth<'a> {
     http: &'a AuthHttp,
+    sign_outs: Option<&'a SignOutSink>,
 }
 
 impl<'a> AdminAuth<'a> {
@@ -359,12 +383,22 @@ impl<'a> AdminAuth<'a> {
 
     /// Ends sessions of the user whose access token `jwt` is (`POST /logout`): `scope` says
     /// which (all of them, that one, or the others).
+    ///
+    /// With [`SupabaseAdminBuilder::record_sign_outs_in`], a sign-out the server accepted is
+    /// also recorded in that `Supabase` handle, which then refuses the ended sessions as after
+    /// [`Auth::sign_out_with_scope`](crate::auth::Auth::sign_out_with_scope). Only then: the
+    /// admin handle has no verifier, so only the server's acceptance shows the token is
+    /// genuine (nothing is recorded when the call fails).
     pub async fn sign_out(&self, jwt: &str, scope: SignOutScope) -> Result<(), AuthError> {
         let query = [("scope", scope.as_str())];
         let mut request = AuthRequest::new(Method::POST, "logout");
         request.query = &query;
         request.bearer = Some(jwt);
-        self.http.send(request).await.map(drop)
+        self.http.send(request).await?;
+        if let Some(sign_outs) = self.sign_outs {
+            sign_outs.record_accepted(jwt, scope);
+        }
+        Ok(())
     }
 
     /// The MFA factors of users (auth-js `auth.admin.mfa`).

@@ -47,6 +47,12 @@ pub enum Verification {
 /// Cheap to clone (one `Arc`). Serializes as the claims object, so a handler can return it as
 /// JSON. Typed accessors cover the claims Supabase Auth writes; [`Claims::get`] and
 /// [`Claims::fields`] reach any other (custom access-token hook claims, for instance).
+///
+/// Verified locally, by signature: they prove the Auth server issued the token and that it
+/// has not expired, not that its session is still alive. A session signed out through this
+/// process is refused ([`Auth::get_claims`](crate::auth::Auth::get_claims)); one ended
+/// anywhere else keeps verifying until its `exp`. Ask the server with
+/// [`Auth::get_user`](crate::auth::Auth::get_user) before irreversible actions.
 #[derive(Clone)]
 pub struct Claims {
     inner: Arc<Inner>,

@@ -25,7 +25,7 @@ mod responses;
 mod retry;
 pub(crate) mod server_check;
 mod session_response;
-mod signed_out;
+pub(crate) mod signed_out;
 mod sso;
 mod types;
 pub(crate) mod verify;
@@ -256,6 +256,21 @@ impl<'a> Auth<'a> {
     /// A token that does not verify is an [`AuthError::InvalidJwt`]; its cookies are left
     /// alone (a forged cookie must not sign out the real session of the browser). So is a
     /// token without a non-empty `sub`: it names no user, whoever signed it.
+    ///
+    /// A session signed out through this [`Supabase`](crate::Supabase) handle
+    /// ([`sign_out`](Self::sign_out) and [`sign_out_with_scope`](Self::sign_out_with_scope),
+    /// from any request, even if a cookie was copied before) is refused until its token expires,
+    /// cached or not: [`AuthError::SessionMissing`] (`session_not_found`, what the Auth server
+    /// answers for a deleted session), and its cookies are deleted. The adapters' extractors
+    /// answer it like no session (`401`, or `303` to the login page).
+    ///
+    /// **What a local check cannot know.** The Auth server is not asked: a session ended
+    /// elsewhere — by another process or replica of your app, by an admin, by the user on
+    /// another device — still verifies here until its access token's `exp` (the project's JWT
+    /// expiry, an hour by default). Before an irreversible action (a payment, deleting data,
+    /// changing the email or password) call [`get_user`](Self::get_user), which asks the
+    /// server and fails for a session it no longer knows. See
+    /// [`SignedOutSessions`] for the fleet-wide seam.
     #[doc(
         alias = "current_user",
         alias = "verify",
@@ -298,7 +313,7 @@ impl<'a> Auth<'a> {
         // Checked on every use: the lookup may be older than this call, or the session written since.
         let untouched = self.client.cookies().session_untouched();
         let valid = verifier.still_valid(&claims);
-        let usable = untouched && valid && !self.client.shared.signed_out.refuses(&claims);
+        let usable = untouched && valid && !self.client.shared.sign_outs.set.refuses(&claims);
         (usable && !self.needs_refresh(session_expires_at)).then_some(claims)
     }
 
@@ -332,6 +347,10 @@ impl<'a> Auth<'a> {
     /// A token the verifier cannot check itself (no `kid`, or HS256 without the JWT secret) is
     /// confirmed with `GET /user`; one the server refused is refused again without a call for
     /// the [failure window](crate::SupabaseBuilder::failure_memory_window).
+    ///
+    /// A token of a session signed out through this handle is refused with
+    /// [`AuthError::SessionMissing`], as in [`get_claims`](Self::get_claims) (which also
+    /// says what a local check cannot know).
     pub async fn claims_for_token(&self, access_token: &str) -> Result<Claims, AuthError> {
         self.first_party("claims_for_token")?;
         let verifier = &self.client.shared.verifier;
@@ -349,7 +368,7 @@ impl<'a> Auth<'a> {
             }
         };
         // A token without a non-empty `sub` never became `Claims` (it names no user).
-        if self.client.shared.signed_out.refuses(&claims) {
+        if self.client.shared.sign_outs.set.refuses(&claims) {
             tracing::debug!("refusing a token of a session signed out through this server");
             return Err(AuthError::SessionMissing);
         }
@@ -438,6 +457,11 @@ impl<'a> Auth<'a> {
 
     /// The user of the current session, from the Auth server (`GET /user`). Refreshes the
     /// session first when needed. A session the server no longer knows is removed.
+    ///
+    /// One round trip per call, but the server's word: a session signed out anywhere (another
+    /// replica, another device, an admin) fails here at once with
+    /// [`AuthError::SessionMissing`], where [`get_claims`](Self::get_claims) accepts its token
+    /// until it expires. Use it before irreversible actions.
     #[doc(alias = "current_user", alias = "me")]
     pub async fn get_user(&self) -> Result<User, AuthError> {
         self.first_party("get_user")?;
@@ -474,7 +498,9 @@ impl<'a> Auth<'a> {
     /// "sign out everywhere" action.
     ///
     /// The cookies are removed even when the server cannot be reached; the error is still
-    /// returned.
+    /// returned. Either way, this [`Supabase`](crate::Supabase) handle refuses the session
+    /// from now on, even from a copy of its cookies, until its access token expires (see
+    /// [`sign_out_with_scope`](Self::sign_out_with_scope)).
     ///
     /// ```no_run
     /// # async fn logout(client: &supabase_ssr_core::SupabaseClient) {
@@ -494,6 +520,17 @@ impl<'a> Auth<'a> {
     /// (the JS library keeps them on a 5xx for `Global`); the error is still returned so you can
     /// tell other devices may not be signed out. `Others` keeps this session. 401, 403 and 404
     /// from the server count as success. [`sign_out`](Self::sign_out) is the local scope.
+    ///
+    /// **In this process**, the ended sessions are refused by
+    /// [`get_claims`](Self::get_claims) and [`claims_for_token`](Self::claims_for_token)
+    /// of every request of this [`Supabase`](crate::Supabase) handle until their access tokens
+    /// expire, even when a cookie was copied before: `Local`, this session; `Global`, this one
+    /// and every session of the user issued before this second; `Others`, the user's sessions
+    /// issued before this second but this one. This is recorded even when the server call
+    /// failed (the user asked to leave; refusing here is only stricter than the server), but
+    /// only from a token that verifies, so a forged cookie signs nobody out. Other processes
+    /// do not know (see [`get_claims`](Self::get_claims)); a session signed in during the very
+    /// second of a `Global` sign-out is not refused (token times have whole seconds).
     #[doc(alias = "logout", alias = "signout", alias = "log_out")]
     pub async fn sign_out_with_scope(&self, scope: SignOutScope) -> Result<(), AuthError> {
         self.first_party("sign_out")?;
@@ -560,15 +597,12 @@ impl<'a> Auth<'a> {
         let Some(claims) = claims else {
             return;
         };
-        if scope == SignOutScope::Others && shared.signed_out.refuses(&claims) {
+        if scope == SignOutScope::Others && shared.sign_outs.set.refuses(&claims) {
             return;
         }
         let now = verifier.now_secs();
         let sign_out = SignOut::from_claims(&claims, scope, now, verifier.leeway_secs());
-        shared.signed_out.record(&sign_out);
-        if let Some(listener) = &shared.sign_out_listener {
-            listener.signed_out(&sign_out);
-        }
+        shared.sign_outs.record(&sign_out);
         if scope != SignOutScope::Others {
             verifier.forget_session(self.cookie_lookup().key, access_token);
         }

@@ -1,24 +1,6 @@
-//! Sessions signed out through this process, refused by `get_claims` until their tokens expire.
-//!
-//! Access tokens are verified locally (signature, expiry) and their claims cached, so without
-//! this a cookie copied before `POST /logout` would keep working on this server until its
-//! access token expires. Every [`Auth::sign_out`](super::Auth::sign_out) records what it
-//! ended here, and [`Auth::get_claims`](super::Auth::get_claims) and
-//! [`Auth::claims_for_token`](super::Auth::claims_for_token) refuse it from then on with
-//! [`AuthError::SessionMissing`](super::AuthError::SessionMissing) — the Auth server's own
-//! answer (403 `session_not_found`) for a token of a deleted session.
-//!
-//! What stays true of any signature-only check: **other processes** (other replicas, other
-//! servers) accept the token until its `exp`, since nothing tells them. Issue 18's fleet-wide
-//! sign-out feeds the same set from the others through the seam below: a
-//! [`SignOutListener`] publishes what this process recorded, and what the others published is
-//! given to [`SignedOutSessions::record`] of [`Supabase::signed_out_sessions`](crate::Supabase::signed_out_sessions).
-//! The request path never leaves this process's memory.
-//!
-//! Bounded: an entry drops once every token it can refuse has expired, and the set holds at
-//! most [`SignedOutSessions::DEFAULT_CAPACITY`] entries. When full, the entry that would
-//! expire soonest goes first (it refuses for the shortest time anyway); that is logged, since
-//! the session it refused is accepted again here until its token expires.
+//! Sessions signed out through this process, refused by `get_claims` until their tokens
+//! expire: [`SignedOutSessions`] (the set), [`SignOut`] (one event) and [`SignOutListener`]
+//! (the seam a fleet-wide sign-out publishes through).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +8,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::claims::Claims;
+use super::claims::{Claims, Payload, Verification};
 use super::types::SignOutScope;
 use super::verify::{Clock, system_clock};
 
@@ -99,6 +81,53 @@ pub trait SignOutListener: Send + Sync {
 impl<T: SignOutListener + ?Sized> SignOutListener for Arc<T> {
     fn signed_out(&self, sign_out: &SignOut) {
         (**self).signed_out(sign_out);
+    }
+}
+
+/// Where a handle records its sign-outs: its set, and the listener that publishes them.
+#[derive(Clone, Default)]
+pub(crate) struct SignOutSink {
+    pub(crate) set: Arc<SignedOutSessions>,
+    pub(crate) listener: Option<Arc<dyn SignOutListener>>,
+}
+
+impl std::fmt::Debug for SignOutSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignOutSink")
+            .field("set", &self.set)
+            .field("listener", &self.listener.as_ref().map(|_| ".."))
+            .finish()
+    }
+}
+
+impl SignOutSink {
+    /// Records `sign_out` in the set, then tells the listener.
+    pub(crate) fn record(&self, sign_out: &SignOut) {
+        self.set.record(sign_out);
+        if let Some(listener) = &self.listener {
+            listener.signed_out(sign_out);
+        }
+    }
+
+    /// Records the sign-out of `token`, which the Auth server accepted on `POST /logout` (so
+    /// it is genuine: the server checked it), read without verifying it here. Nothing is
+    /// recorded for a token without `sub` or `exp`.
+    pub(crate) fn record_accepted(&self, token: &str, scope: SignOutScope) {
+        let Ok(payload) = crate::jwt_payload::decode(token) else {
+            return;
+        };
+        let Some(exp) = payload.get("exp").and_then(serde_json::Value::as_u64) else {
+            return;
+        };
+        let Ok(payload) = serde_json::to_vec(&payload).map(Payload::parse) else {
+            return;
+        };
+        let claims = payload.ok().and_then(|payload| {
+            Claims::new(payload, exp, String::new(), None, Verification::AuthServer).ok()
+        });
+        if let Some(claims) = claims {
+            self.record(&SignOut::from_claims(&claims, scope, self.set.now(), 0));
+        }
     }
 }
 
@@ -208,12 +237,31 @@ impl Inner {
     }
 }
 
-/// The sessions signed out through this process (see the [module docs](self)): held once per
-/// [`Supabase`](crate::Supabase) handle and shared by every per-request client, like the
-/// verified-claims cache.
+/// The sessions signed out through this process, refused by `get_claims` until their tokens
+/// expire: held once per [`Supabase`](crate::Supabase) handle
+/// ([`Supabase::signed_out_sessions`](crate::Supabase::signed_out_sessions)) and shared by
+/// every per-request client, like the verified-claims cache.
 ///
-/// The check on the request path is one atomic load while nothing is signed out, else a read
-/// lock and two hash lookups; it allocates nothing.
+/// Access tokens are verified locally (signature, expiry) and their claims cached, so without
+/// this a cookie copied before `POST /logout` would keep working on this server until its
+/// access token expires. Every [`Auth::sign_out`](super::Auth::sign_out) records what it ended
+/// here, and [`Auth::get_claims`](super::Auth::get_claims) and
+/// [`Auth::claims_for_token`](super::Auth::claims_for_token) refuse it from then on with
+/// [`AuthError::SessionMissing`](super::AuthError::SessionMissing) — the Auth server's own
+/// answer (403 `session_not_found`) for a token of a deleted session.
+///
+/// What stays true of any signature-only check: **other processes** (other replicas, other
+/// servers) accept the token until its `exp`, since nothing tells them. A fleet-wide sign-out
+/// feeds this set from the others: a [`SignOutListener`]
+/// ([`SupabaseBuilder::on_sign_out`](crate::SupabaseBuilder::on_sign_out)) publishes what this
+/// process recorded, and what the others published is given to
+/// [`record`](Self::record). The request path never leaves this process's memory: one atomic
+/// load while nothing is signed out, else a read lock and two hash lookups, no allocation.
+///
+/// Bounded: an entry drops once every token it can refuse has expired, and the set holds at
+/// most [`DEFAULT_CAPACITY`](Self::DEFAULT_CAPACITY) entries. When full, the entry that would
+/// expire soonest goes first (it refuses for the shortest time anyway); that is logged, since
+/// the session it refused is accepted again here until its token expires.
 pub struct SignedOutSessions {
     capacity: usize,
     /// Whether any entry may be present: lets the request path skip the lock and the clock.

@@ -121,14 +121,19 @@ macro_rules! __aal2_claims_types {
         /// configured (`SupabaseBuilder::mfa_path`), else `403 {"error":"mfa_required"}`; other
         /// requests get what `Authenticated` answers
         /// ([`SupabaseClient::require_aal2`](supabase_ssr_core::SupabaseClient::require_aal2)).
+        ///
+        /// Serializes as the claims object, like `Authenticated`.
         #[derive(Debug, Clone)]
         pub struct Aal2(pub $crate::auth::Claims);
 
         /// [`Aal2`] for every user: an `aal1` session must step up even without a verified
         /// factor (the MFA page enrolls one),
-        /// [`Aal2Policy::Strict`](supabase_ssr_core::proxy::Aal2Policy::Strict).
+        /// [`Aal2Policy::Strict`](supabase_ssr_core::proxy::Aal2Policy::Strict). Serializes as
+        /// the claims object.
         #[derive(Debug, Clone)]
         pub struct StrictAal2(pub $crate::auth::Claims);
+
+        $crate::__serialize_as_claims!(Aal2, StrictAal2);
 
         impl ::std::ops::Deref for Aal2 {
             type Target = $crate::auth::Claims;
@@ -145,6 +150,26 @@ macro_rules! __aal2_claims_types {
                 &self.0
             }
         }
+    };
+}
+
+/// Implements `serde::Serialize` for an adapter's claims wrappers (`Authenticated`,
+/// `MaybeAuthenticated`, `Aal2`, `StrictAal2`) as what they wrap: the claims object (`null`
+/// for a `MaybeAuthenticated` of an anonymous visitor), so a handler can answer `Json(user)`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __serialize_as_claims {
+    ($($wrapper:ident),* $(,)?) => {
+        $(
+            impl $crate::__private::serde::Serialize for $wrapper {
+                fn serialize<S>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error>
+                where
+                    S: $crate::__private::serde::Serializer,
+                {
+                    $crate::__private::serde::Serialize::serialize(&self.0, serializer)
+                }
+            }
+        )*
     };
 }
 

@@ -142,7 +142,7 @@ pub(super) async fn error_answer(response: reqwest::Response) -> StorageError {
             message: format!(
                 "{} (the answer's body could not be read: {})",
                 status_text(status),
-                e.without_url()
+                ErrorSource::http(e)
             ),
         },
     }
