@@ -592,6 +592,8 @@ impl SupabaseBuilder {
 
     /// Where browsers without a session are sent when they open a page that requires one
     /// (`303 See Other`); without it they get `401`. JSON requests always get `401`.
+    /// With [`login_next_param`](Self::login_next_param) the redirect also says which page
+    /// they were opening, so the login page can send them back there.
     pub fn login_path(mut self, path: impl Into<String>) -> Self {
         self.login_path = Some(path.into());
         self

@@ -41,7 +41,9 @@ pub(crate) fn report_third_party_auth() {
 ///
 /// JSON clients get `401 {"error": …}`. When a login page is configured
 /// ([`SupabaseBuilder::login_path`](crate::SupabaseBuilder::login_path)), browser navigations
-/// (an `Accept` header that prefers HTML) are redirected there with `303 See Other` instead.
+/// (an `Accept` header that prefers HTML) are redirected there with `303 See Other` instead
+/// (carrying the requested path when
+/// [`SupabaseBuilder::login_next_param`](crate::SupabaseBuilder::login_next_param) is set).
 /// A refused cross-site request is a `403`: JSON for clients that prefer it, else plain text.
 ///
 /// A signed-in user who must step up to `aal2` first
