@@ -1,6 +1,5 @@
-//! The local Auth server for development (`supabase_ssr_testing::dev`, re-exported as
-//! `supabase_ssr_actix_web::dev` with the `dev` feature) started from an actix-web `System`, as
-//! `#[actix_web::main]` runs `main`: the demo user signs in through the app, the protected route
+//! The local Auth server for development (`supabase_ssr_actix_web::dev`, feature `dev`) started
+//! from an actix-web `System`, as `#[actix_web::main]` runs `main`: the demo user signs in through the app, the protected route
 //! sees them, and dropping the handle inside the `System` stops the server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,11 +11,8 @@ use actix_web::test::{TestRequest, call_service, init_service, read_body};
 use actix_web::{App, HttpResponse, web};
 use supabase_ssr_actix_web::core::auth::PasswordCredentials;
 use supabase_ssr_actix_web::{Authenticated, Client, SupabaseMiddleware};
-// The re-export when the feature is on (the workspace test run), the testing crate otherwise.
-#[cfg(feature = "dev")]
+// The feature is on in every test build (the crate's dev-dependency on itself).
 use supabase_ssr_actix_web::dev;
-#[cfg(not(feature = "dev"))]
-use supabase_ssr_testing::dev;
 
 #[test]
 fn the_dev_server_runs_under_an_actix_system() {
