@@ -321,7 +321,11 @@ impl SignedOutSessions {
         {
             inner.put_session(session, sign_out.session_until, self.capacity);
         }
-        if sign_out.scope != SignOutScope::Local && sign_out.user_until > now {
+        // `others` from a token without `session_id` cannot tell this session from the others:
+        // nothing is recorded rather than signing this one out too.
+        let spares_unknown =
+            sign_out.scope == SignOutScope::Others && sign_out.session_id.is_none();
+        if sign_out.scope != SignOutScope::Local && sign_out.user_until > now && !spares_unknown {
             let except = match sign_out.scope {
                 SignOutScope::Others => sign_out.session_id.as_deref().map(Arc::from),
                 _ => None,
@@ -458,6 +462,16 @@ mod tests {
         assert!(!set.refuses(&claims("u", Some("s1"), Some(NOW - 100), NOW + 3500)));
         assert!(set.refuses(&claims("u", Some("s2"), Some(NOW - 1), NOW + 3599)));
         assert!(!set.refuses(&claims("u", Some("s3"), Some(NOW + 1), NOW + 3601)));
+    }
+
+    #[test]
+    fn others_without_a_session_id_records_nothing() {
+        let (set, _) = set(10);
+        let mut out = sign_out(SignOutScope::Others);
+        out.session_id = None;
+        set.record(&out);
+        assert!(set.is_empty());
+        assert!(!set.refuses(&claims("u", None, Some(NOW - 100), NOW + 3500)));
     }
 
     #[test]
