@@ -41,6 +41,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
+use supabase_ssr_core::config::ENV_URL;
 use supabase_ssr_core::{ConfigError, Supabase, SupabaseBuilder};
 use tokio::sync::oneshot;
 
@@ -265,7 +266,7 @@ fn serve(
 /// # }
 /// ```
 pub fn builder_from_env_or_local() -> Result<(SupabaseBuilder, Option<DevAuth>), DevError> {
-    if std::env::var_os("SUPABASE_URL").is_some_and(|url| !url.is_empty()) {
+    if std::env::var_os(ENV_URL).is_some_and(|url| !url.is_empty()) {
         return Ok((Supabase::builder_from_env()?, None));
     }
     tracing::info!("SUPABASE_URL is not set: using a local Auth server for development");

@@ -11,7 +11,7 @@ use crate::auth::refresh::{RefreshCoordinator, RefreshSettings};
 use crate::auth::server_check::ServerChecks;
 use crate::auth::signed_out::SignOutSink;
 use crate::auth::verify::{CacheKey, Verifier, VerifierSettings};
-use crate::auth::{Auth, AuthError, Claims, SignOutListener, SignedOutSessions};
+use crate::auth::{Auth, AuthError, Claims, SignOutListener, SignOutScope, SignedOutSessions};
 use crate::config::{Config, ConfigError};
 use crate::cookies::{
     CookieContents, CookieEncoding, CookieOptions, CookieOptionsError, CookieState, ResponseCookies,
@@ -256,9 +256,22 @@ impl Supabase {
         &self.shared.sign_outs.set
     }
 
-    /// The handle's sign-out set and listener, for an admin handle sharing them.
-    pub(crate) fn sign_out_sink(&self) -> &SignOutSink {
-        &self.shared.sign_outs
+    /// Records the sign-out of `token`, which the Auth server accepted on `POST /logout` (an
+    /// admin sign-out, [`SupabaseAdminBuilder::record_sign_outs_in`](crate::admin::SupabaseAdminBuilder::record_sign_outs_in)):
+    /// its claims are read as after a `GET /user` confirmation (structure, expiry, issuer and
+    /// audience checked here; the signature was the server's business). A token of another
+    /// project records nothing.
+    pub(crate) fn record_server_sign_out(&self, token: &str, scope: SignOutScope) {
+        let verifier = &self.shared.verifier;
+        match verifier.claims_confirmed_by_server(token) {
+            Ok(claims) => self
+                .shared
+                .sign_outs
+                .record_claims(verifier, &claims, scope),
+            Err(error) => {
+                tracing::debug!(reason = %error, "not recording the sign-out of a token this handle would refuse anyway");
+            }
+        }
     }
 
     /// The client for one request, from its `Cookie` header values. Cheap: no network, no
@@ -1021,13 +1034,13 @@ impl SupabaseClient {
         self.request.remembered.get_or_init(lookup)
     }
 
-    /// The outage an earlier refresh in this request met, if any.
     /// The request's target, to carry to the login page (see
     /// [`with_request_target`](Self::with_request_target)).
     pub(crate) fn request_target(&self) -> Option<&str> {
         self.request.target.get().map(AsRef::as_ref)
     }
 
+    /// The outage an earlier refresh in this request met, if any.
     pub(crate) fn refresh_outage(&self) -> Option<&AuthError> {
         self.request.refresh_outage.get()
     }

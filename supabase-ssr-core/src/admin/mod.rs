@@ -67,7 +67,6 @@ pub use types::{
 use crate::User;
 use crate::api_key::ApiKeyKind;
 use crate::auth::http::{AuthHttp, AuthRequest};
-use crate::auth::signed_out::SignOutSink;
 use crate::auth::{AuthError, Factor, SignOutScope};
 use crate::config::{ConfigError, ENV_SECRET_KEY, ENV_SERVICE_ROLE_KEY, ENV_URL, project_urls};
 use crate::global_headers::GlobalHeaders;
@@ -95,9 +94,9 @@ pub struct SupabaseAdmin {
 struct Inner {
     url: Url,
     http: AuthHttp,
-    /// The `Supabase` handle's sign-outs, when shared with
-    /// [`SupabaseAdminBuilder::record_sign_outs_in`].
-    sign_outs: Option<SignOutSink>,
+    /// The `Supabase` handle whose sign-out set records this handle's sign-outs
+    /// ([`SupabaseAdminBuilder::record_sign_outs_in`]).
+    records_sign_outs_in: Option<crate::Supabase>,
 }
 
 impl std::fmt::Debug for SupabaseAdmin {
@@ -121,7 +120,7 @@ pub struct SupabaseAdminBuilder {
     root_certificates: Vec<Vec<u8>>,
     request_timeout: Duration,
     global_headers: HeaderMap,
-    sign_outs: Option<SignOutSink>,
+    records_sign_outs_in: Option<crate::Supabase>,
 }
 
 impl std::fmt::Debug for SupabaseAdminBuilder {
@@ -137,7 +136,7 @@ impl std::fmt::Debug for SupabaseAdminBuilder {
                 "global_headers",
                 &self.global_headers.keys().collect::<Vec<_>>(),
             )
-            .field("sign_outs", &self.sign_outs)
+            .field("records_sign_outs_in", &self.records_sign_outs_in.is_some())
             .finish()
     }
 }
@@ -170,7 +169,7 @@ impl SupabaseAdmin {
             root_certificates: Vec::new(),
             request_timeout: Duration::from_secs(10),
             global_headers: HeaderMap::new(),
-            sign_outs: None,
+            records_sign_outs_in: None,
         }
     }
 
@@ -210,7 +209,7 @@ impl SupabaseAdmin {
     pub fn auth(&self) -> AdminAuth<'_> {
         AdminAuth {
             http: &self.inner.http,
-            sign_outs: self.inner.sign_outs.as_ref(),
+            records_sign_outs_in: self.inner.records_sign_outs_in.as_ref(),
         }
     }
 }
@@ -247,7 +246,7 @@ impl SupabaseAdminBuilder {
     /// Without it an admin sign-out is only the Auth server's, and that handle accepts the
     /// ended sessions' tokens until they expire.
     pub fn record_sign_outs_in(mut self, supabase: &crate::Supabase) -> Self {
-        self.sign_outs = Some(supabase.sign_out_sink().clone());
+        self.records_sign_outs_in = Some(supabase.clone());
         self
     }
 
@@ -277,7 +276,7 @@ impl SupabaseAdminBuilder {
             inner: Arc::new(Inner {
                 url,
                 http,
-                sign_outs: self.sign_outs,
+                records_sign_outs_in: self.records_sign_outs_in,
             }),
         })
     }
@@ -287,7 +286,7 @@ impl SupabaseAdminBuilder {
 #[derive(Debug, Clone, Copy)]
 pub struct AdminAuth<'a> {
     http: &'a AuthHttp,
-    sign_outs: Option<&'a SignOutSink>,
+    records_sign_outs_in: Option<&'a crate::Supabase>,
 }
 
 impl<'a> AdminAuth<'a> {
@@ -395,8 +394,8 @@ impl<'a> AdminAuth<'a> {
         request.query = &query;
         request.bearer = Some(jwt);
         self.http.send(request).await?;
-        if let Some(sign_outs) = self.sign_outs {
-            sign_outs.record_accepted(jwt, scope);
+        if let Some(supabase) = self.records_sign_outs_in {
+            supabase.record_server_sign_out(jwt, scope);
         }
         Ok(())
     }

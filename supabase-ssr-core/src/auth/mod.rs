@@ -600,9 +600,7 @@ impl<'a> Auth<'a> {
         if scope == SignOutScope::Others && shared.sign_outs.set.refuses(&claims) {
             return;
         }
-        let now = verifier.now_secs();
-        let sign_out = SignOut::from_claims(&claims, scope, now, verifier.leeway_secs());
-        shared.sign_outs.record(&sign_out);
+        shared.sign_outs.record_claims(verifier, &claims, scope);
         if scope != SignOutScope::Others {
             verifier.forget_session(self.cookie_lookup().key, access_token);
         }

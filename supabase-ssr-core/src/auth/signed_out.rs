@@ -8,9 +8,9 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::claims::{Claims, Payload, Verification};
+use super::claims::Claims;
 use super::types::SignOutScope;
-use super::verify::{Clock, system_clock};
+use super::verify::{Clock, Verifier, system_clock};
 
 /// One sign-out: what [`Auth::sign_out`](super::Auth::sign_out) records, what a
 /// [`SignOutListener`] is told and what another process may pass to
@@ -109,25 +109,16 @@ impl SignOutSink {
         }
     }
 
-    /// Records the sign-out of `token`, which the Auth server accepted on `POST /logout` (so
-    /// it is genuine: the server checked it), read without verifying it here. Nothing is
-    /// recorded for a token without `sub` or `exp`.
-    pub(crate) fn record_accepted(&self, token: &str, scope: SignOutScope) {
-        let Ok(payload) = crate::jwt_payload::decode(token) else {
-            return;
-        };
-        let Some(exp) = payload.get("exp").and_then(serde_json::Value::as_u64) else {
-            return;
-        };
-        let Ok(payload) = serde_json::to_vec(&payload).map(Payload::parse) else {
-            return;
-        };
-        let claims = payload.ok().and_then(|payload| {
-            Claims::new(payload, exp, String::new(), None, Verification::AuthServer).ok()
-        });
-        if let Some(claims) = claims {
-            self.record(&SignOut::from_claims(&claims, scope, self.set.now(), 0));
-        }
+    /// Records the sign-out of `scope` by the holder of `claims`, at the verifier's time and
+    /// with its leeway (the refused tokens are the ones it would otherwise accept).
+    pub(crate) fn record_claims(&self, verifier: &Verifier, claims: &Claims, scope: SignOutScope) {
+        let now = verifier.now_secs();
+        self.record(&SignOut::from_claims(
+            claims,
+            scope,
+            now,
+            verifier.leeway_secs(),
+        ));
     }
 }
 
