@@ -208,6 +208,44 @@ impl Drop for Harness {
     }
 }
 
+/// The `Accept` header of a browser navigation (Chromium's): refused pages answer it with a
+/// `303` to the login or MFA page.
+pub const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+/// The `Accept` header of an API call: refused requests get the JSON `401` / `403`.
+pub const JSON_ACCEPT: &str = "application/json";
+
+/// `GET target` with `accept` and the jar's cookies.
+pub async fn get_accepting<A: App>(
+    app: &A,
+    target: &str,
+    accept: &str,
+    jar: &BrowserJar,
+) -> TestResponse {
+    app.send(
+        TestRequest::get(target)
+            .header("Accept", accept)
+            .cookies(jar),
+    )
+    .await
+}
+
+/// Signs the seeded user in through the app's sign-in route (`200 signed in`); the browser's
+/// jar afterwards.
+pub async fn sign_in_through<A: App>(app: &A) -> BrowserJar {
+    let body = serde_json::json!({ "email": EMAIL, "password": PASSWORD }).to_string();
+    let response = app
+        .send(TestRequest::post(super::routes::SIGN_IN, body))
+        .await;
+    assert_eq!(
+        (response.status, response.body.as_str()),
+        (200, "signed in"),
+        "{response:?}"
+    );
+    let mut jar = BrowserJar::new();
+    jar.apply(response.set_cookies());
+    jar
+}
+
 /// The seeded user's email.
 pub const EMAIL: &str = "conformance@example.com";
 /// The seeded user's password.
@@ -250,9 +288,28 @@ impl Harness {
 
     /// The default `Supabase` handle.
     pub fn supabase(&self) -> Supabase {
-        self.supabase_builder()
+        self.supabase_with(|builder| builder)
+    }
+
+    /// The `Supabase` handle with the options `configure` adds.
+    pub fn supabase_with(
+        &self,
+        configure: impl FnOnce(SupabaseBuilder) -> SupabaseBuilder,
+    ) -> Supabase {
+        configure(self.supabase_builder())
             .build()
             .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Gives the seeded user a verified TOTP factor (its secret joins what the logs must never
+    /// hold); the factor's id.
+    pub fn add_verified_factor(&self) -> String {
+        let (factor_id, secret) = self
+            .auth
+            .add_verified_totp_factor(EMAIL)
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.remember_secret(&secret);
+        factor_id
     }
 
     /// A browser jar holding a fresh session of `email`, written as a sign-in writes it, whose

@@ -7,24 +7,19 @@
 use serde_json::Value;
 use supabase_ssr_core::{Session, Supabase};
 
-use super::harness::{App, EMAIL, Harness, TestRequest, TestResponse, jar_holding};
+use super::harness::{
+    App, BROWSER_ACCEPT, EMAIL, Harness, JSON_ACCEPT, TestResponse, get_accepting, jar_holding,
+};
 use super::routes;
 use crate::jar::BrowserJar;
 use crate::server::{Endpoint, IssuedSession};
 
-const HTML: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-const JSON: &str = "application/json";
 const LOGIN: &str = "/login";
 const MFA: &str = "/mfa/challenge";
 
 /// The handle with a login page and an MFA page.
 fn supabase(harness: &Harness) -> Supabase {
-    harness
-        .supabase_builder()
-        .login_path(LOGIN)
-        .mfa_path(MFA)
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
+    harness.supabase_with(|builder| builder.login_path(LOGIN).mfa_path(MFA))
 }
 
 /// A jar holding `issued` (its refresh token is one the logs must never hold).
@@ -43,36 +38,17 @@ fn aal2_jar(harness: &Harness, supabase: &Supabase, expires_in: i64) -> BrowserJ
     jar_of(harness, supabase, issued)
 }
 
-/// Gives the seeded user a verified TOTP factor; its id.
-fn add_factor(harness: &Harness) -> String {
-    let (factor_id, secret) = harness
-        .auth
-        .add_verified_totp_factor(EMAIL)
-        .unwrap_or_else(|e| panic!("{e}"));
-    harness.remember_secret(&secret);
-    factor_id
-}
-
-async fn get<A: App>(app: &A, route: &str, accept: &str, jar: &BrowserJar) -> TestResponse {
-    app.send(
-        TestRequest::get(route)
-            .header("Accept", accept)
-            .cookies(jar),
-    )
-    .await
-}
-
 /// Both answers of a session that must step up at `route`: the browser navigation is sent to
 /// the MFA page, the API request gets the JSON `403`.
 async fn assert_steps_up<A: App>(app: &A, route: &str, jar: &BrowserJar) {
-    let page = get(app, route, HTML, jar).await;
+    let page = get_accepting(app, route, BROWSER_ACCEPT, jar).await;
     assert_eq!(page.status, 303, "{route}: {page:?}");
     assert_eq!(page.header("location"), Some(MFA), "{route}: {page:?}");
-    let api = get(app, route, JSON, jar).await;
+    let api = get_accepting(app, route, JSON_ACCEPT, jar).await;
     assert_eq!(api.status, 403, "{route}: {api:?}");
     assert!(
         api.header("content-type")
-            .is_some_and(|t| t.starts_with(JSON)),
+            .is_some_and(|t| t.starts_with(JSON_ACCEPT)),
         "{route}: {api:?}"
     );
     let body: Value = serde_json::from_str(&api.body).unwrap_or_else(|e| panic!("{e}"));
@@ -86,7 +62,7 @@ async fn assert_steps_up<A: App>(app: &A, route: &str, jar: &BrowserJar) {
 /// `route` answers `200` with claims at `aal`; the response (whose cookies a refresh may have
 /// changed).
 async fn assert_passes<A: App>(app: &A, route: &str, jar: &BrowserJar, aal: &str) -> TestResponse {
-    let response = get(app, route, JSON, jar).await;
+    let response = get_accepting(app, route, JSON_ACCEPT, jar).await;
     assert_eq!(response.status, 200, "{route}: {response:?}");
     let body: Value = serde_json::from_str(&response.body).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(body["aal"], aal, "{route}: {response:?}");
@@ -101,14 +77,14 @@ async fn assert_passes<A: App>(app: &A, route: &str, jar: &BrowserJar, aal: &str
 pub async fn aal1_with_a_verified_factor_must_step_up<A: App>(make: fn(Supabase) -> A) {
     let harness = Harness::start().await;
     let supabase = supabase(&harness);
-    add_factor(&harness);
+    harness.add_verified_factor();
     let jar = harness.jar_with_session(&supabase, EMAIL, 3600);
     let app = make(supabase);
     for route in [routes::AAL2, routes::STRICT_AAL2] {
         assert_steps_up(&app, route, &jar).await;
     }
     // Still signed in: the claims route serves the same session.
-    let claims = get(&app, routes::CLAIMS, JSON, &jar).await;
+    let claims = get_accepting(&app, routes::CLAIMS, JSON_ACCEPT, &jar).await;
     assert_eq!(claims.status, 200, "{claims:?}");
 }
 
@@ -116,13 +92,13 @@ pub async fn aal1_with_a_verified_factor_must_step_up<A: App>(make: fn(Supabase)
 pub async fn aal2_sessions_pass<A: App>(make: fn(Supabase) -> A) {
     let harness = Harness::start().await;
     let supabase = supabase(&harness);
-    add_factor(&harness);
+    harness.add_verified_factor();
     let jar = aal2_jar(&harness, &supabase, 3600);
     let app = make(supabase);
     harness.auth.reset_counters();
     for route in [routes::AAL2, routes::STRICT_AAL2] {
         assert_passes(&app, route, &jar, "aal2").await;
-        let page = get(&app, route, HTML, &jar).await;
+        let page = get_accepting(&app, route, BROWSER_ACCEPT, &jar).await;
         assert_eq!(page.status, 200, "{route}: {page:?}");
     }
     assert_eq!(harness.auth.count(Endpoint::UserGet), 0);
@@ -156,20 +132,20 @@ pub async fn no_session_is_answered_as_by_authenticated<A: App>(make: fn(Supabas
     let supabase = supabase(&harness);
     let app = make(supabase);
     let empty = BrowserJar::new();
-    for accept in [HTML, JSON] {
-        let expected = get(&app, routes::CLAIMS, accept, &empty).await;
+    for accept in [BROWSER_ACCEPT, JSON_ACCEPT] {
+        let expected = get_accepting(&app, routes::CLAIMS, accept, &empty).await;
         assert!(
             [303, 401].contains(&expected.status),
             "{accept}: {expected:?}"
         );
         for route in [routes::AAL2, routes::STRICT_AAL2] {
-            let response = get(&app, route, accept, &empty).await;
+            let response = get_accepting(&app, route, accept, &empty).await;
             assert_eq!(response.status, expected.status, "{route} {accept}");
             assert_eq!(response.header("location"), expected.header("location"));
             assert_eq!(response.body, expected.body, "{route} {accept}");
         }
     }
-    let page = get(&app, routes::AAL2, HTML, &empty).await;
+    let page = get_accepting(&app, routes::AAL2, BROWSER_ACCEPT, &empty).await;
     assert_eq!(page.header("location"), Some(LOGIN), "{page:?}");
 }
 
@@ -180,7 +156,7 @@ pub async fn an_expired_aal2_token_refreshed_in_the_request_stays_aal2<A: App>(
 ) {
     let harness = Harness::start().await;
     let supabase = supabase(&harness);
-    add_factor(&harness);
+    harness.add_verified_factor();
     let mut jar = aal2_jar(&harness, &supabase, -1);
     let app = make(supabase);
     harness.auth.reset_counters();
@@ -198,8 +174,8 @@ pub async fn an_expired_aal2_token_refreshed_in_the_request_stays_aal2<A: App>(
 pub async fn unenrolling_a_factor_drops_the_session_to_aal1<A: App>(make: fn(Supabase) -> A) {
     let harness = Harness::start().await;
     let supabase = supabase(&harness);
-    let first = add_factor(&harness);
-    let second = add_factor(&harness);
+    let first = harness.add_verified_factor();
+    let second = harness.add_verified_factor();
     let app = make(supabase.clone());
     let unenroll = |mut jar: BrowserJar, factor: String| {
         let supabase = supabase.clone();
@@ -239,7 +215,7 @@ pub async fn unenrolling_a_factor_drops_the_session_to_aal1<A: App>(make: fn(Sup
 pub async fn a_cookie_without_its_factors_does_not_pass<A: App>(make: fn(Supabase) -> A) {
     let harness = Harness::start().await;
     let supabase = supabase(&harness);
-    add_factor(&harness);
+    harness.add_verified_factor();
     let app = make(supabase.clone());
     for forged in [None, Some(Value::Array(Vec::new()))] {
         let mut issued = harness

@@ -6,59 +6,42 @@
 
 use supabase_ssr_core::Supabase;
 
-use super::harness::{App, EMAIL, Harness, TestRequest, TestResponse};
+use super::harness::{App, BROWSER_ACCEPT, EMAIL, Harness, JSON_ACCEPT, get_accepting};
 use super::routes;
 use crate::jar::BrowserJar;
-
-const HTML: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-const JSON: &str = "application/json";
 
 /// A page target with a query that needs encoding in a query value (`&`, `=`, `%`).
 fn claims_target() -> String {
     format!("{}?tab=2&q=a%20b", routes::CLAIMS)
 }
 
-async fn get<A: App>(app: &A, target: &str, accept: &str, jar: &BrowserJar) -> TestResponse {
-    app.send(
-        TestRequest::get(target)
-            .header("Accept", accept)
-            .cookies(jar),
-    )
-    .await
-}
-
 /// With `login_next_param("next")`: the login page's `303` carries the path and query, the
 /// MFA page's too; JSON requests get no `Location`.
 pub async fn a_refused_navigation_carries_the_way_back<A: App>(make: fn(Supabase) -> A) {
     let harness = Harness::start().await;
-    let supabase = harness
-        .supabase_builder()
-        .login_path("/login?lang=en")
-        .mfa_path("/mfa/challenge")
-        .login_next_param("next")
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (_factor, secret) = harness
-        .auth
-        .add_verified_totp_factor(EMAIL)
-        .unwrap_or_else(|e| panic!("{e}"));
-    harness.remember_secret(&secret);
+    let supabase = harness.supabase_with(|builder| {
+        builder
+            .login_path("/login?lang=en")
+            .mfa_path("/mfa/challenge")
+            .login_next_param("next")
+    });
+    harness.add_verified_factor();
     let aal1 = harness.jar_with_session(&supabase, EMAIL, 3600);
     let app = make(supabase);
     let empty = BrowserJar::new();
 
-    let page = get(&app, &claims_target(), HTML, &empty).await;
+    let page = get_accepting(&app, &claims_target(), BROWSER_ACCEPT, &empty).await;
     assert_eq!(page.status, 303, "{page:?}");
     assert_eq!(
         page.header("location"),
         Some("/login?lang=en&next=%2Fclaims%3Ftab%3D2%26q%3Da%2520b"),
         "{page:?}"
     );
-    let api = get(&app, &claims_target(), JSON, &empty).await;
+    let api = get_accepting(&app, &claims_target(), JSON_ACCEPT, &empty).await;
     assert_eq!(api.status, 401, "{api:?}");
     assert_eq!(api.header("location"), None, "{api:?}");
 
-    let step_up = get(&app, routes::STRICT_AAL2, HTML, &aal1).await;
+    let step_up = get_accepting(&app, routes::STRICT_AAL2, BROWSER_ACCEPT, &aal1).await;
     assert_eq!(step_up.status, 303, "{step_up:?}");
     assert_eq!(
         step_up.header("location"),
@@ -70,13 +53,9 @@ pub async fn a_refused_navigation_carries_the_way_back<A: App>(make: fn(Supabase
 /// Without the option, the login page is exactly `login_path`.
 pub async fn without_the_option_the_login_page_gets_no_parameter<A: App>(make: fn(Supabase) -> A) {
     let harness = Harness::start().await;
-    let supabase = harness
-        .supabase_builder()
-        .login_path("/login")
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let supabase = harness.supabase_with(|builder| builder.login_path("/login"));
     let app = make(supabase);
-    let page = get(&app, &claims_target(), HTML, &BrowserJar::new()).await;
+    let page = get_accepting(&app, &claims_target(), BROWSER_ACCEPT, &BrowserJar::new()).await;
     assert_eq!(page.status, 303, "{page:?}");
     assert_eq!(page.header("location"), Some("/login"), "{page:?}");
 }

@@ -7,25 +7,11 @@ use std::time::Duration;
 
 use supabase_ssr_core::Supabase;
 
-use super::harness::{App, EMAIL, Harness, PASSWORD, TestRequest, TestResponse};
+use super::harness::{
+    App, BROWSER_ACCEPT, Harness, TestRequest, TestResponse, get_accepting, sign_in_through,
+};
 use super::routes;
 use crate::jar::BrowserJar;
-
-const HTML: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-
-/// Signs in through the app's sign-in route; the browser's jar afterwards.
-async fn sign_in<A: App>(app: &A) -> BrowserJar {
-    let body = serde_json::json!({ "email": EMAIL, "password": PASSWORD }).to_string();
-    let response = app.send(TestRequest::post(routes::SIGN_IN, body)).await;
-    assert_eq!(
-        (response.status, response.body.as_str()),
-        (200, "signed in"),
-        "{response:?}"
-    );
-    let mut jar = BrowserJar::new();
-    jar.apply(response.set_cookies());
-    jar
-}
 
 async fn claims<A: App>(app: &A, jar: &BrowserJar) -> TestResponse {
     app.send(TestRequest::get(routes::CLAIMS).cookies(jar))
@@ -44,14 +30,10 @@ fn assert_refused(response: &TestResponse, what: &str) {
 /// the user; a later sign-in works.
 pub async fn copied_cookies_are_refused_after_signing_out<A: App>(make: fn(Supabase) -> A) {
     let harness = Harness::start().await;
-    let supabase = harness
-        .supabase_builder()
-        .login_path("/login")
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let supabase = harness.supabase_with(|builder| builder.login_path("/login"));
     let app = make(supabase);
-    let browser = sign_in(&app).await;
-    let other_device = sign_in(&app).await;
+    let browser = sign_in_through(&app).await;
+    let other_device = sign_in_through(&app).await;
     // Both verified (and their claims cached) before the sign-out.
     for jar in [&browser, &other_device] {
         assert_eq!(claims(&app, jar).await.status, 200);
@@ -73,13 +55,7 @@ pub async fn copied_cookies_are_refused_after_signing_out<A: App>(make: fn(Supab
     assert!(browser.has_none_starting_with("sb-"), "{browser:?}");
 
     assert_refused(&claims(&app, &copied).await, "the copied cookies");
-    let page = app
-        .send(
-            TestRequest::get(routes::CLAIMS)
-                .cookies(&copied)
-                .header("Accept", HTML),
-        )
-        .await;
+    let page = get_accepting(&app, routes::CLAIMS, BROWSER_ACCEPT, &copied).await;
     assert_eq!(page.status, 303, "{page:?}");
     assert!(
         page.header("location")
@@ -95,7 +71,7 @@ pub async fn copied_cookies_are_refused_after_signing_out<A: App>(make: fn(Supab
         "another earlier session",
     );
 
-    let later = sign_in(&app).await;
+    let later = sign_in_through(&app).await;
     let response = claims(&app, &later).await;
     assert_eq!(
         response.status, 200,
