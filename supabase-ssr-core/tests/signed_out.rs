@@ -5,16 +5,17 @@
 
 use std::sync::{Arc, Mutex};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::Value;
 use supabase_ssr_core::auth::{AuthError, SignOut, SignOutListener, SignOutScope};
-use supabase_ssr_core::cookies::CookieState;
 use supabase_ssr_core::{Session, Supabase};
+use supabase_ssr_testing::conformance::jar_holding;
 use supabase_ssr_testing::{Endpoint, Fault, LocalAuth, LocalAuthOptions, SeedUser};
+
+mod forged;
 
 const EMAIL: &str = "leaving@example.com";
 const OTHER: &str = "staying@example.com";
+/// The `session_id` forged tokens claim.
+const OTHER_SESSION: &str = "00000000-0000-0000-0000-000000000000";
 
 async fn server() -> LocalAuth {
     LocalAuth::start(
@@ -35,14 +36,7 @@ fn supabase(auth: &LocalAuth) -> Supabase {
 /// The `Cookie` header of a fresh session of `email` (one hour).
 fn cookie(auth: &LocalAuth, supabase: &Supabase, email: &str) -> (String, Session) {
     let session = Session::from_value(auth.mint_session(email, 3600).unwrap().body).unwrap();
-    let mut writer = CookieState::new(Arc::new(supabase.config().clone()), []);
-    writer.set_session(&session);
-    let set_cookies = writer.response_cookies().into_set_cookies();
-    let pairs: Vec<&str> = set_cookies
-        .iter()
-        .map(|c| c.split(';').next().unwrap())
-        .collect();
-    (pairs.join("; "), session)
+    (jar_holding(supabase, &session).header(), session)
 }
 
 async fn claims_of(supabase: &Supabase, cookie: &str) -> Result<Option<String>, AuthError> {
@@ -150,31 +144,13 @@ async fn a_sign_out_the_server_could_not_take_is_still_recorded_here() {
     );
 }
 
-/// `token` with its payload's `session_id` replaced and the original signature kept.
-fn forged(token: &str) -> String {
-    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
-    let mut payload: Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
-    payload["session_id"] = "00000000-0000-0000-0000-000000000000".into();
-    parts[1] = URL_SAFE_NO_PAD.encode(payload.to_string());
-    parts.join(".")
-}
-
 #[tokio::test]
 async fn a_forged_cookie_signs_nobody_out_of_the_process() {
     let auth = server().await;
     let supabase = supabase(&auth);
     let (victim, session) = cookie(&auth, &supabase, EMAIL);
-    let mut body: Value = serde_json::from_str(session.as_json()).unwrap();
-    body["access_token"] = forged(session.access_token()).into();
-    let forged = Session::from_value(body).unwrap();
-    let mut writer = CookieState::new(Arc::new(supabase.config().clone()), []);
-    writer.set_session(&forged);
-    let forged_cookie = writer.response_cookies().into_set_cookies()[0]
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let forged = forged::session_with_claim(&session, "session_id", OTHER_SESSION);
+    let forged_cookie = jar_holding(&supabase, &forged).header();
     let _ = supabase
         .client([forged_cookie.as_str()])
         .auth()
@@ -230,7 +206,10 @@ async fn an_admin_sign_out_is_refused_by_the_handle_it_records_in() {
     // A token the server refuses is not recorded.
     let refused = admin
         .auth()
-        .sign_out(&forged(session.access_token()), SignOutScope::Global)
+        .sign_out(
+            &forged::with_claim(session.access_token(), "session_id", OTHER_SESSION),
+            SignOutScope::Global,
+        )
         .await;
     assert!(refused.is_err());
     assert!(supabase.signed_out_sessions().is_empty());
